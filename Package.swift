@@ -1,0 +1,68 @@
+// swift-tools-version: 6.1
+// SegStation: scanner files -> segmentation -> DICOM-SEG, measurements, database, report.
+// Layers follow the data flow; see docs/ARCHITECTURE.md. Each target imports only the layers above it.
+import PackageDescription
+
+/// DCMTK libraries (Debian `libdcmtk-dev`) and OpenJPEG (`libopenjp2-7-dev`) used by the C++ bridge.
+let dcmtkLibraries = [
+    "dcmseg", "dcmfg", "dcmiod", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
+    "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
+].map { LinkerSetting.linkedLibrary($0) }
+
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "SegStation",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "segstation", targets: ["segstation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C and C++ at the edges.
+        .target(
+            name: "CDCMTKBridge",
+            cxxSettings: [.define("HAVE_CONFIG_H")],
+            linkerSettings: dcmtkLibraries
+        ),
+        .target(
+            name: "CNIfTI",
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+
+        // Swift layers.
+        .target(name: "Imaging", swiftSettings: swift5),
+        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"], swiftSettings: swift5),
+        .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
+        .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
+        .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(
+            name: "Pipeline",
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swift5
+        ),
+        .executableTarget(
+            name: "segstation",
+            dependencies: [
+                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Lesions",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift5
+        ),
+
+        // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
+        .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages SegStation builds against, only those that are missing.
+# Needs root (or sudo) and apt-get. Safe to run repeatedly.
+set -euo pipefail
+packages=(
+  libdcmtk-dev        # DICOM reading/writing (dcmdata, dcmjpeg, dcmjpls, dcmseg, dcmsr)
+  libnifti2-dev       # NIfTI-1/2 (nifticlib); libnifti-dev is its transitional alias
+  libdnnl-dev         # oneDNN 2.x: the engine's fast convolutions
+  libopenjp2-7-dev    # JPEG 2000 decoding (DCMTK's free edition has no J2K codec)
+  libsqlite3-dev      # the study database (GRDB)
+  libcairo2-dev       # report images and PDF
+  libpng-dev
+  zlib1g-dev
+  pkg-config
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all Debian packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,1 @@
+// DICOM layer: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// Engine layer: see docs/ARCHITECTURE.md.

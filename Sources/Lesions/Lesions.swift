@@ -1,0 +1,1 @@
+// Lesions layer: see docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// Pipeline layer: see docs/ARCHITECTURE.md.

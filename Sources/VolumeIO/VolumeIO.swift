@@ -1,0 +1,1 @@
+// VolumeIO layer: see docs/ARCHITECTURE.md.

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct SegStation: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segstation",
+        abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
+        version: SegStationVersion.string,
+        subcommands: []
+    )
+}
+
+enum SegStationVersion {
+    static let string = "0.1.0"
+}

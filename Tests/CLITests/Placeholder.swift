@@ -1,0 +1,1 @@
+// CLITests: tests land here.

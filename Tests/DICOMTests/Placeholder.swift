@@ -1,0 +1,1 @@
+// DICOMTests: tests land here.

@@ -1,0 +1,1 @@
+// LesionsTests: tests land here.

@@ -1,0 +1,1 @@
+// VolumeIOTests: tests land here.
