@@ -40,9 +40,10 @@ let package = Package(
         .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swift5
         ),
         .executableTarget(
@@ -62,6 +63,7 @@ let package = Package(
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
