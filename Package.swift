@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift5
         ),
         .executableTarget(
