@@ -29,8 +29,9 @@ public enum NIfTIFile {
     /// deflate cannot compress better than ~1032:1; a .gz file claiming more data is truncated or lying.
     static let maxGzipRatio = 1100
 
-    /// Reads and validates the header only.
-    /// - Throws: `VolumeIOError` (`fileNotFound`, `invalidHeader`, `truncatedData`, `unsupported`).
+    /// Reads and validates the header only (any datatype code NIfTI defines is accepted here;
+    /// `read` rejects complex and RGB).
+    /// - Throws: `VolumeIOError` (`fileNotFound`, `invalidHeader`, `truncatedData`).
     public static func readHeader(path: String) throws -> NIfTIHeader {
         guard FileManager.default.fileExists(atPath: path) else { throw VolumeIOError(.fileNotFound, file: path) }
         cnifti_set_quiet(1)
@@ -53,6 +54,11 @@ public enum NIfTIFile {
     /// - Throws: `VolumeIOError`; `invalidArgument` when `volumeIndex` is outside `0..<volumeCount`.
     public static func read(path: String, volumeIndex: Int = 0) throws -> NIfTIImage {
         let header = try readHeader(path: path)
+        guard header.datatype!.isSupportedScalar else {
+            throw VolumeIOError(.unsupported, file: path, field: "datatype",
+                                expected: "a real scalar type (u)int8/16/32/64, float32, float64",
+                                found: "\(header.datatype!) (\(header.datatypeCode))")
+        }
         let shape = header.shape
         let size = SIMD3(shape[0], shape.count > 1 ? shape[1] : 1, shape.count > 2 ? shape[2] : 1)
         let volumes = shape.count > 3 ? shape[3...].reduce(1, *) : 1
@@ -103,10 +109,6 @@ public enum NIfTIFile {
         guard let type = h.datatype else {
             throw VolumeIOError(.invalidHeader, file: path, field: "datatype", expected: "a NIfTI datatype code", found: "\(h.datatypeCode)")
         }
-        guard type.isSupportedScalar else {
-            throw VolumeIOError(.unsupported, file: path, field: "datatype",
-                                expected: "a real scalar type (u)int8/16/32/64, float32, float64", found: "\(type) (\(h.datatypeCode))")
-        }
         var voxels = 1
         for i in 1...min(3, Int(n)) {
             let (p, overflow) = voxels.multipliedReportingOverflow(by: Int(h.dim[i]))
@@ -142,6 +144,9 @@ public enum NIfTIFile {
             throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: expectedData, found: "none")
         }
         let dataPath = String(cString: capacity)
+        guard FileManager.default.fileExists(atPath: dataPath) else {
+            throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: dataPath, found: "no such file")
+        }
         let onDisk = fileSize(dataPath)
         let offset = Int(h.voxOffset)
         let needed = (h.isSingleFile ? max(offset, h.version == 2 ? 544 : 352) : offset) + bytes
