@@ -144,6 +144,21 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/// Writes `n` bytes to a new file (gzip when the name ends in .gz) through znzlib; 0 or -1.
+static int write_file(const char *path, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc) {
+    znzFile fp = znzopen(path, "wb", ends_with(path, ".gz"));
+    if (znz_isnull(fp)) return -1;
+    int ok = znzwrite(a, 1, na, fp) == na;
+    if (ok && nb) ok = znzwrite(b, 1, nb, fp) == nb;
+    if (ok && nc) ok = znzwrite(c, 1, nc, fp) == nc;
+    ok = (znzclose(fp) == 0) && ok;
+    return ok ? 0 : -1;
+}
+
+// nifticlib 3.0.1's nifti_image_write treats every type other than NIfTI-1 single-file as a pair
+// (a NIfTI-2 .nii loses its header) and reports I/O errors only on stderr. So the header is built
+// by nifticlib (nifti_convert_nim2n1hdr / n2hdr: quaternion, sform, dims) and the bytes are written
+// here through znzlib, checking every write.
 int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], const double spacing[3],
                  int datatype, const void *data, const double affine_ras[3][4],
                  int sform_code, int qform_code, const char *description) {
@@ -153,11 +168,12 @@ int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], con
     int pair = ends_with(path, ".hdr") || ends_with(path, ".hdr.gz");
     if (nifti_version == 2) nim->nifti_type = pair ? NIFTI_FTYPE_NIFTI2_2 : NIFTI_FTYPE_NIFTI2_1;
     else nim->nifti_type = pair ? NIFTI_FTYPE_NIFTI1_2 : NIFTI_FTYPE_NIFTI1_1;
-    if (nifti_set_filenames(nim, path, 0, 1) != 0) { nifti_image_free(nim); return -1; }
     nim->dx = nim->pixdim[1] = spacing[0];
     nim->dy = nim->pixdim[2] = spacing[1];
     nim->dz = nim->pixdim[3] = spacing[2];
     nim->xyz_units = NIFTI_UNITS_MM;
+    nim->scl_slope = 1;
+    nim->scl_inter = 0;
     nifti_dmat44 m;
     memset(&m, 0, sizeof(m));
     for (int r = 0; r < 3; r++) for (int c = 0; c < 4; c++) m.m[r][c] = affine_ras[r][c];
@@ -177,11 +193,36 @@ int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], con
         nim->qto_ijk = nifti_dmat44_inverse(nim->qto_xyz);
     }
     if (description) { strncpy(nim->descrip, description, 79); nim->descrip[79] = '\0'; }
-    nim->data = (void *)data;    // borrowed: detached before nifti_image_free
-    nifti_image_write(nim);
-    nim->data = NULL;
+
+    nifti_1_header h1;
+    nifti_2_header h2;
+    const void *hdr;
+    size_t hsize;
+    if (nifti_version == 2) {
+        if (nifti_convert_nim2n2hdr(nim, &h2) != 0) { nifti_image_free(nim); return -1; }
+        memcpy(h2.magic, pair ? "ni2\0\r\n\032\n" : "n+2\0\r\n\032\n", 8);
+        h2.vox_offset = pair ? 0 : 544;
+        hdr = &h2; hsize = sizeof(h2);
+    } else {
+        if (nifti_convert_nim2n1hdr(nim, &h1) != 0) { nifti_image_free(nim); return -1; }
+        memcpy(h1.magic, pair ? "ni1\0" : "n+1\0", 4);
+        h1.vox_offset = pair ? 0 : 352;
+        hdr = &h1; hsize = sizeof(h1);
+    }
+    size_t data_bytes = (size_t)(dims[0] * dims[1] * dims[2]) * (size_t)nim->nbyper;
     nifti_image_free(nim);
-    return 0;
+    static const char extender[4] = {0, 0, 0, 0};   // "no extensions"
+    if (!pair) return write_file(path, hdr, hsize, extender, 4, data, data_bytes);
+
+    size_t n = strlen(path);
+    char *image_path = malloc(n + 1);
+    if (image_path == NULL) return -1;
+    memcpy(image_path, path, n + 1);
+    memcpy(strstr(image_path + n - (ends_with(path, ".gz") ? 7 : 4), ".hdr"), ".img", 4);
+    int status = write_file(path, hdr, hsize, extender, 4, NULL, 0);
+    if (status == 0) status = write_file(image_path, data, data_bytes, NULL, 0, NULL, 0);
+    free(image_path);
+    return status;
 }
 
 void cnifti_swap_bytes(void *data, int64_t count, int size) { nifti_swap_Nbytes(count, size, data); }

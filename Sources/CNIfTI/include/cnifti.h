@@ -46,12 +46,13 @@ int cnifti_find_image_file(const char *path, char *out, size_t capacity);
 int cnifti_read_volume_float(const char *path, int64_t volume_index, float *out, int64_t nvox,
                              int apply_scaling, double slope, double inter);
 
-/// Writes a 3D image with nifticlib (`nifti_image_write`; gzip chosen by a `.gz` suffix, a `.hdr`
-/// path writes a .hdr/.img pair). `affine_ras` is the row-major 3x4 index->RAS map stored in the
-/// sform with `sform_code`; when `qform_code` > 0 the qform is derived from it (it must then be a
-/// rotation times positive voxel sizes, possibly with a reflection via qfac). `datatype` is a NIfTI
-/// DT_* code matching `data` (uint8, int16, int32 or float32). `nifti_version` is 1 or 2.
-/// Returns 0, or -1 when nifticlib could not build or write the image.
+/// Writes a 3D image: the header is built by nifticlib (`nifti_convert_nim2n1hdr`/`n2hdr`, with the
+/// quaternion from `nifti_dmat44_to_quatern`), bytes go through znzlib (gzip for a `.gz` suffix);
+/// a `.hdr`/`.hdr.gz` path writes a .hdr/.img pair. `affine_ras` is the row-major 3x4 index->RAS
+/// map stored in the sform with `sform_code`; when `qform_code` > 0 the qform is derived from it
+/// (it must then be a rotation times positive voxel sizes, possibly with a reflection via qfac).
+/// `datatype` is a NIfTI DT_* code matching `data`. `nifti_version` is 1 or 2.
+/// Returns 0, or -1 when the header could not be built or any write failed.
 int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], const double spacing[3],
                  int datatype, const void *data, const double affine_ras[3][4],
                  int sform_code, int qform_code, const char *description);
