@@ -26,7 +26,6 @@ public enum NRRDFile {
         guard volumeIndex >= 0, volumeIndex < header.volumeCount else {
             throw VolumeIOError(.invalidArgument, file: path, field: "volume index", expected: "0..<\(header.volumeCount)", found: "\(volumeIndex)")
         }
-        let geometry = try header.geometry(file: path)
         var total = 1
         for s in header.sizes {
             let (p, overflow) = total.multipliedReportingOverflow(by: s)
@@ -36,6 +35,7 @@ public enum NRRDFile {
             }
             total = p
         }
+        let geometry = try header.geometry(file: path)
         let dataPath = header.dataFile ?? path
         var data: Data
         if let detached = header.dataFile {
