@@ -124,7 +124,8 @@ extern "C" int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, s
                         info->frames, info->bits_allocated);
             return 0;
         }
-        if (info->pixel_data_length > file->fileSize) {
+        // A deflated data set is smaller on disk than its values; DCMTK checks the stream there.
+        if (xfer.getStreamCompression() == ESC_none && info->pixel_data_length > file->fileSize) {
             ssdcm::fail(status, SSDCM_MALFORMED, "PixelData (7FE0,0010) declares %llu bytes but the file has only %llu: truncated",
                         (unsigned long long)info->pixel_data_length, (unsigned long long)file->fileSize);
             return 0;
