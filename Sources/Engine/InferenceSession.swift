@@ -38,11 +38,47 @@ public final class InferenceSession {
         }
         switch backend {
         case .reference: return try ReferenceExecutor.run(plan, inputs: inputs)
-        case .fast:
-            let key = plan.inputNames.flatMap { shapes[$0]! + [-1] }
-            if fastExecutors[key] == nil { fastExecutors[key] = try FastExecutor(plan: plan, threads: threads) }
-            return try fastExecutors[key]!.run(inputs)
+        case .fast: return try fastExecutor(plan, shapes).run(inputs)
         }
+    }
+
+    /// Runs like `run`, also returning seconds spent per operator label (fast backend; labels such
+    /// as "Conv+act" mark fused activations, "(reference)" marks fallbacks). Slower: it waits after
+    /// every step.
+    public func runProfiled(_ inputs: [String: Tensor]) throws -> (outputs: [String: Tensor], secondsByOperator: [String: Double]) {
+        let shapes = inputs.mapValues(\.shape)
+        let plan = try self.plan(for: shapes)
+        guard backend == .fast else {
+            let start = Date()
+            let out = try ReferenceExecutor.run(plan, inputs: inputs)
+            return (out, ["all (reference)": Date().timeIntervalSince(start)])
+        }
+        let ex = try fastExecutor(plan, shapes)
+        let out = try ex.run(inputs, profile: true)
+        return (out, ex.profile)
+    }
+
+    /// Bytes of activation buffers the fast backend allocates for these input shapes (weights excluded).
+    public func activationBytes(inputShapes: [String: [Int]]) throws -> Int {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).activationBytes
+    }
+
+    /// Labels of the compiled fast-backend steps, in order (for tests and diagnostics).
+    func fastStepLabels(inputShapes: [String: [Int]]) throws -> [String] {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).stepLabels
+    }
+
+    /// Whether the fast executor's buffer guards are intact (tests).
+    func fastSentinelsIntact(inputShapes: [String: [Int]]) throws -> Bool {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).sentinelsIntact
+    }
+
+    private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
+        let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
+        if let e = fastExecutors[key] { return e }
+        let e = try FastExecutor(plan: plan, threads: threads)
+        fastExecutors[key] = e
+        return e
     }
 
     /// Convolution FLOPs of one run for the given input shapes.
