@@ -118,16 +118,16 @@ struct RunTable<Voxel: FixedWidthInteger> {
     /// Joins every run of `row` with the same-valued runs of `other` whose i-ranges, widened by
     /// `reach`, overlap it.
     func unionOverlapping(row: Int, with other: Int, reach: Int32, forest: inout UnionFind) {
-        var a = rowStart[row]
-        let aEnd = rowStart[row + 1]
-        var b = rowStart[other]
+        var first = rowStart[other]
         let bEnd = rowStart[other + 1]
-        while a < aEnd && b < bEnd {
-            // Overlap test for [begin-reach, end+reach) against [begin, end).
-            if end[b] + reach <= begin[a] { b += 1; continue }
-            if end[a] + reach <= begin[b] { a += 1; continue }
-            if value[a] == value[b] { forest.union(Int32(a), Int32(b)) }
-            if end[a] < end[b] { a += 1 } else { b += 1 }
+        for a in rowStart[row]..<rowStart[row + 1] {
+            // Runs of `other` entirely left of the widened run `a` cannot touch later runs either.
+            while first < bEnd && end[first] + reach <= begin[a] { first += 1 }
+            var b = first
+            while b < bEnd && begin[b] < end[a] + reach {
+                if value[a] == value[b] { forest.union(Int32(a), Int32(b)) }
+                b += 1
+            }
         }
     }
 
