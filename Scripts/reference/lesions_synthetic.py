@@ -94,7 +94,7 @@ def shape_expected(case):
     sm = to_sitk(m, case["spacing"], case["direction"])
     # As pyradiomics' feature extractor does by default: crop to the bounding box widened by
     # padDistance = 5 (the mesh volume depends on this origin, see docs/MEASUREMENTS.md).
-    bb, _ = imageoperations.checkMask(si, sm, label=1)
+    bb, _ = imageoperations.checkMask(si, sm, label=1, minimumROIDimensions=1)
     si, sm = imageoperations.cropToTumorMask(si, sm, bb, padDistance=5)
     f = shape.RadiomicsShape(si, sm, label=1)
     f.enableAllFeatures()
@@ -186,11 +186,46 @@ def metric_expected(case):
     return metrics(p, r, case["spacing"], case["tolerance"])
 
 
+MORPH_CASES = [
+    dict(name="noise50_aniso", size=[17, 15, 9], spacing=[0.8, 1.0, 2.2], radius=1.3,
+         mask=dict(kind="noise", seed=41, percent=50)),
+    dict(name="ellipsoids_border", size=[30, 26, 12], spacing=[0.7, 0.7, 3.0], radius=2.1,
+         mask=dict(kind="ellipsoids", ellipsoids=[[3, 12, 5, 6, 5, 3, 1], [20, 14, 6, 7, 6, 3, 1]])),
+    dict(name="noise70_holes", size=[14, 13, 8], spacing=[1.0, 1.0, 1.0], radius=1.0,
+         mask=dict(kind="noise", seed=43, percent=70)),
+]
+
+
+def mask_summary(m):
+    flat = m.reshape(-1, order="F")
+    v = np.nonzero(flat)[0].astype(np.int64)
+    return dict(count=int(flat.sum()), checksum=int(np.sum((v % 1000003) + 1)))
+
+
+def ball(spacing, r):
+    reach = [int(np.floor(r / s)) for s in spacing]
+    o = np.mgrid[-reach[0]:reach[0] + 1, -reach[1]:reach[1] + 1, -reach[2]:reach[2] + 1]
+    d2 = sum((o[a] * spacing[a]) ** 2 for a in range(3))
+    return d2 <= r * r * (1 + 1e-9) + 1e-12
+
+
+def morph_expected(case):
+    m = make(case["mask"], case["size"]) > 0
+    st = ball(case["spacing"], case["radius"])
+    erode = lambda x: ndimage.binary_erosion(x, structure=st, border_value=1)
+    dilate = lambda x: ndimage.binary_dilation(x, structure=st, border_value=0)
+    fill2d = np.stack([ndimage.binary_fill_holes(m[:, :, k]) for k in range(m.shape[2])], axis=2)
+    return dict(erode=mask_summary(erode(m)), dilate=mask_summary(dilate(m)),
+                open=mask_summary(dilate(erode(m))), close=mask_summary(erode(dilate(m))),
+                fill3D=mask_summary(ndimage.binary_fill_holes(m)), fillPerSlice=mask_summary(fill2d))
+
+
 def main():
     out = dict(generator="Scripts/reference/lesions_synthetic.py",
                shape=[dict(case, expected=shape_expected(case)) for case in SHAPE_CASES],
                components=[dict(case, expected=cc_expected(case)) for case in CC_CASES],
-               metrics=[dict(case, expected=metric_expected(case)) for case in METRIC_CASES])
+               metrics=[dict(case, expected=metric_expected(case)) for case in METRIC_CASES],
+               morphology=[dict(case, expected=morph_expected(case)) for case in MORPH_CASES])
     with open(OUT, "w") as f:
         json.dump(out, f, separators=(",", ":"))
     print("wrote", os.path.normpath(OUT))

@@ -43,6 +43,25 @@ public struct BinaryRegion: Sendable {
         }
     }
 
+    /// The voxels of `map` inside the inclusive index box `lo...hi` for which `predicate` holds
+    /// (the caller guarantees none outside the box do).
+    init<V>(_ map: Volume<V>, lo: SIMD3<Int>, hi: SIMD3<Int>, where predicate: (V) -> Bool) {
+        let n = map.size
+        geometry = map.geometry
+        originIndex = lo
+        size = hi &- lo &+ 1
+        inside = [Bool](repeating: false, count: size.x * size.y * size.z)
+        var count = 0
+        for k in 0..<size.z {
+            for j in 0..<size.y {
+                let src = n.x * ((j + lo.y) + n.y * (k + lo.z)) + lo.x
+                let dst = size.x * (j + size.y * k)
+                for i in 0..<size.x where predicate(map.voxels[src + i]) { inside[dst + i] = true; count += 1 }
+            }
+        }
+        voxelCount = count
+    }
+
     public var isEmpty: Bool { voxelCount == 0 }
 
     /// Inside flag at box coordinates; false outside the box.
