@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -40,15 +41,16 @@ let package = Package(
         .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", "StudyStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swift5
         ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Lesions",
+                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", "StudyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,6 +65,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], swiftSettings: swift5),
+        // Benchmark: fills a store with 100,000 lesions and times the lesion query (BENCHMARKS-store.md).
+        .executableTarget(name: "StoreBenchmark", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
 )
