@@ -6,7 +6,10 @@ struct SegStation: ParsableCommand {
         commandName: "segstation",
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
-        subcommands: []
+        subcommands: [
+            StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
+            DebugStoreWriteCommand.self,
+        ]
     )
 }
 
