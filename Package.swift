@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         // Benchmark: fills a store with 100,000 lesions and times the lesion query (BENCHMARKS-store.md).
         .executableTarget(name: "StoreBenchmark", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
     ],
