@@ -9,7 +9,7 @@ enum Fixture {
                       date: String = "2025-01-10", modality: String = "MR", frame: String? = "1.2.3.9",
                       model: String = "liver-net", issuer: String = "") -> RunStart {
         RunStart(patient: PatientInfo(patientID: patient, issuer: issuer, name: "Doe^Jane", birthDate: "19600102", sex: "F"),
-                 study: StudyInfo(studyInstanceUID: study, studyDate: date, description: "MR abdomen"),
+                 study: StudyInfo(studyInstanceUID: study, studyDate: date, accessionNumber: "ACC-1", description: "MR abdomen"),
                  series: SeriesInfo(seriesInstanceUID: series, modality: modality, seriesNumber: 3, frameOfReferenceUID: frame),
                  model: ModelInfo(name: model, version: "1.0", sha256: String(repeating: "ab", count: 32)),
                  parametersJSON: #"{"threshold":0.5,"tta":false}"#, inputFingerprint: "fp-" + series,
