@@ -18,7 +18,7 @@ public struct SEGWriteOptions: Sendable, Equatable {
     /// Content Label (CS: upper case, digits, space, underscore; at most 16 characters).
     public var contentLabel = "SEGMENTATION"
     public var contentDescription = "SegStation segmentation"
-    public var contentCreator = "SegStation"
+    public var contentCreator = "SegStation^"
 
     public init(softwareVersion: String, algorithmName: String, algorithmVersion: String) {
         self.softwareVersion = softwareVersion; self.algorithmName = algorithmName; self.algorithmVersion = algorithmVersion
