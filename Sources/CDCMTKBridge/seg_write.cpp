@@ -101,6 +101,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     FGPixelMeasures pixelMeasures;
     pixelMeasures.setPixelSpacing((ds(spec->pixel_spacing[0]) + "\\" + ds(spec->pixel_spacing[1])));
     if (spec->slice_thickness > 0) pixelMeasures.setSliceThickness(ds(spec->slice_thickness));
+    if (spec->spacing_between_slices > 0) pixelMeasures.setSpacingBetweenSlices(ds(spec->spacing_between_slices));
     const double *o = spec->orientation;
     std::unique_ptr<FGPlaneOrientationPatient> orientation(
         FGPlaneOrientationPatient::createMinimal(ds(o[0]), ds(o[1]), ds(o[2]), ds(o[3]), ds(o[4]), ds(o[5])));
@@ -208,12 +209,29 @@ OFCondition writeReferencedSeries(DcmItem &dataset, const std::vector<ssseg_writ
     return EC_Normal;
 }
 
+/// Spatial Locations Preserved = YES in every Source Image Sequence item: SEG frames are written on the
+/// exact pixel grid of the referenced source frame (masks on other grids are resampled onto it first).
+void markSpatialLocationsPreserved(DcmItem &dataset) {
+    DcmSequenceOfItems *perFrame = nullptr;
+    if (dataset.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).bad() || !perFrame) return;
+    for (unsigned long f = 0; f < perFrame->card(); ++f) {
+        DcmSequenceOfItems *derivations = nullptr;
+        if (perFrame->getItem(f)->findAndGetSequence(DCM_DerivationImageSequence, derivations).bad() || !derivations) continue;
+        for (unsigned long d = 0; d < derivations->card(); ++d) {
+            DcmSequenceOfItems *sources = nullptr;
+            if (derivations->getItem(d)->findAndGetSequence(DCM_SourceImageSequence, sources).bad() || !sources) continue;
+            for (unsigned long s = 0; s < sources->card(); ++s) sources->getItem(s)->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
+        }
+    }
+}
+
 } // namespace
 
 extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err) {
     DcmFileFormat file;
     OFCondition status = w->seg->writeDataset(*file.getDataset());
     if (status.good()) status = writeReferencedSeries(*file.getDataset(), w->references);
+    if (status.good()) markSpatialLocationsPreserved(*file.getDataset());
     if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
     status = file.saveFile(path, EXS_LittleEndianExplicit);
     if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());

@@ -79,6 +79,7 @@ typedef struct {
     double orientation[6];
     double pixel_spacing[2];
     double slice_thickness;        ///< <= 0: omitted
+    double spacing_between_slices; ///< <= 0: omitted (frames not evenly spaced)
     const char *source_path;       ///< a source file: patient, study and frame of reference are copied
     const char *study_uid, *for_uid; ///< used when the source's are empty (badly anonymised sources)
     const char *lossy_ratio, *lossy_method; ///< non-NULL when a source was lossy compressed

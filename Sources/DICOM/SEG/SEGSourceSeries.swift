@@ -61,6 +61,16 @@ public struct SEGSourceSeries: Sendable, Equatable {
         return norm(frames[frames.count - 1].positionLPS - frames[0].positionLPS) / Double(frames.count - 1)
     }
 
+    /// The distance between consecutive frames along the normal when it is the same (to 0.01 mm) for all
+    /// frames; nil for a single frame or uneven spacing. Written as Spacing Between Slices.
+    public var evenSliceSpacingMM: Double? {
+        guard frames.count > 1 else { return nil }
+        let n = normalLPS
+        let gaps = zip(frames.dropFirst(), frames).map { dot($0.positionLPS - $1.positionLPS, n) }
+        guard let first = gaps.first, gaps.allSatisfy({ abs($0 - first) < 0.01 }) else { return nil }
+        return first
+    }
+
     /// The volume grid over all frames: origin at frame 0; the k axis is the mean step from the first to
     /// the last frame (sheared for gantry tilt). Unevenly spaced frames lie on it only approximately.
     public var geometry: VolumeGeometry {

@@ -31,6 +31,7 @@ extension SEGWriter {
             spec.orientation = (r.x, r.y, r.z, c.x, c.y, c.z)
             spec.pixel_spacing = (source.pixelSpacingMM.y, source.pixelSpacingMM.x)   // DICOM: between rows first
             spec.slice_thickness = source.sliceThicknessMM ?? 0
+            spec.spacing_between_slices = source.evenSliceSpacingMM ?? 0
             spec.source_path = s[8]
             spec.study_uid = s[11]; spec.for_uid = s[12]
             if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
