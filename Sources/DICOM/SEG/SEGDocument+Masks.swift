@@ -64,12 +64,13 @@ extension SEGDocument {
     }
 
     /// Per-segment values on the source grid (`source.geometry`): BINARY 0/1, FRACTIONAL raw values
-    /// (0...maxValue), LABELMAP 0/1 per segment number. Segments without frames get empty volumes.
+    /// (0...maxValue), LABELMAP 0/1 per segment number. Segments without frames get empty volumes;
+    /// segment number 0 (a LABELMAP "background" segment) is left out.
     public func segmentValues(on source: SEGSourceSeries) throws -> [Int: [UInt16]] {
         let placements = try placements(on: source)
         let planeSize = source.rows * source.columns
         var out = [Int: [UInt16]]()
-        for s in segments { out[s.number] = [UInt16](repeating: 0, count: source.frames.count * planeSize) }
+        for s in segments where s.number > 0 { out[s.number] = [UInt16](repeating: 0, count: source.frames.count * planeSize) }
         for (index, place) in placements.enumerated() {
             let pixels = try self.pixels(ofFrame: index)
             for j in 0..<rows {
