@@ -8,7 +8,6 @@ struct SegStation: ParsableCommand {
         version: SegStationVersion.string,
         subcommands: [
             InspectCommand.self, ConvertCommand.self,
-            MeasureCommand.self, EvaluateCommand.self, MeshCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             DebugStoreWriteCommand.self,
         ]
