@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Imaging
 
 @main
 struct SegStation: ParsableCommand {
@@ -12,6 +14,20 @@ struct SegStation: ParsableCommand {
             DebugStoreWriteCommand.self,
         ]
     )
+
+    /// Parses and runs a command; every layer's typed error becomes one stderr line and the exit code
+    /// of its category (README, "Exit codes"), whichever command threw it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CategorizedError {
+            FileHandle.standardError.write(Data("segstation: error: \(error.description)\n".utf8))
+            Foundation.exit(SegStationExit.code(for: error.category))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum SegStationVersion {
