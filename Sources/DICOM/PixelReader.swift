@@ -12,6 +12,8 @@ enum PixelReader {
             if byFile[slice.file] == nil { fileOrder.append(slice.file) }
             byFile[slice.file, default: []].append((k, slice))
         }
+        // Immutable per-file work lists for the concurrent loop.
+        let work: [(path: String, slices: [(k: Int, slice: DICOMSlice)])] = fileOrder.map { ($0, byFile[$0]!) }
         var output = [Float](repeating: 0, count: frameSize * stack.slices.count)
         var padded = [Bool](repeating: false, count: padding == .fillWithMinimum ? output.count : 0)
         var firstError: Error?
@@ -19,17 +21,18 @@ enum PixelReader {
         output.withUnsafeMutableBufferPointer { out in
             padded.withUnsafeMutableBufferPointer { pad in
                 let outBase = out.baseAddress!
-                let padBase = pad.baseAddress
-                DispatchQueue.concurrentPerform(iterations: fileOrder.count) { f in
+                // An empty array may still report a (dangling) base address.
+                let padBase = padding == .fillWithMinimum ? pad.baseAddress : nil
+                DispatchQueue.concurrentPerform(iterations: work.count) { f in
                     do {
-                        let path = fileOrder[f]
+                        let path = work[f].path
                         let file = try DICOMFile(path: path)
                         let info = try file.pixelInfo()
                         guard info.rows == stack.rows, info.columns == stack.columns else {
                             throw DICOMError.malformed(file: path, reason: "Rows x Columns (0028,0010/0011) is \(info.rows)x\(info.columns); the stack was scanned as \(stack.rows)x\(stack.columns) (file changed?)")
                         }
                         let stored = try file.decodeStoredValues(info)
-                        for (k, slice) in byFile[path]! {
+                        for (k, slice) in work[f].slices {
                             guard slice.frameNumber >= 1, slice.frameNumber <= info.frames else {
                                 throw DICOMError.malformed(file: path, reason: "frame \(slice.frameNumber) requested; NumberOfFrames (0028,0008) is \(info.frames)")
                             }
