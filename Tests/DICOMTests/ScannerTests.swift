@@ -45,6 +45,18 @@ final class ScannerTests: XCTestCase {
         XCTAssertThrowsError(try inventory.stack(seriesInstanceUID: "1.2.3")) { XCTAssertEqual(($0 as? DICOMError)?.category, .invalidArgument) }
     }
 
+    func testSiemensCSAHeader() throws {
+        guard let path = TestData.path("dcm_qa_ts/In/1.dcm") else { throw XCTSkip(TestData.missing("dcm_qa_ts")) }
+        let file = try DICOMFile(path: path)
+        let csa = CSAHeader.parse(try XCTUnwrap(file.dataset.bytes(SiemensMosaic.csaImageHeader)))
+        XCTAssertEqual(csa["NumberOfImagesInMosaic"], ["35"])
+        XCTAssertEqual(csa["SliceNormalVector"]?.count, 3)
+        let mosaic = try XCTUnwrap(try SiemensMosaic.detect(file.dataset, imageType: file.dataset.strings(.imageType), rows: 384, columns: 384, path: path))
+        XCTAssertEqual([mosaic.sliceCount, mosaic.tilesPerRow, mosaic.tileRows, mosaic.tileColumns], [35, 6, 64, 64])
+        XCTAssertNotNil(mosaic.sliceNormal)
+        XCTAssertEqual(CSAHeader.parse([1, 2, 3]), [:])
+    }
+
     // MARK: pixel value conversion (no data needed)
 
     private func slice(slope: Double = 1, intercept: Double = 0, padding: Int? = nil, limit: Int? = nil, monochrome1: Bool = false) -> DICOMSlice {
