@@ -16,13 +16,16 @@ enum EvenSpacing {
         let plane = volume.size.x * volume.size.y
         var out = [Float](repeating: 0, count: plane * count)
         var lower = 0
-        for k in 0..<count {
-            let t = d.first! + Double(k) * spacing
-            while lower + 1 < d.count - 1 && d[lower + 1] <= t { lower += 1 }
-            let upper = min(lower + 1, d.count - 1)
-            let w = upper == lower ? 0 : Float(min(1, max(0, (t - d[lower]) / (d[upper] - d[lower]))))
-            for n in 0..<plane {
-                out[k * plane + n] = volume.voxels[lower * plane + n] * (1 - w) + volume.voxels[upper * plane + n] * w
+        volume.voxels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<count {
+                    let t = d.first! + Double(k) * spacing
+                    while lower + 1 < d.count - 1 && d[lower + 1] <= t { lower += 1 }
+                    let upper = min(lower + 1, d.count - 1)
+                    let w = upper == lower ? 0 : Float(min(1, max(0, (t - d[lower]) / (d[upper] - d[lower]))))
+                    let a = lower * plane, b = upper * plane, o = k * plane
+                    for n in 0..<plane { dst[o + n] = src[a + n] * (1 - w) + src[b + n] * w }
+                }
             }
         }
         var g = volume.geometry

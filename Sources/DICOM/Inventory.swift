@@ -102,7 +102,7 @@ public struct DICOMStack: Codable, Sendable {
 public struct DICOMWarning: Codable, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Codable, Sendable {
         case gantryTilt, unevenSpacing, missingSlices, duplicatePositions, nonCollinearPositions
-        case mixedSizes, missingPixelSpacing, varyingRescale
+        case mixedSizes, missingPixelSpacing
     }
     public var kind: Kind
     public var message: String

@@ -21,7 +21,8 @@ struct SliceLayout {
     var isEvenlySpaced: Bool
     var warnings: [DICOMWarning]
 
-    /// Tilt below this is treated as none (position round-off).
+    /// Tilt below this (or moving the last slice sideways by less than the collinearity
+    /// tolerance) is treated as none (position round-off).
     static let tiltThresholdDegrees = 0.05
 
     /// Analyses positions already sorted along `normal`.
@@ -39,7 +40,11 @@ struct SliceLayout {
         }
         var line = (last - first) / norm(last - first)
         var tilt = acos(min(1, abs(dot(line, normal)))) * 180 / .pi
-        if tilt < SliceLayout.tiltThresholdDegrees {
+        // Positions written with few decimals lean a little: a tilt must also move the last slice
+        // sideways by more than the collinearity tolerance.
+        let collinearTolerance = max(0.02, 0.1 * inPlaneSpacingMM)
+        let sideways = norm((last - first) - normal * dot(last - first, normal))
+        if tilt < SliceLayout.tiltThresholdDegrees || sideways <= collinearTolerance {
             line = dot(line, normal) >= 0 ? normal : -normal
             tilt = 0
         }
@@ -59,7 +64,6 @@ struct SliceLayout {
         if tilt > 0 {
             warnings.append(DICOMWarning(kind: .gantryTilt, message: String(format: "slices are sheared by %.2f degrees (gantry tilt); the volume keeps the true geometry as a sheared k axis", tilt)))
         }
-        let collinearTolerance = max(0.02, 0.1 * inPlaneSpacingMM)
         if maxOffLineMM > collinearTolerance {
             warnings.append(DICOMWarning(kind: .nonCollinearPositions, message: String(format: "slice positions leave the line from first to last slice by up to %.3f mm (tolerance %.3f mm)", maxOffLineMM, collinearTolerance)))
         }
