@@ -40,7 +40,7 @@ final class ScannerTests: XCTestCase {
         let data = try JSONEncoder().encode(inventory)
         let decoded = try JSONDecoder().decode(DICOMInventory.self, from: data)
         XCTAssertEqual(decoded.allStacks.first?.slices, stack.slices)
-        XCTAssertTrue(inventory.withoutSlices().allStacks.allSatisfy { $0.slices.isEmpty })
+        XCTAssertTrue(inventory.withoutSlices().allStacks.allSatisfy { $0.slices.isEmpty && $0.transferSyntaxUIDs == ["1.2.840.10008.1.2.1"] })
         XCTAssertThrowsError(try inventory.stack(index: 3)) { XCTAssertEqual(($0 as? DICOMError)?.category, .invalidArgument) }
         XCTAssertThrowsError(try inventory.stack(seriesInstanceUID: "1.2.3")) { XCTAssertEqual(($0 as? DICOMError)?.category, .invalidArgument) }
     }
