@@ -64,6 +64,29 @@ final class MalformedInputTests: XCTestCase {
         }
     }
 
+    /// Every file of pydicom/ and pydicom-data/ on its own (single-file scans also let DCMTK try
+    /// files that do not look like DICOM): loads, or throws a DICOMError naming the file.
+    func testEveryPydicomFileAlone() throws {
+        guard let root = TestData.root else { throw XCTSkip(TestData.missing("pydicom")) }
+        var files = [String]()
+        for folder in ["pydicom", "pydicom-data"] {
+            files += DICOMScanner.listFiles(under: root.appendingPathComponent(folder).path)
+        }
+        XCTAssertGreaterThan(files.count, 150)
+        var loaded = 0, failed = 0
+        for path in files {
+            if let error = scanAndLoad(path) {
+                failed += 1
+                XCTAssertTrue(error.description.contains((path as NSString).lastPathComponent) || error.description.contains("stack"),
+                              "error does not name the file: \(error)")
+            } else {
+                loaded += 1
+            }
+        }
+        XCTAssertGreaterThan(loaded, 10)
+        XCTAssertGreaterThan(failed, 50)
+    }
+
     func testFolderWithoutImagesIsNotFound() throws {
         let dir = try TestData.temporaryDirectory("dicom-empty")
         defer { try? FileManager.default.removeItem(at: dir) }
