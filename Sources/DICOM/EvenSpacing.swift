@@ -8,10 +8,8 @@ enum EvenSpacing {
     /// The new step is the source span divided by round(span / median step): first and last
     /// slices stay where they were.
     static func resample(_ volume: Volume<Float>, distancesMM d: [Double]) -> Volume<Float> {
-        let steps = zip(d.dropFirst(), d).map { $0 - $1 }.sorted()
-        let median = steps[steps.count / 2]
         let span = d.last! - d.first!
-        let count = max(2, Int((span / median).rounded()) + 1)
+        let count = evenSliceCount(distancesMM: d)
         let spacing = span / Double(count - 1)
         let plane = volume.size.x * volume.size.y
         var out = [Float](repeating: 0, count: plane * count)
@@ -32,6 +30,15 @@ enum EvenSpacing {
         g.size.z = count
         g.spacingMM.z = spacing
         return Volume(geometry: g, voxels: out)
+    }
+
+    /// Slices of the even grid: round(span / median step) + 1, at least 2.
+    static func evenSliceCount(distancesMM d: [Double]) -> Int {
+        let steps = zip(d.dropFirst(), d).map { $0 - $1 }.sorted()
+        let median = steps[steps.count / 2]
+        let ratio = (d.last! - d.first!) / median
+        guard ratio.isFinite, ratio < 1e9 else { return Int.max / 2 }
+        return max(2, Int(ratio.rounded()) + 1)
     }
 
     /// For each even slice, the source slice at the same position (within 1% of a step), else nil.

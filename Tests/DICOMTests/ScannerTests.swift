@@ -41,6 +41,15 @@ final class ScannerTests: XCTestCase {
         let decoded = try JSONDecoder().decode(DICOMInventory.self, from: data)
         XCTAssertEqual(decoded.allStacks.first?.slices, stack.slices)
         XCTAssertTrue(inventory.withoutSlices().allStacks.allSatisfy { $0.slices.isEmpty && $0.transferSyntaxUIDs == ["1.2.840.10008.1.2.1"] })
+        // A stack beyond the voxel limit is refused before anything is decoded.
+        var huge = stack
+        huge.rows = 65535
+        huge.columns = 65535
+        huge.slices = Array(repeating: stack.slices[0], count: 1000)
+        XCTAssertThrowsError(try DICOMLoader.load(stack: huge)) { error in
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput)
+            XCTAssertTrue("\(error)".contains("65535x65535x1000"), "\(error)")
+        }
         XCTAssertThrowsError(try inventory.stack(index: 3)) { XCTAssertEqual(($0 as? DICOMError)?.category, .invalidArgument) }
         XCTAssertThrowsError(try inventory.stack(seriesInstanceUID: "1.2.3")) { XCTAssertEqual(($0 as? DICOMError)?.category, .invalidArgument) }
     }
