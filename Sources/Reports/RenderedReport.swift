@@ -1,0 +1,36 @@
+import Foundation
+import Imaging
+
+/// The pictures of a report, drawn once and shared by the HTML and PDF writers.
+public struct RenderedReport: @unchecked Sendable {
+    public let input: ReportInput
+    public let window: DisplayWindow
+    /// The patient point the key slices go through: the largest lesion's centroid, or the grid's centre
+    /// when there is no lesion.
+    public let focusLPS: Vector3
+    /// Axial, coronal and sagittal key images, in that order.
+    public let keySlices: [RenderedSlice]
+    /// The volume-over-time chart, nil when the history spans fewer than two study dates.
+    public let chartPNG: Data?
+    /// Canvases of the key images, painted into the PDF.
+    let canvases: [ImageCanvas]
+
+    /// Validates `input` and draws its key images and chart.
+    /// - Throws: `ReportError.invalidInput` (see `ReportInput.validate`) or `.renderFailed`.
+    public static func render(_ input: ReportInput, window: DisplayWindow? = nil) throws -> RenderedReport {
+        try input.validate()
+        let window = window ?? DisplayWindow.automatic(for: input.image, modality: input.header.modality)
+        let focus = input.largestLesion?.centroidLPS ?? input.image.geometry.centerLPS
+        var slices = [RenderedSlice]()
+        var canvases = [ImageCanvas]()
+        for plane in SlicePlane.allCases {
+            let slice = KeySlice(plane: plane, image: input.image, labelMap: input.labelMap, through: focus)
+            let caption = "\(plane.rawValue.capitalized) \(slice.fixedIndex + 1)/\(input.image.size[slice.fixedAxis])"
+            let (rendered, canvas) = try SliceRenderer.render(slice, window: window, style: input.style(for:), caption: caption)
+            slices.append(rendered)
+            canvases.append(canvas)
+        }
+        return RenderedReport(input: input, window: window, focusLPS: focus, keySlices: slices,
+                              chartPNG: try ChartRenderer.png(input.history), canvases: canvases)
+    }
+}

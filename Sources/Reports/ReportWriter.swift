@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import Imaging
+
+/// An output format of `ReportWriter`.
+public enum ReportFormat: String, Sendable, CaseIterable, Codable {
+    case html, pdf, json
+
+    /// Parses a comma-separated list such as "html,pdf" (case-insensitive, duplicates dropped).
+    /// - Throws: `ReportError.invalidInput` naming an unknown format.
+    public static func parseList(_ text: String) throws -> [ReportFormat] {
+        var result = [ReportFormat]()
+        for part in text.split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let format = ReportFormat(rawValue: name) else {
+                throw ReportError.invalidInput("report format '\(name)'; expected html, pdf or json")
+            }
+            if !result.contains(format) { result.append(format) }
+        }
+        guard !result.isEmpty else { throw ReportError.invalidInput("empty report format list '\(text)'") }
+        return result
+    }
+}
+
+/// One file written by `ReportWriter`.
+public struct ReportArtefact: Sendable, Equatable {
+    public var format: ReportFormat
+    public var url: URL
+    /// Hex SHA-256 of the file's bytes (what the study database records).
+    public var sha256: String
+    public var byteCount: Int
+}
+
+/// Writes reports as `report.html`, `report.pdf` and `report.json` in a folder, each file atomically
+/// (`AtomicFile`) with mode 0600; folders it creates get mode 0700. Everything is rendered in memory
+/// before the first file is written, and files already written by a failing call are removed, so a
+/// failure leaves no partial report.
+public enum ReportWriter {
+    /// Renders `input` and writes the requested formats into `folder` (created when missing).
+    /// - Throws: `ReportError.invalidInput`, `.renderFailed` or `.writeFailed`.
+    @discardableResult
+    public static func write(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases, to folder: URL,
+                             generatedAt: Date = Date()) throws -> [ReportArtefact] {
+        let report = try RenderedReport.render(input)
+        return try write(report, formats: formats, to: folder, generatedAt: generatedAt)
+    }
+
+    /// Writes an already rendered report (see `write(_:formats:to:generatedAt:)`).
+    @discardableResult
+    public static func write(_ report: RenderedReport, formats: [ReportFormat], to folder: URL,
+                             generatedAt: Date = Date()) throws -> [ReportArtefact] {
+        let document = ReportDocument(report, generatedAt: generatedAt)
+        var contents = [(ReportFormat, Data)]()
+        for format in formats where !contents.contains(where: { $0.0 == format }) {
+            switch format {
+            case .html: contents.append((format, Data(HTMLReport.render(report, generatedAt: document.generatedAt).utf8)))
+            case .pdf: contents.append((format, try PDFReport.render(report, generatedAt: document.generatedAt)))
+            case .json: contents.append((format, try document.encoded()))
+            }
+        }
+        try createPrivateFolder(folder)
+        var written = [ReportArtefact]()
+        do {
+            for (format, data) in contents {
+                let url = folder.appendingPathComponent("report.\(format.rawValue)")
+                try writePrivateFile(data, to: url)
+                written.append(ReportArtefact(format: format, url: url, sha256: sha256Hex(data), byteCount: data.count))
+            }
+        } catch {
+            for artefact in written { try? FileManager.default.removeItem(at: artefact.url) }
+            throw error
+        }
+        return written
+    }
+
+    /// `<root>/Reports/<safe name>`: the default folder of a study's report.
+    public static func defaultFolder(root: URL, header: StudyHeader) -> URL {
+        root.appendingPathComponent("Reports").appendingPathComponent(safeFolderName(header))
+    }
+
+    /// A folder name that reveals nothing about the patient: "study-" and the first 16 hex digits of
+    /// SHA-256(patient ID, NUL, study instance UID). Stable for a study, distinct across studies.
+    public static func safeFolderName(_ header: StudyHeader) -> String {
+        "study-" + sha256Hex(Data((header.patientID + "\u{0}" + header.studyInstanceUID).utf8)).prefix(16)
+    }
+
+    public static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Creates `folder` and any missing parents with mode 0700 (existing folders are left as they are).
+    static func createPrivateFolder(_ folder: URL) throws {
+        var missing = [URL]()
+        var current = folder.standardizedFileURL
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: current.path, isDirectory: &isDirectory) {
+            missing.append(current)
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { break }
+            current = parent
+        }
+        if missing.isEmpty && !isDirectory.boolValue {
+            throw ReportError.writeFailed(path: folder.path, reason: "exists and is not a folder")
+        }
+        for url in missing.reversed() {
+            if mkdir(url.path, 0o700) != 0 && errno != EEXIST {
+                throw ReportError.writeFailed(path: url.path, reason: String(cString: strerror(errno)))
+            }
+            chmod(url.path, 0o700)  // umask may have removed bits; 0700 is the intended mode.
+        }
+    }
+
+    /// Writes `data` atomically; the file is created with mode 0600 before any byte is written.
+    static func writePrivateFile(_ data: Data, to url: URL) throws {
+        do {
+            try AtomicFile.write(to: url) { temporary in
+                let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+                guard fd >= 0 else { throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno))) }
+                defer { close(fd) }
+                fchmod(fd, 0o600)
+                try data.withUnsafeBytes { buffer in
+                    var offset = 0
+                    while offset < buffer.count {
+                        let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                        if n < 0 && errno == EINTR { continue }
+                        guard n > 0 else {
+                            throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno)))
+                        }
+                        offset += n
+                    }
+                }
+                guard fsync(fd) == 0 else { throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno))) }
+            }
+        } catch let error as ReportError {
+            throw error
+        } catch {
+            throw ReportError.writeFailed(path: url.path, reason: "\(error)")
+        }
+    }
+}
