@@ -8,11 +8,13 @@ enum ChartRenderer {
         let name: String
         let points: [(day: Int, date: String, volumeML: Double)]
         let color: RGB
+        /// Dash lengths: solid for a label's first series, dashed for its further lesions.
+        let dashes: [Double]
     }
 
     /// Series in first-appearance order, points sorted by date. Points with an unparsable date are
     /// dropped (`ReportInput.validate` rejects them first).
-    static func series(from history: [HistoryPoint]) -> [Series] {
+    static func series(from history: [HistoryPoint], color: (String) -> RGB) -> [Series] {
         var order = [String]()
         var grouped = [String: [(Int, String, Double)]]()
         for point in history {
@@ -20,8 +22,14 @@ enum ChartRenderer {
             if grouped[point.seriesName] == nil { order.append(point.seriesName) }
             grouped[point.seriesName, default: []].append((date.dayNumber, point.studyDate, point.volumeML))
         }
-        return order.enumerated().map { n, name in
-            Series(name: name, points: grouped[name]!.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1, $0.2) }, color: .palette(n))
+        var seenPerLabel = [String: Int]()
+        return order.map { name in
+            let label = history.first { $0.seriesName == name }!.labelName
+            let rank = seenPerLabel[label, default: 0]
+            seenPerLabel[label] = rank + 1
+            let dashes = [[], [6.0, 3], [2.0, 2], [8.0, 3, 2, 3]][rank % 4]
+            return Series(name: name, points: grouped[name]!.sorted { $0.0 < $1.0 }.map { ($0.0, $0.1, $0.2) },
+                          color: color(label), dashes: dashes)
         }
     }
 
@@ -30,9 +38,11 @@ enum ChartRenderer {
         Set(history.compactMap { ISODate($0.studyDate)?.dayNumber }).count >= 2
     }
 
-    /// Draws the chart in the rectangle (x, y, width, height) of `p`'s user space.
-    static func draw(_ history: [HistoryPoint], painter p: Painter, x: Double, y: Double, width: Double, height: Double) {
-        let all = series(from: history)
+    /// Draws the chart in the rectangle (x, y, width, height) of `p`'s user space; a series takes its
+    /// label's colour (`color(labelName)`).
+    static func draw(_ history: [HistoryPoint], color: (String) -> RGB, painter p: Painter,
+                     x: Double, y: Double, width: Double, height: Double) {
+        let all = series(from: history, color: color)
         let days = all.flatMap { $0.points.map(\.day) }
         guard let minDay = days.min(), let maxDay = days.max() else { return }
         let maxVolume = max(all.flatMap { $0.points.map(\.volumeML) }.max() ?? 1, 1e-6)
@@ -47,7 +57,7 @@ enum ChartRenderer {
         p.grey(1)
         p.fillRect(x: x, y: y, width: width, height: height)
         p.grey(0)
-        p.text("Volume over time (mL)", x: left, y: y + font * 1.3, size: font, bold: true)
+        p.text("mL", x: left - 4, y: top - font * 0.8, size: font, align: .right)
         // Grid and y ticks.
         var tick = 0.0
         while tick <= yTop + yStep / 2 {
@@ -70,20 +80,22 @@ enum ChartRenderer {
         // Lines, points and legend.
         for (n, s) in all.enumerated() {
             p.color(s.color)
+            cairo_set_dash(p.cr, s.dashes, Int32(s.dashes.count), 0)
             p.polyline(s.points.map { (px($0.day), py($0.volumeML)) }, width: 2)
             for point in s.points { p.circle(x: px(point.day), y: py(point.volumeML), radius: 3) }
             let ly = top + Double(n) * font * 1.5
-            p.fillRect(x: right + font, y: ly - font * 0.7, width: font * 1.2, height: font * 0.7)
+            p.line(right + font * 0.5, ly - font * 0.35, right + font * 2.2, ly - font * 0.35, width: 2)
+            cairo_set_dash(p.cr, nil, 0, 0)
             p.grey(0)
             p.text(p.fitted(s.name, maxWidth: font * 7.5, size: font), x: right + font * 2.5, y: ly, size: font)
         }
     }
 
     /// The chart alone as a PNG, or nil when the history spans fewer than two dates.
-    static func png(_ history: [HistoryPoint], width: Int = 900, height: Int = 360) throws -> Data? {
+    static func png(_ history: [HistoryPoint], color: (String) -> RGB, width: Int = 900, height: Int = 360) throws -> Data? {
         guard hasChart(history) else { return nil }
         let canvas = try ImageCanvas(width: width, height: height)
-        draw(history, painter: canvas.painter, x: 0, y: 0, width: Double(width), height: Double(height))
+        draw(history, color: color, painter: canvas.painter, x: 0, y: 0, width: Double(width), height: Double(height))
         return try canvas.pngData()
     }
 

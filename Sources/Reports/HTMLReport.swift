@@ -80,7 +80,7 @@ enum HTMLReport {
     header{background:#1f3b5a;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:baseline}
     h1{font-size:22px;margin:0}h2{font-size:16px;margin:18px 0 6px;color:#1f3b5a;border-bottom:1px solid #c8d3df}
     main{padding:0 24px 24px}.gen{font-size:12px}.cols{display:flex;gap:32px;flex-wrap:wrap}.cols>div{flex:1;min-width:360px}
-    table{border-collapse:collapse}table.fields th{text-align:left;padding:2px 12px 2px 0;color:#444;font-weight:normal;vertical-align:top}
+    table{border-collapse:collapse}table.fields th{text-align:left;white-space:nowrap;padding:2px 12px 2px 0;color:#444;font-weight:normal;vertical-align:top}
     table.fields td{padding:2px 0;word-break:break-all}
     table.lesions{width:100%}table.lesions th{background:#dbe7f3;padding:4px 6px;text-align:right;border-bottom:1px solid #8aa}
     table.lesions td{padding:3px 6px;text-align:right;border-bottom:1px solid #e3e3e3}

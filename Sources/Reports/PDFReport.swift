@@ -62,7 +62,7 @@ final class PDFReport {
         if ChartRenderer.hasChart(input.history) {
             ensureSpace(230)
             heading("Volume over time")
-            ChartRenderer.draw(input.history, painter: p, x: PDFReport.margin, y: y, width: contentWidth, height: 210)
+            ChartRenderer.draw(input.history, color: input.color(forLabelName:), painter: p, x: PDFReport.margin, y: y, width: contentWidth, height: 210)
             y += 214
         }
         footer()
@@ -142,15 +142,16 @@ final class PDFReport {
         let widths = [78.0, 20, 50, 56, 52, 48, 70, 112, 37].map { $0 * contentWidth / 523 }
         func headerRow() {
             p.color(RGB(219, 231, 243))
-            p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 15)
+            p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 24)
             p.grey(0)
             var x = PDFReport.margin
-            for (n, title) in ReportFormatting.lesionColumns.enumerated() {
-                if n == 0 { p.text(title, x: x + 3, y: y + 10.5, size: 7.5, bold: true) }
-                else { p.text(title, x: x + widths[n] - 3, y: y + 10.5, size: 7.5, bold: true, align: .right) }
+            for (n, title) in ReportFormatting.lesionColumnTitles.enumerated() {
+                let (tx, align): (Double, Painter.Alignment) = n == 0 ? (x + 3, .left) : (x + widths[n] - 3, .right)
+                p.text(title.0, x: tx, y: y + 10, size: 7.5, bold: true, align: align)
+                p.text(title.1, x: tx, y: y + 19.5, size: 6.5, align: align)
                 x += widths[n]
             }
-            y += 15
+            y += 24
         }
         headerRow()
         for row in input.lesions {

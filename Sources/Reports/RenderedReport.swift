@@ -31,6 +31,6 @@ public struct RenderedReport: @unchecked Sendable {
             canvases.append(canvas)
         }
         return RenderedReport(input: input, window: window, focusLPS: focus, keySlices: slices,
-                              chartPNG: try ChartRenderer.png(input.history), canvases: canvases)
+                              chartPNG: try ChartRenderer.png(input.history, color: input.color(forLabelName:)), canvases: canvases)
     }
 }

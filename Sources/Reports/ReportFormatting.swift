@@ -9,9 +9,11 @@ enum ReportFormatting {
     static func lps(_ v: Vector3) -> String { String(format: "%.1f, %.1f, %.1f", v.x, v.y, v.z) }
     static func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
 
-    /// Column titles of the lesion table.
-    static let lesionColumns = ["Label", "#", "Volume (mL)", "Long axial (mm)", "Short axis (mm)",
-                                "Max 3D (mm)", "Mean ± SD", "Centroid LPS (mm)", "Border"]
+    /// Column titles of the lesion table, as (title, unit line); the HTML joins them, the PDF stacks them.
+    static let lesionColumnTitles = [("Label", ""), ("#", ""), ("Volume", "(mL)"), ("Long axial", "(mm)"),
+                                     ("Short axis", "(mm)"), ("Max 3D", "(mm)"), ("Mean ± SD", "(image units)"),
+                                     ("Centroid LPS", "(mm)"), ("Border", "")]
+    static var lesionColumns: [String] { lesionColumnTitles.map { $0.1.isEmpty ? $0.0 : "\($0.0) \($0.1)" } }
 
     static func lesionCells(_ row: LesionRow) -> [String] {
         [row.labelName, String(row.lesionIndex), volume(row.volumeML), mm(row.longestAxialDiameterMM),

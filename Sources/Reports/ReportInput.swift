@@ -41,6 +41,13 @@ public struct ReportInput: Sendable {
         labels.first { $0.value == value } ?? LabelStyle(value: value, name: "label \(value)", color: .palette(Int(value)))
     }
 
+    /// The colour of a label by name (chart series), or a palette colour for a name with no style.
+    public func color(forLabelName name: String) -> RGB {
+        if let s = labels.first(where: { $0.name == name }) { return s.color }
+        if let row = lesions.first(where: { $0.labelName == name }) { return style(for: row.labelValue).color }
+        return .palette(name.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xffff })
+    }
+
     /// Checks the invariants every output relies on.
     /// - Throws: `ReportError.invalidInput` naming the field when grids differ, a number is not
     ///   finite, a date is not ISO `YYYY-MM-DD`, or a label value is 0.

@@ -42,6 +42,9 @@ enum Phantom {
     static let labels = [LabelStyle(value: 1, name: "tumour", color: RGB(255, 48, 48)),
                          LabelStyle(value: 2, name: "cyst", color: RGB(48, 220, 48))]
 
+    /// `study()` built once (building takes seconds in debug builds).
+    static let shared = study()
+
     /// The study on `geometry`, with measured lesion rows and a three-point history.
     static func study(geometry: VolumeGeometry = obliqueGeometry()) -> ReportInput {
         let centre = geometry.centerLPS

@@ -8,7 +8,7 @@ import XCTest
 final class ReportOutputTests: XCTestCase {
     static let schemaURL = TestData.repositoryRoot.appendingPathComponent("Reports/schema/report.schema.json")
 
-    func writeStudy(_ input: ReportInput = Phantom.study(), into root: URL) throws -> [ReportArtefact] {
+    func writeStudy(_ input: ReportInput = Phantom.shared, into root: URL) throws -> [ReportArtefact] {
         let folder = ReportWriter.defaultFolder(root: root, header: input.header)
         return try ReportWriter.write(input, formats: [.html, .pdf, .json], to: folder)
     }
@@ -53,7 +53,7 @@ final class ReportOutputTests: XCTestCase {
     func testJSONCarriesTheNumbersAndValidates() throws {
         let root = try TestData.temporaryDirectory("reports")
         defer { try? FileManager.default.removeItem(at: root) }
-        let input = Phantom.study()
+        let input = Phantom.shared
         let json = try XCTUnwrap(try writeStudy(input, into: root).first { $0.format == .json })
         let data = try Data(contentsOf: json.url)
         let document = try JSONDecoder().decode(ReportDocument.self, from: data)
@@ -81,7 +81,7 @@ final class ReportOutputTests: XCTestCase {
     }
 
     func testHTMLIsSelfContained() throws {
-        let report = try RenderedReport.render(Phantom.study())
+        let report = try RenderedReport.render(Phantom.shared)
         let html = HTMLReport.render(report, generatedAt: "2026-11-25T15:00:00Z")
         XCTAssertFalse(html.contains("http://") || html.contains("https://"), "no external URL")
         XCTAssertFalse(html.contains("<script"), "no scripts")
@@ -94,21 +94,21 @@ final class ReportOutputTests: XCTestCase {
     }
 
     func testChartOnlyWithTwoStudyDates() throws {
-        var input = Phantom.study()
+        var input = Phantom.shared
         input.history = input.history.filter { $0.studyDate == input.header.studyDate }
         XCTAssertNil(try RenderedReport.render(input).chartPNG)
         input.history = []
         let report = try RenderedReport.render(input)
         XCTAssertNil(report.chartPNG)
         XCTAssertFalse(HTMLReport.render(report, generatedAt: "x").contains("Volume over time"))
-        XCTAssertNotNil(try RenderedReport.render(Phantom.study()).chartPNG)
+        XCTAssertNotNil(try RenderedReport.render(Phantom.shared).chartPNG)
         XCTAssertEqual(ISODate("2024-03-01")!.dayNumber - ISODate("2024-02-28")!.dayNumber, 2, "leap year")
         XCTAssertEqual(ISODate("1970-01-01")?.dayNumber, 0)
         XCTAssertNil(ISODate("2023-02-29"))
     }
 
     func testOverlayHasContourColourAtLesionBoundary() throws {
-        let input = Phantom.study()
+        let input = Phantom.shared
         let report = try RenderedReport.render(input)
         let tumour = RGB(255, 48, 48)
         for rendered in report.keySlices {
@@ -132,7 +132,6 @@ final class ReportOutputTests: XCTestCase {
             // Outside the body the image is black.
             let corner = png.pixel(x: png.width / 2, y: png.height - 3)
             XCTAssertLessThan(Int(corner.green), 250)
-            Phantom.keep([], as: "x")
         }
         if let keep = Phantom.keepFolder {
             try? FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
@@ -146,14 +145,14 @@ final class ReportOutputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: root) }
         let folder = root.appendingPathComponent("out")
         var cases = [(String, ReportInput)]()
-        var input = Phantom.study()
+        var input = Phantom.shared
         input.lesions[1].volumeML = .nan
         cases.append(("NaN volume", input))
-        input = Phantom.study(); input.header.studyDate = "20260214"
+        input = Phantom.shared; input.header.studyDate = "20260214"
         cases.append(("DICOM-style date", input))
-        input = Phantom.study(); input.provenance.modelSHA256 = "unknown"
+        input = Phantom.shared; input.provenance.modelSHA256 = "unknown"
         cases.append(("bad hash", input))
-        input = Phantom.study(); input.labelMap = LabelMap(geometry: VolumeGeometry(size: SIMD3(4, 4, 4)), repeating: 0)
+        input = Phantom.shared; input.labelMap = LabelMap(geometry: VolumeGeometry(size: SIMD3(4, 4, 4)), repeating: 0)
         cases.append(("grid mismatch", input))
         for (name, bad) in cases {
             XCTAssertThrowsError(try ReportWriter.write(bad, to: folder), name) { error in
@@ -170,7 +169,7 @@ final class ReportOutputTests: XCTestCase {
         // A non-empty folder where report.pdf should go makes the PDF's rename fail after the HTML was written.
         let blocker = root.appendingPathComponent("report.pdf/x")
         try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
-        XCTAssertThrowsError(try ReportWriter.write(Phantom.study(), formats: [.html, .pdf, .json], to: root)) { error in
+        XCTAssertThrowsError(try ReportWriter.write(Phantom.shared, formats: [.html, .pdf, .json], to: root)) { error in
             XCTAssertEqual((error as? ReportError)?.category, .outputFailed, "\(error)")
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path)
