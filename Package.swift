@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17

@@ -175,4 +175,39 @@ final class ReportOutputTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path)
         XCTAssertEqual(names, ["report.pdf"], "only the blocker remains, no HTML and no partial file")
     }
+
+    /// A study without lesions, history or optional header fields still gives valid, complete outputs.
+    func testWritesEmptyAndMinimalStudies() throws {
+        let root = try TestData.temporaryDirectory("reports")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let g = VolumeGeometry(size: SIMD3(24, 20, 12), spacingMM: Vector3(0.9, 0.9, 4))
+        let image = Volume<Float>(geometry: g, voxels: (0..<g.voxelCount).map { Float($0 % 97) })
+        let header = StudyHeader(patientID: "P2", studyInstanceUID: "1.2.3", studyDate: "2024-02-29", modality: "CT",
+                                 seriesDescription: "")
+        let input = ReportInput(header: header, provenance: Phantom.provenance, lesions: [], labels: [],
+                                image: image, labelMap: LabelMap(geometry: g, repeating: 0))
+        let artefacts = try ReportWriter.write(input, to: root.appendingPathComponent("minimal"))
+        let html = try String(contentsOf: artefacts[0].url, encoding: .utf8)
+        XCTAssertTrue(html.contains("No lesions found."))
+        let data = try Data(contentsOf: artefacts[2].url)
+        let document = try JSONDecoder().decode(ReportDocument.self, from: data)
+        XCTAssertEqual(document.keySlices[0].throughLPS, g.centerLPS, "no lesion: slices through the grid centre")
+        XCTAssertEqual(document.image.windowLower, -160, "CT soft-tissue window")
+        XCTAssertEqual(document.labelTotals, [])
+        XCTAssertEqual(try SchemaCheck(schemaURL: Self.schemaURL).errors(try JSONSerialization.jsonObject(with: data)), [])
+        Phantom.keep(artefacts.map(\.url), as: "minimal")
+    }
+
+    /// Scripts/reference/report_schema_check.sh recorded a python-jsonschema validation of these reports
+    /// against the schema as it is now (re-run the script after changing the schema).
+    func testRecordedReferenceValidationIsCurrent() throws {
+        let recordURL = TestData.repositoryRoot.appendingPathComponent("Tests/ReportsTests/Expected/jsonschema_validation.json")
+        let record = try XCTUnwrapDictionary(JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)))
+        XCTAssertEqual(record["schemaSHA256"] as? String, ReportWriter.sha256Hex(try Data(contentsOf: Self.schemaURL)),
+                       "schema changed since the reference validation: run Scripts/reference/report_schema_check.sh")
+        XCTAssertEqual(record["allPassed"] as? Bool, true)
+        let results = try XCTUnwrap(record["results"] as? [[String: Any]])
+        XCTAssertEqual(Set(results.compactMap { $0["lesionCount"] as? Int }), [0, 3], "the minimal and the phantom report")
+        XCTAssertTrue(results.allSatisfy { ($0["valid"] as? Bool) == true })
+    }
 }
