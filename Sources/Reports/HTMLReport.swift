@@ -24,7 +24,7 @@ enum HTMLReport {
             html += "src=\"data:image/png;base64,\(slice.png.base64EncodedString())\">"
             html += "<figcaption>\(slice.slice.plane.rawValue.capitalized)</figcaption></figure>"
         }
-        html += "</div>\(legend(input))</section>"
+        html += "</div>\(legend(report))</section>"
         if let chart = report.chartPNG {
             html += "<section><h2>Volume over time</h2><img class=\"chart\" alt=\"volume over time chart\" "
             html += "src=\"data:image/png;base64,\(chart.base64EncodedString())\"></section>"
@@ -49,11 +49,10 @@ enum HTMLReport {
         return t + "</tbody></table>"
     }
 
-    static func legend(_ input: ReportInput) -> String {
-        let values = Set(input.labelMap.voxels).subtracting([0]).sorted()
-        guard !values.isEmpty else { return "" }
-        return "<p class=\"legend\">" + values.map { v in
-            let s = input.style(for: v)
+    static func legend(_ report: RenderedReport) -> String {
+        guard !report.presentLabels.isEmpty else { return "" }
+        return "<p class=\"legend\">" + report.presentLabels.map { v in
+            let s = report.input.style(for: v)
             return "<span class=\"sw\" style=\"background:\(s.color.hex)\"></span>\(escape(s.name))"
         }.joined(separator: " &nbsp; ") + "</p>"
     }

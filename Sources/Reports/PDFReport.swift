@@ -197,7 +197,7 @@ final class PDFReport {
         }
         y += rowHeight + 16
         var x = PDFReport.margin
-        for value in Set(report.input.labelMap.voxels).subtracting([0]).sorted() {
+        for value in report.presentLabels {
             let style = report.input.style(for: value)
             p.color(style.color)
             p.fillRect(x: x, y: y + 1, width: 8, height: 8)

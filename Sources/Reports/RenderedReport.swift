@@ -2,7 +2,8 @@ import Foundation
 import Imaging
 
 /// The pictures of a report, drawn once and shared by the HTML and PDF writers.
-public struct RenderedReport: @unchecked Sendable {
+/// Not `Sendable`: it keeps the cairo canvases of the key images for the PDF.
+public struct RenderedReport {
     public let input: ReportInput
     public let window: DisplayWindow
     /// The patient point the key slices go through: the largest lesion's centroid, or the grid's centre
@@ -12,6 +13,8 @@ public struct RenderedReport: @unchecked Sendable {
     public let keySlices: [RenderedSlice]
     /// The volume-over-time chart, nil when the history spans fewer than two study dates.
     public let chartPNG: Data?
+    /// Label values present in the label map (not 0), ascending: the legend.
+    public let presentLabels: [UInt8]
     /// Canvases of the key images, painted into the PDF.
     let canvases: [ImageCanvas]
 
@@ -30,7 +33,10 @@ public struct RenderedReport: @unchecked Sendable {
             slices.append(rendered)
             canvases.append(canvas)
         }
+        var present = [Bool](repeating: false, count: 256)
+        for value in input.labelMap.voxels { present[Int(value)] = true }
         return RenderedReport(input: input, window: window, focusLPS: focus, keySlices: slices,
-                              chartPNG: try ChartRenderer.png(input.history, color: input.color(forLabelName:)), canvases: canvases)
+                              chartPNG: try ChartRenderer.png(input.history, color: input.color(forLabelName:)),
+                              presentLabels: (1...255).filter { present[$0] }.map { UInt8($0) }, canvases: canvases)
     }
 }

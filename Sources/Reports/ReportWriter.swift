@@ -59,6 +59,7 @@ public enum ReportWriter {
             }
         }
         try createPrivateFolder(folder)
+        removeStaleTemporaryFiles(in: folder)
         var written = [ReportArtefact]()
         do {
             for (format, data) in contents {
@@ -71,6 +72,25 @@ public enum ReportWriter {
             throw error
         }
         return written
+    }
+
+    /// Writes into `defaultFolder(root:header:)`.
+    @discardableResult
+    public static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
+                                            root: URL, generatedAt: Date = Date()) throws -> [ReportArtefact] {
+        try write(input, formats: formats, to: defaultFolder(root: root, header: input.header), generatedAt: generatedAt)
+    }
+
+    /// Removes temporary files a killed writer left in `folder` (AtomicFile's `.<id>.partial.report.<ext>`).
+    /// `write` calls it before writing; a supervisor may call it after a crash. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaryFiles(in folder: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let stale = names.filter { name in
+            name.hasPrefix(".") && ReportFormat.allCases.contains { name.hasSuffix(".partial.report.\($0.rawValue)") }
+        }
+        for name in stale { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
+        return stale
     }
 
     /// `<root>/Reports/<safe name>`: the default folder of a study's report.

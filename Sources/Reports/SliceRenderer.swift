@@ -2,7 +2,7 @@ import CCairo
 import Foundation
 
 /// A key image: the slice, its PNG and where slice pixels land in the PNG.
-public struct RenderedSlice: @unchecked Sendable {
+public struct RenderedSlice: Sendable {
     public let slice: KeySlice
     /// The PNG (8-bit RGBA).
     public let png: Data

@@ -180,12 +180,8 @@ final class ReportOutputTests: XCTestCase {
     func testWritesEmptyAndMinimalStudies() throws {
         let root = try TestData.temporaryDirectory("reports")
         defer { try? FileManager.default.removeItem(at: root) }
-        let g = VolumeGeometry(size: SIMD3(24, 20, 12), spacingMM: Vector3(0.9, 0.9, 4))
-        let image = Volume<Float>(geometry: g, voxels: (0..<g.voxelCount).map { Float($0 % 97) })
-        let header = StudyHeader(patientID: "P2", studyInstanceUID: "1.2.3", studyDate: "2024-02-29", modality: "CT",
-                                 seriesDescription: "")
-        let input = ReportInput(header: header, provenance: Phantom.provenance, lesions: [], labels: [],
-                                image: image, labelMap: LabelMap(geometry: g, repeating: 0))
+        let input = Self.minimalInput()
+        let g = input.image.geometry
         let artefacts = try ReportWriter.write(input, to: root.appendingPathComponent("minimal"))
         let html = try String(contentsOf: artefacts[0].url, encoding: .utf8)
         XCTAssertTrue(html.contains("No lesions found."))
@@ -209,5 +205,30 @@ final class ReportOutputTests: XCTestCase {
         let results = try XCTUnwrap(record["results"] as? [[String: Any]])
         XCTAssertEqual(Set(results.compactMap { $0["lesionCount"] as? Int }), [0, 3], "the minimal and the phantom report")
         XCTAssertTrue(results.allSatisfy { ($0["valid"] as? Bool) == true })
+    }
+
+    /// A small CT study with no lesion, no history and no optional header fields.
+    static func minimalInput() -> ReportInput {
+        let g = VolumeGeometry(size: SIMD3(24, 20, 12), spacingMM: Vector3(0.9, 0.9, 4))
+        let image = Volume<Float>(geometry: g, voxels: (0..<g.voxelCount).map { Float($0 % 97) })
+        let header = StudyHeader(patientID: "P2", studyInstanceUID: "1.2.3", studyDate: "2024-02-29", modality: "CT",
+                                 seriesDescription: "")
+        return ReportInput(header: header, provenance: Phantom.provenance, lesions: [], labels: [],
+                           image: image, labelMap: LabelMap(geometry: g, repeating: 0))
+    }
+
+    /// A writer killed between creating and renaming its temporary file leaves `.<id>.partial.report.<ext>`;
+    /// the next write removes it (other files stay).
+    func testNextWriteRemovesTemporaryFilesOfAKilledWriter() throws {
+        let root = try TestData.temporaryDirectory("reports")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = ReportWriter.defaultFolder(root: root, header: Self.minimalInput().header)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in [".1a2b3c4d.partial.report.pdf", ".deadbeef.partial.report.json", "notes.txt"] {
+            try Data("x".utf8).write(to: folder.appendingPathComponent(name))
+        }
+        try ReportWriter.writeToDefaultFolder(Self.minimalInput(), formats: [.json], root: root)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(names, ["notes.txt", "report.json"])
     }
 }
