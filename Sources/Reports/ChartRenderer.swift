@@ -49,7 +49,8 @@ enum ChartRenderer {
         let yStep = niceStep(maxVolume / 4)
         let yTop = (maxVolume / yStep).rounded(.up) * yStep
         let font = max(8, min(11, height / 22))
-        let left = x + font * 5, right = x + width - font * 10, top = y + font * 2, bottom = y + height - font * 3
+        let legendWidth = min(width * 0.35, (all.map { p.textWidth($0.name, size: font) }.max() ?? 0) + font * 3.5)
+        let left = x + font * 5, right = x + width - legendWidth - font, top = y + font * 2, bottom = y + height - font * 3
         let daySpan = Double(max(maxDay - minDay, 1))
         func px(_ day: Int) -> Double { left + Double(day - minDay) / daySpan * (right - left) }
         func py(_ volume: Double) -> Double { bottom - volume / yTop * (bottom - top) }
@@ -87,7 +88,7 @@ enum ChartRenderer {
             p.line(right + font * 0.5, ly - font * 0.35, right + font * 2.2, ly - font * 0.35, width: 2)
             cairo_set_dash(p.cr, nil, 0, 0)
             p.grey(0)
-            p.text(p.fitted(s.name, maxWidth: font * 7.5, size: font), x: right + font * 2.5, y: ly, size: font)
+            p.text(p.fitted(s.name, maxWidth: legendWidth - font * 2.5, size: font), x: right + font * 2.5, y: ly, size: font)
         }
     }
 

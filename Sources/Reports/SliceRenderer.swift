@@ -118,7 +118,7 @@ enum SliceRenderer {
         shadowed(letters.right, x: width - 6, y: height / 2 + size / 2, align: .right)
         shadowed(letters.top, x: width / 2, y: size + 4, align: .center)
         shadowed(letters.bottom, x: width / 2, y: height - 6, align: .center)
-        shadowed(caption, x: 6, y: size + 4, align: .left, bold: false)
+        shadowed(caption, x: 6, y: height - 6, align: .left, bold: false)
 
         // Scale bar: the largest round length up to a quarter of the image width.
         let widthMM = width / pixelsPerMM
