@@ -50,6 +50,19 @@ final class ExternalRenderTests: XCTestCase {
             XCTAssertEqual(page.width, 331, accuracy: 2, "A4 at 40 dpi")
             XCTAssertGreaterThan(Self.inkFraction(page), 0.10, "page has content")
         }
+        // The PDF's text layer has every lesion's rounded numbers (pdftotext, also poppler-utils).
+        if let pdftotext = Self.tool("pdftotext") {
+            let textURL = root.appendingPathComponent("one.txt")
+            XCTAssertEqual(try Self.run(pdftotext, ["-layout", root.appendingPathComponent("one/report.pdf").path, textURL.path]), 0)
+            let text = try String(contentsOf: textURL, encoding: .utf8)
+            for row in Phantom.shared.lesions {
+                for cell in [String(format: "%.2f", row.volumeML), String(format: "%.1f", row.shortAxisMM),
+                             String(format: "%.1f, %.1f, %.1f", row.centroidLPS.x, row.centroidLPS.y, row.centroidLPS.z)] {
+                    XCTAssertTrue(text.contains(cell), "PDF text lacks \(cell)")
+                }
+            }
+            XCTAssertTrue(text.contains(Phantom.header.patientID))
+        }
         // A long lesion table continues on further pages, each with content.
         var long = Phantom.shared
         long.lesions = (0..<90).map { n in var row = long.lesions[n % 3]; row.lesionIndex = n + 1; return row }

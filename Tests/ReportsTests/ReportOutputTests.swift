@@ -42,6 +42,12 @@ final class ReportOutputTests: XCTestCase {
         Phantom.keep(artefacts.map(\.url), as: "phantom")
     }
 
+    func testFormatListParsing() throws {
+        XCTAssertEqual(try ReportFormat.parseList("html,PDF, json,html"), [.html, .pdf, .json])
+        XCTAssertThrowsError(try ReportFormat.parseList("html,docx")) { XCTAssertTrue("\($0)".contains("docx")) }
+        XCTAssertThrowsError(try ReportFormat.parseList(","))
+    }
+
     func testSafeFolderNameIsStableAndDistinct() {
         let a = Phantom.header
         var b = a
@@ -91,6 +97,12 @@ final class ReportOutputTests: XCTestCase {
         XCTAssertTrue(html.contains("PAT^Doe/../12345"), "patient ID shown as given")
         XCTAssertTrue(html.contains(HTMLReport.escape("Mean ± SD")))
         XCTAssertEqual(HTMLReport.escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;")
+        // The table shows every lesion's numbers, as the JSON carries them (rounded for display).
+        for row in Phantom.shared.lesions {
+            let cells = ReportFormatting.lesionCells(row).dropFirst().map { "<td>\(HTMLReport.escape($0))</td>" }.joined()
+            XCTAssertTrue(html.contains(cells), "row \(row.labelName) #\(row.lesionIndex): \(cells)")
+        }
+        XCTAssertTrue(html.contains(String(format: "%.2f", Phantom.shared.lesions[0].volumeML)))
     }
 
     func testChartOnlyWithTwoStudyDates() throws {
