@@ -19,10 +19,11 @@ enum HTMLReport {
         <section><h2>Key images</h2><p class="note">Through the centroid of the largest lesion; radiological convention
         (patient's right on the image left); outlines in label colours.</p><div class="images">
         """
-        for slice in report.keySlices {
-            html += "<figure><img alt=\"\(slice.slice.plane.rawValue) key image\" width=\"\(slice.width)\" height=\"\(slice.height)\" "
+        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
+        for (slice, caption) in figures {
+            html += "<figure><img alt=\"\(escape(caption)) key image\" width=\"\(slice.width)\" height=\"\(slice.height)\" "
             html += "src=\"data:image/png;base64,\(slice.png.base64EncodedString())\">"
-            html += "<figcaption>\(slice.slice.plane.rawValue.capitalized)</figcaption></figure>"
+            html += "<figcaption>\(escape(caption))</figcaption></figure>"
         }
         html += "</div>\(legend(report))</section>"
         if let chart = report.chartPNG {
@@ -85,7 +86,7 @@ enum HTMLReport {
     table.lesions td{padding:3px 6px;text-align:right;border-bottom:1px solid #e3e3e3}
     table.lesions th:first-child,table.lesions td:first-child{text-align:left}
     .images{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;background:#000;padding:4px}
-    figure img{display:block;width:360px;height:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
+    figure img{display:block;width:260px;height:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
     img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
     .note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
     """

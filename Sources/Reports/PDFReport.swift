@@ -180,20 +180,21 @@ final class PDFReport {
 
     private func keyImages(_ report: RenderedReport) {
         let gap = 8.0
-        let cell = (contentWidth - 2 * gap) / 3
-        let heights = report.keySlices.map { cell * Double($0.height) / Double($0.width) }
+        let images = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial zoom")] } ?? [])
+        let cell = (contentWidth - Double(images.count - 1) * gap) / Double(images.count)
+        let heights = images.map { cell * Double($0.0.height) / Double($0.0.width) }
         let scale = min(1, 200 / (heights.max() ?? 200))
         let rowHeight = (heights.max() ?? 0) * scale
         ensureSpace(rowHeight + 50)
         heading("Key images (through the largest lesion; radiological convention)")
-        for (n, slice) in report.keySlices.enumerated() {
+        for (n, (slice, caption)) in images.enumerated() {
             let w = cell * scale
             let x = PDFReport.margin + Double(n) * (cell + gap) + (cell - w) / 2
             p.grey(0)
             p.fillRect(x: x - 1, y: y - 1, width: w + 2, height: heights[n] * scale + 2)
             p.paint(report.canvases[n], x: x, y: y, scale: w / Double(slice.width))
             p.grey(0.2)
-            p.text(slice.slice.plane.rawValue.capitalized, x: x + w / 2, y: y + rowHeight + 11, size: 8, align: .center)
+            p.text(caption, x: x + w / 2, y: y + rowHeight + 11, size: 8, align: .center)
         }
         y += rowHeight + 16
         var x = PDFReport.margin

@@ -15,6 +15,8 @@ public struct ReportDocument: Codable, Sendable, Equatable {
     public var labelTotals: [LabelTotal]
     public var image: ImageInfo
     public var keySlices: [KeySliceInfo]
+    /// The zoomed axial image's region of the axial key slice (absent when not drawn).
+    public var zoom: ZoomInfo?
     public var history: [HistoryPoint]
 
     public struct Label: Codable, Sendable, Equatable {
@@ -50,6 +52,14 @@ public struct ReportDocument: Codable, Sendable, Equatable {
         public var pixelsPerMM: Double
     }
 
+    public struct ZoomInfo: Codable, Sendable, Equatable {
+        public var plane: SlicePlane
+        /// Half-open pixel ranges [lower, upper) of the displayed key slice.
+        public var columns: [Int]
+        public var rows: [Int]
+        public var pixelsPerMM: Double
+    }
+
     public init(_ report: RenderedReport, generatedAt: Date) {
         let input = report.input
         schemaVersion = ReportDocument.currentSchemaVersion
@@ -81,6 +91,10 @@ public struct ReportDocument: Codable, Sendable, Equatable {
             return KeySliceInfo(plane: r.slice.plane, fixedVoxelAxis: r.slice.fixedAxis, voxelIndex: r.slice.fixedIndex,
                                 throughLPS: report.focusLPS, edgeLetters: [l.left, l.right, l.top, l.bottom],
                                 pixelsPerMM: r.pixelsPerMM)
+        }
+        zoom = report.zoom.map { z in
+            ZoomInfo(plane: z.slice.plane, columns: [z.region.columns.lowerBound, z.region.columns.upperBound],
+                     rows: [z.region.rows.lowerBound, z.region.rows.upperBound], pixelsPerMM: z.pixelsPerMM)
         }
         history = input.history
     }

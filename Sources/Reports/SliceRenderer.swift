@@ -1,9 +1,18 @@
 import CCairo
 import Foundation
 
+/// A rectangle of slice pixels (columns and rows, half-open).
+public struct SliceRegion: Sendable, Equatable, Codable {
+    public var columns: Range<Int>
+    public var rows: Range<Int>
+    public init(columns: Range<Int>, rows: Range<Int>) { self.columns = columns; self.rows = rows }
+}
+
 /// A key image: the slice, its PNG and where slice pixels land in the PNG.
 public struct RenderedSlice: Sendable {
     public let slice: KeySlice
+    /// The part of the slice shown (the whole slice, or a zoomed region).
+    public let region: SliceRegion
     /// The PNG (8-bit RGBA).
     public let png: Data
     /// Output size in pixels; one output pixel is `1 / pixelsPerMM` mm in both directions (square mm).
@@ -13,7 +22,8 @@ public struct RenderedSlice: Sendable {
 
     /// Output pixel position of a continuous slice position (pixel centres of the slice at integers).
     public func imagePoint(column: Double, row: Double) -> (x: Double, y: Double) {
-        ((column + 0.5) * slice.columnSpacingMM * pixelsPerMM, (row + 0.5) * slice.rowSpacingMM * pixelsPerMM)
+        ((column - Double(region.columns.lowerBound) + 0.5) * slice.columnSpacingMM * pixelsPerMM,
+         (row - Double(region.rows.lowerBound) + 0.5) * slice.rowSpacingMM * pixelsPerMM)
     }
 }
 
@@ -21,12 +31,17 @@ public struct RenderedSlice: Sendable {
 /// label's outline (the pixel edges between the label and anything else, so a one-pixel lesion still
 /// shows) in its colour, orientation letters at the four edges, a scale bar and the plane's name.
 enum SliceRenderer {
-    /// Renders `slice` with the longest side `longestSidePixels` pixels long.
+    /// Renders `region` of `slice` (default: all of it) with the longest side `longestSidePixels` pixels long.
+    /// - Precondition: `region` is non-empty and inside the slice.
     /// - Returns: the key image and its canvas (the PDF paints the canvas).
-    static func render(_ slice: KeySlice, window: DisplayWindow, style: (UInt8) -> LabelStyle,
+    static func render(_ slice: KeySlice, region: SliceRegion? = nil, window: DisplayWindow, style: (UInt8) -> LabelStyle,
                        caption: String, longestSidePixels: Int = 512) throws -> (RenderedSlice, ImageCanvas) {
-        let widthMM = Double(slice.width) * slice.columnSpacingMM
-        let heightMM = Double(slice.height) * slice.rowSpacingMM
+        let region = region ?? SliceRegion(columns: 0..<slice.width, rows: 0..<slice.height)
+        precondition(!region.columns.isEmpty && !region.rows.isEmpty && region.columns.lowerBound >= 0
+                     && region.rows.lowerBound >= 0 && region.columns.upperBound <= slice.width
+                     && region.rows.upperBound <= slice.height, "SliceRenderer: region \(region) outside the slice")
+        let widthMM = Double(region.columns.count) * slice.columnSpacingMM
+        let heightMM = Double(region.rows.count) * slice.rowSpacingMM
         let pixelsPerMM = Double(longestSidePixels) / max(widthMM, heightMM)
         let outWidth = max(1, Int((widthMM * pixelsPerMM).rounded()))
         let outHeight = max(1, Int((heightMM * pixelsPerMM).rounded()))
@@ -38,16 +53,16 @@ enum SliceRenderer {
         // Grey image, interpolated to square mm.
         cairo_save(p.cr)
         cairo_scale(p.cr, sx, sy)
-        cairo_set_source_surface(p.cr, base.surface, 0, 0)
+        cairo_set_source_surface(p.cr, base.surface, -Double(region.columns.lowerBound), -Double(region.rows.lowerBound))
         cairo_pattern_set_filter(cairo_get_source(p.cr), CAIRO_FILTER_BILINEAR)
         cairo_pattern_set_extend(cairo_get_source(p.cr), CAIRO_EXTEND_PAD)
         cairo_paint(p.cr)
         cairo_restore(p.cr)
 
-        drawContours(slice, painter: p, sx: sx, sy: sy, style: style)
+        drawContours(slice, region: region, painter: p, sx: sx, sy: sy, style: style)
         drawAnnotations(slice, painter: p, width: Double(outWidth), height: Double(outHeight),
                         pixelsPerMM: pixelsPerMM, caption: caption)
-        let rendered = RenderedSlice(slice: slice, png: try canvas.pngData(), width: outWidth, height: outHeight,
+        let rendered = RenderedSlice(slice: slice, region: region, png: try canvas.pngData(), width: outWidth, height: outHeight,
                                      pixelsPerMM: pixelsPerMM)
         return (rendered, canvas)
     }
@@ -70,17 +85,18 @@ enum SliceRenderer {
     }
 
     /// Each label's outline along pixel edges, without anti-aliasing so outline pixels carry the exact colour.
-    private static func drawContours(_ slice: KeySlice, painter p: Painter, sx: Double, sy: Double, style: (UInt8) -> LabelStyle) {
+    private static func drawContours(_ slice: KeySlice, region: SliceRegion, painter p: Painter, sx: Double, sy: Double, style: (UInt8) -> LabelStyle) {
         let w = slice.width, h = slice.height
         var edgesByLabel = [UInt8: [(Double, Double, Double, Double)]]()
-        for row in 0..<h {
-            for column in 0..<w {
+        let c0 = Double(region.columns.lowerBound), r0 = Double(region.rows.lowerBound)
+        for row in region.rows {
+            for column in region.columns {
                 let value = slice.labels[row * w + column]
                 guard value != 0 else { continue }
                 func differs(_ c: Int, _ r: Int) -> Bool {
                     c < 0 || r < 0 || c >= w || r >= h || slice.labels[r * w + c] != value
                 }
-                let x0 = Double(column), x1 = Double(column + 1), y0 = Double(row), y1 = Double(row + 1)
+                let x0 = Double(column) - c0, x1 = x0 + 1, y0 = Double(row) - r0, y1 = y0 + 1
                 var edges = edgesByLabel[value, default: []]
                 if differs(column - 1, row) { edges.append((x0, y0, x0, y1)) }
                 if differs(column + 1, row) { edges.append((x1, y0, x1, y1)) }

@@ -92,7 +92,7 @@ final class ReportOutputTests: XCTestCase {
         XCTAssertFalse(html.contains("http://") || html.contains("https://"), "no external URL")
         XCTAssertFalse(html.contains("<script"), "no scripts")
         let sources = html.components(separatedBy: "src=\"").dropFirst().map { $0.prefix(22) }
-        XCTAssertEqual(sources.count, 4, "three key images and the chart")
+        XCTAssertEqual(sources.count, 5, "three key images, the zoom and the chart")
         XCTAssertTrue(sources.allSatisfy { $0 == "data:image/png;base64," })
         XCTAssertTrue(html.contains("PAT^Doe/../12345"), "patient ID shown as given")
         XCTAssertTrue(html.contains(HTMLReport.escape("Mean ± SD")))
@@ -145,8 +145,22 @@ final class ReportOutputTests: XCTestCase {
             let corner = png.pixel(x: png.width / 2, y: png.height - 3)
             XCTAssertLessThan(Int(corner.green), 250)
         }
+        // The zoom shows the largest lesion larger, with its outline, centred.
+        let zoom = try XCTUnwrap(report.zoom, "the phantom's largest lesion gets a zoomed view")
+        XCTAssertGreaterThan(zoom.pixelsPerMM, report.keySlices[0].pixelsPerMM * 1.4)
+        let zoomPNG = try RasterImage(pngData: zoom.png)
+        let centre = zoom.slice.pixel(ofPatient: input.lesions[0].centroidLPS, geometry: input.image.geometry)
+        let c = zoom.imagePoint(column: centre.column, row: centre.row)
+        XCTAssertEqual(c.x / Double(zoomPNG.width), 0.5, accuracy: 0.08, "lesion centred in the zoom")
+        var outline = 0
+        for y in 0..<zoomPNG.height { for x in 0..<zoomPNG.width {
+            let p = zoomPNG.pixel(x: x, y: y)
+            if p.red == tumour.red && p.green == tumour.green && p.blue == tumour.blue { outline += 1 }
+        } }
+        XCTAssertGreaterThan(outline, 500)
         if let keep = Phantom.keepFolder {
             try? FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true)
+            try zoom.png.write(to: keep.appendingPathComponent("key-zoom.png"))
             for r in report.keySlices { try r.png.write(to: keep.appendingPathComponent("key-\(r.slice.plane.rawValue).png")) }
             if let chart = report.chartPNG { try chart.write(to: keep.appendingPathComponent("chart.png")) }
         }
@@ -202,6 +216,7 @@ final class ReportOutputTests: XCTestCase {
         XCTAssertEqual(document.keySlices[0].throughLPS, g.centerLPS, "no lesion: slices through the grid centre")
         XCTAssertEqual(document.image.windowLower, -160, "CT soft-tissue window")
         XCTAssertEqual(document.labelTotals, [])
+        XCTAssertNil(document.zoom)
         XCTAssertEqual(try SchemaCheck(schemaURL: Self.schemaURL).errors(try JSONSerialization.jsonObject(with: data)), [])
         Phantom.keep(artefacts.map(\.url), as: "minimal")
     }
