@@ -74,11 +74,12 @@ public enum ReportWriter {
         return written
     }
 
-    /// Writes into `defaultFolder(root:header:)`.
+    /// Writes into `defaultFolder(root:header:runID:)` with the input's run id.
     @discardableResult
     public static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
                                             root: URL, generatedAt: Date = Date()) throws -> [ReportArtefact] {
-        try write(input, formats: formats, to: defaultFolder(root: root, header: input.header), generatedAt: generatedAt)
+        let folder = defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
+        return try write(input, formats: formats, to: folder, generatedAt: generatedAt)
     }
 
     /// Removes temporary files a killed writer left in `folder` (AtomicFile's `.<id>.partial.report.<ext>`).
@@ -93,15 +94,23 @@ public enum ReportWriter {
         return stale
     }
 
-    /// `<root>/Reports/<safe name>`: the default folder of a study's report.
-    public static func defaultFolder(root: URL, header: StudyHeader) -> URL {
-        root.appendingPathComponent("Reports").appendingPathComponent(safeFolderName(header))
+    /// `<root>/Reports/<safe study name>/run-<run id>`: the default folder of a run's report, the layout
+    /// the segment job uses for its outputs. Characters of the run id outside `[A-Za-z0-9._-]` become `_`.
+    public static func defaultFolder(root: URL, header: StudyHeader, runID: String) -> URL {
+        let safeRun = String(runID.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        return root.appendingPathComponent("Reports").appendingPathComponent(safeFolderName(header))
+            .appendingPathComponent("run-" + (safeRun.isEmpty ? "_" : safeRun))
     }
 
-    /// A folder name that reveals nothing about the patient: "study-" and the first 16 hex digits of
-    /// SHA-256(patient ID, NUL, study instance UID). Stable for a study, distinct across studies.
+    /// A study folder name that does not reveal the patient: "p-" + 16 hex digits of
+    /// SHA-256("segstation-patient" NUL patientID) + "_s-" + 16 hex digits of SHA-256("segstation-study"
+    /// NUL studyInstanceUID) — the same name as `StudyStore.safeFolderName`, so reports and other
+    /// artefacts of a study share one folder. Deterministic (pseudonymous, not anonymous: a known ID
+    /// can be hashed again).
     public static func safeFolderName(_ header: StudyHeader) -> String {
-        "study-" + sha256Hex(Data((header.patientID + "\u{0}" + header.studyInstanceUID).utf8)).prefix(16)
+        let patient = sha256Hex(Data(("segstation-patient\u{0}" + header.patientID).utf8)).prefix(16)
+        let study = sha256Hex(Data(("segstation-study\u{0}" + header.studyInstanceUID).utf8)).prefix(16)
+        return "p-\(patient)_s-\(study)"
     }
 
     public static func sha256Hex(_ data: Data) -> String {

@@ -9,7 +9,7 @@ final class ReportOutputTests: XCTestCase {
     static let schemaURL = TestData.repositoryRoot.appendingPathComponent("Reports/schema/report.schema.json")
 
     func writeStudy(_ input: ReportInput = Phantom.shared, into root: URL) throws -> [ReportArtefact] {
-        let folder = ReportWriter.defaultFolder(root: root, header: input.header)
+        let folder = ReportWriter.defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
         return try ReportWriter.write(input, formats: [.html, .pdf, .json], to: folder)
     }
 
@@ -19,16 +19,20 @@ final class ReportOutputTests: XCTestCase {
         let artefacts = try writeStudy(into: root)
         XCTAssertEqual(artefacts.map(\.format), [.html, .pdf, .json])
         let folder = artefacts[0].url.deletingLastPathComponent()
-        XCTAssertEqual(folder.deletingLastPathComponent().lastPathComponent, "Reports")
-        XCTAssertTrue(folder.lastPathComponent.range(of: "^study-[0-9a-f]{16}$", options: .regularExpression) != nil)
-        for component in [folder.lastPathComponent] + artefacts.map(\.url.lastPathComponent) {
+        XCTAssertEqual(folder.lastPathComponent, "run-run-0042")
+        let studyFolder = folder.deletingLastPathComponent()
+        // Expected name from Python hashlib (see safeFolderName's formula).
+        XCTAssertEqual(studyFolder.lastPathComponent, "p-e678f38a6c373566_s-ab27473cd1135fdd")
+        XCTAssertEqual(studyFolder.deletingLastPathComponent().lastPathComponent, "Reports")
+        for component in [studyFolder.lastPathComponent] + artefacts.map(\.url.lastPathComponent) {
             for secret in ["PAT", "12345", "Doe", "Jane", "1.2.826"] { XCTAssertFalse(component.contains(secret), component) }
         }
         func mode(_ url: URL) throws -> Int {
             (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
         }
-        XCTAssertEqual(try mode(folder), 0o700)
-        XCTAssertEqual(try mode(folder.deletingLastPathComponent()), 0o700, "the Reports folder it created")
+        for created in [folder, studyFolder, studyFolder.deletingLastPathComponent()] {
+            XCTAssertEqual(try mode(created), 0o700, "\(created.lastPathComponent), created by the writer")
+        }
         for artefact in artefacts {
             XCTAssertEqual(try mode(artefact.url), 0o600, artefact.url.lastPathComponent)
             let data = try Data(contentsOf: artefact.url)
@@ -54,6 +58,8 @@ final class ReportOutputTests: XCTestCase {
         b.studyInstanceUID += "9"
         XCTAssertEqual(ReportWriter.safeFolderName(a), ReportWriter.safeFolderName(a))
         XCTAssertNotEqual(ReportWriter.safeFolderName(a), ReportWriter.safeFolderName(b))
+        XCTAssertEqual(ReportWriter.defaultFolder(root: URL(fileURLWithPath: "/r"), header: a, runID: "../x y").lastPathComponent, "run-.._x_y")
+        XCTAssertEqual(ReportWriter.defaultFolder(root: URL(fileURLWithPath: "/r"), header: a, runID: "..").lastPathComponent, "run-..")
     }
 
     func testJSONCarriesTheNumbersAndValidates() throws {
@@ -249,12 +255,13 @@ final class ReportOutputTests: XCTestCase {
     func testNextWriteRemovesTemporaryFilesOfAKilledWriter() throws {
         let root = try TestData.temporaryDirectory("reports")
         defer { try? FileManager.default.removeItem(at: root) }
-        let folder = ReportWriter.defaultFolder(root: root, header: Self.minimalInput().header)
+        let input = Self.minimalInput()
+        let folder = ReportWriter.defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for name in [".1a2b3c4d.partial.report.pdf", ".deadbeef.partial.report.json", "notes.txt"] {
             try Data("x".utf8).write(to: folder.appendingPathComponent(name))
         }
-        try ReportWriter.writeToDefaultFolder(Self.minimalInput(), formats: [.json], root: root)
+        try ReportWriter.writeToDefaultFolder(input, formats: [.json], root: root)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(names, ["notes.txt", "report.json"])
     }
