@@ -103,6 +103,11 @@ final class ReportOutputTests: XCTestCase {
         XCTAssertTrue(html.contains("PAT^Doe/../12345"), "patient ID shown as given")
         XCTAssertTrue(html.contains(HTMLReport.escape("Mean ± SD")))
         XCTAssertEqual(HTMLReport.escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;")
+        var hostile = Phantom.shared
+        hostile.header.patientName = "<script>alert(1)</script>"
+        hostile.labels[0].name = "<img src=x onerror=alert(1)>"
+        let hostileHTML = HTMLReport.render(try RenderedReport.render(hostile), generatedAt: "x")
+        XCTAssertFalse(hostileHTML.contains("<script") || hostileHTML.contains("<img src=x"), "header and label text are escaped")
         // The table shows every lesion's numbers, as the JSON carries them (rounded for display).
         for row in Phantom.shared.lesions {
             let cells = ReportFormatting.lesionCells(row).dropFirst().map { "<td>\(HTMLReport.escape($0))</td>" }.joined()
