@@ -16,8 +16,8 @@ enum HTMLReport {
         <section class="cols"><div><h2>Patient and study</h2>\(fieldTable(ReportFormatting.studyFields(input.header)))</div>
         <div><h2>Model and provenance</h2>\(fieldTable(ReportFormatting.provenanceFields(input.provenance)))</div></section>
         <section><h2>Lesions</h2>\(lesionTable(input))</section>
-        <section><h2>Key images</h2><p class="note">Through the centroid of the largest lesion; radiological convention
-        (patient's right on the image left); outlines in label colours.</p><div class="images">
+        <section><h2>Key images</h2><p class="note">\(input.largestLesion == nil ? "Through the centre of the scan (no lesion)" : "Through the centroid of the largest lesion");
+        radiological convention (patient's right on the image left); outlines in label colours.</p><div class="images">
         """
         let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
         for (slice, caption) in figures {

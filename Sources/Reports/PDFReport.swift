@@ -182,17 +182,19 @@ final class PDFReport {
         let gap = 8.0
         let images = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial zoom")] } ?? [])
         let cell = (contentWidth - Double(images.count - 1) * gap) / Double(images.count)
-        let heights = images.map { cell * Double($0.0.height) / Double($0.0.width) }
-        let scale = min(1, 200 / (heights.max() ?? 200))
-        let rowHeight = (heights.max() ?? 0) * scale
+        // Each image fits a cell-wide box as tall as the tallest image needs, at most 200 pt.
+        let rowHeight = min(200, images.map { cell * Double($0.0.height) / Double($0.0.width) }.max() ?? 0)
         ensureSpace(rowHeight + 50)
-        heading("Key images (through the largest lesion; radiological convention)")
+        heading(report.input.largestLesion == nil ? "Key images (through the centre of the scan; radiological convention)"
+                                                  : "Key images (through the largest lesion; radiological convention)")
         for (n, (slice, caption)) in images.enumerated() {
-            let w = cell * scale
+            let scale = min(cell / Double(slice.width), rowHeight / Double(slice.height))
+            let w = Double(slice.width) * scale, h = Double(slice.height) * scale
             let x = PDFReport.margin + Double(n) * (cell + gap) + (cell - w) / 2
+            let top = y + (rowHeight - h) / 2
             p.grey(0)
-            p.fillRect(x: x - 1, y: y - 1, width: w + 2, height: heights[n] * scale + 2)
-            p.paint(report.canvases[n], x: x, y: y, scale: w / Double(slice.width))
+            p.fillRect(x: x - 1, y: top - 1, width: w + 2, height: h + 2)
+            p.paint(report.canvases[n], x: x, y: top, scale: scale)
             p.grey(0.2)
             p.text(caption, x: x + w / 2, y: y + rowHeight + 11, size: 8, align: .center)
         }
