@@ -5,6 +5,7 @@ import VolumeIO
 import Inference
 import Lesions
 import StudyStore
+import Reports
 
 public enum SegmentJob {
     public static let segstationVersion = "0.1.0"
@@ -45,6 +46,20 @@ public enum SegmentJob {
             if request.writeDICOM, scans[0].dicom != nil {
                 try DICOMExports.write(scan: scans[0], labels: result.labels, manifest: manifest, measurements: measurements,
                                        into: &artefacts)
+            }
+            if !request.reportFormats.isEmpty {
+                let formats = try request.reportFormats.map { name -> ReportFormat in
+                    guard let f = ReportFormat(rawValue: name) else { throw InferenceError.inputs("report format '\(name)' is not html, pdf or json") }
+                    return f
+                }
+                let context = RunReport.Context(identity: identity, manifest: manifest, runID: runID, startedAt: clockStart,
+                                                image: scans[0].volume, labels: result.labels, measurements: measurements,
+                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", ")],
+                                                history: RunReport.history(store: store, patientID: identity.patient.patientID))
+                for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
+                    let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
+                    try artefacts.record(kind, written.url)
+                }
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
