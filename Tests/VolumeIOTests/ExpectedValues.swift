@@ -33,10 +33,12 @@ struct ExpectedValues: Decodable {
     var nifti: [NIfTIEntry]
     var nrrd: [NRRDEntry]
 
-    static func load() throws -> ExpectedValues {
-        let url = TestData.repositoryRoot.appendingPathComponent("Tests/VolumeIOTests/Expected/volumeio_expected.json")
+    static func load(_ relative: String = "Expected/volumeio_expected.json") throws -> ExpectedValues {
+        let url = testFolder.appendingPathComponent(relative)
         return try JSONDecoder().decode(ExpectedValues.self, from: Data(contentsOf: url))
     }
+
+    static var testFolder: URL { TestData.repositoryRoot.appendingPathComponent("Tests/VolumeIOTests") }
 }
 
 /// Largest element-wise difference between two row-major matrices (first 3 rows).
