@@ -12,6 +12,7 @@ import struct
 import sys
 
 import nibabel as nib
+import nrrd
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,6 +47,47 @@ def save(img, name):
     path = os.path.join(OUT, name)
     img.to_filename(path)
     return path
+
+
+def write_nrrd_fixtures():
+    """NRRDs written by pynrrd: RAS space, big endian, ascii, raw detached, gzip 4D with a list axis."""
+    dirs = oblique_affine()[:3, :3].T  # row a = step of axis a
+    origin = [-20.5, 14.25, 30.0]
+    cases = [
+        ("ras_bigendian.nrrd", ramp(np.int16).astype(">i2"), {"space": "right-anterior-superior", "encoding": "raw"}, False),
+        ("ascii_double.nrrd", ramp(np.float64) * 0.25, {"space": "left-posterior-superior", "encoding": "ascii"}, False),
+        ("detached_uint16.nhdr", ramp(np.uint16, start=0), {"space": "left-posterior-superior", "encoding": "raw"}, True),
+        ("list4d_gzip.nrrd", ramp(np.int32, shape=(2,) + SHAPE), {"space": "left-posterior-superior", "encoding": "gzip"}, False),
+    ]
+    entries = []
+    for name, data, options, detached in cases:
+        header = dict(options)
+        spatial = dirs.copy()
+        o = np.array(origin)
+        if header["space"] == "right-anterior-superior":
+            spatial = spatial * [-1, -1, 1]
+            o = o * [-1, -1, 1]
+        if data.ndim == 4:
+            header["space directions"] = np.vstack([[np.nan] * 3, spatial])
+            header["kinds"] = ["list", "domain", "domain", "domain"]
+        else:
+            header["space directions"] = spatial
+            header["kinds"] = ["domain"] * 3
+        header["space origin"] = o
+        path = os.path.join(OUT, name)
+        nrrd.write(path, data, header, detached_header=detached)
+        back, h = nrrd.read(path)
+        flip = [-1, -1, 1] if h["space"] == "right-anterior-superior" else [1, 1, 1]
+        directions = np.asarray(h["space directions"], dtype=np.float64)
+        rows = [r for r in directions if not np.isnan(r).any()]
+        affine = np.eye(4)
+        affine[:3, :3] = (np.asarray(rows) * flip).T
+        affine[:3, 3] = np.asarray(h["space origin"], dtype=np.float64) * flip
+        volume = back[0] if back.ndim == 4 else back
+        entries.append({"file": name, "shape": list(volume.shape), "dtype": str(back.dtype.newbyteorder("=")), "space": h["space"],
+                        "affineLPS": affine.tolist(), "checksum": checksum(volume),
+                        **({"checksumLastVolume": checksum(back[-1])} if back.ndim == 4 else {})})
+    return entries
 
 
 def main():
@@ -102,8 +144,10 @@ def main():
         if volumes.shape[-1] > 1:
             entry["checksumLastVolume"] = checksum(volumes[..., -1])
         entries.append(entry)
+    nrrd_entries = write_nrrd_fixtures()
     with open(os.path.join(OUT, "fixtures_expected.json"), "w") as f:
-        json.dump({"generator": "Scripts/reference/volumeio_fixtures.py", "nibabel": nib.__version__, "nifti": entries, "nrrd": []}, f, indent=1)
+        json.dump({"generator": "Scripts/reference/volumeio_fixtures.py", "nibabel": nib.__version__, "pynrrd": nrrd.__version__,
+                   "nifti": entries, "nrrd": nrrd_entries}, f, indent=1)
     for e in entries:
         print(e["file"], e["class"], e["shape"], e["dtype"])
 

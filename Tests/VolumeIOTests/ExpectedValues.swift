@@ -29,6 +29,7 @@ struct ExpectedValues: Decodable {
         var space: String
         var affineLPS: [[Double]]
         var checksum: Checksum
+        var checksumLastVolume: Checksum?
     }
     var nifti: [NIfTIEntry]
     var nrrd: [NRRDEntry]
@@ -52,7 +53,9 @@ func maxDifference(_ a: [[Double]], _ b: [[Double]]) -> Double {
 func assertChecksum(_ voxels: [Float], _ expected: ExpectedValues.Checksum, _ label: String,
                     file: StaticString = #filePath, line: UInt = #line) {
     var sum = 0.0, squares = 0.0
-    for v in voxels { let d = Double(v); sum += d; squares += d * d }
+    voxels.withUnsafeBufferPointer { buffer in
+        for v in buffer { let d = Double(v); sum += d; squares += d * d }
+    }
     XCTAssertEqual(sum, expected.sum, accuracy: 1e-9 * max(1, abs(expected.sum), expected.sumSquares.squareRoot()), "\(label): sum", file: file, line: line)
     XCTAssertEqual(squares, expected.sumSquares, accuracy: 1e-9 * max(1, expected.sumSquares), "\(label): sum of squares", file: file, line: line)
     var mismatches = 0
