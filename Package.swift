@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -41,9 +42,11 @@ let package = Package(
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Lesions", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift5
         ),
         .executableTarget(
@@ -59,10 +62,11 @@ let package = Package(
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"], swiftSettings: swift5),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
