@@ -111,6 +111,16 @@ def main():
     img.header.set_qform(oblique_affine(flip=True), code=1)
     img.header.set_sform(None, code=0)
     made.append(save(img, "qform_only_qfac.nii.gz"))
+    # Headers nibabel fixes on load (check_fix): invalid sform_code -> 0, negative pixdim -> abs,
+    # zero pixdim -> 1, qfac 0 -> 1. Patched into uncompressed copies of the qform-only image
+    # (sform_code int16 at byte 254, pixdim float32 from byte 76).
+    for name, offset, fmt, value in [("fix_sform_code7.nii", 254, "<h", 7), ("fix_negative_pixdim.nii", 80, "<f", -0.9),
+                                     ("fix_zero_pixdim.nii", 84, "<f", 0.0), ("fix_qfac0.nii", 76, "<f", 0.0)]:
+        path = save(img, name)
+        with open(path, "r+b") as f:
+            f.seek(offset)
+            f.write(struct.pack(fmt, value))
+        made.append(path)
     # Neither code: nibabel's pixdim fallback.
     img = nib.Nifti1Image(ramp(np.uint8, start=0), np.diag([1.5, 2.0, 3.0, 1.0]))
     img.header.set_qform(None, code=0)

@@ -60,7 +60,7 @@ final class NIfTIReferenceTests: XCTestCase {
                 assertChecksum(try NIfTIFile.read(path: path, volumeIndex: image.volumeCount - 1).volume.voxels, last, "\(entry.file) last")
             }
         }
-        XCTAssertEqual(expected.nifti.count, 16)
+        XCTAssertEqual(expected.nifti.count, 20)
         let fixtures = ExpectedValues.testFolder.appendingPathComponent("Fixtures")
         XCTAssertEqual(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("qform_only_qfac.nii.gz").path).affineSource, .qform)
         XCTAssertEqual(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("analyze.hdr").path).isNIfTI, false)
