@@ -86,6 +86,7 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(expectError(patched(n1, at: 70, Int16(128)), "rgb.nii")?.kind, .unsupported)
         XCTAssertEqual(expectError(patched(n1, at: 108, Float(-1)), "offset.nii")?.field, "vox_offset")
         XCTAssertEqual(expectError(patched(n1, at: 280, Float.nan), "srow.nii")?.field, "srow_x/y/z")
+        XCTAssertEqual(expectError(patched(patched(n1, at: 112, Float(2)), at: 116, Float.infinity), "inter.nii")?.field, "scl_inter")
 
         // NIfTI-2: dim[] are int64 at byte 16.
         let n2 = try validFile("d2.nii", version: .nifti2)
