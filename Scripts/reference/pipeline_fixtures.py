@@ -45,15 +45,19 @@ def write(name, dims, patch, axes):
         "schemaVersion": 1, "name": name, "version": "1.0.0",
         "description": "Test fixture: label 1 where FLAIR > 0.5 (a 1x1 convolution).",
         "licence": "CC0-1.0",
-        "network": {"file": "model.onnx", "sha256": sha, "inputName": "input", "outputName": "logits", "output": "logits"},
+        "network": {"file": "model.onnx", "format": "onnx", "opset": 17, "sha256": sha, "inputName": "input",
+                    "outputName": "logits", "tensorAxes": axes},
         "inputs": [
             {"name": "FLAIR", "modality": "MR", "sequence": "FLAIR", "normalization": {"kind": "none"}},
             {"name": "T1c", "modality": "MR", "sequence": "T1c", "normalization": {"kind": "none"}},
         ],
-        "geometry": {"orientation": "RAS", "spacingMM": [1.0, 1.0, 1.0], "tensorAxes": axes},
-        "dimensionality": f"{dims}d", "patchSize": patch,
-        "slidingWindow": {"stepFraction": 0.5, "batchSize": 4 if dims == 2 else 1},
-        "mirrorAxes": [0, 1, 2] if dims == 3 else [1, 2],
+        "orientation": "RAS", "targetSpacingMM": [1.0, 1.0, 1.0],
+        "dimensionality": f"{dims}d", "sliceAxis": "k" if dims == 2 else None, "patchSizeIJK": patch,
+        "cropToForeground": True,
+        "slidingWindow": {"stepFraction": 0.5, "importance": "gaussian", "sigmaFraction": 0.125, "padValue": 0.0,
+                          "batchSize": 4 if dims == 2 else 1},
+        "mirrorAxes": ["i", "j", "k"] if dims == 3 else ["i", "j"],
+        "output": {"kind": "logits", "classes": 2, "aggregation": "weighted-mean-logits", "decision": "argmax"},
         "labels": [{"value": 1, "name": "Bright region", "colorRGB": [255, 64, 0],
                     "category": {"code": "49755003", "scheme": "SCT", "meaning": "Morphologically Altered Structure"},
                     "type": {"code": "108369006", "scheme": "SCT", "meaning": "Neoplasm"}}],
@@ -62,5 +66,5 @@ def write(name, dims, patch, axes):
         json.dump(manifest, f, indent=2)
     print(name, sha)
 
-write("threshold-3d", 3, [16, 16, 16], [0, 1, 2])
-write("threshold-2d", 2, [1, 32, 32], [2, 0, 1])
+write("threshold-3d", 3, [16, 16, 16], ["N", "C", "i", "j", "k"])
+write("threshold-2d", 2, [32, 32, 1], ["k", "C", "i", "j"])

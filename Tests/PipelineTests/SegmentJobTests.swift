@@ -74,7 +74,7 @@ final class SegmentJobTests: XCTestCase {
     }
 
     func testOrientationAndObliqueCopiesAgreeInPatientSpace() throws {
-        let (flair, t1c) = Self.scan(size: SIMD3(61, 59, 57), direction: .identity, radiusMM: 22)
+        let (flair, t1c) = Self.scan(size: SIMD3(61, 59, 57), direction: .identity, radiusMM: 25)
         let base = try segment([try write(flair, "f.nii.gz"), try write(t1c, "t.nii.gz")], output: "base")
         let baseMask = try VolumeFile.readLabels(base.outputFolder + "/mask.nii.gz")
         // LPS -> RAS flipped copy: same voxels in another order.
