@@ -31,7 +31,7 @@ LABEL_FILE = "OTMultiClass.nii.gz"
 
 VARIANTS = {
     "2d": dict(dim=2, features=(8, 16, 32, 64, 128), patch=(128, 128), batch=4, iterations=1500),
-    "3d": dict(dim=3, features=(8, 16, 32, 64), patch=(64, 64, 64), batch=1, iterations=600),
+    "3d": dict(dim=3, features=(8, 16, 32, 64), patch=(48, 48, 48), batch=2, iterations=1000),
 }
 
 
