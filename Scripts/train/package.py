@@ -137,7 +137,8 @@ tumour + necrosis, BraTS labels 1-4 merged) segmentation of glioma from brain MR
   half of the patches centred (with jitter) on a tumour voxel.
 - Loss: cross-entropy + soft Dice (foreground, over the batch). Optimiser: Adam, lr 2e-3 with
   poly decay (power 0.9), weight decay 1e-5. Iterations: {training["iterationsDone"]}{stop};
-  {training["seconds"]} s on {training["threads"]} CPU threads (shared machine), torch {training["torch"]},
+  {training["seconds"]} s wall time on {training["threads"]} CPU thread(s) of a 2-core machine shared with
+  compilers (load average ~17), torch {training["torch"]},
   seed {training["seed"]}.
 - Augmentation: random flips on every spatial axis; per-channel intensity scale U(0.9, 1.1) and
   shift U(-0.1, 0.1) inside the foreground.
@@ -163,7 +164,8 @@ logits averaged, argmax, no mirroring. Dice of whole tumour against OTMultiClass
 ## Regenerate
 ```
 pip install -r Scripts/train/requirements.txt
-python3 Scripts/train/train_demo.py --variant {dim}d --holdout {args.holdout}
+{training.get("command", f"python3 Scripts/train/train_demo.py --variant {dim}d")}
 ```
+Validation only (re-exports nothing): add `--eval-only` (needs the training record in --work-dir).
 CPU results vary slightly with thread count and library versions even with fixed seeds.
 """

@@ -30,7 +30,7 @@ CHANNEL_FILES = ["Flair_subtrMeanDivStd.nii.gz", "T1c_subtrMeanDivStd.nii.gz"]
 LABEL_FILE = "OTMultiClass.nii.gz"
 
 VARIANTS = {
-    "2d": dict(dim=2, features=(8, 16, 32, 64, 128), patch=(128, 128), batch=4, iterations=1500),
+    "2d": dict(dim=2, features=(8, 16, 32, 64, 128), patch=(128, 128), batch=4, iterations=2000),
     "3d": dict(dim=3, features=(8, 16, 32, 64), patch=(48, 48, 48), batch=2, iterations=1000),
 }
 
@@ -131,6 +131,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20131)
     ap.add_argument("--work-dir", default="/tmp/segstation-train")
     ap.add_argument("--eval-only", action="store_true", help="re-validate an existing model.onnx")
+    ap.add_argument("--reuse-results", action="store_true",
+                    help="with --eval-only: rewrite the package files from reference_inference.json")
     args = ap.parse_args()
 
     cfg = dict(VARIANTS[args.variant])
@@ -181,13 +183,19 @@ def main():
         export_onnx(model, cfg["dim"], onnx_path)
         training = {"iterationsPlanned": cfg["iterations"], "iterationsDone": done,
                     "seconds": round(time.time() - t0), "threads": args.threads, "seed": args.seed,
-                    "torch": torch.__version__, "lossHistory": history}
+                    "torch": torch.__version__, "lossHistory": history,
+                    "command": " ".join(["python3", "Scripts/train/train_demo.py"] + sys.argv[1:])}
         with open(os.path.join(args.work_dir, f"{name}-training.json"), "w") as f:
             json.dump(training, f, indent=1)
     else:
         with open(os.path.join(args.work_dir, f"{name}-training.json")) as f:
             training = json.load(f)
 
+    if args.reuse_results:
+        with open(os.path.join(out_dir, "reference_inference.json")) as f:
+            results = json.load(f)["allCases"]
+        package.write_package(out_dir, name, args, cfg, training, results, train_cases)
+        return
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.intra_op_num_threads = args.threads
