@@ -26,7 +26,7 @@ def phantom(shape=(160, 192, 150), seed=7):
     vent = ell(6, 22, 12, -9, -5, 5) | ell(6, 22, 12, 9, -5, 5)
     r = np.sqrt((i - 30) ** 2 + (j - 20) ** 2 + (k - 15) ** 2)
     oedema, rim, necrosis = brain & (r <= 22), brain & (r <= 12) & (r > 8), brain & (r <= 8)
-    flair = np.where(brain, 1.15, 0) + np.where(wm, -0.2, 0) + np.where(vent, -0.6, 0)
+    flair = np.where(brain, 1.0, 0) + np.where(wm, -0.08, 0) + np.where(vent, -0.6, 0)
     t1c = np.where(brain, 0.8, 0) + np.where(wm, 0.25, 0) + np.where(vent, -0.6, 0)
     flair = np.where(oedema, 1.9, flair)
     t1c = np.where(oedema, 0.85, t1c)
