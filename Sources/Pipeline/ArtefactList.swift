@@ -44,11 +44,19 @@ struct ArtefactList {
 /// Errors of the pipeline itself (outputs it could not write).
 public enum PipelineError: CategorizedError {
     case output(String)
+    case notFound(String)
+    case invalidArgument(String)
 
-    public var category: ErrorCategory { .outputFailed }
+    public var category: ErrorCategory {
+        switch self {
+        case .output: return .outputFailed
+        case .notFound: return .notFound
+        case .invalidArgument: return .invalidArgument
+        }
+    }
     public var description: String {
         switch self {
-        case .output(let m): return m
+        case .output(let m), .notFound(let m), .invalidArgument(let m): return m
         }
     }
 }

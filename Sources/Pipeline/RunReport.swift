@@ -9,7 +9,8 @@ import StudyStore
 enum RunReport {
     struct Context {
         var identity: ScanIdentity
-        var manifest: ModelManifest
+        var model: ModelInfo
+        var labelStyles: [LabelStyle]
         var runID: RunID
         var startedAt: Date
         var image: Volume<Float>
@@ -22,13 +23,13 @@ enum RunReport {
     }
 
     static func input(_ c: Context) -> ReportInput {
-        let names = Dictionary(uniqueKeysWithValues: c.manifest.labels.map { ($0.value, $0.name) })
+        let names = Dictionary(uniqueKeysWithValues: c.labelStyles.map { (Int($0.value), $0.name) })
         let header = StudyHeader(patientID: c.identity.patient.patientID, patientName: c.identity.patient.name,
                                  studyInstanceUID: c.identity.study.studyInstanceUID, studyDate: isoDate(c.identity.study.studyDate),
                                  modality: c.identity.series.modality, seriesDescription: c.identity.series.description ?? "",
                                  seriesInstanceUID: c.identity.series.seriesInstanceUID)
         let formatter = ISO8601DateFormatter()
-        let provenance = Provenance(modelName: c.manifest.name, modelVersion: c.manifest.version, modelSHA256: c.manifest.network.sha256.lowercased(),
+        let provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
                                     segStationVersion: SegmentJob.segstationVersion, runID: String(c.runID),
                                     startedAt: formatter.string(from: c.startedAt),
                                     timings: c.timings.sorted { $0.key < $1.key }.map { StageTiming(stage: $0.key, seconds: $0.value) },
@@ -42,15 +43,29 @@ enum RunReport {
                           centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder)
             }
         }
-        let styles = c.manifest.labels.map { l in
-            LabelStyle(value: UInt8(l.value), name: l.name, color: RGB(UInt8(clamping: l.colorRGB[0]), UInt8(clamping: l.colorRGB[1]), UInt8(clamping: l.colorRGB[2])))
-        }
         var history = c.history
         for label in c.measurements {
             history.append(HistoryPoint(studyDate: header.studyDate, labelName: names[label.label] ?? "Label \(label.label)", volumeML: label.total.volumeML))
         }
-        return ReportInput(header: header, provenance: provenance, lesions: rows, labels: styles, image: c.image,
+        return ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
                            labelMap: c.labels, history: history)
+    }
+
+    static func styles(_ manifest: ModelManifest) -> [LabelStyle] {
+        manifest.labels.map { l in
+            LabelStyle(value: UInt8(l.value), name: l.name, color: RGB(UInt8(clamping: l.colorRGB[0]), UInt8(clamping: l.colorRGB[1]), UInt8(clamping: l.colorRGB[2])))
+        }
+    }
+
+    /// Label styles from the store's label rows (`#rrggbb` colours).
+    static func styles(_ labels: [LabelInfo]) -> [LabelStyle] {
+        labels.map { l in
+            var rgb: [UInt8] = [255, 96, 0]
+            if let hex = l.colorHex, hex.count == 7, let v = UInt32(hex.dropFirst(), radix: 16) {
+                rgb = [UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+            }
+            return LabelStyle(value: UInt8(clamping: l.value), name: l.name, color: RGB(rgb[0], rgb[1], rgb[2]))
+        }
     }
 
     /// Earlier label volumes of the patient from the store (completed runs only).

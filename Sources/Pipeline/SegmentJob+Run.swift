@@ -52,7 +52,8 @@ public enum SegmentJob {
                     guard let f = ReportFormat(rawValue: name) else { throw InferenceError.inputs("report format '\(name)' is not html, pdf or json") }
                     return f
                 }
-                let context = RunReport.Context(identity: identity, manifest: manifest, runID: runID, startedAt: clockStart,
+                let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                                                labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
                                                 timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", ")],
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
