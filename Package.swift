@@ -62,6 +62,7 @@ let package = Package(
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
+        .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),

@@ -23,7 +23,9 @@ struct LesionsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID)
         try store.print(try store.open().lesions(filter))
     }
