@@ -15,8 +15,25 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(detail.lesions.count, 3)
         XCTAssertEqual(detail.artefacts.count, 2)
         XCTAssertEqual(detail.parametersJSON, #"{"threshold":0.5,"tta":false}"#)
-        XCTAssertEqual(detail.lesions.first?.recistLongMM, 12)
-        XCTAssertEqual(detail.lesions.first?.bboxMaxK, 6)
+        // Every measurement comes back in its own column.
+        let row = try XCTUnwrap(detail.lesions.first)
+        let sent = Fixture.result([(1, 2.5, [0, 0, 0])]).lesions[0]
+        XCTAssertEqual([row.volumeML, row.meshVolumeML, row.surfaceAreaMM2, row.sphericity, row.maxDiameter3DMM,
+                        row.recistLongMM, row.recistShortMM, row.meanIntensity, row.stdIntensity, row.minIntensity,
+                        row.maxIntensity, row.medianIntensity],
+                       [sent.volumeML, sent.meshVolumeML, sent.surfaceAreaMM2, sent.sphericity, sent.maxDiameter3DMM,
+                        sent.recistLongMM, sent.recistShortMM, sent.meanIntensity, sent.stdIntensity, sent.minIntensity,
+                        sent.maxIntensity, sent.medianIntensity])
+        XCTAssertEqual([row.bboxMinI, row.bboxMinJ, row.bboxMinK, row.bboxMaxI, row.bboxMaxJ, row.bboxMaxK], [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual([row.voxelCount, row.lesionIndex, row.labelValue], [sent.voxelCount, 1, 1])
+        XCTAssertEqual(row.label, "tumour")
+        XCTAssertEqual(row.extraJSON, sent.extraJSON)
+        XCTAssertEqual(detail.lesions[1].centroidXMM, 30)
+        XCTAssertEqual(detail.lesions[2].centroidYMM, 40)
+        XCTAssertEqual(row.modelName, "liver-net")
+        XCTAssertEqual(row.frameOfReferenceUID, "1.2.3.9")
+        XCTAssertEqual(row.seriesInstanceUID, "1.2.3.1.1")
+        XCTAssertEqual(row.studyDate, "2025-01-10")
         XCTAssertNotNil(detail.run.durationSeconds)
         XCTAssertEqual(try store.integrityCheck(), ["ok"])
     }
