@@ -126,7 +126,9 @@ extension StudyStore {
 
     static func fetchLesions(_ db: Database, _ filter: LesionFilter, completedRunsOnly: Bool = true) throws -> [LesionRow] {
         var c = Conditions()
-        if completedRunsOnly { c.add("r.status = 'completed'", []) }
+        // "+r.status": keep the planner off the low-selectivity run_status index so a patient query
+        // starts from the patient key (patient -> study -> series -> run -> lesion_run_volume).
+        if completedRunsOnly { c.add("+r.status = 'completed'", []) }
         if let id = filter.patientID { c.add("p.patientID = ?", [id]) }
         if let v = filter.minVolumeML { c.add("l.volumeML >= ?", [v]) }
         if let name = filter.label { c.add("lb.name = ? COLLATE NOCASE", [name]) }
