@@ -135,6 +135,8 @@ final class RunLifecycleTests: XCTestCase {
         let alive = try store.beginRun(Fixture.start())
         let dead = try store.beginRun(Fixture.start())
         let legacy = try store.beginRun(Fixture.start())
+        let otherHostRecent = try store.beginRun(Fixture.start())
+        let otherHostOld = try store.beginRun(Fixture.start())
         let here = ProcessIdentity.current
         XCTAssertNotNil(here.startTicks, "Linux /proc is expected")
         try store.writer.write { db in
@@ -142,13 +144,18 @@ final class RunLifecycleTests: XCTestCase {
             try db.execute(sql: "UPDATE run SET processStartTicks = processStartTicks + 1 WHERE id = ?", arguments: [dead])
             // Recorded before schema v3: no process identity.
             try db.execute(sql: "UPDATE run SET hostname = NULL, pid = NULL WHERE id = ?", arguments: [legacy])
+            // Another host cannot be checked: believed for 24 h.
+            try db.execute(sql: "UPDATE run SET hostname = 'elsewhere.example' WHERE id IN (?, ?)", arguments: [otherHostRecent, otherHostOld])
+            try db.execute(sql: "UPDATE run SET startedAt = ? WHERE id = ?", arguments: [Date().addingTimeInterval(-25 * 3600), otherHostOld])
         }
         let status = Dictionary(uniqueKeysWithValues: try store.runs().map { ($0.runID, $0.status) })
         XCTAssertEqual(status[alive], .running)
         XCTAssertEqual(status[dead], .incomplete)
         XCTAssertEqual(status[legacy], .incomplete)
-        XCTAssertEqual(try store.runs(RunFilter(status: .incomplete)).map(\.runID), [dead, legacy])
-        XCTAssertEqual(try store.runs(RunFilter(status: .running)).map(\.runID), [alive])
+        XCTAssertEqual(status[otherHostRecent], .running)
+        XCTAssertEqual(status[otherHostOld], .incomplete)
+        XCTAssertEqual(Set(try store.runs(RunFilter(status: .incomplete)).map(\.runID)), [dead, legacy, otherHostOld])
+        XCTAssertEqual(Set(try store.runs(RunFilter(status: .running)).map(\.runID)), [alive, otherHostRecent])
         XCTAssertEqual(try store.runs(RunFilter(status: .completed)).count, 0)
     }
 
