@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
-        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
             dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
