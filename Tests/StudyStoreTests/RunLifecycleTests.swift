@@ -55,6 +55,16 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(try Fixture.count(store, "series"), 2)
     }
 
+    func testEncodableParametersAreSortedJSONWithPlainSlashes() throws {
+        struct Parameters: Encodable { var tta = false; var inputs = ["scans/FLAIR", "scans/T1c"] }
+        let base = Fixture.start()
+        let start = try RunStart(patient: base.patient, study: base.study, series: base.series, model: base.model,
+                                 parameters: Parameters(), inputFingerprint: "fp", segstationVersion: "0.1.0")
+        XCTAssertEqual(start.parametersJSON, #"{"inputs":["scans/FLAIR","scans/T1c"],"tta":false}"#)
+        let store = try StudyStore()
+        XCTAssertEqual(try store.show(try store.beginRun(start)).parametersJSON, start.parametersJSON)
+    }
+
     func testFailedRunLeavesNoLesionsOrArtefacts() throws {
         let store = try StudyStore()
         let runID = try store.beginRun(Fixture.start())
