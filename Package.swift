@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
-        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
             dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
@@ -64,6 +64,7 @@ let package = Package(
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
+        .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),

@@ -89,7 +89,7 @@ public struct RunStart: Sendable {
                               parameters: P, inputFingerprint: String, segstationVersion: String,
                               startedAt: Date = Date()) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let text = String(decoding: try encoder.encode(parameters), as: UTF8.self)
         self.init(patient: patient, study: study, series: series, model: model, parametersJSON: text,
                   inputFingerprint: inputFingerprint, segstationVersion: segstationVersion, startedAt: startedAt)

@@ -6,8 +6,8 @@ import Foundation
 ///
 /// A stored `running` run is reported as `incomplete` when, on this host, its process no longer
 /// exists (boot ID changed, PID gone, or PID reused by a process with another start time).
-/// A run recorded on another host cannot be checked and stays `running`. A run recorded before
-/// schema v3 (no process identity) is reported `incomplete`.
+/// A run recorded on another host cannot be checked: it reads `running` for 24 h after its start,
+/// then `incomplete`. A run recorded before schema v3 (no process identity) reads `incomplete`.
 struct ProcessIdentity: Equatable {
     var hostname: String
     var pid: Int64
@@ -65,6 +65,15 @@ extension RunRecord {
         guard stored == .running else { return stored }
         guard let hostname, let pid else { return .incomplete }
         let owner = ProcessIdentity(hostname: hostname, pid: pid, startTicks: processStartTicks, bootID: bootID)
-        return owner.isAlive() == false ? .incomplete : .running
+        switch owner.isAlive() {
+        case true?: return .running
+        case false?: return .incomplete
+        case nil:  // another host: trust it for a day, far longer than any segmentation
+            return Date().timeIntervalSince(startedAt) > Self.otherHostStaleAfterSeconds ? .incomplete : .running
+        }
     }
+
+    /// How long a `running` run recorded by another host (whose process cannot be checked)
+    /// is believed before it reads as `incomplete`.
+    static let otherHostStaleAfterSeconds: TimeInterval = 24 * 3600
 }

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 extension StudyStore {
     /// A folder name for a study's reports and artefacts that never contains the patient ID or
     /// name: "p-" + 16 hex digits of SHA-256("segstation-patient\0" + patientID) + "_s-" + 16 hex
@@ -7,8 +10,13 @@ extension StudyStore {
     /// someone who knows a patient ID can recompute the name (IDs are low-entropy), but the name
     /// does not reveal the ID. The database maps names back (`studies` prints `folderName`).
     public static func safeFolderName(patientID: String, studyUID: String) -> String {
-        let patient = SHA256.hex("segstation-patient\u{0}" + patientID).prefix(16)
-        let study = SHA256.hex("segstation-study\u{0}" + studyUID).prefix(16)
+        let patient = sha256Hex("segstation-patient\u{0}" + patientID).prefix(16)
+        let study = sha256Hex("segstation-study\u{0}" + studyUID).prefix(16)
         return "p-\(patient)_s-\(study)"
+    }
+
+    /// Lower-case hex SHA-256 of `text`'s UTF-8 bytes (swift-crypto).
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

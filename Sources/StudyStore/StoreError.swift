@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Errors of the study store. The CLI maps `categoryName` onto `Imaging.ErrorCategory`
-/// (this layer depends on GRDB and Foundation only).
+/// (this layer does not depend on Imaging).
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// No database file at the path (queries never create one).
     case databaseMissing(path: String)

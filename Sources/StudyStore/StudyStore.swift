@@ -107,6 +107,8 @@ public final class StudyStore: @unchecked Sendable {
             }
         }
         if !unknown.isEmpty { throw StoreError.schemaTooNew(path: where_, unknownMigrations: unknown) }
+        // Up to date (the usual case): no write lock, so query processes never queue behind writers here.
+        if (try? writer.read({ try migrator.hasCompletedMigrations($0) })) == true { return }
         var attempt = 0
         while true {
             do {

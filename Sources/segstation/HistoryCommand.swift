@@ -35,7 +35,9 @@ struct HistoryCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let options = HistoryOptions(matchDistanceMM: matchDistanceMM, modelName: model, issuer: issuer,
                                      assumeSharedFrame: assumeSharedFrame)

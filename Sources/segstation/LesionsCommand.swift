@@ -15,6 +15,8 @@ struct LesionsCommand: ParsableCommand {
     var label: String?
     @Option(name: .customLong("run"), help: "Only lesions of this run ID.")
     var runID: Int64?
+    @Flag(help: "Only the latest completed run of each series and model (hide superseded re-runs).")
+    var latest = false
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -23,8 +25,11 @@ struct LesionsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID)
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
+        let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID,
+                                  latestRunsOnly: latest)
         try store.print(try store.open().lesions(filter))
     }
 }

@@ -17,7 +17,9 @@ struct RunsCommand: ParsableCommand {
     var studyUID: String?
     @OptionGroup var store: StoreOptions
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         try store.print(try store.open().runs(RunFilter(status: status, patientID: patientID, studyInstanceUID: studyUID)))
     }
 }
@@ -43,7 +45,9 @@ struct DebugStoreWriteCommand: ParsableCommand {
     @Flag(help: "Record each run as failed instead of completed.")
     var fail = false
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         let store = try StudyStore(path: databasePath)
         for r in 0..<runs {
             let start = RunStart(

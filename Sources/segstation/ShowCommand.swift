@@ -14,7 +14,9 @@ struct ShowCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Study database (default: see `segstation studies --help`).")
     var databasePath: String?
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let detail = try store.show(runID)
         if json { write(try StoreOutput.json(detail)); return }

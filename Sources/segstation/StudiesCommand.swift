@@ -17,7 +17,9 @@ struct StudiesCommand: ParsableCommand {
     var since: String?
     @OptionGroup var store: StoreOptions
 
-    func run() throws {
+    func run() throws { try reportingErrors(execute) }
+
+    func execute() throws {
         let rows = try store.open().studies(StudyFilter(patientID: patientID, modality: modality, since: since))
         try store.print(rows)
     }

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import StudyStore
 
-/// SHA-256 and folder names against Python's hashlib (Fixtures/sha256_vectors.py).
+/// Folder names (and the SHA-256 they use) against Python's hashlib (Fixtures/sha256_vectors.py).
 final class HashTests: XCTestCase {
     struct Expected: Decodable {
         struct Vector: Decodable { var message: String?; var repeat_: [AnyCodable]?; var sha256: String
@@ -33,7 +33,7 @@ final class HashTests: XCTestCase {
             if let pair = vector.repeat_, case .text(let c)? = pair.first, case .number(let n)? = pair.last {
                 message = String(repeating: c, count: n)
             }
-            XCTAssertEqual(SHA256.hex(message), vector.sha256, "message of \(message.utf8.count) bytes")
+            XCTAssertEqual(StudyStore.sha256Hex(message), vector.sha256, "message of \(message.utf8.count) bytes")
         }
     }
 

@@ -105,6 +105,11 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(try store.lesions(LesionFilter(patientID: "A", minVolumeML: 2)).map(\.volumeML), [5, 2])
         XCTAssertEqual(try store.lesions(LesionFilter(minVolumeML: 1, label: "TUMOUR")).map(\.volumeML), [5, 1])
         XCTAssertEqual(try store.lesions(LesionFilter(patientID: "nobody")).count, 0)
+        // A re-run of series 2.1.1: all runs by default, only the latest with latestRunsOnly.
+        let rerun = try store.beginRun(Fixture.start(patient: "B", study: "2.1", series: "2.1.1", date: "20250301"))
+        try store.completeRun(rerun, Fixture.result([(1, 1.25, [0, 0, 0])]))
+        XCTAssertEqual(try store.lesions(LesionFilter(patientID: "B")).map(\.volumeML), [1, 1.25])
+        XCTAssertEqual(try store.lesions(LesionFilter(patientID: "B", latestRunsOnly: true)).map(\.runID), [rerun])
         XCTAssertThrowsError(try store.show(12345)) { XCTAssertEqual($0 as? StoreError, .runNotFound(12345)) }
     }
 }

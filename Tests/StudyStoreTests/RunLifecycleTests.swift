@@ -15,8 +15,25 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(detail.lesions.count, 3)
         XCTAssertEqual(detail.artefacts.count, 2)
         XCTAssertEqual(detail.parametersJSON, #"{"threshold":0.5,"tta":false}"#)
-        XCTAssertEqual(detail.lesions.first?.recistLongMM, 12)
-        XCTAssertEqual(detail.lesions.first?.bboxMaxK, 6)
+        // Every measurement comes back in its own column.
+        let row = try XCTUnwrap(detail.lesions.first)
+        let sent = Fixture.result([(1, 2.5, [0, 0, 0])]).lesions[0]
+        XCTAssertEqual([row.volumeML, row.meshVolumeML, row.surfaceAreaMM2, row.sphericity, row.maxDiameter3DMM,
+                        row.recistLongMM, row.recistShortMM, row.meanIntensity, row.stdIntensity, row.minIntensity,
+                        row.maxIntensity, row.medianIntensity],
+                       [sent.volumeML, sent.meshVolumeML, sent.surfaceAreaMM2, sent.sphericity, sent.maxDiameter3DMM,
+                        sent.recistLongMM, sent.recistShortMM, sent.meanIntensity, sent.stdIntensity, sent.minIntensity,
+                        sent.maxIntensity, sent.medianIntensity])
+        XCTAssertEqual([row.bboxMinI, row.bboxMinJ, row.bboxMinK, row.bboxMaxI, row.bboxMaxJ, row.bboxMaxK], [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual([row.voxelCount, row.lesionIndex, row.labelValue], [sent.voxelCount, 1, 1])
+        XCTAssertEqual(row.label, "tumour")
+        XCTAssertEqual(row.extraJSON, sent.extraJSON)
+        XCTAssertEqual(detail.lesions[1].centroidXMM, 30)
+        XCTAssertEqual(detail.lesions[2].centroidYMM, 40)
+        XCTAssertEqual(row.modelName, "liver-net")
+        XCTAssertEqual(row.frameOfReferenceUID, "1.2.3.9")
+        XCTAssertEqual(row.seriesInstanceUID, "1.2.3.1.1")
+        XCTAssertEqual(row.studyDate, "2025-01-10")
         XCTAssertNotNil(detail.run.durationSeconds)
         XCTAssertEqual(try store.integrityCheck(), ["ok"])
     }
@@ -36,6 +53,16 @@ final class RunLifecycleTests: XCTestCase {
         _ = try store.beginRun(Fixture.start(series: "1.2.3.1.2"))
         XCTAssertEqual(try Fixture.count(store, "study"), 1)
         XCTAssertEqual(try Fixture.count(store, "series"), 2)
+    }
+
+    func testEncodableParametersAreSortedJSONWithPlainSlashes() throws {
+        struct Parameters: Encodable { var tta = false; var inputs = ["scans/FLAIR", "scans/T1c"] }
+        let base = Fixture.start()
+        let start = try RunStart(patient: base.patient, study: base.study, series: base.series, model: base.model,
+                                 parameters: Parameters(), inputFingerprint: "fp", segstationVersion: "0.1.0")
+        XCTAssertEqual(start.parametersJSON, #"{"inputs":["scans/FLAIR","scans/T1c"],"tta":false}"#)
+        let store = try StudyStore()
+        XCTAssertEqual(try store.show(try store.beginRun(start)).parametersJSON, start.parametersJSON)
     }
 
     func testFailedRunLeavesNoLesionsOrArtefacts() throws {
@@ -118,6 +145,8 @@ final class RunLifecycleTests: XCTestCase {
         let alive = try store.beginRun(Fixture.start())
         let dead = try store.beginRun(Fixture.start())
         let legacy = try store.beginRun(Fixture.start())
+        let otherHostRecent = try store.beginRun(Fixture.start())
+        let otherHostOld = try store.beginRun(Fixture.start())
         let here = ProcessIdentity.current
         XCTAssertNotNil(here.startTicks, "Linux /proc is expected")
         try store.writer.write { db in
@@ -125,13 +154,18 @@ final class RunLifecycleTests: XCTestCase {
             try db.execute(sql: "UPDATE run SET processStartTicks = processStartTicks + 1 WHERE id = ?", arguments: [dead])
             // Recorded before schema v3: no process identity.
             try db.execute(sql: "UPDATE run SET hostname = NULL, pid = NULL WHERE id = ?", arguments: [legacy])
+            // Another host cannot be checked: believed for 24 h.
+            try db.execute(sql: "UPDATE run SET hostname = 'elsewhere.example' WHERE id IN (?, ?)", arguments: [otherHostRecent, otherHostOld])
+            try db.execute(sql: "UPDATE run SET startedAt = ? WHERE id = ?", arguments: [Date().addingTimeInterval(-25 * 3600), otherHostOld])
         }
         let status = Dictionary(uniqueKeysWithValues: try store.runs().map { ($0.runID, $0.status) })
         XCTAssertEqual(status[alive], .running)
         XCTAssertEqual(status[dead], .incomplete)
         XCTAssertEqual(status[legacy], .incomplete)
-        XCTAssertEqual(try store.runs(RunFilter(status: .incomplete)).map(\.runID), [dead, legacy])
-        XCTAssertEqual(try store.runs(RunFilter(status: .running)).map(\.runID), [alive])
+        XCTAssertEqual(status[otherHostRecent], .running)
+        XCTAssertEqual(status[otherHostOld], .incomplete)
+        XCTAssertEqual(Set(try store.runs(RunFilter(status: .incomplete)).map(\.runID)), [dead, legacy, otherHostOld])
+        XCTAssertEqual(Set(try store.runs(RunFilter(status: .running)).map(\.runID)), [alive, otherHostRecent])
         XCTAssertEqual(try store.runs(RunFilter(status: .completed)).count, 0)
     }
 

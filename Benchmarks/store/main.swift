@@ -1,0 +1,120 @@
+// store-bench: fills a study database with 100,000 lesions through the public API (beginRun /
+// completeRun, as `segment` does) and times the lesion query by patient and volume threshold.
+//
+//   swift run -c release store-bench [--db PATH] [--iterations N]
+//
+// Data: 900 patients x 2 studies x 1 run x 50 lesions (90,000) plus one patient "BIG" with
+// 10 runs x 1,000 lesions (10,000). Volumes are log-normal (median 1 mL), from a fixed seed.
+// Numbers go into BENCHMARKS-store.md.
+import Foundation
+import StudyStore
+
+/// SplitMix64: a fixed-seed generator so every run builds the same database.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func logNormalVolumeML(_ rng: inout SplitMix64) -> Double {
+    // Box-Muller; sigma 1.5 around 1 mL.
+    let u1 = Double.random(in: Double.ulpOfOne..<1, using: &rng), u2 = Double.random(in: 0..<1, using: &rng)
+    let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    return exp(1.5 * normal)
+}
+
+func addRun(_ store: StudyStore, patient: String, study: String, series: String, date: String, lesions: Int,
+            _ rng: inout SplitMix64) throws {
+    let start = RunStart(
+        patient: PatientInfo(patientID: patient), study: StudyInfo(studyInstanceUID: study, studyDate: date),
+        series: SeriesInfo(seriesInstanceUID: series, modality: "MR", frameOfReferenceUID: study + ".0"),
+        model: ModelInfo(name: "bench-model", version: "1", sha256: String(repeating: "0", count: 64)),
+        inputFingerprint: "bench", segstationVersion: "bench")
+    let runID = try store.beginRun(start)
+    let found = (1...lesions).map { i -> LesionInfo in
+        let volume = logNormalVolumeML(&rng)
+        return LesionInfo(labelValue: 1 + i % 2, index: i, voxelCount: max(1, Int(volume * 1000)), volumeML: volume,
+                          centroidLPSMM: [Double.random(in: -150...150, using: &rng), Double.random(in: -150...150, using: &rng),
+                                          Double.random(in: -300...0, using: &rng)],
+                          meshVolumeML: volume * 0.97, surfaceAreaMM2: 100, sphericity: 0.8, maxDiameter3DMM: 10,
+                          recistLongMM: 9, recistShortMM: 6, bboxIJK: [0, 0, 0, 9, 9, 9], meanIntensity: 50,
+                          stdIntensity: 5, minIntensity: 30, maxIntensity: 80, medianIntensity: 50)
+    }
+    try store.completeRun(runID, RunResult(labels: [LabelInfo(value: 1, name: "tumour"), LabelInfo(value: 2, name: "cyst")],
+                                           lesions: found, artefacts: []))
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+/// Times `query` `iterations` times; prints median, p95 and max in ms.
+func time(_ name: String, iterations: Int, _ query: (Int) throws -> Int) rethrows {
+    var ms: [Double] = [], rows = 0
+    for i in 0..<iterations {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        rows += try query(i)
+        ms.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    ms.sort()
+    print(String(format: "%@: median %.2f ms, p95 %.2f ms, max %.2f ms (%d runs, %.1f rows/query)",
+                 name, percentile(ms, 0.5), percentile(ms, 0.95), ms.last!, iterations, Double(rows) / Double(iterations)))
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+let path = option("--db") ?? FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(getpid()).sqlite").path
+let iterations = Int(option("--iterations") ?? "") ?? 200
+let keep = option("--db") != nil
+
+do {
+    var rng = SplitMix64(state: 20_261_125)
+    let fresh = !FileManager.default.fileExists(atPath: path)
+    let store = try StudyStore(path: path)
+    if fresh {
+        let t0 = Date()
+        for p in 0..<900 {
+            for s in 0..<2 {
+                try addRun(store, patient: "PAT-\(p)", study: "2.25.\(p).\(s)", series: "2.25.\(p).\(s).1",
+                           date: "2025-0\(1 + 3 * s)-15", lesions: 50, &rng)
+            }
+        }
+        for r in 0..<10 {
+            try addRun(store, patient: "BIG", study: "2.25.9999.\(r)", series: "2.25.9999.\(r).1",
+                       date: String(format: "2024-%02d-01", r + 1), lesions: 1000, &rng)
+        }
+        print(String(format: "filled %@ in %.1f s", path, Date().timeIntervalSince(t0)))
+    }
+    let total = try store.lesions(LesionFilter(minVolumeML: 0)).count
+    print("lesions in database: \(total)")
+    try time("lesions --patient PAT-k --min-volume-ml 1 (random k)", iterations: iterations) { i in
+        try store.lesions(LesionFilter(patientID: "PAT-\((i * 7919) % 900)", minVolumeML: 1)).count
+    }
+    try time("lesions --patient BIG --min-volume-ml 1", iterations: iterations) { _ in
+        try store.lesions(LesionFilter(patientID: "BIG", minVolumeML: 1)).count
+    }
+    try time("lesions --patient BIG --min-volume-ml 50", iterations: iterations) { _ in
+        try store.lesions(LesionFilter(patientID: "BIG", minVolumeML: 50)).count
+    }
+    try time("lesions --patient PAT-k --min-volume-ml 1 --label tumour, as JSON", iterations: iterations) { i in
+        let rows = try store.lesions(LesionFilter(patientID: "PAT-\((i * 7919) % 900)", minVolumeML: 1, label: "tumour"))
+        return try StoreOutput.json(rows).isEmpty ? 0 : rows.count
+    }
+    try time("lesions --min-volume-ml 100 (all patients)", iterations: max(1, iterations / 10)) { _ in
+        try store.lesions(LesionFilter(minVolumeML: 100)).count
+    }
+    if !keep {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+} catch {
+    FileHandle.standardError.write(Data("store-bench: \(error)\n".utf8))
+    exit(1)
+}
