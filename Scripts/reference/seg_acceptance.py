@@ -85,6 +85,22 @@ def check_dcmqi(path, info, masks):
     return {"dcmqi_mismatched_voxels": total_bad, "dcmqi_segments": len(outs)}
 
 
+def check_sr(path):
+    """highdicom parses the TID 1500 report; the values SegStation wrote come back (see SRMeasurementReportTests)."""
+    import highdicom as hd
+    sr = hd.sr.srread(path)
+    groups = sr.content.get_volumetric_roi_measurement_groups()
+    found = []
+    for g in groups:
+        values = {m.name.meaning: (float(m.value), m.unit.value) for m in g.get_measurements()}
+        ref = g.referenced_segment
+        found.append({"tracking": g.tracking_identifier, "segment": int(ref.referenced_segment_numbers[0]) if hasattr(ref, "referenced_segment_numbers") else None,
+                      "values": values})
+    expected = [{"Volume": (1.5 * i, "ml"), "Long Axis": (10.0 + i, "mm"), "Mean": (40.0 + i, "[hnsf'U]")} for i in range(1, len(groups) + 1)]
+    ok = len(groups) > 0 and all(f["values"] == e for f, e in zip(found, expected))
+    return {"sr_groups": len(groups), "sr_values_equal": ok, "sr_observer": sr.content.get_observer_contexts()[0].observer_identifying_attributes[0].value if sr.content.get_observer_contexts() else None}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="segacc")
     os.makedirs(out, exist_ok=True)
@@ -97,6 +113,12 @@ def main():
         name = os.path.basename(path)[:-4]
         info, masks = expected(out, name)
         row = {"segments": int(masks.shape[0]), "frames_on_source": len(info["frames"]), "dciodvfy_errors": dciodvfy(path)}
+        sr = os.path.join(out, name + ".sr")
+        row["sr_dciodvfy_errors"] = dciodvfy(sr)
+        try:
+            row.update(check_sr(sr))
+        except Exception as e:
+            row["check_sr_exception"] = repr(e)[:300]
         for check in (check_highdicom, check_dcmqi):
             try:
                 row.update(check(path, info, masks))

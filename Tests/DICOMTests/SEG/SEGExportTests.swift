@@ -35,6 +35,9 @@ final class SEGExportTests: XCTestCase {
             written += 1
             try Self.saveExpected(mask: mask, source: source, result: result, to: folder.appendingPathComponent(c.name))
             if let validator { try Self.assertValid(url, validator: validator) }
+            let sr = folder.appendingPathComponent("\(c.name).sr")
+            try MeasurementReportWriter.write(SRMeasurementReportTests.measurements(min(3, result.segmentNumbers.count)), seg: url, source: source,
+                                              options: SRMeasurementReportTests.options, to: sr)
         }
         if written == 0 { throw XCTSkip(TestData.missing("dcmqi/segmentations/ct-3slice")) }
     }
