@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Load-time benchmark: SegStation (VolumeIO over nifticlib) vs nibabel on the same .nii.gz, same run.
+#   1. in-process: each reader loads the file N times (min/median; gzip decompression included);
+#   2. whole process with hyperfine: `volumeio-bench once FILE` vs `python3 load_nibabel.py FILE --once`
+#      (Python's interpreter + numpy/nibabel import time shown separately as a baseline).
+# Needs: swift, python3 with nibabel (pip install nibabel), hyperfine (apt-get install hyperfine; optional).
+# Usage: Scripts/bench/load_nifti.sh [FILE] [REPEATS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+FILE="${1:-${SEGSTATION_DATA:-../shared/data}/brats2013/brats_2013_pat0003_1/Flair_subtrMeanDivStd.nii.gz}"
+REPEATS="${2:-10}"
+[ -f "$FILE" ] || { echo "load_nifti.sh: no such file $FILE" >&2; exit 1; }
+
+swift build -c release --product volumeio-bench >/dev/null
+BENCH="$(swift build -c release --show-bin-path)/volumeio-bench"
+
+echo "== in-process, $REPEATS loads each: $FILE"
+"$BENCH" load "$FILE" --repeat "$REPEATS"
+python3 Scripts/bench/load_nibabel.py "$FILE" --repeat "$REPEATS"
+
+if command -v hyperfine >/dev/null; then
+  echo "== whole process (hyperfine)"
+  hyperfine --warmup 2 --runs "$REPEATS" -N \
+    --command-name "SegStation volumeio-bench once" "$BENCH once $FILE" \
+    --command-name "nibabel (python3 load_nibabel.py --once)" "python3 Scripts/bench/load_nibabel.py $FILE --once" \
+    --command-name "python3 import nibabel+numpy only (baseline)" "python3 -c 'import nibabel, numpy'"
+else
+  echo "hyperfine not installed: skipping the whole-process comparison (apt-get install hyperfine)"
+fi

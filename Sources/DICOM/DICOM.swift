@@ -1,1 +1,0 @@
-// DICOM layer: see docs/ARCHITECTURE.md.

@@ -1,0 +1,59 @@
+import Imaging
+
+/// Every failure of the DICOM layer. Messages name the file, the attribute tag such as
+/// "(0028,0010)", the slice or frame, and what was expected versus found.
+public enum DICOMError: Error, Equatable, CategorizedError {
+    /// The file cannot be opened or read.
+    case unreadable(file: String, reason: String)
+    /// The file is not DICOM, truncated, or an attribute is malformed or inconsistent.
+    case malformed(file: String, reason: String)
+    /// A required attribute is missing.
+    case missingAttribute(file: String, tag: DICOMTag, name: String)
+    /// Well-formed input SegStation does not handle (colour images, float pixel data).
+    case unsupported(file: String, reason: String)
+    /// Compressed pixel data that did not decode.
+    case decodeFailed(file: String, reason: String)
+    /// Sizes beyond the limits (rows x columns x frames).
+    case tooLarge(file: String, reason: String)
+    /// The slices of a stack do not form a volume (duplicate positions, varying orientation,
+    /// uneven spacing without the resampling option).
+    case inconsistentStack(stack: String, reason: String)
+    /// Nothing loadable at the path (no DICOM image found, unknown stack).
+    case notFound(path: String, reason: String)
+    /// The caller asked for something invalid (stack index out of range).
+    case invalidArgument(String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .unreadable, .notFound: return .notFound
+        case .malformed, .missingAttribute, .decodeFailed, .tooLarge, .inconsistentStack: return .badInput
+        case .unsupported: return .unsupported
+        case .invalidArgument: return .invalidArgument
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreadable(let file, let reason): return "\(file): cannot read: \(reason)"
+        case .malformed(let file, let reason): return "\(file): malformed DICOM: \(reason)"
+        case .missingAttribute(let file, let tag, let name): return "\(file): \(name) \(tag) is missing"
+        case .unsupported(let file, let reason): return "\(file): unsupported: \(reason)"
+        case .decodeFailed(let file, let reason): return "\(file): pixel data does not decode: \(reason)"
+        case .tooLarge(let file, let reason): return "\(file): too large: \(reason)"
+        case .inconsistentStack(let stack, let reason): return "stack \(stack): \(reason)"
+        case .notFound(let path, let reason): return "\(path): \(reason)"
+        case .invalidArgument(let message): return "invalid argument: \(message)"
+        }
+    }
+
+    /// The file the error is about, when it is about one file.
+    public var file: String? {
+        switch self {
+        case .unreadable(let f, _), .malformed(let f, _), .missingAttribute(let f, _, _), .unsupported(let f, _),
+             .decodeFailed(let f, _), .tooLarge(let f, _):
+            return f
+        case .notFound(let p, _): return p
+        case .inconsistentStack, .invalidArgument: return nil
+        }
+    }
+}

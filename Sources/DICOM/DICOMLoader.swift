@@ -1,0 +1,106 @@
+import Foundation
+import Imaging
+
+/// How `DICOMLoader.load` treats stacks that are not a plain regular grid.
+public struct DICOMLoadOptions: Sendable, Equatable {
+    public enum UnevenSpacing: String, Sendable, Codable, CaseIterable {
+        /// Throw `DICOMError.inconsistentStack`: no silently wrong geometry (default).
+        case fail
+        /// Interpolate linearly along the slice line onto even steps (first and last slice kept,
+        /// step close to the median step).
+        case resample
+    }
+    public enum Tilt: String, Sendable, Codable, CaseIterable {
+        /// Keep the acquired voxels; the k axis of the direction matrix is the slice step (sheared).
+        case shear
+        /// Resample linearly onto an orthogonal grid (row, column, normal), enlarged to hold every
+        /// slice; voxels outside the acquired slices take the volume's minimum.
+        case resampleOrthogonal
+    }
+    public enum Padding: String, Sendable, Codable, CaseIterable {
+        /// Voxels equal to PixelPaddingValue (or inside the padding range) take the minimum of the
+        /// other voxels (default).
+        case fillWithMinimum
+        /// Padding voxels keep their rescaled value.
+        case keep
+    }
+    public var unevenSpacing: UnevenSpacing
+    public var tilt: Tilt
+    public var padding: Padding
+
+    public init(unevenSpacing: UnevenSpacing = .fail, tilt: Tilt = .shear, padding: Padding = .fillWithMinimum) {
+        self.unevenSpacing = unevenSpacing
+        self.tilt = tilt
+        self.padding = padding
+    }
+}
+
+/// A loaded stack: intensities (rescaled, e.g. HU) on a grid in LPS mm, plus what it came from.
+public struct DICOMImage: Sendable {
+    public var volume: Volume<Float>
+    /// The stack's metadata (patient, study, series, the source slices in load order).
+    public var stack: DICOMStack
+    /// For each k of `volume`, the source slice it is, or nil when k was interpolated.
+    public var sliceSources: [DICOMSlice?]
+    /// The stack's warnings plus what loading did (resampling).
+    public var warnings: [DICOMWarning]
+}
+
+/// Loads a stack found by `DICOMScanner` into a volume.
+public enum DICOMLoader {
+    /// Decodes every slice, applies the modality LUT per slice/frame (RescaleSlope/Intercept),
+    /// MONOCHROME1 inversion and the padding policy, and builds the geometry from
+    /// ImagePositionPatient/ImageOrientationPatient/PixelSpacing.
+    /// - Throws: `DICOMError` naming the file or stack: decode failures, files that changed
+    ///   since the scan, duplicate or non-collinear positions, uneven spacing with `.fail`.
+    public static func load(stack: DICOMStack, options: DICOMLoadOptions = DICOMLoadOptions()) throws -> DICOMImage {
+        guard !stack.slices.isEmpty else { throw DICOMError.inconsistentStack(stack: stack.label, reason: "no slices") }
+        let name = "\(stack.index) (\(stack.label))"
+        for w in stack.warnings {
+            switch w.kind {
+            case .duplicatePositions, .nonCollinearPositions:
+                throw DICOMError.inconsistentStack(stack: name, reason: w.message)
+            case .unevenSpacing, .missingSlices:
+                guard options.unevenSpacing == .fail else { continue }
+                throw DICOMError.inconsistentStack(stack: name, reason: w.message + "; load with unevenSpacing = .resample to interpolate onto even spacing")
+            default: break
+            }
+        }
+        let normal = cross(stack.rowDirectionLPS, stack.columnDirectionLPS)
+        let layout = SliceLayout(sortedPositions: stack.slices.map(\.positionLPS), normal: normal,
+                                 inPlaneSpacingMM: stack.pixelSpacingMM.min() ?? 1)
+        let values = try PixelReader.read(stack: stack, padding: options.padding)
+        let spacingK = layout.meanStepMM ?? singleSliceThickness(stack)
+        let geometry = VolumeGeometry(
+            size: SIMD3(stack.columns, stack.rows, stack.slices.count),
+            spacingMM: Vector3(stack.pixelSpacingMM[0], stack.pixelSpacingMM[1], spacingK),
+            originLPS: stack.slices[0].positionLPS,
+            direction: Matrix3(columns: stack.rowDirectionLPS, stack.columnDirectionLPS, layout.lineDirection))
+        do { try geometry.validate() } catch { throw DICOMError.inconsistentStack(stack: name, reason: "\(error)") }
+        var volume = Volume(geometry: geometry, voxels: values)
+        var sources: [DICOMSlice?] = stack.slices
+        var warnings = stack.warnings
+        if !layout.isEvenlySpaced {
+            volume = EvenSpacing.resample(volume, distancesMM: layout.distancesMM)
+            sources = EvenSpacing.sources(stack.slices, distancesMM: layout.distancesMM, spacingMM: volume.geometry.spacingMM.z, count: volume.size.z)
+            warnings.append(DICOMWarning(kind: .unevenSpacing, message: String(format: "resampled linearly onto %d slices %.4f mm apart", volume.size.z, volume.geometry.spacingMM.z)))
+        }
+        if layout.tiltDegrees > 0 && options.tilt == .resampleOrthogonal {
+            volume = EvenSpacing.orthogonalised(volume)
+            sources = Array(repeating: nil, count: volume.size.z)
+            warnings.append(DICOMWarning(kind: .gantryTilt, message: "resampled onto an orthogonal grid \(volume.geometry)"))
+        }
+        return DICOMImage(volume: volume, stack: stack, sliceSources: sources, warnings: warnings)
+    }
+
+    /// Spacing along k for a single slice: SpacingBetweenSlices, else SliceThickness, else 1 mm.
+    static func singleSliceThickness(_ stack: DICOMStack) -> Double {
+        guard let file = try? DICOMFile(path: stack.slices[0].file) else { return 1 }
+        let ds = file.dataset
+        let measures = ds.firstItem(.sharedFunctionalGroupsSequence)?.firstItem(.pixelMeasuresSequence)
+        for value in [ds.double(.spacingBetweenSlices), measures?.double(.sliceThickness), ds.double(.sliceThickness)] {
+            if let v = value, v > 0, v.isFinite { return v }
+        }
+        return 1
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Imaging
+
+/// Expands one image file into frame records: classic single-frame images from their top-level
+/// attributes, enhanced multi-frame images through the Shared and Per-frame Functional Groups
+/// (a per-frame macro overrides the shared one).
+struct FrameParser {
+    let file: DICOMFile
+    let pixel: PixelInfo
+    let isMonochrome1: Bool
+
+    private var ds: DICOMItem { file.dataset }
+    private var path: String { file.path }
+
+    /// The frames, or [] when the image has no patient geometry (no orientation/position).
+    func frames() throws -> [FrameRecord] {
+        let perFrame = ds.items(.perFrameFunctionalGroupsSequence)
+        if !perFrame.isEmpty || ds.has(.sharedFunctionalGroupsSequence) {
+            return try enhancedFrames(perFrame: perFrame, shared: ds.firstItem(.sharedFunctionalGroupsSequence))
+        }
+        guard pixel.frames == 1 else {
+            throw DICOMError.unsupported(file: path, reason: "\(pixel.frames) frames without functional groups \(DICOMTag.perFrameFunctionalGroupsSequence): frame positions unknown")
+        }
+        guard ds.has(.imageOrientationPatient) || ds.has(.imagePositionPatient) else { return [] }
+        let imageType = ds.strings(.imageType)
+        var record = try baseRecord(item: ds, frameNumber: 1, context: "")
+        // ImageType does not split classic series: GE marks parts of one axial series AXIAL vs AXIAL\ADD.
+        record.isLocalizer = imageType.contains("LOCALIZER")
+        record.isDerived = imageType.first == "DERIVED"
+        if let n = ds.int(.echoNumbers) { record.echoKey = "echo \(n)" } else if let te = ds.double(.echoTime) { record.echoKey = String(format: "TE %.2f", te) }
+        record.temporalKey = ds.int(.temporalPositionIdentifier)
+        return [record]
+    }
+
+    private func enhancedFrames(perFrame: [DICOMItem], shared: DICOMItem?) throws -> [FrameRecord] {
+        guard perFrame.count == pixel.frames else {
+            throw DICOMError.malformed(file: path, reason: "PerFrameFunctionalGroupsSequence \(DICOMTag.perFrameFunctionalGroupsSequence) has \(perFrame.count) items; NumberOfFrames \(DICOMTag.numberOfFrames) is \(pixel.frames)")
+        }
+        let imageType = ds.strings(.imageType)
+        var result = [FrameRecord]()
+        for (index, item) in perFrame.enumerated() {
+            func macro(_ tag: DICOMTag) -> DICOMItem? { item.firstItem(tag) ?? shared?.firstItem(tag) }
+            let context = " in frame \(index + 1)"
+            guard let position = macro(.planePositionSequence), let orientation = macro(.planeOrientationSequence) else {
+                throw DICOMError.missingAttribute(file: path, tag: .planePositionSequence,
+                                                  name: "PlanePositionSequence/PlaneOrientationSequence\(context)")
+            }
+            var record = try baseRecord(item: ds, frameNumber: index + 1, context: context, positionItem: position,
+                                        orientationItem: orientation, measuresItem: macro(.pixelMeasuresSequence),
+                                        transformItem: macro(.pixelValueTransformationSequence))
+            let frameType = (macro(.mrImageFrameTypeSequence) ?? macro(.ctImageFrameTypeSequence))?.strings(.frameType) ?? imageType
+            record.typeKey = frameType.dropFirst(2).joined(separator: "\\")
+            record.isLocalizer = frameType.contains("LOCALIZER")
+            record.isDerived = frameType.first == "DERIVED"
+            if let te = macro(.mrEchoSequence)?.double(.effectiveEchoTime) { record.echoKey = String(format: "TE %.2f", te) }
+            let content = item.firstItem(.frameContentSequence)
+            record.temporalKey = content?.int(.temporalPositionIndex)
+            record.stackID = content?.string(.stackID)
+            result.append(record)
+        }
+        return result
+    }
+
+    /// The attributes common to both kinds; enhanced images pass the macro items to read from.
+    private func baseRecord(item: DICOMItem, frameNumber: Int, context: String, positionItem: DICOMItem? = nil,
+                            orientationItem: DICOMItem? = nil, measuresItem: DICOMItem? = nil,
+                            transformItem: DICOMItem? = nil) throws -> FrameRecord {
+        let iop = (orientationItem ?? item).doubles(.imageOrientationPatient)
+        guard let iop, iop.count == 6 else {
+            throw DICOMError.malformed(file: path, reason: "ImageOrientationPatient \(DICOMTag.imageOrientationPatient)\(context) has \(iop?.count ?? 0) numeric values; expected 6")
+        }
+        var row = Vector3(iop[0], iop[1], iop[2])
+        var column = Vector3(iop[3], iop[4], iop[5])
+        guard abs(norm(row) - 1) < 0.01, abs(norm(column) - 1) < 0.01, abs(dot(row, column)) < 0.01 else {
+            throw DICOMError.malformed(file: path, reason: "ImageOrientationPatient \(DICOMTag.imageOrientationPatient)\(context) is \(iop); expected two orthogonal unit vectors")
+        }
+        row /= norm(row)
+        column = column - row * dot(row, column)
+        column /= norm(column)
+        let ipp = (positionItem ?? item).doubles(.imagePositionPatient)
+        guard let ipp, ipp.count == 3 else {
+            throw DICOMError.malformed(file: path, reason: "ImagePositionPatient \(DICOMTag.imagePositionPatient)\(context) has \(ipp?.count ?? 0) numeric values; expected 3")
+        }
+        var spacing = (betweenRows: 1.0, betweenColumns: 1.0)
+        var spacingMissing = true
+        if let ps = (measuresItem ?? item).doubles(.pixelSpacing) {
+            guard ps.count == 2, ps[0] > 0, ps[1] > 0 else {
+                throw DICOMError.malformed(file: path, reason: "PixelSpacing \(DICOMTag.pixelSpacing)\(context) is \(ps); expected two positive values")
+            }
+            spacing = (ps[0], ps[1])
+            spacingMissing = false
+        }
+        let transform = transformItem ?? item
+        let slope = transform.double(.rescaleSlope) ?? 1
+        let intercept = transform.double(.rescaleIntercept) ?? 0
+        guard slope.isFinite, intercept.isFinite, slope != 0 else {
+            throw DICOMError.malformed(file: path, reason: "RescaleSlope \(DICOMTag.rescaleSlope)\(context) is \(slope), intercept \(intercept); expected a finite non-zero slope")
+        }
+        let slice = DICOMSlice(
+            file: path, frameNumber: frameNumber, sopInstanceUID: ds.string(.sopInstanceUID) ?? "",
+            sopClassUID: ds.string(.sopClassUID), instanceNumber: ds.int(.instanceNumber),
+            acquisitionNumber: ds.int(.acquisitionNumber), positionLPS: Vector3(ipp[0], ipp[1], ipp[2]),
+            rescaleSlope: slope, rescaleIntercept: intercept,
+            paddingValue: ds.int(.pixelPaddingValue), paddingRangeLimit: ds.int(.pixelPaddingRangeLimit),
+            isMonochrome1: isMonochrome1, transferSyntaxUID: file.transferSyntaxUID)
+        return FrameRecord(slice: slice, rowDirection: row, columnDirection: column, pixelSpacingMM: spacing,
+                           pixelSpacingMissing: spacingMissing, rows: pixel.rows, columns: pixel.columns,
+                           echoKey: nil, temporalKey: nil, typeKey: "", stackID: nil, isLocalizer: false, isDerived: false,
+                           sliceThicknessMM: (measuresItem ?? item).double(.sliceThickness),
+                           gantryTiltDegrees: ds.double(.gantryDetectorTilt))
+    }
+}

@@ -1,0 +1,58 @@
+import Imaging
+
+/// Patient identification as written in the files (PN values keep DICOM's `^` separators).
+public struct DICOMPatient: Codable, Sendable, Equatable {
+    public var id: String?
+    public var name: String?
+    public var birthDate: String?
+    public var sex: String?
+}
+
+/// Study-level identifiers and descriptions. Dates are DICOM DA strings ("YYYYMMDD").
+public struct DICOMStudyInfo: Codable, Sendable, Equatable {
+    public var studyInstanceUID: String
+    public var studyID: String?
+    public var date: String?
+    public var time: String?
+    public var description: String?
+    public var accessionNumber: String?
+}
+
+/// Series-level identifiers and descriptions.
+public struct DICOMSeriesInfo: Codable, Sendable, Equatable {
+    public var seriesInstanceUID: String
+    public var seriesNumber: Int?
+    public var modality: String?
+    public var description: String?
+    public var bodyPartExamined: String?
+    public var date: String?
+    public var time: String?
+    public var manufacturer: String?
+    public var manufacturerModelName: String?
+    public var frameOfReferenceUID: String?
+    public var sopClassUID: String?
+}
+
+/// One slice of a stack: where its pixels come from and how to scale them.
+/// Later layers need `sopInstanceUID` and `frameNumber` to reference the source in DICOM-SEG.
+public struct DICOMSlice: Codable, Sendable, Equatable {
+    /// Path of the file.
+    public var file: String
+    /// 1-based frame number within the file (1 for single-frame images).
+    public var frameNumber: Int
+    public var sopInstanceUID: String
+    public var sopClassUID: String?
+    public var instanceNumber: Int?
+    public var acquisitionNumber: Int?
+    /// Image Position (Patient) of the first transmitted pixel, LPS mm.
+    public var positionLPS: Vector3
+    /// Modality LUT: value = stored * slope + intercept (per frame in enhanced objects).
+    public var rescaleSlope: Double
+    public var rescaleIntercept: Double
+    /// PixelPaddingValue (0028,0120) and range limit (0028,0121), as stored values.
+    public var paddingValue: Int?
+    public var paddingRangeLimit: Int?
+    /// Photometric interpretation MONOCHROME1 (stored values are inverted on load).
+    public var isMonochrome1: Bool
+    public var transferSyntaxUID: String
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Imaging
+
+/// Decodes a stack's slices into rescaled intensities, k after k.
+enum PixelReader {
+    static func read(stack: DICOMStack, padding: DICOMLoadOptions.Padding) throws -> [Float] {
+        let frameSize = stack.rows * stack.columns
+        // Each file is opened and decoded once, even when it holds many frames of the stack.
+        var byFile = [String: [(k: Int, slice: DICOMSlice)]]()
+        var fileOrder = [String]()
+        for (k, slice) in stack.slices.enumerated() {
+            if byFile[slice.file] == nil { fileOrder.append(slice.file) }
+            byFile[slice.file, default: []].append((k, slice))
+        }
+        var output = [Float](repeating: 0, count: frameSize * stack.slices.count)
+        var padded = [Bool](repeating: false, count: padding == .fillWithMinimum ? output.count : 0)
+        var firstError: Error?
+        let lock = NSLock()
+        output.withUnsafeMutableBufferPointer { out in
+            padded.withUnsafeMutableBufferPointer { pad in
+                let outBase = out.baseAddress!
+                let padBase = pad.baseAddress
+                DispatchQueue.concurrentPerform(iterations: fileOrder.count) { f in
+                    do {
+                        let path = fileOrder[f]
+                        let file = try DICOMFile(path: path)
+                        let info = try file.pixelInfo()
+                        guard info.rows == stack.rows, info.columns == stack.columns else {
+                            throw DICOMError.malformed(file: path, reason: "Rows x Columns (0028,0010/0011) is \(info.rows)x\(info.columns); the stack was scanned as \(stack.rows)x\(stack.columns) (file changed?)")
+                        }
+                        let stored = try file.decodeStoredValues(info)
+                        for (k, slice) in byFile[path]! {
+                            guard slice.frameNumber >= 1, slice.frameNumber <= info.frames else {
+                                throw DICOMError.malformed(file: path, reason: "frame \(slice.frameNumber) requested; NumberOfFrames (0028,0008) is \(info.frames)")
+                            }
+                            let source = (slice.frameNumber - 1) * frameSize
+                            convert(stored, from: source, count: frameSize, slice: slice, info: info,
+                                    into: outBase + k * frameSize, padded: padBase.map { $0 + k * frameSize })
+                        }
+                    } catch {
+                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                    }
+                }
+            }
+        }
+        if let firstError { throw firstError }
+        if padding == .fillWithMinimum, padded.contains(true) {
+            var minimum = Float.infinity
+            for (v, p) in zip(output, padded) where !p { minimum = min(minimum, v) }
+            if !minimum.isFinite { minimum = 0 }
+            for i in output.indices where padded[i] { output[i] = minimum }
+        }
+        return output
+    }
+
+    /// Stored values of one frame -> rescaled floats, MONOCHROME1 inverted, padding marked.
+    static func convert(_ stored: [Int32], from start: Int, count: Int, slice: DICOMSlice, info: PixelInfo,
+                        into out: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Bool>?) {
+        let slope = slice.rescaleSlope, intercept = slice.rescaleIntercept
+        let maxStored = info.isSigned ? 0 : (Int64(1) << Int64(info.bitsStored)) - 1
+        var paddingRange: ClosedRange<Int64>?
+        if var p = slice.paddingValue.map(Int64.init) {
+            // US-or-SS attributes read as US: reinterpret for signed images.
+            if info.isSigned && p > 32767 && p <= 65535 { p -= 65536 }
+            var limit = slice.paddingRangeLimit.map(Int64.init) ?? p
+            if info.isSigned && limit > 32767 && limit <= 65535 { limit -= 65536 }
+            paddingRange = min(p, limit)...max(p, limit)
+        }
+        for n in 0..<count {
+            var v = Int64(stored[start + n])
+            if let padded, let r = paddingRange, r.contains(v) { padded[n] = true }
+            if slice.isMonochrome1 { v = info.isSigned ? -1 - v : maxStored - v }
+            out[n] = Float(Double(v) * slope + intercept)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Imaging
+
+/// Largest distances between mesh vertices (pyradiomics' Maximum3DDiameter and
+/// Maximum2DDiameterSlice/Column/Row), in patient mm.
+///
+/// "Slice" pairs vertices with equal k (the acquisition plane, usually axial), "Column" equal j
+/// (usually coronal), "Row" equal i (usually sagittal). Vertices strictly inside a grid line of
+/// the vertex set never end a longest chord (distance to points on a line is convex), so each set
+/// is first reduced to the two extremes of every line lying in the plane considered.
+struct Diameters {
+    var max3D = 0.0, slice = 0.0, column = 0.0, row = 0.0
+    /// Endpoints (patient LPS) of the 3D diameter.
+    var endpoints3D: (Vector3, Vector3)?
+
+    init(_ r: BinaryRegion) {
+        guard !r.isEmpty else { return }
+        let keys = MarchingCubes.vertexKeys(r)
+        let reduced3D = Self.reduce(keys, alongAxes: [0, 1, 2])
+        let best = Self.farthestPair(reduced3D, r)
+        max3D = best.distance
+        endpoints3D = best.pair
+        slice = Self.planar(keys, fixedAxis: 2, r)
+        column = Self.planar(keys, fixedAxis: 1, r)
+        row = Self.planar(keys, fixedAxis: 0, r)
+    }
+
+    /// Keeps, for each line parallel to each axis in `alongAxes`, only its two extreme points.
+    static func reduce(_ points: [SIMD3<Int>], alongAxes axes: [Int]) -> [SIMD3<Int>] {
+        var current = points
+        for axis in axes {
+            var extremes: [SIMD3<Int>: (Int, Int)] = [:]
+            for p in current {
+                var key = p; key[axis] = 0
+                if let e = extremes[key] { extremes[key] = (min(e.0, p[axis]), max(e.1, p[axis])) } else { extremes[key] = (p[axis], p[axis]) }
+            }
+            current = []
+            current.reserveCapacity(extremes.count * 2)
+            for (key, e) in extremes {
+                var a = key; a[axis] = e.0
+                current.append(a)
+                if e.1 != e.0 { var b = key; b[axis] = e.1; current.append(b) }
+            }
+        }
+        return current
+    }
+
+    static func planar(_ keys: [SIMD3<Int>], fixedAxis: Int, _ r: BinaryRegion) -> Double {
+        let inPlane = (0..<3).filter { $0 != fixedAxis }
+        var planes: [Int: [SIMD3<Int>]] = [:]
+        for p in keys { planes[p[fixedAxis], default: []].append(p) }
+        var best = 0.0
+        for (_, pts) in planes where pts.count > 1 {
+            best = max(best, farthestPair(reduce(pts, alongAxes: inPlane), r).distance)
+        }
+        return best
+    }
+
+    /// Largest pairwise distance (mm) among doubled box indices, with the pair in patient LPS.
+    static func farthestPair(_ keys: [SIMD3<Int>], _ r: BinaryRegion) -> (distance: Double, pair: (Vector3, Vector3)?) {
+        let half = r.geometry.linearPart
+        let pts = keys.map { half * (Vector3($0) * 0.5) }
+        var bestSq = -1.0, bi = 0, bj = 0
+        pts.withUnsafeBufferPointer { p in
+            for a in 0..<p.count {
+                let pa = p[a]
+                for b in (a + 1)..<max(a + 1, p.count) {
+                    let d = p[b] - pa
+                    let sq = (d * d).sum()
+                    if sq > bestSq { bestSq = sq; bi = a; bj = b }
+                }
+            }
+        }
+        guard bestSq >= 0 else { return (0, nil) }
+        let origin = r.patient(.zero)
+        return (bestSq.squareRoot(), (origin + pts[bi], origin + pts[bj]))
+    }
+}

@@ -1,1 +1,0 @@
-// Lesions layer: see docs/ARCHITECTURE.md.

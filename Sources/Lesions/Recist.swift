@@ -1,0 +1,69 @@
+import Imaging
+
+/// RECIST-style diameters on the acquisition slices (k planes, usually axial): the longest
+/// in-slice diameter of the region and, in the same slice, the longest chord perpendicular to it.
+///
+/// The long axis is the largest distance between contour vertices of one slice (so it equals the
+/// largest in-slice part of pyradiomics' Maximum2DDiameterSlice). The short axis is the longest
+/// segment perpendicular to the long axis whose ends lie on that slice's contours, measured across
+/// the whole cross-section (holes and separate pieces of the same lesion included). Nil for an
+/// empty region. A single voxel's contour is the diamond through its edge midpoints, so its long
+/// axis is the larger and its short axis the smaller in-plane spacing.
+public struct RecistDiameters: Sendable, Codable, Equatable {
+    public var sliceIndex: Int
+    public var longAxisMM: Double
+    public var longAxisEndpointsLPS: [[Double]]
+    public var shortAxisMM: Double
+    public var shortAxisEndpointsLPS: [[Double]]
+
+    public init?(_ r: BinaryRegion) {
+        let contours = Contours.slices(r)
+        guard !contours.isEmpty else { return nil }
+        var best: (d2: Double, slice: Int, a: Vector3, b: Vector3)?
+        var bySlice: [Int: [[Vector3]]] = [:]
+        for c in contours { bySlice[c.sliceIndex, default: []].append(c.pointsLPS.map { Vector3($0[0], $0[1], $0[2]) }) }
+        for slice in bySlice.keys.sorted() {
+            let pts = bySlice[slice]!.flatMap { $0 }
+            for x in 0..<pts.count {
+                for y in (x + 1)..<max(x + 1, pts.count) {
+                    let d = pts[y] - pts[x]
+                    let d2 = dot(d, d)
+                    if best == nil || d2 > best!.d2 { best = (d2, slice, pts[x], pts[y]) }
+                }
+            }
+        }
+        guard let long = best else { return nil }
+        sliceIndex = long.slice
+        longAxisMM = long.d2.squareRoot()
+        longAxisEndpointsLPS = [long.a, long.b].map { [$0.x, $0.y, $0.z] }
+        let g = r.geometry
+        let normal = cross(g.direction.c0, g.direction.c1)
+        let u = (long.b - long.a) / max(longAxisMM, 1e-300)
+        let w = cross(normal, u) / max(norm(cross(normal, u)), 1e-300)
+        let loops = bySlice[long.slice]!
+        var short: (len: Double, a: Vector3, b: Vector3) = (0, long.a, long.a)
+        // The chord extent is piecewise linear in the offset t along u: its maximum is at a vertex.
+        for t in loops.flatMap({ $0 }).map({ dot($0 - long.a, u) }) {
+            var lo = Double.infinity, hi = -Double.infinity
+            var loPoint = Vector3.zero, hiPoint = Vector3.zero
+            for loop in loops {
+                for e in 0..<loop.count {
+                    let p = loop[e], q = loop[(e + 1) % loop.count]
+                    let tp = dot(p - long.a, u) - t, tq = dot(q - long.a, u) - t
+                    var hits: [Vector3] = []
+                    if tp == 0 { hits.append(p) }
+                    if tq == 0 { hits.append(q) }
+                    if tp * tq < 0 { hits.append(p + (q - p) * (tp / (tp - tq))) }
+                    for h in hits {
+                        let s = dot(h - long.a, w)
+                        if s < lo { lo = s; loPoint = h }
+                        if s > hi { hi = s; hiPoint = h }
+                    }
+                }
+            }
+            if hi - lo > short.len { short = (hi - lo, loPoint, hiPoint) }
+        }
+        shortAxisMM = short.len
+        shortAxisEndpointsLPS = [short.a, short.b].map { [$0.x, $0.y, $0.z] }
+    }
+}

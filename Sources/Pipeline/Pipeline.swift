@@ -1,1 +1,0 @@
-// Pipeline layer: see docs/ARCHITECTURE.md.

@@ -1,0 +1,45 @@
+import Foundation
+import Imaging
+import Inference
+
+/// What one segmentation produced, before any export.
+public struct SegmentationResult {
+    public var labels: LabelMap
+    public var notes: [String]
+    public var timings: [String: Double]
+}
+
+/// Runs a model package on channel volumes: preprocessing, sliding-window prediction, restoration
+/// onto the first channel's grid. The network is supplied by the caller (the Engine adapter).
+public struct Segmenter {
+    public let package: ModelPackage
+    public let network: PatchNetwork
+    public var tta: Bool
+
+    public init(package: ModelPackage, network: PatchNetwork, tta: Bool = false) {
+        self.package = package
+        self.network = network
+        self.tta = tta
+    }
+
+    /// - Parameter channels: one volume per manifest input, in manifest order.
+    /// - Parameter progress: called with (windows done, windows total).
+    public func segment(channels: [Volume<Float>], progress: ((Int, Int) -> Void)? = nil) throws -> SegmentationResult {
+        let manifest = package.manifest
+        var timings: [String: Double] = [:]
+        var clock = Date()
+        func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }
+
+        let prepared = try Preprocessor.prepare(channels: channels, plan: try manifest.preprocessingPlan())
+        lap("preprocessSeconds")
+        let predictor = SlidingWindowPredictor(network: network, options: manifest.slidingWindowOptions(tta: tta))
+        let classIndexLabels = try predictor.predictLabels(prepared.tensor, progress: progress)
+        lap("inferenceSeconds")
+        // Class index c (1...) is the manifest's c-th label; map to its label value.
+        let values = [UInt8(0)] + manifest.labels.map { UInt8($0.value) }
+        let labelValues = classIndexLabels.map { values[Int($0)] }
+        let labels = try Preprocessor.restore(labels: labelValues, from: prepared)
+        lap("restoreSeconds")
+        return SegmentationResult(labels: labels, notes: prepared.notes, timings: timings)
+    }
+}

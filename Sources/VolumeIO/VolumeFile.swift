@@ -1,0 +1,60 @@
+import Foundation
+import Imaging
+
+/// Format-agnostic reading and writing, by file suffix: `.nii`, `.nii.gz`, `.hdr`, `.img` (and
+/// `.hdr.gz`/`.img.gz`) through NIfTIFile; `.nrrd`, `.nhdr` through NRRDFile.
+public enum VolumeFile {
+    public enum Format: String, Sendable { case nifti, nrrd }
+
+    /// The format a path's suffix names (case-insensitive), or nil.
+    public static func format(of path: String) -> Format? {
+        let p = path.lowercased()
+        for s in [".nii", ".nii.gz", ".hdr", ".img", ".hdr.gz", ".img.gz"] where p.hasSuffix(s) { return .nifti }
+        for s in [".nrrd", ".nhdr"] where p.hasSuffix(s) { return .nrrd }
+        return nil
+    }
+
+    static func requireFormat(_ path: String) throws -> Format {
+        guard let f = format(of: path) else {
+            throw VolumeIOError(.invalidArgument, file: path, field: "extension",
+                                expected: ".nii, .nii.gz, .hdr, .img, .nrrd or .nhdr", found: URL(fileURLWithPath: path).lastPathComponent)
+        }
+        return f
+    }
+
+    /// Reads volume `volumeIndex` (0 by default) as Float, geometry in LPS.
+    public static func read(_ path: String, volumeIndex: Int = 0) throws -> Volume<Float> {
+        switch try requireFormat(path) {
+        case .nifti: return try NIfTIFile.read(path: path, volumeIndex: volumeIndex).volume
+        case .nrrd: return try NRRDFile.read(path: path, volumeIndex: volumeIndex).volume
+        }
+    }
+
+    /// Reads a label map: every value must be an integer in 0...255.
+    /// - Throws: `VolumeIOError.invalidHeader` (field `voxel values`) naming the first offending value.
+    public static func readLabels(_ path: String, volumeIndex: Int = 0) throws -> LabelMap {
+        let image = try read(path, volumeIndex: volumeIndex)
+        var labels = [UInt8](repeating: 0, count: image.voxels.count)
+        for (n, v) in image.voxels.enumerated() {
+            guard v >= 0, v <= 255, v == v.rounded() else {
+                let s = image.geometry.size
+                throw VolumeIOError(.invalidHeader, file: path, field: "voxel values", expected: "integer labels 0...255",
+                                    found: "\(v) at voxel (\(n % s.x), \(n / s.x % s.y), \(n / (s.x * s.y)))")
+            }
+            labels[n] = UInt8(v)
+        }
+        return LabelMap(geometry: image.geometry, voxels: labels)
+    }
+
+    /// Writes by suffix: NIfTI-1 for NIfTI suffixes, gzip NRRD for `.nrrd`.
+    public static func write<V: NIfTIWritableVoxel>(_ volume: Volume<V>, to path: String) throws {
+        switch try requireFormat(path) {
+        case .nifti: try NIfTIFile.write(volume, to: path)
+        case .nrrd:
+            guard path.lowercased().hasSuffix(".nrrd") else {
+                throw VolumeIOError(.unsupported, file: path, field: "extension", expected: ".nrrd (attached header) for writing", found: ".nhdr")
+            }
+            try NRRDFile.write(volume, to: path)
+        }
+    }
+}

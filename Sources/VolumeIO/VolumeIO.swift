@@ -1,1 +1,0 @@
-// VolumeIO layer: see docs/ARCHITECTURE.md.

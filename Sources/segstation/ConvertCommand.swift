@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import DICOM
+import VolumeIO
+import Pipeline
+
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert any readable scan to NIfTI or NRRD (chosen by the output's extension).",
+        discussion: """
+        Output: .nii, .nii.gz, .hdr (NIfTI-1, float32) or .nrrd (gzip NRRD, LPS). The geometry is kept \
+        exactly: NIfTI gets the index-to-RAS affine in its sform (and qform when orthonormal). \
+        A gantry-tilted CT keeps its true geometry as a sheared sform by default \
+        (--tilt resample-orthogonal resamples onto an orthogonal grid). Unevenly spaced slices are an \
+        error unless --uneven-spacing resample is given. The file is written under a temporary name and renamed.
+        """
+    )
+
+    @Argument(help: "DICOM file or folder, DICOMDIR, NIfTI or NRRD file.")
+    var path: String
+
+    @Option(name: .shortAndLong, help: "Output file: .nii, .nii.gz, .hdr or .nrrd.")
+    var output: String
+
+    @Option(help: "SeriesInstanceUID to convert when the input holds several series.")
+    var series: String?
+
+    @Option(help: "Stack index within the series (see `inspect`).")
+    var stack = 0
+
+    @Option(help: "Volume of a 4D NIfTI to read (0-based).")
+    var volumeIndex = 0
+
+    @Option(help: "Uneven slice spacing: fail (default) or resample (linear, onto even steps).")
+    var unevenSpacing: DICOMLoadOptions.UnevenSpacing = .fail
+
+    @Option(help: "Gantry tilt: shear (default; exact voxels, sheared direction) or resample-orthogonal.")
+    var tilt: DICOMLoadOptions.Tilt = .shear
+
+    @Flag(help: "Print a JSON summary of what was written.")
+    var json = false
+
+    func validate() throws {
+        guard VolumeFile.format(of: output) != nil else {
+            throw ValidationError("output '\(output)' must end in .nii, .nii.gz, .hdr or .nrrd")
+        }
+    }
+
+    struct Summary: Encodable {
+        var input: String
+        var output: String
+        var size: [Int]
+        var spacingMM: [Double]
+        var orientation: String
+        var warnings: [String]
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var options = DICOMLoadOptions()
+            options.unevenSpacing = unevenSpacing
+            options.tilt = tilt
+            let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                          volumeIndex: volumeIndex, dicomOptions: options))
+            for w in scan.warnings { Output.warning(w) }
+            try VolumeFile.write(scan.volume, to: output)
+            let g = scan.volume.geometry
+            let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
+                                  spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: scan.warnings)
+            if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
+        }
+    }
+}
+
+extension DICOMLoadOptions.UnevenSpacing: ExpressibleByArgument {}
+extension DICOMLoadOptions.Tilt: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "shear": self = .shear
+        case "resample-orthogonal", "resampleOrthogonal": self = .resampleOrthogonal
+        default: return nil
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// DICOMTests: tests land here.

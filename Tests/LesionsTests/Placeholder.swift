@@ -1,1 +1,0 @@
-// LesionsTests: tests land here.

@@ -1,1 +1,0 @@
-// VolumeIOTests: tests land here.
