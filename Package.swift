@@ -61,6 +61,7 @@ let package = Package(
         ),
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
+        .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py"], swiftSettings: swift5),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         // Fills a store with 100,000 lesions and times the lesion query.
         .executableTarget(name: "StoreBenchmark", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),

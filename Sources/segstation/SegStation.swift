@@ -7,7 +7,7 @@ struct SegStation: ParsableCommand {
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self,
+            InspectCommand.self, ConvertCommand.self, ExportSegCommand.self, ExportSRCommand.self,
             MeasureCommand.self, EvaluateCommand.self, MeshCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             DebugStoreWriteCommand.self,

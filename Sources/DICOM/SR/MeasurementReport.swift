@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 
 /// One lesion's measurements for the SR, as the Lesions layer computes them.
-public struct LesionMeasurement: Sendable, Equatable {
+public struct LesionReportItem: Sendable, Equatable {
     /// 1-based lesion number, written as Tracking Identifier "Lesion N".
     public var lesionIndex: Int
     /// The SEG segment holding the lesion (Referenced Segment).
@@ -60,7 +60,7 @@ public enum MeasurementReportWriter {
     /// - Throws: `SEGError.invalidArgument` (no measurement, segment missing from the SEG, non-finite
     ///   values), `.badInput` (unreadable SEG or source), `.outputFailed`.
     @discardableResult
-    public static func write(_ measurements: [LesionMeasurement], seg: URL, source: SEGSourceSeries,
+    public static func write(_ measurements: [LesionReportItem], seg: URL, source: SEGSourceSeries,
                              options: MeasurementReportOptions, to url: URL) throws -> String {
         guard !measurements.isEmpty else { throw SEGError.invalidArgument("no lesion measurement to report") }
         let document = try SEGDocument(contentsOf: seg)
