@@ -5,7 +5,7 @@ import PackageDescription
 
 /// DCMTK libraries (Debian `libdcmtk-dev`) and OpenJPEG (`libopenjp2-7-dev`) used by the C++ bridge.
 let dcmtkLibraries = [
-    "dcmseg", "dcmfg", "dcmiod", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
+    "dcmseg", "dcmfg", "dcmiod", "cmr", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
     "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
 ].map { LinkerSetting.linkedLibrary($0) }
 
@@ -63,6 +63,7 @@ let package = Package(
         ),
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
+        .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py"], swiftSettings: swift5),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
 

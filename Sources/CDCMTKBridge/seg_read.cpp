@@ -104,8 +104,11 @@ int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::
         info.pixel_spacing[0] = ps[0];
         info.pixel_spacing[1] = ps[1];
     }
+    DcmObject *object = nullptr;
     for (long f = 0; f < frameCount; ++f) {
-        DcmItem *group = perFrame->getItem((unsigned long)f);
+        // In order: getItem(f) would seek from the start of the list each time (quadratic).
+        object = perFrame->nextInContainer(object);
+        DcmItem *group = static_cast<DcmItem *>(object);
         ssseg_frame_info fr;
         std::memset(&fr, 0, sizeof fr);
         DcmItem *identification = firstItem(group, DCM_SegmentIdentificationSequence);

@@ -214,9 +214,11 @@ OFCondition writeReferencedSeries(DcmItem &dataset, const std::vector<ssseg_writ
 void markSpatialLocationsPreserved(DcmItem &dataset) {
     DcmSequenceOfItems *perFrame = nullptr;
     if (dataset.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).bad() || !perFrame) return;
-    for (unsigned long f = 0; f < perFrame->card(); ++f) {
+    // Walk the items in order: getItem(f) seeks from the start of the list (quadratic for many frames).
+    for (DcmObject *object = perFrame->nextInContainer(nullptr); object; object = perFrame->nextInContainer(object)) {
+        DcmItem *group = static_cast<DcmItem *>(object);
         DcmSequenceOfItems *derivations = nullptr;
-        if (perFrame->getItem(f)->findAndGetSequence(DCM_DerivationImageSequence, derivations).bad() || !derivations) continue;
+        if (group->findAndGetSequence(DCM_DerivationImageSequence, derivations).bad() || !derivations) continue;
         for (unsigned long d = 0; d < derivations->card(); ++d) {
             DcmSequenceOfItems *sources = nullptr;
             if (derivations->getItem(d)->findAndGetSequence(DCM_SourceImageSequence, sources).bad() || !sources) continue;

@@ -10,6 +10,7 @@ struct SegStation: ParsableCommand {
         version: SegStationVersion.string,
         subcommands: [
             SegmentCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
+            ExportSegCommand.self, ExportSRCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             DebugStoreWriteCommand.self,
         ]

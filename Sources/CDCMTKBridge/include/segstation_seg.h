@@ -147,22 +147,26 @@ void ssseg_document_free(ssseg_document *doc);
 /* ---------------------------------------------------------------- SR TID 1500 */
 
 typedef struct {
-    int32_t lesion_index;          ///< 1-based tracking number
-    uint16_t segment_number;
-    const char *segment_label;
-    ssseg_code finding;            ///< usually the segment's property type
-    double volume_ml, longest_diameter_mm, mean_intensity;
+    int32_t lesion_index;          ///< 1-based, used as Tracking Identifier "Lesion N"
+    uint16_t segment_number;       ///< the SEG segment the measurements describe
+    ssseg_code finding;            ///< e.g. the segment's property type
+    double volume_ml, longest_diameter_mm;
     int32_t has_mean_intensity;
-    ssseg_code intensity_unit;     ///< UCUM, e.g. [hnsf'U]
+    double mean_intensity;
+    ssseg_code intensity_unit;     ///< UCUM, e.g. [hnsf'U] / UCUM / Hounsfield unit
 } ssseg_sr_measurement;
 
 typedef struct {
-    const char *seg_path;          ///< the SEG these measurements describe (referenced, image library source)
-    const char *device_name, *manufacturer, *model_name, *software_version, *device_uid;
+    const char *seg_path;          ///< the SEG the measurements refer to (patient/study copied from it)
+    const char *const *source_paths; ///< source image files: image library entries and evidence
+    int32_t source_count;
+    const char *source_series_uid;
+    const char *device_uid, *device_name, *manufacturer, *model_name, *software_version;
     const char *series_description;
     int32_t series_number, instance_number;
 } ssseg_sr_spec;
 
+/// Writes a Comprehensive SR with a TID 1500 Measurement Report: one TID 1411 volumetric group per item.
 int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
                    const char *path, char instance_uid[80], ssseg_error *err);
 

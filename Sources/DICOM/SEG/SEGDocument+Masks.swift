@@ -12,10 +12,16 @@ extension SEGDocument {
 
     /// The slice of every frame. A frame's Source Image reference decides (instance, and frame for an
     /// enhanced source); without one, its plane position is matched along the slice normal (to 0.05 mm).
-    /// - Throws: `.unknownReferencedInstance` for a reference outside `source`; `.badInput` for a frame
+    /// - Throws: `.badInput` when the SEG names another series and frame of reference than `source`;
+    ///   `.unknownReferencedInstance` for a reference outside `source`; `.badInput` for a frame
     ///   with neither reference nor position or a position on no source slice; `.unsupported` when the
     ///   SEG's planes are not the source's (orientation, pixel spacing, fractional pixel shift).
     public func placements(on source: SEGSourceSeries) throws -> [Placement] {
+        if !referencedSeriesInstanceUID.isEmpty, referencedSeriesInstanceUID != source.seriesInstanceUID,
+           frameOfReferenceUID != source.frameOfReferenceUID {
+            throw SEGError.badInput(file: path, detail: "the SEG refers to series \(referencedSeriesInstanceUID) (frame of reference \(frameOfReferenceUID)); " +
+                                    "the source is series \(source.seriesInstanceUID) (frame of reference \(source.frameOfReferenceUID))")
+        }
         if let r = rowDirectionLPS, let c = columnDirectionLPS,
            norm(r - source.rowDirectionLPS) > 1e-3 || norm(c - source.columnDirectionLPS) > 1e-3 {
             throw SEGError.unsupported(file: path, detail: "plane orientation \(r), \(c) differs from the source's \(source.rowDirectionLPS), \(source.columnDirectionLPS)")

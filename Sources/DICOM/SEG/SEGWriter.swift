@@ -57,16 +57,16 @@ public struct SEGWriter: Sendable {
         return try write(segments: described, fractional: false, over: source, to: url) { index, k, buffer in
             let label = described[index].labelValue
             guard presentInSlice[k * 256 + Int(label)] else { return false }
-            var any = false
+            var any: UInt8 = 0
             values.withUnsafeBufferPointer { src in
                 let plane = src.baseAddress! + k * planeSize
-                for p in 0..<planeSize {
+                for p in 0..<planeSize {   // branch-free, so the compiler vectorises it
                     let inside: UInt8 = plane[p] == label ? 1 : 0
                     buffer[p] = inside
-                    if inside != 0 { any = true }
+                    any |= inside
                 }
             }
-            return any
+            return any != 0
         }
     }
 

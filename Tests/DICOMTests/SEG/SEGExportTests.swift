@@ -2,13 +2,14 @@ import DICOM
 import Foundation
 import Imaging
 import TestSupport
+import VolumeIO
 import XCTest
 
 /// Writes SEGs over the acceptance sources and checks them with `dciodvfy` (dicom3tools) when installed.
 /// With `SEGSTATION_SEG_EXPORT=<folder>` the SEGs, their masks on the source frames (`<name>.mask.u8`, one
 /// segment after another, frames in slice order) and `<name>.json` stay there for
-/// `Scripts/reference/seg_acceptance.py` (highdicom, dcmqi). That folder may hold `ts_labels.u8` +
-/// `ts_labels.json` (TotalSegmentator's 117-class mask as raw bytes + LPS affine, made by the script).
+/// `Scripts/reference/seg_acceptance.py` (highdicom, dcmqi). The TotalSegmentator case writes its real
+/// label NIfTI, resampled by SegStation onto the J2K source frames.
 final class SEGExportTests: XCTestCase {
     struct Case { var name: String; var source: String; var labels: Int }
     static let cases = [
@@ -29,12 +30,17 @@ final class SEGExportTests: XCTestCase {
             guard TestData.path(c.source) != nil else { print("skipping \(c.name): \(TestData.missing(c.source))"); continue }
             let source = try SEGFixtures.source(c.source)
             var mask = SEGFixtures.labelMap(on: source, labels: c.labels)
-            if c.name == "totalseg_j2k", let external = try Self.externalLabels(folder) { mask = external }
+            if c.name == "totalseg_j2k", let nifti = TestData.path("totalsegmentator/example_seg_dicom.nii.gz") {
+                mask = try VolumeFile.readLabels(nifti)   // TotalSegmentator's output on its own 1.5 mm grid
+            }
             let url = folder.appendingPathComponent("\(c.name).dcm")
             let result = try SEGWriter(options: SEGFixtures.options).write(labelMap: mask, over: source, to: url)
             written += 1
             try Self.saveExpected(mask: mask, source: source, result: result, to: folder.appendingPathComponent(c.name))
             if let validator { try Self.assertValid(url, validator: validator) }
+            let sr = folder.appendingPathComponent("\(c.name).sr")
+            try MeasurementReportWriter.write(SRMeasurementReportTests.measurements(min(3, result.segmentNumbers.count)), seg: url, source: source,
+                                              options: SRMeasurementReportTests.options, to: sr)
         }
         if written == 0 { throw XCTSkip(TestData.missing("dcmqi/segmentations/ct-3slice")) }
     }
@@ -63,19 +69,10 @@ final class SEGExportTests: XCTestCase {
         try Data(bytes).write(to: base.appendingPathExtension("mask.u8"))
         let info: [String: Any] = [
             "rows": source.rows, "columns": source.columns, "segments": labels.map { Int($0.value) },
+            "label_values": labels.map { Int($0.key) },
             "frames": source.frames.map { ["sop_instance_uid": $0.sopInstanceUID, "frame_number": $0.frameNumber ?? 0,
                                            "position": [$0.positionLPS.x, $0.positionLPS.y, $0.positionLPS.z]] as [String: Any] },
         ]
         try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys]).write(to: base.appendingPathExtension("json"))
-    }
-
-    /// TotalSegmentator's label map exported by the reference script (raw bytes, i fastest + LPS affine).
-    static func externalLabels(_ folder: URL) throws -> LabelMap? {
-        let raw = folder.appendingPathComponent("ts_labels.u8"), meta = folder.appendingPathComponent("ts_labels.json")
-        guard FileManager.default.fileExists(atPath: raw.path), let data = FileManager.default.contents(atPath: meta.path),
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let size = json["size"] as? [Int], let affine = json["affine_lps"] as? [[Double]] else { return nil }
-        let geometry = try VolumeGeometry(size: SIMD3(size[0], size[1], size[2]), affineLPS: affine)
-        return Volume(geometry: geometry, voxels: [UInt8](try Data(contentsOf: raw)))
     }
 }

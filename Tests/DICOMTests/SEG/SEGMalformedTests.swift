@@ -67,3 +67,15 @@ final class SEGMalformedTests: XCTestCase {
         }
     }
 }
+
+/// A SEG read against a series it does not belong to.
+final class SEGWrongSourceTests: XCTestCase {
+    func testSEGOfAnotherSeries() throws {
+        guard let path = TestData.path("dcmqi/segmentations/liver.dcm") else { throw XCTSkip(TestData.missing("dcmqi/segmentations/liver.dcm")) }
+        let other = try SEGFixtures.source("pydicom/dicomdirtests/77654033/CT2")
+        XCTAssertThrowsError(try SEGDocument(contentsOf: URL(fileURLWithPath: path)).labelMap(on: other)) { error in
+            guard case SEGError.badInput(_, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains(other.seriesInstanceUID), detail)
+        }
+    }
+}

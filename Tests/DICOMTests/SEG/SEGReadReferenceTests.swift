@@ -43,3 +43,16 @@ final class SEGReadReferenceTests: XCTestCase {
         XCTAssertTrue(document.frames.allSatisfy { $0.segmentNumber == nil })
     }
 }
+
+/// Reading a SEG without its source: the SEG's own frame grid gives the same label map as the source.
+final class SEGOwnGridTests: XCTestCase {
+    func testOwnGridMatchesSourceGrid() throws {
+        guard let path = TestData.path("dcmqi/segmentations/liver.dcm") else { throw XCTSkip(TestData.missing("dcmqi/segmentations/liver.dcm")) }
+        let source = try SEGFixtures.source("dcmqi/segmentations/ct-3slice")
+        let document = try SEGDocument(contentsOf: URL(fileURLWithPath: path))
+        let own = try document.ownFrameGrid()
+        let onOwn = try document.labelMap(on: own), onSource = try document.labelMap(on: source)
+        XCTAssertTrue(own.geometry.isSameGrid(as: source.geometry, toleranceMM: 1e-3))
+        XCTAssertEqual(mismatches(onOwn.voxels, onSource.voxels), 0)
+    }
+}

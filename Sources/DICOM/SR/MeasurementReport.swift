@@ -1,0 +1,107 @@
+internal import CDCMTKBridge
+import Foundation
+import Imaging
+
+/// One lesion's measurements for the SR, as the Lesions layer computes them.
+public struct LesionReportItem: Sendable, Equatable {
+    /// 1-based lesion number, written as Tracking Identifier "Lesion N".
+    public var lesionIndex: Int
+    /// The SEG segment holding the lesion (Referenced Segment).
+    public var segmentNumber: Int
+    public var volumeML: Double
+    /// Longest diameter, written as SNOMED CT "Long Axis" (103339001) in mm.
+    public var longestDiameterMM: Double
+    /// Mean intensity inside the lesion (SNOMED CT "Mean", 373098007), in `intensityUnit`; nil to omit.
+    public var meanIntensity: Double?
+    /// UCUM unit of `meanIntensity`; Hounsfield units by default.
+    public var intensityUnit: CodedConcept
+    /// Finding (e.g. the segment's property type); SNOMED CT "Lesion" by default.
+    public var finding: CodedConcept
+
+    public init(lesionIndex: Int, segmentNumber: Int, volumeML: Double, longestDiameterMM: Double, meanIntensity: Double?,
+                intensityUnit: CodedConcept = .hounsfieldUnit, finding: CodedConcept = .lesion) {
+        self.lesionIndex = lesionIndex; self.segmentNumber = segmentNumber; self.volumeML = volumeML
+        self.longestDiameterMM = longestDiameterMM; self.meanIntensity = meanIntensity
+        self.intensityUnit = intensityUnit; self.finding = finding
+    }
+}
+
+extension CodedConcept {
+    /// UCUM "[hnsf'U]".
+    public static let hounsfieldUnit = CodedConcept(value: "[hnsf'U]", scheme: "UCUM", meaning: "Hounsfield unit")
+    /// UCUM "1" (no unit), for normalised MR intensities.
+    public static let noUnit = CodedConcept(value: "1", scheme: "UCUM", meaning: "no units")
+}
+
+/// The observer device and SR series labels.
+public struct MeasurementReportOptions: Sendable, Equatable {
+    public var deviceName = "SegStation"
+    public var manufacturer = "SegStation"
+    /// The segmentation model (Manufacturer's Model Name of the device observer).
+    public var modelName: String
+    public var softwareVersion: String
+    public var seriesDescription = "Measurements"
+    public var seriesNumber = 301
+    public var instanceNumber = 1
+
+    public init(modelName: String, softwareVersion: String) {
+        self.modelName = modelName; self.softwareVersion = softwareVersion
+    }
+
+    /// A stable device UID derived from name, model and version.
+    public var deviceUID: String { SEGSourceSeries.derivedUID("device|\(deviceName)|\(modelName)|\(softwareVersion)") }
+}
+
+/// Writes DICOM SR TID 1500 measurement reports with DCMTK's dcmsr (Comprehensive SR).
+public enum MeasurementReportWriter {
+    /// One TID 1411 volumetric group per measurement, referencing segment `segmentNumber` of `seg`
+    /// and `source`'s series; image library entries for the source files; patient/study from the SEG.
+    /// Written atomically. Returns the SR's SOP Instance UID.
+    /// - Throws: `SEGError.invalidArgument` (no measurement, segment missing from the SEG, non-finite
+    ///   values), `.badInput` (unreadable SEG or source), `.outputFailed`.
+    @discardableResult
+    public static func write(_ measurements: [LesionReportItem], seg: URL, source: SEGSourceSeries,
+                             options: MeasurementReportOptions, to url: URL) throws -> String {
+        guard !measurements.isEmpty else { throw SEGError.invalidArgument("no lesion measurement to report") }
+        let document = try SEGDocument(contentsOf: seg)
+        let numbers = Set(document.segments.map(\.number))
+        for m in measurements {
+            guard numbers.contains(m.segmentNumber) else {
+                throw SEGError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
+            }
+            guard m.volumeML.isFinite, m.longestDiameterMM.isFinite, m.meanIntensity?.isFinite ?? true else {
+                throw SEGError.invalidArgument("lesion \(m.lesionIndex): measurements must be finite")
+            }
+        }
+        let sourcePaths = Array(Set(source.frames.map(\.path))).sorted()
+        var uid = [CChar](repeating: 0, count: 80)
+        var error = ssseg_error()
+        let strings = [seg.path, source.seriesInstanceUID, options.deviceUID, options.deviceName, options.manufacturer,
+                       options.modelName, options.softwareVersion, options.seriesDescription]
+        let codes = measurements.flatMap { [$0.finding.value, $0.finding.scheme, $0.finding.meaning,
+                                            $0.intensityUnit.value, $0.intensityUnit.scheme, $0.intensityUnit.meaning] }
+        try AtomicFile.write(to: url) { temporary in
+            let status = withCStrings(strings + sourcePaths + codes) { s -> Int32 in
+                let paths = Array(s[strings.count..<(strings.count + sourcePaths.count)]).map { Optional($0) }
+                let c = Array(s[(strings.count + sourcePaths.count)...])
+                let items = measurements.enumerated().map { i, m in
+                    ssseg_sr_measurement(lesion_index: Int32(m.lesionIndex), segment_number: UInt16(m.segmentNumber),
+                                         finding: ssseg_code(code_value: c[6 * i], coding_scheme: c[6 * i + 1], code_meaning: c[6 * i + 2]),
+                                         volume_ml: m.volumeML, longest_diameter_mm: m.longestDiameterMM,
+                                         has_mean_intensity: m.meanIntensity == nil ? 0 : 1, mean_intensity: m.meanIntensity ?? 0,
+                                         intensity_unit: ssseg_code(code_value: c[6 * i + 3], coding_scheme: c[6 * i + 4], code_meaning: c[6 * i + 5]))
+                }
+                return paths.withUnsafeBufferPointer { pathBuffer in
+                    var spec = ssseg_sr_spec()
+                    spec.seg_path = s[0]; spec.source_series_uid = s[1]; spec.device_uid = s[2]; spec.device_name = s[3]
+                    spec.manufacturer = s[4]; spec.model_name = s[5]; spec.software_version = s[6]; spec.series_description = s[7]
+                    spec.source_paths = pathBuffer.baseAddress; spec.source_count = Int32(sourcePaths.count)
+                    spec.series_number = Int32(options.seriesNumber); spec.instance_number = Int32(options.instanceNumber)
+                    return ssseg_sr_write(&spec, items, Int32(items.count), temporary.path, &uid, &error)
+                }
+            }
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+        }
+        return String(cString: uid)
+    }
+}
