@@ -100,15 +100,23 @@ def write_package(out_dir, name, args, cfg, training, results, train_cases):
         "predictedVoxels": held["predictedVoxels"], "referenceVoxels": held["referenceVoxels"],
         "allCases": results,
     }
-    with open(os.path.join(out_dir, "reference_inference.json"), "w") as f:
+    ref_path = os.path.join(out_dir, "reference_inference.json")
+    if os.path.exists(ref_path):  # keep eval_mirroring.py's result if the model is unchanged
+        with open(ref_path) as f:
+            old = json.load(f)
+        if "diceWithMirroring" in old and old.get("sha256") == digest:
+            ref["diceWithMirroring"] = old["diceWithMirroring"]
+    ref["sha256"] = digest
+    with open(ref_path, "w") as f:
         json.dump(ref, f, indent=2)
         f.write("\n")
     with open(os.path.join(out_dir, "MODEL_CARD.md"), "w") as f:
-        f.write(model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man))
+        f.write(model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man,
+                           ref.get("diceWithMirroring")))
     print(f"{name}: {size} bytes sha256 {digest} ops {ops} held-out Dice {held['dice']}")
 
 
-def model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man):
+def model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man, mirrored=None):
     dim = cfg["dim"]
     rows = "\n".join(f"| {c} | {r['role']} | {r['dice']:.4f} | {r['predictedVoxels']} | "
                      f"{r['referenceVoxels']} | {r['seconds']} |" for c, r in results.items())
@@ -154,6 +162,8 @@ logits averaged, argmax, no mirroring. Dice of whole tumour against OTMultiClass
 {rows}
 
 **Held-out Dice: {held["dice"]:.4f}** (one case only: a rough estimate, not a benchmark).
+{"" if not mirrored else f"With test-time mirroring (`--tta`; all flips of axes {', '.join(mirrored['axes'])}, "
+ f"`Scripts/train/eval_mirroring.py`): {mirrored['dice']:.4f}."}
 
 ## Files
 - `model.onnx`: {size} bytes, SHA-256 `{digest}`.
