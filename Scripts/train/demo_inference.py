@@ -15,6 +15,7 @@ computed with it on the exported ONNX file. Steps:
     (ties go to the lower label);
  7. un-crop (outside = 0), transpose back, reorient back to the input's orientation.
 """
+import itertools
 import math
 
 import nibabel as nib
@@ -114,16 +115,16 @@ def sliding_window_logits(session, x, patch, step_fraction, batch=8, mirror_axes
 
     def run(batch_in):
         out = session.run(None, {name: batch_in})[0]
-        if mirror_axes:
-            n = 1
-            for ax in mirror_axes:  # axes counted within the patch: 0 = first spatial axis
-                flipped = np.flip(batch_in, axis=2 + ax).copy()
-                out = out + np.flip(session.run(None, {name: flipped})[0], axis=2 + ax)
-                n += 1
-            out = out / n
-        return out
+        # test-time mirroring: every non-empty subset of mirror_axes (axes counted within the
+        # patch, 0 = first spatial tensor axis), logits flipped back and averaged (as nnU-Net).
+        subsets = [c for r in range(1, len(mirror_axes) + 1)
+                   for c in itertools.combinations(mirror_axes, r)]
+        for axes in subsets:
+            t_axes = tuple(2 + a for a in axes)
+            flipped = np.ascontiguousarray(np.flip(batch_in, axis=t_axes))
+            out = out + np.flip(session.run(None, {name: flipped})[0], axis=t_axes)
+        return out / (1 + len(subsets))
 
-    import itertools
     for corner in itertools.product(*starts):
         sl = tuple(slice(c, c + p) for c, p in zip(corner, patch))
         if two_d:

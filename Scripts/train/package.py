@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 
+import numpy as np
 import onnx
 
 ALLOWED_OPS = {"Conv", "ConvTranspose", "InstanceNormalization", "LeakyRelu", "Relu", "Concat",
@@ -35,7 +36,8 @@ def check_ops(path):
     if bad:
         raise SystemExit(f"{path}: operators outside SegStation's set: {bad}")
     opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    return ops, opset
+    params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
+    return ops, opset, params
 
 
 def manifest(name, cfg, digest, opset):
@@ -75,7 +77,8 @@ def manifest(name, cfg, digest, opset):
 
 def write_package(out_dir, name, args, cfg, training, results, train_cases):
     onnx_path = os.path.join(out_dir, "model.onnx")
-    ops, opset = check_ops(onnx_path)
+    ops, opset, params = check_ops(onnx_path)
+    man_params = params
     digest = sha256(onnx_path)
     size = os.path.getsize(onnx_path)
     if size > 10 * 1024 * 1024:
@@ -100,15 +103,25 @@ def write_package(out_dir, name, args, cfg, training, results, train_cases):
         "predictedVoxels": held["predictedVoxels"], "referenceVoxels": held["referenceVoxels"],
         "allCases": results,
     }
-    with open(os.path.join(out_dir, "reference_inference.json"), "w") as f:
+    ref_path = os.path.join(out_dir, "reference_inference.json")
+    if os.path.exists(ref_path):  # keep eval_mirroring.py's result if the model is unchanged
+        with open(ref_path) as f:
+            old = json.load(f)
+        if "diceWithMirroring" in old and old.get("sha256") == digest:
+            ref["diceWithMirroring"] = old["diceWithMirroring"]
+    ref["sha256"] = digest
+    with open(ref_path, "w") as f:
         json.dump(ref, f, indent=2)
         f.write("\n")
     with open(os.path.join(out_dir, "MODEL_CARD.md"), "w") as f:
-        f.write(model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man))
+        f.write(model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man,
+                           man_params,
+                           ref.get("diceWithMirroring")))
     print(f"{name}: {size} bytes sha256 {digest} ops {ops} held-out Dice {held['dice']}")
 
 
-def model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man):
+def model_card(name, args, cfg, training, results, train_cases, ops, digest, size, man, params,
+               mirrored=None):
     dim = cfg["dim"]
     rows = "\n".join(f"| {c} | {r['role']} | {r['dice']:.4f} | {r['predictedVoxels']} | "
                      f"{r['referenceVoxels']} | {r['seconds']} |" for c, r in results.items())
@@ -131,7 +144,7 @@ tumour + necrosis, BraTS labels 1-4 merged) segmentation of glioma from brain MR
 ## Recipe
 - Architecture: {dim}D U-Net, features {list(cfg["features"])}, two (3x3{"x3" if dim == 3 else ""} conv,
   instance norm, leaky ReLU 0.01) per level, strided-conv downsampling, transposed-conv upsampling,
-  1x1 head with 2 logits. Parameters: {size // 4} (float32).
+  1x1 head with 2 logits. Parameters: {params} (float32).
 - ONNX operators: {", ".join(ops)}; opset {man["network"]["opset"]}; dynamic spatial axes.
 - Patch {list(cfg["patch"])} (tensor order {"j, i" if dim == 2 else "k, j, i"}), batch {cfg["batch"]};
   half of the patches centred (with jitter) on a tumour voxel.
@@ -154,6 +167,8 @@ logits averaged, argmax, no mirroring. Dice of whole tumour against OTMultiClass
 {rows}
 
 **Held-out Dice: {held["dice"]:.4f}** (one case only: a rough estimate, not a benchmark).
+{"" if not mirrored else f"With test-time mirroring (`--tta`; all flips of axes {', '.join(mirrored['axes'])}, "
+ f"`Scripts/train/eval_mirroring.py`): {mirrored['dice']:.4f}."}
 
 ## Files
 - `model.onnx`: {size} bytes, SHA-256 `{digest}`.
