@@ -18,8 +18,26 @@ enum DICOMExports {
                                category: CodedConcept(value: l.category.code, scheme: l.category.scheme, meaning: l.category.meaning),
                                type: CodedConcept(value: l.type.code, scheme: l.type.scheme, meaning: l.type.meaning))
         }
+        var written: SEGWriteResult?
         try artefacts.add(.seg, "seg.dcm") { url in
-            _ = try SEGWriter(options: options).write(labelMap: labels, segments: segments, over: source, to: url)
+            written = try SEGWriter(options: options).write(labelMap: labels, segments: segments, over: source, to: url)
+        }
+        guard let written else { return }
+        // TID 1500: one measurement group per lesion, referencing its segment in the SEG just written.
+        let isCT = dicom.stack.series.modality == "CT"
+        let items = measurements.flatMap { label -> [LesionReportItem] in
+            guard let segment = written.segmentNumbers[UInt8(label.label)] else { return [] }
+            return label.lesions.enumerated().map { index, m in
+                LesionReportItem(lesionIndex: index + 1, segmentNumber: Int(segment), volumeML: m.volumeML,
+                                 longestDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean,
+                                 intensityUnit: isCT ? .hounsfieldUnit : .noUnit)
+            }
+        }
+        guard !items.isEmpty else { return }      // nothing segmented: a SEG without an SR
+        let segURL = artefacts.folder.appendingPathComponent("seg.dcm")
+        try artefacts.add(.sr, "sr.dcm") { url in
+            _ = try MeasurementReportWriter.write(items, seg: segURL, source: source,
+                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegmentJob.segstationVersion), to: url)
         }
     }
 }
