@@ -6,7 +6,7 @@ struct SegStation: ParsableCommand {
         commandName: "segstation",
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
-        subcommands: []
+        subcommands: [ModelCommand.self]
     )
 }
 

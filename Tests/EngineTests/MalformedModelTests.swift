@@ -9,7 +9,7 @@ final class MalformedModelTests: XCTestCase {
 
     func testMissingInitializerNamesTheValue() {
         let e = load("bad_missing_initializer.onnx")
-        XCTAssertEqual(e?.category, "badInput")
+        XCTAssertEqual(e?.categoryName, "badInput")
         XCTAssertTrue(e?.description.contains("missing_weight") ?? false, e?.description ?? "no error")
     }
 
@@ -34,7 +34,7 @@ final class MalformedModelTests: XCTestCase {
 
     func testExternalDataIsRejectedClearly() {
         let e = load("bad_external_data.onnx")
-        XCTAssertEqual(e?.category, "unsupported")
+        XCTAssertEqual(e?.categoryName, "unsupported")
         XCTAssertTrue(e?.description.contains("external file") ?? false, e?.description ?? "no error")
     }
 
@@ -55,7 +55,7 @@ final class MalformedModelTests: XCTestCase {
         for backend in Backend.allCases {
             let session = try InferenceSession(model: model, backend: backend)
             XCTAssertThrowsError(try session.run(["x0": Tensor(shape: [1, 1, 5, 5], repeating: 1)])) { e in
-                XCTAssertEqual((e as? EngineError)?.category, "badInput", "\(e)")
+                XCTAssertEqual((e as? EngineError)?.categoryName, "badInput", "\(e)")
             }
         }
     }
@@ -88,7 +88,7 @@ final class MalformedModelTests: XCTestCase {
     func testWrongInputShapeIsInvalidArgument() throws {
         let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path("conv2d.onnx")), backend: .reference)
         XCTAssertThrowsError(try session.run(["x0": Tensor(shape: [1, 2, 9, 11], repeating: 0)])) {
-            XCTAssertEqual(($0 as? EngineError)?.category, "invalidArgument", "\($0)")
+            XCTAssertEqual(($0 as? EngineError)?.categoryName, "invalidArgument", "\($0)")
         }
         XCTAssertThrowsError(try session.run([:]))
     }
