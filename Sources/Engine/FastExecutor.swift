@@ -139,15 +139,19 @@ final class FastExecutor {
         let shape = logicalShape ?? t.shape
         let src = try sourceMD ?? DNNL.plain(shape)
         let values = t.floatValues
-        let plainRef = pinnedRef(src, bytes: values.count * 4) { p in values.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-        if DNNL.equal(src, md) { return plainRef }
+        if DNNL.equal(src, md) {
+            return pinnedRef(src, bytes: values.count * 4) { p in values.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        }
+        // Reorder straight from the tensor's storage into the pinned buffer: no second copy is kept.
         let ref = pinnedRef(md, bytes: DNNL.size(md)) { _ in }
         let r = try DNNL.reorder(from: src, to: md)
         defer { dnnl_primitive_destroy(r) }
-        let a = try DNNL.memory(src, pinned[refs[plainRef].buffer]), b = try DNNL.memory(md, pinned[refs[ref].buffer])
-        defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
-        try DNNL.execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
-        try DNNL.check(dnnl_stream_wait(DNNL.stream), "weight reorder")
+        try values.withUnsafeBytes { raw in
+            let a = try DNNL.memory(src, UnsafeMutableRawPointer(mutating: raw.baseAddress!)), b = try DNNL.memory(md, pinned[refs[ref].buffer])
+            defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
+            try DNNL.execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
+            try DNNL.check(dnnl_stream_wait(DNNL.stream), "weight reorder")
+        }
         return ref
     }
 

@@ -86,16 +86,19 @@ extension FastExecutor {
         let group = try node.int("group", 1)
         let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
         let wShape = group == 1 ? w.shape : [group, w.shape[0] / group] + Array(w.shape[1...])
-        var src = try DNNL.any(x), wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
-        var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
-        var d = dnnl_convolution_desc_t()
-        let status = withUnsafePointer(to: &bmd) { bp in
-            dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
-                                                       win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
-                                                       win.padsBegin.map { dnnl_dim_t($0) }, win.padsEnd.map { dnnl_dim_t($0) })
+        let descriptor = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_convolution_desc_t in
+            var src = srcMD, wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
+            var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
+            var d = dnnl_convolution_desc_t()
+            let status = withUnsafePointer(to: &bmd) { bp in
+                dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
+                                                           win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
+                                                           win.padsBegin.map { dnnl_dim_t($0) }, win.padsEnd.map { dnnl_dim_t($0) })
+            }
+            try DNNL.check(status, "convolution descriptor")
+            return d
         }
-        try DNNL.check(status, "convolution descriptor")
-        return try finishConvLike(node, index: index, desc: d, weights: w, weightsShape: wShape, weightsSource: nil, bias: bias, temps: &temps)
+        return try finishConvLike(node, index: index, descriptor: descriptor, weights: w, weightsShape: wShape, weightsSource: nil, bias: bias, temps: &temps)
     }
 
     func compileDeconv(_ node: Node, index: Int, temps: inout [Int]) throws -> Bool {
@@ -112,28 +115,44 @@ extension FastExecutor {
         let wShape = group == 1 ? [w.shape[1], w.shape[0]] + Array(w.shape[2...]) : [group, w.shape[1], w.shape[0] / group] + Array(w.shape[2...])
         let srcTag: dnnl_format_tag_t = group == 1 ? [dnnl_bac, dnnl_bacd, dnnl_bacde][sp - 1] : [dnnl_acbd, dnnl_acbde, dnnl_acbdef][sp - 1]
         let wSource = try DNNL.md(wShape, srcTag)
-        var src = try DNNL.any(x), wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
-        var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
-        var d = dnnl_deconvolution_desc_t()
-        let status = withUnsafePointer(to: &bmd) { bp in
-            dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
-                                                         win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
-                                                         win.padsBegin.map { dnnl_dim_t($0) }, padR.map { dnnl_dim_t($0) })
+        let descriptor = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_deconvolution_desc_t in
+            var src = srcMD, wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
+            var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
+            var d = dnnl_deconvolution_desc_t()
+            let status = withUnsafePointer(to: &bmd) { bp in
+                dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
+                                                             win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
+                                                             win.padsBegin.map { dnnl_dim_t($0) }, padR.map { dnnl_dim_t($0) })
+            }
+            try DNNL.check(status, "deconvolution descriptor")
+            return d
         }
-        try DNNL.check(status, "deconvolution descriptor")
-        return try finishConvLike(node, index: index, desc: d, weights: w, weightsShape: wShape, weightsSource: wSource, bias: bias, temps: &temps)
+        return try finishConvLike(node, index: index, descriptor: descriptor, weights: w, weightsShape: wShape, weightsSource: wSource, bias: bias, temps: &temps)
     }
 
-    func finishConvLike<D>(_ node: Node, index: Int, desc: D, weights: Tensor, weightsShape: [Int], weightsSource: dnnl_memory_desc_t?, bias: Tensor?, temps: inout [Int]) throws -> Bool {
+    /// Creates the primitive descriptor, preferring (1) the input's current blocked layout, so no
+    /// reorder is needed, unless oneDNN then only offers a reference implementation, else (2) the
+    /// layout oneDNN picks; with the activation post-op when the implementation accepts it.
+    func finishConvLike<D>(_ node: Node, index: Int, descriptor: (dnnl_memory_desc_t) throws -> D, weights: Tensor, weightsShape: [Int], weightsSource: dnnl_memory_desc_t?, bias: Tensor?, temps: inout [Int]) throws -> Bool {
         let out = node.outputs[0]
+        let current = refs[locs[node.inputs[0]]!.ref].md
+        var candidates = [try DNNL.any(shape(node.inputs[0]))]
+        if DNNL.isBlocked(current) { candidates.insert(current, at: 0) }
         var act = fusableActivation(after: out)
-        var pd: dnnl_primitive_desc_t? = nil
-        if let attr = try postOpsAttr(act) {
-            pd = DNNL.primitiveDesc(desc, attr: attr)
-            dnnl_primitive_attr_destroy(attr)
+        var chosen: (pd: dnnl_primitive_desc_t, fused: Bool)? = nil
+        for (i, srcMD) in candidates.enumerated() {
+            let desc = try descriptor(srcMD)
+            var p: dnnl_primitive_desc_t? = nil
+            if let attr = try postOpsAttr(act) { p = DNNL.primitiveDesc(desc, attr: attr); dnnl_primitive_attr_destroy(attr) }
+            let fused = p != nil
+            if p == nil { p = DNNL.primitiveDesc(desc) }
+            guard let q = p else { continue }
+            if i < candidates.count - 1 && DNNL.implementation(q).hasPrefix("ref") { dnnl_primitive_desc_destroy(q); continue }
+            chosen = (q, fused); break
         }
-        if pd == nil { act = nil; pd = DNNL.primitiveDesc(desc) }
-        guard let pd else { return false }
+        guard let c = chosen else { return false }
+        let pd = c.pd
+        if !c.fused { act = nil }
         defer { dnnl_primitive_desc_destroy(pd) }
         let srcRef = try ensure(node.inputs[0], md: DNNL.query(pd, dnnl_query_src_md), temps: &temps)
         let wRef = try constantRef(weights, md: DNNL.query(pd, dnnl_query_weights_md), logicalShape: weightsShape, sourceMD: weightsSource)
