@@ -21,6 +21,7 @@ final class FastExecutor {
         case copyIn(name: String, ref: Int)
         case primitive(dnnl_primitive_t, [(arg: Int32, ref: Int)], label: String)
         case fallback(Node, [Operand?], [Loc])
+        case instanceNorm(BlockedInstanceNorm, src: Int, dst: Int, label: String)
     }
 
     let plan: Plan
@@ -209,6 +210,7 @@ final class FastExecutor {
             case .copyIn: return "Input"
             case .primitive(_, _, let label): return label
             case .fallback(let node, _, _): return node.opType + " (reference)"
+            case .instanceNorm(_, _, _, let label): return label
             }
         }
     }
@@ -243,6 +245,10 @@ final class FastExecutor {
                 label = "Input"
             case .primitive(let p, let args, let l):
                 try DNNL.execute(p, args.map { dnnl_exec_arg_t(arg: $0.arg, memory: memories[$0.ref]) })
+                label = l
+            case .instanceNorm(let kernel, let src, let dst, let l):
+                try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
+                kernel.run(src: pointer(src), dst: pointer(dst))
                 label = l
             case .fallback(let node, let operands, let outs):
                 try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")

@@ -165,6 +165,9 @@ struct ModelBench: ParsableCommand {
         let medianSeconds: Double, minSeconds: Double
         let gflop: Double, gflopPerSecond: Double
         let peakRSSMiB: Double
+        /// Process CPU seconds (user + system) per timed run: on a shared machine, compare with
+        /// medianSeconds x threads to see how much CPU the runs actually got.
+        let cpuSecondsPerRun: Double
         let activationMiB: Double?
         let secondsByOperator: [String: Double]?
     }
@@ -180,11 +183,13 @@ struct ModelBench: ParsableCommand {
             let session = try InferenceSession(model: m, backend: b, threads: threads)
             _ = try session.run(feeds)
             var times: [Double] = []
+            let cpuStart = cpuSeconds()
             for _ in 0..<runs {
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try session.run(feeds)
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
+            let cpuPerRun = (cpuSeconds() - cpuStart) / Double(runs)
             let profileTimes = profile ? try session.runProfiled(feeds).secondsByOperator : nil
             times.sort()
             let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
@@ -192,16 +197,23 @@ struct ModelBench: ParsableCommand {
             let act = b == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
             let r = Report(model: model, backend: backend, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
                            minSeconds: times[0], gflop: gflop, gflopPerSecond: gflop / median, peakRSSMiB: peakRSSMiB(),
-                           activationMiB: act, secondsByOperator: profileTimes)
+                           cpuSecondsPerRun: cpuPerRun, activationMiB: act, secondsByOperator: profileTimes)
             if json { try Output.json(r); return }
             Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend, threads.map(String.init) ?? "default", runs))
-            Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB", median, times[0], gflop, gflop / median, r.peakRSSMiB))
+            Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB  CPU %.2f s/run", median, times[0], gflop, gflop / median, r.peakRSSMiB, cpuPerRun))
             if let p = profileTimes {
                 for (k, v) in p.sorted(by: { $0.value > $1.value }) {
                     Output.line("  " + k.padding(toLength: max(34, k.count), withPad: " ", startingAt: 0) + String(format: " %8.4f s", v))
                 }
             }
         }
+    }
+
+    /// User plus system CPU seconds of this process so far.
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     /// The process's peak resident set size (Linux /proc/self/status VmHWM), in MiB; 0 if unknown.

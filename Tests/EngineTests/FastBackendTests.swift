@@ -96,6 +96,27 @@ final class FastBackendTests: XCTestCase {
         }
     }
 
+    /// Conv -> InstanceNormalization -> LeakyRelu runs the blocked-layout kernel (padded channels,
+    /// several samples, a large mean) and must match the reference.
+    func testBlockedInstanceNormAfterConvolution() throws {
+        for (n, c) in [(1, 16), (2, 20), (3, 5)] {
+            let w = randomTensor([c, 3, 3, 3, 3]), b = Tensor(shape: [c], floats: (0..<c).map { Float($0) * 50 })
+            let nodes = [
+                Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: ["pads": .ints([1, 1, 1, 1, 1, 1])]),
+                Node(name: "in", opType: "InstanceNormalization", inputs: ["c", "s", "t"], outputs: ["i"]),
+                Node(name: "act", opType: "LeakyRelu", inputs: ["i"], outputs: ["y"], attributes: ["alpha": .float(0.01)]),
+            ]
+            let g = try Graph(name: "t", nodes: nodes, initializers: ["w": w, "b": b, "s": randomTensor([c]), "t": randomTensor([c])],
+                              inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)], outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+            let model = try ONNXModel(graph: g, opset: 17)
+            let feeds = ["x": randomTensor([n, 3, 6, 5, 7])]
+            let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+            XCTAssertTrue(try fast.fastStepLabels(inputShapes: ["x": [n, 3, 6, 5, 7]]).contains("InstanceNormalization+act"))
+            let a = Agreement(try fast.run(feeds)["y"]!, try InferenceSession(model: model, backend: .reference).run(feeds)["y"]!)
+            XCTAssertLessThanOrEqual(a.relativeError, 1e-4, "n \(n) c \(c)")
+        }
+    }
+
     /// Chains where values die and buffers get reused and overwritten in place.
     func testBufferReuseAcrossAChain() throws {
         let fixtures = try Fixtures.manifest().filter { ["unet3d", "residual2d", "residual3d", "atrous"].contains($0.name) }
