@@ -64,7 +64,7 @@ MODELS = {
 }
 
 ORT_CHILD = r"""
-import json, sys, time, numpy as np, onnxruntime as ort
+import json, resource, sys, time, numpy as np, onnxruntime as ort
 path, shape, threads, runs = sys.argv[1], [int(s) for s in sys.argv[2].split(',')], int(sys.argv[3]), int(sys.argv[4])
 so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1
 s = ort.InferenceSession(path, so, providers=['CPUExecutionProvider'])
@@ -72,10 +72,13 @@ x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
 feeds = {s.get_inputs()[0].name: x}
 s.run(None, feeds)
 times = []
+r0 = resource.getrusage(resource.RUSAGE_SELF)
 for _ in range(runs):
     t = time.perf_counter(); s.run(None, feeds); times.append(time.perf_counter() - t)
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) / runs
 hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]
-print(json.dumps({'median': float(np.median(times)), 'peakRSSMiB': int(hwm) / 1024}))
+print(json.dumps({'median': float(np.median(times)), 'peakRSSMiB': int(hwm) / 1024, 'cpu': cpu}))
 """
 
 
@@ -91,13 +94,14 @@ def run_engine(exe, path, shape, threads, runs, profile):
         cmd.append("--profile")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     r = json.loads(out.stdout)
-    return {"median": r["medianSeconds"], "peakRSSMiB": r["peakRSSMiB"], "gflop": r["gflop"], "profile": r.get("secondsByOperator")}
+    return {"median": r["medianSeconds"], "peakRSSMiB": r["peakRSSMiB"], "gflop": r["gflop"], "cpu": r["cpuSecondsPerRun"],
+            "profile": r.get("secondsByOperator")}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--segstation", default=".build/release/segstation")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up run")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--models", default="unet3d,unet2d_b1,unet2d_b8")
     ap.add_argument("--workdir", default="/tmp/segstation-bench")
@@ -112,8 +116,9 @@ def main():
         onnx.save(build_unet(2, [32, 64, 128, 256, 512, 512, 512], 1, 3, 2), p2)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, onnxruntime {__import__('onnxruntime').__version__}")
-    print("| model | input | threads | GFLOP | onnxruntime s | engine s | speed-up | engine GFLOP/s | % of peak | ort peak MiB | engine peak MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"# load average before: {os.getloadavg()}")
+    print("| model | input | threads | GFLOP | onnxruntime s | engine s | speed-up | engine GFLOP/s | % of peak | ort CPU s/run | engine CPU s/run | CPU ratio | ort peak MiB | engine peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in args.models.split(","):
         f, shape = MODELS[key]
         path = os.path.join(args.workdir, f)
@@ -123,10 +128,10 @@ def main():
             gfs = e["gflop"] / e["median"]
             print(f"| {key} | {'x'.join(map(str, shape))} | {t} | {e['gflop']:.0f} | {o['median']:.3f} | {e['median']:.3f} | "
                   f"{o['median'] / e['median']:.2f}x | {gfs:.0f} | {100 * gfs / (args.peak_gflops_per_thread * t):.0f}% | "
-                  f"{o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} |", flush=True)
+                  f"{o['cpu']:.2f} | {e['cpu']:.2f} | {o['cpu'] / e['cpu']:.2f}x | {o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} |", flush=True)
             if e["profile"]:
                 top = sorted(e["profile"].items(), key=lambda kv: -kv[1])[:8]
-                print("|  | profile | | | | " + ", ".join(f"{k} {v:.3f}s" for k, v in top) + " | | | | | |", flush=True)
+                print("|  | profile | | | | " + ", ".join(f"{k} {v:.3f}s" for k, v in top) + " | | | | | | | | |", flush=True)
 
 
 if __name__ == "__main__":
