@@ -105,3 +105,32 @@ final class MalformedModelTests: XCTestCase {
         XCTAssertEqual(try Npy.read(path: Fixtures.path("conv2d.in0.npy")).shape, [1, 3, 9, 11])
     }
 }
+
+/// Absurd attribute values and shapes computed inside the graph give errors, not traps.
+final class AbsurdShapeTests: XCTestCase {
+    func plan(_ node: Node, _ inits: [String: Tensor], input: [Int] = [1, 1, 4, 4]) -> Error? {
+        do {
+            let g = try Graph(name: "t", nodes: [node], initializers: inits, inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)],
+                              outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+            _ = try InferenceSession(model: try ONNXModel(graph: g, opset: 17), backend: .reference).outputShapes(inputShapes: ["x": input])
+            return nil
+        } catch { return error }
+    }
+
+    func testAbsurdValuesAreTypedErrors() {
+        let cases: [(Node, [String: Tensor])] = [
+            (Node(name: "e", opType: "Expand", inputs: ["x", "s"], outputs: ["y"]), ["s": Tensor(shape: [4], ints: [1 << 31, 1 << 31, 1 << 31, 1 << 31])]),
+            (Node(name: "r", opType: "Reshape", inputs: ["x", "s"], outputs: ["y"]), ["s": Tensor(shape: [3], ints: [1 << 31, 1 << 31, -1])]),
+            (Node(name: "s", opType: "Slice", inputs: ["x", "a", "b", "c", "d"], outputs: ["y"]),
+             ["a": Tensor(shape: [1], ints: [0]), "b": Tensor(shape: [1], ints: [4]), "c": Tensor(shape: [1], ints: [3]), "d": Tensor(shape: [1], ints: [.max])]),
+            (Node(name: "p", opType: "MaxPool", inputs: ["x"], outputs: ["y"], attributes: ["kernel_shape": .ints([1 << 40, 1 << 40])]), [:]),
+            (Node(name: "c", opType: "ConstantOfShape", inputs: ["s"], outputs: ["y"]), ["s": Tensor(shape: [3], ints: [1 << 30, 1 << 30, 1 << 30])]),
+            (Node(name: "z", opType: "Resize", inputs: ["x", "", "", "s"], outputs: ["y"]), ["s": Tensor(shape: [4], ints: [1 << 20, 1 << 20, 1 << 20, 1 << 20])]),
+        ]
+        for (node, inits) in cases {
+            let e = plan(node, inits)
+            if node.opType == "Slice" { XCTAssertNil(e, "a huge step is clamped, not an error"); continue }
+            XCTAssertTrue(e is EngineError, "\(node.opType): \(String(describing: e))")
+        }
+    }
+}
