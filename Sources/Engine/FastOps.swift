@@ -145,6 +145,8 @@ extension FastExecutor {
         if (3...5).contains(xShape.count) {
             candidates.insert(try DNNL.md(xShape, [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][xShape.count - 3]), at: 0)
         }
+        if try finishWithResidualSum(node, index: index, candidates: candidates, descriptor: descriptor, weights: weights, weightsShape: weightsShape,
+                                     weightsSource: weightsSource, bias: bias, temps: &temps) { return true }
         var act = fusableActivation(after: out)
         var chosen: (pd: dnnl_primitive_desc_t, fused: Bool)? = nil
         for (i, srcMD) in candidates.enumerated() {
@@ -169,6 +171,42 @@ extension FastExecutor {
         steps.append(.primitive(try DNNL.primitive(pd), args, label: node.opType + (act != nil ? "+act" : "")))
         if let a = act { fusedInto[a.index] = out }
         return true
+    }
+
+    /// Residual fusion: when the convolution's only reader is `Add(out, other)`, `other` is not read
+    /// between the two, dies at the Add, owns its buffer and is in the convolution's output layout,
+    /// the convolution accumulates into `other`'s buffer (sum post-op), with the Add's following
+    /// activation fused after it. Returns false (nothing emitted) when any condition fails.
+    func finishWithResidualSum<D>(_ node: Node, index: Int, candidates: [dnnl_memory_desc_t], descriptor: (dnnl_memory_desc_t) throws -> D, weights: Tensor,
+                                  weightsShape: [Int], weightsSource: dnnl_memory_desc_t?, bias: Tensor?, temps: inout [Int]) throws -> Bool {
+        let out = node.outputs[0]
+        guard let c = consumers[out], c.count == 1, !plan.outputNames.contains(out) else { return false }
+        let addIndex = c[0], add = plan.steps[addIndex]
+        guard add.opType == "Add", add.inputs.count == 2, add.inputs[0] != add.inputs[1], node.inputs[0] != add.inputs.first(where: { $0 != out }),
+              let other = add.inputs.first(where: { $0 != out }), let lo = locs[other], lo.shape == shape(out), lo.type == .float32,
+              canOverwrite(other, at: addIndex), (consumers[other] ?? []).allSatisfy({ $0 < index || $0 == addIndex }) else { return false }
+        let otherMD = refs[lo.ref].md
+        let act = fusableActivation(after: add.outputs[0])
+        for srcMD in candidates {
+            let desc = try descriptor(srcMD)
+            guard let attr = try postOpsAttr(act, sum: true) else { return false }
+            let p = DNNL.primitiveDesc(desc, attr: attr)
+            dnnl_primitive_attr_destroy(attr)
+            guard let pd = p else { continue }
+            defer { dnnl_primitive_desc_destroy(pd) }
+            guard !DNNL.implementation(pd).hasPrefix("ref"), DNNL.equal(DNNL.query(pd, dnnl_query_dst_md), otherMD) else { continue }
+            let srcRef = try ensure(node.inputs[0], md: DNNL.query(pd, dnnl_query_src_md), temps: &temps)
+            let wRef = try constantRef(weights, md: DNNL.query(pd, dnnl_query_weights_md), logicalShape: weightsShape, sourceMD: weightsSource)
+            retain(lo.ref)
+            locs[out] = Loc(ref: lo.ref, shape: lo.shape, type: .float32)
+            var args: [(Int32, Int)] = [(DNNL_ARG_SRC, srcRef), (DNNL_ARG_WEIGHTS, wRef), (DNNL_ARG_DST, lo.ref)]
+            if let b = bias { args.append((DNNL_ARG_BIAS, try constantRef(b, md: DNNL.plain([b.count])))) }
+            steps.append(.primitive(try DNNL.primitive(pd), args, label: node.opType + "+sum" + (act != nil ? "+act" : "")))
+            fusedInto[addIndex] = out
+            if let a = act { fusedInto[a.index] = add.outputs[0] }
+            return true
+        }
+        return false
     }
 
     // MARK: normalisation

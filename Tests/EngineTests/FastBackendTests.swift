@@ -22,6 +22,14 @@ final class FastBackendTests: XCTestCase {
         }
     }
 
+    /// Residual units fuse Conv + Add + Relu into one convolution with sum and eltwise post-ops.
+    func testResidualAddIsFusedAsSumPostOp() throws {
+        let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path("residual3d.onnx")), backend: .fast)
+        let labels = try s.fastStepLabels(inputShapes: ["input": [1, 2, 8, 8, 8]])
+        XCTAssertEqual(labels.filter { $0 == "Conv+sum+act" }.count, 2, "\(labels)")
+        XCTAssertFalse(labels.contains("Add"), "\(labels)")
+    }
+
     /// Builds a one-node graph and compares backends.
     func compare(_ node: Node, inputs: [String: [Int]], initializers: [String: Tensor] = [:], opset: Int = 17,
                  file: StaticString = #filePath, line: UInt = #line) throws {
