@@ -55,6 +55,18 @@ enum DNNL {
         return status == dnnl_success ? pd : nil
     }
 
+    /// The implementation name oneDNN picked ("jit:avx512_core", "ref:any", ...).
+    static func implementation(_ pd: dnnl_primitive_desc_t) -> String {
+        var p: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &p) == dnnl_success, let p else { return "?" }
+        return String(cString: p)
+    }
+
+    /// Whether `md` is a blocked layout (not plain row-major): such values stay blocked when possible.
+    static func isBlocked(_ md: dnnl_memory_desc_t) -> Bool {
+        md.format_kind == dnnl_blocked && md.format_desc.blocking.inner_nblks > 0
+    }
+
     static func query(_ pd: dnnl_primitive_desc_t, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
         dnnl_primitive_desc_query_md(pd, what, 0)!.pointee
     }

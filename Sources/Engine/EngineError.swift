@@ -21,7 +21,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case backend(String)
 
     /// Category name matching `Imaging.ErrorCategory` raw values, for exit-code mapping in the CLI.
-    public var category: String {
+    public var categoryName: String {
         switch self {
         case .malformedModel, .invalidNode, .badNpy: return "badInput"
         case .unsupportedOperator, .unsupported: return "unsupported"

@@ -21,6 +21,7 @@ final class FastExecutor {
         case copyIn(name: String, ref: Int)
         case primitive(dnnl_primitive_t, [(arg: Int32, ref: Int)], label: String)
         case fallback(Node, [Operand?], [Loc])
+        case instanceNorm(BlockedInstanceNorm, src: Int, dst: Int, label: String)
     }
 
     let plan: Plan
@@ -139,15 +140,19 @@ final class FastExecutor {
         let shape = logicalShape ?? t.shape
         let src = try sourceMD ?? DNNL.plain(shape)
         let values = t.floatValues
-        let plainRef = pinnedRef(src, bytes: values.count * 4) { p in values.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
-        if DNNL.equal(src, md) { return plainRef }
+        if DNNL.equal(src, md) {
+            return pinnedRef(src, bytes: values.count * 4) { p in values.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        }
+        // Reorder straight from the tensor's storage into the pinned buffer: no second copy is kept.
         let ref = pinnedRef(md, bytes: DNNL.size(md)) { _ in }
         let r = try DNNL.reorder(from: src, to: md)
         defer { dnnl_primitive_destroy(r) }
-        let a = try DNNL.memory(src, pinned[refs[plainRef].buffer]), b = try DNNL.memory(md, pinned[refs[ref].buffer])
-        defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
-        try DNNL.execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
-        try DNNL.check(dnnl_stream_wait(DNNL.stream), "weight reorder")
+        try values.withUnsafeBytes { raw in
+            let a = try DNNL.memory(src, UnsafeMutableRawPointer(mutating: raw.baseAddress!)), b = try DNNL.memory(md, pinned[refs[ref].buffer])
+            defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
+            try DNNL.execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
+            try DNNL.check(dnnl_stream_wait(DNNL.stream), "weight reorder")
+        }
         return ref
     }
 
@@ -205,6 +210,7 @@ final class FastExecutor {
             case .copyIn: return "Input"
             case .primitive(_, _, let label): return label
             case .fallback(let node, _, _): return node.opType + " (reference)"
+            case .instanceNorm(_, _, _, let label): return label
             }
         }
     }
@@ -239,6 +245,10 @@ final class FastExecutor {
                 label = "Input"
             case .primitive(let p, let args, let l):
                 try DNNL.execute(p, args.map { dnnl_exec_arg_t(arg: $0.arg, memory: memories[$0.ref]) })
+                label = l
+            case .instanceNorm(let kernel, let src, let dst, let l):
+                try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
+                kernel.run(src: pointer(src), dst: pointer(dst))
                 label = l
             case .fallback(let node, let operands, let outs):
                 try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")

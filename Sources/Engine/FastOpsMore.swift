@@ -114,9 +114,19 @@ extension FastExecutor {
                 let md = try DNNL.plain(c.shape); mds.append(md); srcRefs.append(try constantRef(c, md: md))
             } else { return false }
         }
-        var dst = try DNNL.any(outShape)
+        // Keep the inputs' blocked channel layout when they share one (what the next convolution
+        // wants); otherwise let oneDNN choose.
+        let blockedTag = [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][max(0, min(outShape.count - 3, 2))]
+        var dsts = [try DNNL.any(outShape)]
+        if outShape.count >= 3, outShape.count <= 5, a == 1, outShape[1] % 16 == 0,
+           try node.inputs.allSatisfy({ try locs[$0].map { DNNL.equal(refs[$0.ref].md, try DNNL.md($0.shape, blockedTag)) } ?? false }) {
+            dsts.insert(try DNNL.md(outShape, blockedTag), at: 0)
+        }
         var pd: dnnl_primitive_desc_t?
-        guard dnnl_concat_primitive_desc_create(&pd, &dst, Int32(mds.count), Int32(a), mds, nil, DNNL.engine) == dnnl_success, let pd else { return false }
+        for var dst in dsts where pd == nil {
+            if dnnl_concat_primitive_desc_create(&pd, &dst, Int32(mds.count), Int32(a), mds, nil, DNNL.engine) != dnnl_success { pd = nil }
+        }
+        guard let pd else { return false }
         defer { dnnl_primitive_desc_destroy(pd) }
         let dref = try newValue(out, md: DNNL.query(pd, dnnl_query_dst_md), shape: outShape)
         var args: [(Int32, Int)] = [(DNNL_ARG_DST, dref)]

@@ -21,6 +21,10 @@ public struct ValueInfo: Sendable, Equatable {
     public var dataType: Int
     /// Declared dimensions; nil when the shape is undeclared.
     public var dims: [Dimension]?
+
+    public init(name: String, dataType: Int, dims: [Dimension]?) {
+        self.name = name; self.dataType = dataType; self.dims = dims
+    }
 }
 
 /// One operator application.
@@ -58,15 +62,15 @@ public struct Node: Sendable, Equatable {
         guard case .string(let v) = a else { throw invalid("attribute \(key) must be a string") }
         return v
     }
-    /// Int list attribute, or nil when absent. Values outside ±2^40 are rejected as absurd.
+    /// Int list attribute, or nil when absent. Values outside ±2^31 are rejected as absurd.
     func ints(_ key: String) throws -> [Int]? {
         guard let a = attributes[key] else { return nil }
         guard case .ints(let v) = a else {
-            if case .int(let one) = a { return [Int(one)] }
+            if case .int(let one) = a, abs(one) <= 1 << 31 { return [Int(one)] }
             throw invalid("attribute \(key) must be a list of ints")
         }
         return try v.map { x -> Int in
-            guard abs(x) <= 1 << 40 else { throw invalid("attribute \(key) holds absurd value \(x)") }
+            guard x >= -(1 << 31), x <= 1 << 31 else { throw invalid("attribute \(key) holds absurd value \(x)") }
             return Int(x)
         }
     }

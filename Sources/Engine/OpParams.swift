@@ -188,7 +188,7 @@ enum OpParams {
         for i in 0..<ax.count {
             let a = try axis(Int(clamping: ax[i]), rank: rank, node)
             let dim = Int64(shape[a])
-            let st = steps?[i] ?? 1
+            let st = min(max(steps?[i] ?? 1, -(1 << 40)), 1 << 40)
             guard st != 0 else { throw node.invalid("step 0") }
             var s = starts[i], e = ends[i]
             if s < 0 { s += dim }
@@ -221,6 +221,7 @@ enum OpParams {
             }
         }
         let total = Tensor.elementCount(shape)
+        guard Tensor.checkedElementCount(out) != nil else { throw node.invalid("absurd target shape \(target)") }
         if let k = inferAt {
             let rest = out.reduce(1, *)
             guard rest > 0, total % rest == 0 else { throw node.invalid("cannot reshape \(shape) to \(target)") }

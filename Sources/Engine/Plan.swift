@@ -41,7 +41,7 @@ struct Plan {
         for node in g.nodes {
             let ins: [ValueDesc?] = node.inputs.map { $0.isEmpty ? nil : values[$0] }
             let outs = try ShapeInference.infer(node, ins, opset: opset)
-            for o in outs where o.shape.contains(where: { $0 < 0 }) || Tensor.elementCount(o.shape) > Plan.maxElements {
+            for o in outs where (Tensor.checkedElementCount(o.shape) ?? Int.max) > Plan.maxElements {
                 throw node.invalid("absurd output shape \(o.shape)")
             }
             let allConstant = ins.allSatisfy { $0 == nil || $0!.constant != nil }

@@ -188,7 +188,9 @@ enum ShapeInference {
         case "Range":
             guard let s = try constFloats(ins, 0, node)?.first, let l = try constFloats(ins, 1, node)?.first,
                   let d = try constFloats(ins, 2, node)?.first, d != 0 else { throw node.invalid("needs scalar start, limit, delta") }
-            let n = max(0, Int(((l - s) / d).rounded(.up)))
+            let count = ((l - s) / d).rounded(.up)
+            guard count.isFinite, count <= Float(1 << 31) else { throw node.invalid("absurd Range length") }
+            let n = max(0, Int(count))
             return [([n], x?.type ?? .float32)]
         default:
             throw EngineError.unsupportedOperator(op: node.opType, node: node.name, opset: opset)

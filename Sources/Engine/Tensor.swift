@@ -49,6 +49,18 @@ public struct Tensor: Sendable, Equatable {
 
     public static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// Product of `shape`, or nil when a dim is negative or the product overflows.
+    static func checkedElementCount(_ shape: [Int]) -> Int? {
+        var total = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (m, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            total = m
+        }
+        return total
+    }
+
     /// Row-major strides in elements.
     public static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)

@@ -22,6 +22,14 @@ final class FastBackendTests: XCTestCase {
         }
     }
 
+    /// Residual units fuse Conv + Add + Relu into one convolution with sum and eltwise post-ops.
+    func testResidualAddIsFusedAsSumPostOp() throws {
+        let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path("residual3d.onnx")), backend: .fast)
+        let labels = try s.fastStepLabels(inputShapes: ["input": [1, 2, 8, 8, 8]])
+        XCTAssertEqual(labels.filter { $0 == "Conv+sum+act" }.count, 2, "\(labels)")
+        XCTAssertFalse(labels.contains("Add"), "\(labels)")
+    }
+
     /// Builds a one-node graph and compares backends.
     func compare(_ node: Node, inputs: [String: [Int]], initializers: [String: Tensor] = [:], opset: Int = 17,
                  file: StaticString = #filePath, line: UInt = #line) throws {
@@ -93,6 +101,27 @@ final class FastBackendTests: XCTestCase {
             try compare(Node(name: "r", opType: "Resize", inputs: ["x", "", "sc"], outputs: ["y"],
                              attributes: ["mode": .string(mode), "coordinate_transformation_mode": .string(mode == "linear" ? "half_pixel" : "asymmetric"), "nearest_mode": .string("floor")]),
                         inputs: ["x": [1, 3, 4, 5, 6]], initializers: ["sc": Tensor(shape: [5], floats: [1, 1, 2, 2, 2])])
+        }
+    }
+
+    /// Conv -> InstanceNormalization -> LeakyRelu runs the blocked-layout kernel (padded channels,
+    /// several samples, a large mean) and must match the reference.
+    func testBlockedInstanceNormAfterConvolution() throws {
+        for (n, c) in [(1, 16), (2, 20), (3, 5)] {
+            let w = randomTensor([c, 3, 3, 3, 3]), b = Tensor(shape: [c], floats: (0..<c).map { Float($0) * 50 })
+            let nodes = [
+                Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: ["pads": .ints([1, 1, 1, 1, 1, 1])]),
+                Node(name: "in", opType: "InstanceNormalization", inputs: ["c", "s", "t"], outputs: ["i"]),
+                Node(name: "act", opType: "LeakyRelu", inputs: ["i"], outputs: ["y"], attributes: ["alpha": .float(0.01)]),
+            ]
+            let g = try Graph(name: "t", nodes: nodes, initializers: ["w": w, "b": b, "s": randomTensor([c]), "t": randomTensor([c])],
+                              inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)], outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+            let model = try ONNXModel(graph: g, opset: 17)
+            let feeds = ["x": randomTensor([n, 3, 6, 5, 7])]
+            let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+            XCTAssertTrue(try fast.fastStepLabels(inputShapes: ["x": [n, 3, 6, 5, 7]]).contains("InstanceNormalization+act"))
+            let a = Agreement(try fast.run(feeds)["y"]!, try InferenceSession(model: model, backend: .reference).run(feeds)["y"]!)
+            XCTAssertLessThanOrEqual(a.relativeError, 1e-4, "n \(n) c \(c)")
         }
     }
 

@@ -15,8 +15,10 @@ enum Fixtures {
     static var folder: URL { TestData.repositoryRoot.appendingPathComponent("Tests/EngineTests/Fixtures") }
     static func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
 
-    static func manifest() throws -> [Entry] {
-        let data = try Data(contentsOf: folder.appendingPathComponent("manifest.json"))
+    /// `manifest.json` (operator and synthetic-network fixtures) or `torch_manifest.json`
+    /// (networks exported from PyTorch by Scripts/engine/export_torch.py).
+    static func manifest(_ file: String = "manifest.json") throws -> [Entry] {
+        let data = try Data(contentsOf: folder.appendingPathComponent(file))
         return try JSONDecoder().decode([Entry].self, from: data)
     }
 }

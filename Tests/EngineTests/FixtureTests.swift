@@ -19,4 +19,16 @@ final class FixtureTests: XCTestCase {
             XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .fast), entry.name)
         }
     }
+
+    /// MONAI UNet, BasicUNet, DynUNet, SegResNet, AttentionUnet and nnU-Net PlainConvUNet /
+    /// ResidualEncoderUNet, exported by torch.onnx.
+    func testPyTorchExportsMatchOnnxruntime() throws {
+        let entries = try Fixtures.manifest("torch_manifest.json")
+        XCTAssertEqual(entries.count, 7)
+        for entry in entries {
+            for backend in Backend.allCases {
+                XCTAssertNoThrow(try assertMatchesFixture(entry, backend: backend), "\(entry.name) \(backend)")
+            }
+        }
+    }
 }

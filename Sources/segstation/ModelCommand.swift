@@ -1,0 +1,228 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Imaging
+
+extension EngineError: CategorizedError {
+    public var category: ErrorCategory { ErrorCategory(rawValue: categoryName) ?? .badInput }
+}
+
+/// `segstation model info|run|bench`: inspect, run and time ONNX models with the engine.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect, run and benchmark ONNX models with SegStation's inference engine.",
+        subcommands: [ModelInfo.self, ModelRun.self, ModelBench.self]
+    )
+}
+
+/// Parses "1,1,128,128,128".
+func parseShape(_ text: String) throws -> [Int] {
+    let dims = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+        throw ValidationError("--shape must be positive integers separated by commas, e.g. 1,1,128,128,128 (got '\(text)')")
+    }
+    return dims.map { $0! }
+}
+
+/// Input shapes: --shape for the first input (or NAME=1,2,3 for a named one), else declared fixed dims.
+func resolveShapes(_ model: ONNXModel, _ specs: [String]) throws -> [String: [Int]]? {
+    var shapes: [String: [Int]] = [:]
+    for s in specs {
+        if let eq = s.firstIndex(of: "=") {
+            shapes[String(s[..<eq])] = try parseShape(String(s[s.index(after: eq)...]))
+        } else if let first = model.inputs.first {
+            shapes[first.name] = try parseShape(s)
+        }
+    }
+    for i in model.inputs where shapes[i.name] == nil {
+        guard let dims = i.dims else { return nil }
+        var fixed: [Int] = []
+        for d in dims { guard case .fixed(let n) = d, n > 0 else { return nil }; fixed.append(n) }
+        shapes[i.name] = fixed
+    }
+    return shapes
+}
+
+struct ModelInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Inputs, outputs, operators, parameters and FLOPs of an ONNX model.")
+
+    @Argument(help: "The .onnx file.") var model: String
+    @Option(help: "Input shape for FLOPs and output shapes, e.g. 1,1,128,128,128 (or NAME=1,1,64,64 per input). Defaults to the declared shape when fixed.")
+    var shape: [String] = []
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Report: Encodable {
+        struct Value: Encodable { let name: String; let shape: String }
+        let file: String, producer: String, opset: Int, irVersion: Int64
+        let inputs: [Value], outputs: [Value]
+        let operators: [String: Int]
+        let parameters: Int
+        let inputShapes: [String: [Int]]?
+        let outputShapes: [String: [Int]]?
+        let convolutionGFLOP: Double?
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let m = try ONNXModel(path: model)
+            let shapes = try resolveShapes(m, shape)
+            var outShapes: [String: [Int]]? = nil, gflop: Double? = nil
+            if let shapes {
+                let s = try InferenceSession(model: m, backend: .reference)
+                outShapes = try s.outputShapes(inputShapes: shapes)
+                gflop = try s.flops(inputShapes: shapes) / 1e9
+            }
+            let describe = { (v: ValueInfo) in Report.Value(name: v.name, shape: v.dims.map { $0.map(\.description).joined(separator: "x") } ?? "?") }
+            let r = Report(file: model, producer: m.producer, opset: m.opset, irVersion: m.irVersion,
+                           inputs: m.inputs.map(describe), outputs: m.outputs.map(describe), operators: m.operatorCounts,
+                           parameters: m.parameterCount, inputShapes: shapes, outputShapes: outShapes, convolutionGFLOP: gflop)
+            if json { try Output.json(r); return }
+            Output.line("model      \(model) (producer '\(m.producer)', opset \(m.opset), IR \(m.irVersion))")
+            for i in r.inputs { Output.line("input      \(i.name) \(i.shape)") }
+            for o in r.outputs { Output.line("output     \(o.name) \(o.shape)") }
+            Output.line("parameters \(m.parameterCount)")
+            Output.line("operators  " + m.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))
+            if let shapes, let outShapes, let gflop {
+                Output.line("for input  " + shapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
+                Output.line("outputs    " + outShapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
+                Output.line(String(format: "FLOPs      %.2f GFLOP (convolutions and transposed convolutions)", gflop))
+            } else {
+                Output.line("FLOPs      give --shape to compute (the model's input shape is not fixed)")
+            }
+        }
+    }
+}
+
+struct ModelRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ONNX model on NumPy .npy inputs.",
+        discussion: """
+        Inputs are float32 .npy files (C order), given in the model's input order, or as NAME=FILE.npy.
+        With one model output it is written to --output. With several, each goes to OUT-<name>.npy beside
+        --output (characters other than letters, digits, '-', '_' and '.' in <name> become '_').
+        int64 outputs (e.g. ArgMax) are written as int64 .npy.
+        """
+    )
+
+    @Argument(help: "The .onnx file.") var model: String
+    @Option(help: "Input .npy file (repeat for several inputs), or NAME=FILE.npy.") var input: [String] = []
+    @Option(help: "Output .npy path.") var output: String
+    @Option(help: "Threads for the fast backend.") var threads: Int?
+    @Option(help: "reference or fast.") var backend: String = "fast"
+
+    func run() throws {
+        try reportingErrors {
+            guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
+            let m = try ONNXModel(path: model)
+            guard input.count == m.inputs.count else {
+                throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
+            }
+            var feeds: [String: Tensor] = [:]
+            for (i, spec) in input.enumerated() {
+                if let eq = spec.firstIndex(of: "="), m.inputs.contains(where: { $0.name == String(spec[..<eq]) }) {
+                    feeds[String(spec[..<eq])] = try Npy.read(path: String(spec[spec.index(after: eq)...]))
+                } else {
+                    feeds[m.inputs[i].name] = try Npy.read(path: spec)
+                }
+            }
+            let session = try InferenceSession(model: m, backend: b, threads: threads)
+            let results = try session.run(feeds)
+            for (name, path) in outputPaths(m.outputs.map(\.name)) { try Npy.write(results[name]!, path: path) }
+        }
+    }
+
+    func outputPaths(_ names: [String]) -> [(String, String)] {
+        if names.count == 1 { return [(names[0], output)] }
+        let url = URL(fileURLWithPath: output)
+        let stem = url.pathExtension == "npy" ? url.deletingPathExtension().path : url.path
+        return names.map { name in
+            let safe = String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+            return (name, "\(stem)-\(safe).npy")
+        }
+    }
+}
+
+struct ModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time an ONNX model on random inputs: median seconds, GFLOP/s, peak memory.",
+        discussion: "One warm-up run (which also compiles the oneDNN primitives) precedes the timed runs. Peak RSS is the process high-water mark (VmHWM)."
+    )
+
+    @Argument(help: "The .onnx file.") var model: String
+    @Option(help: "Input shape, e.g. 1,1,128,128,128 (or NAME=... per input).") var shape: [String] = []
+    @Option(help: "Threads for the fast backend.") var threads: Int?
+    @Option(help: "Timed runs.") var runs: Int = 3
+    @Option(help: "reference or fast.") var backend: String = "fast"
+    @Flag(help: "Also print seconds per operator (one extra, profiled run).") var profile = false
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Report: Encodable {
+        let model: String, backend: String, threads: Int?, runs: Int
+        let inputShapes: [String: [Int]]
+        let medianSeconds: Double, minSeconds: Double
+        let gflop: Double, gflopPerSecond: Double
+        let peakRSSMiB: Double
+        /// Process CPU seconds (user + system) per timed run: on a shared machine, compare with
+        /// medianSeconds x threads to see how much CPU the runs actually got.
+        let cpuSecondsPerRun: Double
+        let activationMiB: Double?
+        let secondsByOperator: [String: Double]?
+    }
+
+    func run() throws {
+        try reportingErrors {
+            guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
+            guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+            let m = try ONNXModel(path: model)
+            guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
+            var rng = SystemRandomNumberGenerator()
+            let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
+            let session = try InferenceSession(model: m, backend: b, threads: threads)
+            _ = try session.run(feeds)
+            var times: [Double] = []
+            let cpuStart = cpuSeconds()
+            for _ in 0..<runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try session.run(feeds)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let cpuPerRun = (cpuSeconds() - cpuStart) / Double(runs)
+            let profileTimes = profile ? try session.runProfiled(feeds).secondsByOperator : nil
+            times.sort()
+            let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+            let gflop = try session.flops(inputShapes: shapes) / 1e9
+            let act = b == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
+            let r = Report(model: model, backend: backend, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
+                           minSeconds: times[0], gflop: gflop, gflopPerSecond: gflop / median, peakRSSMiB: peakRSSMiB(),
+                           cpuSecondsPerRun: cpuPerRun, activationMiB: act, secondsByOperator: profileTimes)
+            if json { try Output.json(r); return }
+            Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend, threads.map(String.init) ?? "default", runs))
+            Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB  CPU %.2f s/run", median, times[0], gflop, gflop / median, r.peakRSSMiB, cpuPerRun))
+            if let p = profileTimes {
+                for (k, v) in p.sorted(by: { $0.value > $1.value }) {
+                    Output.line("  " + k.padding(toLength: max(34, k.count), withPad: " ", startingAt: 0) + String(format: " %8.4f s", v))
+                }
+            }
+        }
+    }
+
+    /// User plus system CPU seconds of this process so far.
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// The process's peak resident set size (Linux /proc/self/status VmHWM), in MiB; 0 if unknown.
+    func peakRSSMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+}
