@@ -59,6 +59,10 @@ let package = Package(
             swiftSettings: swift5
         ),
 
+        // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
+        .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
+                          exclude: ["bench.py"], swiftSettings: swift5),
+
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),

@@ -6,7 +6,12 @@ struct SegStation: ParsableCommand {
         commandName: "segstation",
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
-        subcommands: [InspectCommand.self, ConvertCommand.self]
+        subcommands: [
+            InspectCommand.self, ConvertCommand.self,
+            MeasureCommand.self,
+            EvaluateCommand.self,
+            MeshCommand.self,
+        ]
     )
 }
 
