@@ -50,6 +50,7 @@ for c in Connectivity.allCases {
     let t = seconds { count = ConnectedComponents.label(mask, connectivity: c).components.count }
     print(String(format: "swift_cc%d %.4f s components %d", c.rawValue, t, count))
 }
+if ProcessInfo.processInfo.environment["LESIONS_BENCH_CC_ONLY"] != nil { exit(0) }
 let binary = BinaryRegion(mask) { $0 != 0 }
 var triangles = 0
 let tMesh = seconds { triangles = SurfaceMesh(binary).triangles.count }
