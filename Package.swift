@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -34,31 +35,35 @@ let package = Package(
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // Swift layers.
         .target(name: "Imaging", swiftSettings: swift5),
         .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"], swiftSettings: swift5),
         .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
-        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions",
+            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift5
         ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Lesions",
+                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift5
         ),
 
+        // Benchmark programs (not tests): see BENCHMARKS.md.
+        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"], swiftSettings: swift5),
@@ -67,10 +72,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
-        .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
+        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17

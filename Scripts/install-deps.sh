@@ -12,7 +12,17 @@ packages=(
   libpng-dev
   zlib1g-dev
   pkg-config
+  fonts-dejavu-core   # text in report images and PDF (cairo)
 )
+# Test-only tools: set SEGSTATION_RUNTIME_ONLY=1 to skip them on a machine that only runs SegStation.
+if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
+  packages+=(
+    poppler-utils     # pdftoppm/pdftotext: report PDF tests
+    chromium          # headless screenshot of the HTML report
+    dicom3tools       # dciodvfy: DICOM-SEG/SR validation tests
+    dcmtk             # dcmdump etc. for debugging test failures
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -88,8 +88,19 @@ bool decodeFrame(const std::vector<Uint8> &codestream, const ssdcm_pixel_info &i
     opj_stream_set_skip_function(stream, skipStream);
     opj_stream_set_seek_function(stream, seekStream);
     if (!opj_setup_decoder(codec, &parameters) || !opj_decoder_set_strict_mode(codec, OPJ_TRUE)
-        || !opj_read_header(stream, codec, &image) || !opj_decode(codec, stream, image)
-        || !opj_end_decompress(codec, stream)) {
+        || !opj_read_header(stream, codec, &image)) {
+        ssdcm::fail(status, SSDCM_DECODE, "JPEG 2000 frame %u has no valid header: %s", frame + 1,
+                    error.empty() ? "corrupt code stream" : error.c_str());
+        goto done;
+    }
+    // Check the code stream's own size before OpenJPEG allocates for it (a corrupt SIZ marker
+    // could claim gigapixels).
+    if (image->x1 - image->x0 != info.columns || image->y1 - image->y0 != info.rows) {
+        ssdcm::fail(status, SSDCM_MALFORMED, "JPEG 2000 frame %u is %ux%u; Rows/Columns (0028,0010/0011) say %ux%u",
+                    frame + 1, image->x1 - image->x0, image->y1 - image->y0, info.columns, info.rows);
+        goto done;
+    }
+    if (!opj_decode(codec, stream, image) || !opj_end_decompress(codec, stream)) {
         ssdcm::fail(status, SSDCM_DECODE, "JPEG 2000 frame %u does not decode: %s", frame + 1,
                     error.empty() ? "corrupt or truncated code stream" : error.c_str());
         goto done;

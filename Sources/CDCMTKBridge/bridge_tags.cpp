@@ -91,6 +91,21 @@ extern "C" int ssdcm_int64(ssdcm_item item, uint16_t group, uint16_t element, un
     return 1;
 }
 
+extern "C" long ssdcm_bytes(ssdcm_item item, uint16_t group, uint16_t element, uint8_t *buffer, size_t capacity) {
+    DcmElement *e = findElement(item, group, element);
+    if (!e || (e->ident() != EVR_OB && e->ident() != EVR_UN && e->ident() != EVR_OW && e->ident() != EVR_ox)) return -1;
+    try {
+        Uint8 *bytes = nullptr;
+        const Uint32 length = e->getLength();
+        if (length == 0) return 0;
+        if (e->getUint8Array(bytes).bad() || !bytes) return -1;
+        if (buffer && capacity > 0) std::memcpy(buffer, bytes, length < capacity ? length : capacity);
+        return static_cast<long>(length);
+    } catch (...) {
+        return -1;
+    }
+}
+
 static DcmSequenceOfItems *findSequence(ssdcm_item item, uint16_t group, uint16_t element) {
     if (!item) return nullptr;
     DcmSequenceOfItems *seq = nullptr;

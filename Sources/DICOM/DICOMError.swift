@@ -46,6 +46,17 @@ public enum DICOMError: Error, Equatable, CategorizedError {
         }
     }
 
+    /// The message without the file name.
+    var reasonText: String {
+        switch self {
+        case .unreadable(_, let r), .malformed(_, let r), .unsupported(_, let r), .decodeFailed(_, let r), .tooLarge(_, let r),
+             .inconsistentStack(_, let r), .notFound(_, let r):
+            return r
+        case .missingAttribute(_, let tag, let name): return "\(name) \(tag) is missing"
+        case .invalidArgument(let m): return m
+        }
+    }
+
     /// The file the error is about, when it is about one file.
     public var file: String? {
         switch self {

@@ -124,6 +124,15 @@ struct DICOMItem {
         return ssdcm_int64(pointer, tag.group, tag.element, UInt32(index), &value) != 0 ? Int(value) : nil
     }
 
+    /// The raw bytes of a byte-valued (OB/UN/OW) attribute; nil when absent.
+    func bytes(_ tag: DICOMTag) -> [UInt8]? {
+        let length = ssdcm_bytes(pointer, tag.group, tag.element, nil, 0)
+        guard length >= 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: length)
+        if length > 0 { _ = ssdcm_bytes(pointer, tag.group, tag.element, &buffer, buffer.count) }
+        return buffer
+    }
+
     func items(_ tag: DICOMTag) -> [DICOMItem] {
         let count = Int(ssdcm_sequence_count(pointer, tag.group, tag.element))
         guard count > 0 else { return [] }

@@ -48,6 +48,9 @@ public struct DICOMImage: Sendable {
 
 /// Loads a stack found by `DICOMScanner` into a volume.
 public enum DICOMLoader {
+    /// Largest stack loaded (2^31 voxels, 8 GiB of Float).
+    public static let maxVoxels = 1 << 31
+
     /// Decodes every slice, applies the modality LUT per slice/frame (RescaleSlope/Intercept),
     /// MONOCHROME1 inversion and the padding policy, and builds the geometry from
     /// ImagePositionPatient/ImageOrientationPatient/PixelSpacing.
@@ -66,6 +69,10 @@ public enum DICOMLoader {
             default: break
             }
         }
+        let voxelCount = stack.rows.multipliedReportingOverflow(by: stack.columns).partialValue.multipliedReportingOverflow(by: stack.slices.count)
+        guard !voxelCount.overflow, voxelCount.partialValue <= maxVoxels else {
+            throw DICOMError.tooLarge(file: stack.slices[0].file, reason: "stack \(name) is \(stack.columns)x\(stack.rows)x\(stack.slices.count) voxels; the limit is \(maxVoxels)")
+        }
         let normal = cross(stack.rowDirectionLPS, stack.columnDirectionLPS)
         let layout = SliceLayout(sortedPositions: stack.slices.map(\.positionLPS), normal: normal,
                                  inPlaneSpacingMM: stack.pixelSpacingMM.min() ?? 1)
@@ -81,6 +88,10 @@ public enum DICOMLoader {
         var sources: [DICOMSlice?] = stack.slices
         var warnings = stack.warnings
         if !layout.isEvenlySpaced {
+            let count = EvenSpacing.evenSliceCount(distancesMM: layout.distancesMM)
+            guard count <= maxVoxels / (stack.rows * stack.columns) else {
+                throw DICOMError.tooLarge(file: stack.slices[0].file, reason: "even spacing would need \(count) slices of \(stack.columns)x\(stack.rows); the limit is \(maxVoxels) voxels")
+            }
             volume = EvenSpacing.resample(volume, distancesMM: layout.distancesMM)
             sources = EvenSpacing.sources(stack.slices, distancesMM: layout.distancesMM, spacingMM: volume.geometry.spacingMM.z, count: volume.size.z)
             warnings.append(DICOMWarning(kind: .unevenSpacing, message: String(format: "resampled linearly onto %d slices %.4f mm apart", volume.size.z, volume.geometry.spacingMM.z)))

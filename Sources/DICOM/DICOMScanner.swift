@@ -82,7 +82,15 @@ public enum DICOMScanner {
         switch DICOMSniffer.check(path) {
         case .unreadable(let reason): return .failure(.unreadable(file: path, reason: reason))
         case .notDICOM(let reason):
-            return strict ? .failure(.malformed(file: path, reason: reason)) : .success(.skipped(reason))
+            guard strict else { return .success(.skipped(reason)) }
+            // A file named explicitly still gets DCMTK's verdict (it may hold an unusual data set).
+            do {
+                return .success(try InstanceParser.parse(try DICOMFile(path: path)))
+            } catch let error as DICOMError {
+                return .failure(.malformed(file: path, reason: "\(reason); \(error.reasonText)"))
+            } catch {
+                return .failure(.malformed(file: path, reason: reason))
+            }
         case .dicom:
             break
         }

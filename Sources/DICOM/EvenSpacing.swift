@@ -8,27 +8,37 @@ enum EvenSpacing {
     /// The new step is the source span divided by round(span / median step): first and last
     /// slices stay where they were.
     static func resample(_ volume: Volume<Float>, distancesMM d: [Double]) -> Volume<Float> {
-        let steps = zip(d.dropFirst(), d).map { $0 - $1 }.sorted()
-        let median = steps[steps.count / 2]
         let span = d.last! - d.first!
-        let count = max(2, Int((span / median).rounded()) + 1)
+        let count = evenSliceCount(distancesMM: d)
         let spacing = span / Double(count - 1)
         let plane = volume.size.x * volume.size.y
         var out = [Float](repeating: 0, count: plane * count)
         var lower = 0
-        for k in 0..<count {
-            let t = d.first! + Double(k) * spacing
-            while lower + 1 < d.count - 1 && d[lower + 1] <= t { lower += 1 }
-            let upper = min(lower + 1, d.count - 1)
-            let w = upper == lower ? 0 : Float(min(1, max(0, (t - d[lower]) / (d[upper] - d[lower]))))
-            for n in 0..<plane {
-                out[k * plane + n] = volume.voxels[lower * plane + n] * (1 - w) + volume.voxels[upper * plane + n] * w
+        volume.voxels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for k in 0..<count {
+                    let t = d.first! + Double(k) * spacing
+                    while lower + 1 < d.count - 1 && d[lower + 1] <= t { lower += 1 }
+                    let upper = min(lower + 1, d.count - 1)
+                    let w = upper == lower ? 0 : Float(min(1, max(0, (t - d[lower]) / (d[upper] - d[lower]))))
+                    let a = lower * plane, b = upper * plane, o = k * plane
+                    for n in 0..<plane { dst[o + n] = src[a + n] * (1 - w) + src[b + n] * w }
+                }
             }
         }
         var g = volume.geometry
         g.size.z = count
         g.spacingMM.z = spacing
         return Volume(geometry: g, voxels: out)
+    }
+
+    /// Slices of the even grid: round(span / median step) + 1, at least 2.
+    static func evenSliceCount(distancesMM d: [Double]) -> Int {
+        let steps = zip(d.dropFirst(), d).map { $0 - $1 }.sorted()
+        let median = steps[steps.count / 2]
+        let ratio = (d.last! - d.first!) / median
+        guard ratio.isFinite, ratio < 1e9 else { return Int.max / 2 }
+        return max(2, Int(ratio.rounded()) + 1)
     }
 
     /// For each even slice, the source slice at the same position (within 1% of a step), else nil.

@@ -29,7 +29,27 @@ struct FrameParser {
         record.isDerived = imageType.first == "DERIVED"
         if let n = ds.int(.echoNumbers) { record.echoKey = "echo \(n)" } else if let te = ds.double(.echoTime) { record.echoKey = String(format: "TE %.2f", te) }
         record.temporalKey = ds.int(.temporalPositionIdentifier)
+        if let mosaic = try SiemensMosaic.detect(ds, imageType: imageType, rows: pixel.rows, columns: pixel.columns, path: path) {
+            return try mosaicRecords(record, mosaic)
+        }
         return [record]
+    }
+
+    /// One record per mosaic tile, placed along the slice normal.
+    private func mosaicRecords(_ record: FrameRecord, _ mosaic: SiemensMosaic) throws -> [FrameRecord] {
+        guard let spacing = [ds.double(.spacingBetweenSlices), ds.double(.sliceThickness)].compactMap({ $0 }).first(where: { $0 > 0 }) else {
+            throw DICOMError.missingAttribute(file: path, tag: .spacingBetweenSlices, name: "SpacingBetweenSlices of a mosaic")
+        }
+        return (0..<mosaic.sliceCount).map { s in
+            var r = record
+            r.rows = mosaic.tileRows
+            r.columns = mosaic.tileColumns
+            r.slice.positionLPS = mosaic.position(tile: s, mosaicPosition: record.slice.positionLPS, row: record.rowDirection,
+                                                  column: record.columnDirection, spacing: record.pixelSpacingMM, sliceSpacingMM: spacing)
+            r.slice.mosaicTile = s
+            r.slice.mosaicTilesPerRow = mosaic.tilesPerRow
+            return r
+        }
     }
 
     private func enhancedFrames(perFrame: [DICOMItem], shared: DICOMItem?) throws -> [FrameRecord] {

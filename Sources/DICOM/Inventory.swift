@@ -91,18 +91,17 @@ public struct DICOMStack: Codable, Sendable {
     public var isLocalizer: Bool
     public var isDerived: Bool
     public var warnings: [DICOMWarning]
+    /// Transfer syntax UIDs used by the slices.
+    public var transferSyntaxUIDs: [String]
     /// Slices in load order (ascending along the slice normal).
     public var slices: [DICOMSlice]
-
-    /// Transfer syntaxes used by the slices.
-    public var transferSyntaxUIDs: [String] { Array(Set(slices.map(\.transferSyntaxUID))).sorted() }
 }
 
 /// A condition worth reporting that does not stop scanning.
 public struct DICOMWarning: Codable, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Codable, Sendable {
         case gantryTilt, unevenSpacing, missingSlices, duplicatePositions, nonCollinearPositions
-        case mixedSizes, missingPixelSpacing, varyingRescale
+        case mixedSizes, missingPixelSpacing
     }
     public var kind: Kind
     public var message: String

@@ -55,4 +55,7 @@ public struct DICOMSlice: Codable, Sendable, Equatable {
     /// Photometric interpretation MONOCHROME1 (stored values are inverted on load).
     public var isMonochrome1: Bool
     public var transferSyntaxUID: String
+    /// Siemens mosaic: the 0-based tile holding this slice and the tiles per mosaic row (nil otherwise).
+    public var mosaicTile: Int? = nil
+    public var mosaicTilesPerRow: Int? = nil
 }

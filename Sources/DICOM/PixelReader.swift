@@ -12,6 +12,8 @@ enum PixelReader {
             if byFile[slice.file] == nil { fileOrder.append(slice.file) }
             byFile[slice.file, default: []].append((k, slice))
         }
+        // Immutable per-file work lists for the concurrent loop.
+        let work: [(path: String, slices: [(k: Int, slice: DICOMSlice)])] = fileOrder.map { ($0, byFile[$0]!) }
         var output = [Float](repeating: 0, count: frameSize * stack.slices.count)
         var padded = [Bool](repeating: false, count: padding == .fillWithMinimum ? output.count : 0)
         var firstError: Error?
@@ -19,22 +21,29 @@ enum PixelReader {
         output.withUnsafeMutableBufferPointer { out in
             padded.withUnsafeMutableBufferPointer { pad in
                 let outBase = out.baseAddress!
-                let padBase = pad.baseAddress
-                DispatchQueue.concurrentPerform(iterations: fileOrder.count) { f in
+                // An empty array may still report a (dangling) base address.
+                let padBase = padding == .fillWithMinimum ? pad.baseAddress : nil
+                DispatchQueue.concurrentPerform(iterations: work.count) { f in
                     do {
-                        let path = fileOrder[f]
+                        let path = work[f].path
                         let file = try DICOMFile(path: path)
                         let info = try file.pixelInfo()
-                        guard info.rows == stack.rows, info.columns == stack.columns else {
+                        let tiles = work[f].slices.first?.slice.mosaicTilesPerRow ?? 1
+                        guard info.rows == stack.rows * tiles, info.columns == stack.columns * tiles else {
                             throw DICOMError.malformed(file: path, reason: "Rows x Columns (0028,0010/0011) is \(info.rows)x\(info.columns); the stack was scanned as \(stack.rows)x\(stack.columns) (file changed?)")
                         }
                         let stored = try file.decodeStoredValues(info)
-                        for (k, slice) in byFile[path]! {
+                        for (k, slice) in work[f].slices {
                             guard slice.frameNumber >= 1, slice.frameNumber <= info.frames else {
                                 throw DICOMError.malformed(file: path, reason: "frame \(slice.frameNumber) requested; NumberOfFrames (0028,0008) is \(info.frames)")
                             }
-                            let source = (slice.frameNumber - 1) * frameSize
-                            convert(stored, from: source, count: frameSize, slice: slice, info: info,
+                            var source = (slice.frameNumber - 1) * frameSize
+                            var values = stored
+                            if let tile = slice.mosaicTile {
+                                values = mosaicTile(stored, tile: tile, tilesPerRow: tiles, rows: stack.rows, columns: stack.columns)
+                                source = 0
+                            }
+                            convert(values, from: source, count: frameSize, slice: slice, info: info,
                                     into: outBase + k * frameSize, padded: padBase.map { $0 + k * frameSize })
                         }
                     } catch {
@@ -51,6 +60,19 @@ enum PixelReader {
             for i in output.indices where padded[i] { output[i] = minimum }
         }
         return output
+    }
+
+    /// The stored values of one tile of a mosaic frame, row after row.
+    static func mosaicTile(_ stored: [Int32], tile: Int, tilesPerRow: Int, rows: Int, columns: Int) -> [Int32] {
+        let mosaicColumns = columns * tilesPerRow
+        let top = (tile / tilesPerRow) * rows, left = (tile % tilesPerRow) * columns
+        var out = [Int32]()
+        out.reserveCapacity(rows * columns)
+        for r in 0..<rows {
+            let start = (top + r) * mosaicColumns + left
+            out.append(contentsOf: stored[start..<(start + columns)])
+        }
+        return out
     }
 
     /// Stored values of one frame -> rescaled floats, MONOCHROME1 inverted, padding marked.

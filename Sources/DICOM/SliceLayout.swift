@@ -21,7 +21,8 @@ struct SliceLayout {
     var isEvenlySpaced: Bool
     var warnings: [DICOMWarning]
 
-    /// Tilt below this is treated as none (position round-off).
+    /// Tilt below this (or moving the last slice sideways by less than the collinearity
+    /// tolerance) is treated as none (position round-off).
     static let tiltThresholdDegrees = 0.05
 
     /// Analyses positions already sorted along `normal`.
@@ -39,7 +40,11 @@ struct SliceLayout {
         }
         var line = (last - first) / norm(last - first)
         var tilt = acos(min(1, abs(dot(line, normal)))) * 180 / .pi
-        if tilt < SliceLayout.tiltThresholdDegrees {
+        // Positions written with few decimals lean a little: a tilt must also move the last slice
+        // sideways by more than the collinearity tolerance.
+        let collinearTolerance = max(0.02, 0.1 * inPlaneSpacingMM)
+        let sideways = norm((last - first) - normal * dot(last - first, normal))
+        if tilt < SliceLayout.tiltThresholdDegrees || sideways <= collinearTolerance {
             line = dot(line, normal) >= 0 ? normal : -normal
             tilt = 0
         }
@@ -59,7 +64,6 @@ struct SliceLayout {
         if tilt > 0 {
             warnings.append(DICOMWarning(kind: .gantryTilt, message: String(format: "slices are sheared by %.2f degrees (gantry tilt); the volume keeps the true geometry as a sheared k axis", tilt)))
         }
-        let collinearTolerance = max(0.02, 0.1 * inPlaneSpacingMM)
         if maxOffLineMM > collinearTolerance {
             warnings.append(DICOMWarning(kind: .nonCollinearPositions, message: String(format: "slice positions leave the line from first to last slice by up to %.3f mm (tolerance %.3f mm)", maxOffLineMM, collinearTolerance)))
         }
@@ -71,9 +75,15 @@ struct SliceLayout {
                 let ratio = step / median
                 let rounded = ratio.rounded()
                 if rounded >= 2, abs(ratio - rounded) < 0.1 { missing += Int(rounded) - 1 } else { allMultiples = false }
-                if irregular.count < 6 { irregular.append(String(format: "%d-%d: %.3f mm", i + 1, i + 2, step)) }
+                if irregular.count < 3 { irregular.append(String(format: "%d-%d: %.3f mm", i + 1, i + 2, step)) }
             }
-            let range = String(format: "%.3f..%.3f mm (median %.3f mm)", steps.min() ?? 0, steps.max() ?? 0, median)
+            // Steps grouped to 0.01 mm, in order of first appearance: "13 x 4.220 mm, 1 x 1.140 mm, ...".
+            var counts = [(step: Double, count: Int)]()
+            for step in steps {
+                if let i = counts.firstIndex(where: { abs($0.step - step) <= tolerance }) { counts[i].count += 1 } else { counts.append((step, 1)) }
+            }
+            let histogram = counts.prefix(6).map { String(format: "%d x %.3f mm", $0.count, $0.step) }.joined(separator: ", ")
+            let range = String(format: "%.3f..%.3f mm (median %.3f mm; ", steps.min() ?? 0, steps.max() ?? 0, median) + histogram + ")"
             if allMultiples {
                 warnings.append(DICOMWarning(kind: .missingSlices, message: "\(missing) slice(s) missing: steps \(range); gaps at slices \(irregular.joined(separator: ", "))"))
             } else {

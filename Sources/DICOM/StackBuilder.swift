@@ -117,7 +117,8 @@ enum StackBuilder {
             sliceSpacingMM: layout.meanStepMM, rowDirectionLPS: first.rowDirection, columnDirectionLPS: first.columnDirection,
             orientationCode: AxisOrientation.code(for: direction), tiltDegrees: layout.tiltDegrees,
             isLocalizer: first.isLocalizer || records.contains(where: \.isLocalizer), isDerived: first.isDerived,
-            warnings: warnings, slices: records.map(\.slice))
+            warnings: warnings, transferSyntaxUIDs: Array(Set(records.map(\.slice.transferSyntaxUID))).sorted(),
+            slices: records.map(\.slice))
     }
 
     /// "axial", "coronal", "sagittal" or "oblique" from the slice normal.

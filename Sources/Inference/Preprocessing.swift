@@ -16,6 +16,10 @@ public struct PreprocessingPlan: Sendable {
     /// Spacing ratio above which the coarsest axis is resampled with nearest neighbour only
     /// (nnU-Net's separate handling of very anisotropic data); 3 as in nnU-Net.
     public var anisotropyThreshold: Double = 3
+    /// Crop to the union of the channels' normalisation foregrounds (the rest is label 0).
+    public var cropToForeground = true
+    /// Value (after normalisation) used to pad axes shorter than the patch.
+    public var padValue: Float = 0
 
     public init(orientation: String, spacingMM: Vector3, normalizations: [Normalization], channelNames: [String], tensorAxes: [Int]) {
         self.orientation = orientation; self.spacingMM = spacingMM; self.normalizations = normalizations
@@ -62,13 +66,16 @@ public enum Preprocessor {
         let reorientedGeometry = reoriented[0].geometry
         let (resampled, modelGeometry, anisotropyNote) = try resample(reoriented, to: plan)
         if let anisotropyNote { notes.append(anisotropyNote) }
-        let (origin, size) = nonzeroBox(resampled)
+        let (origin, size) = plan.cropToForeground
+            ? foregroundBox(resampled, plan.normalizations)
+            : (SIMD3(0, 0, 0), resampled[0].size)
         var tensorValues: [Float] = []
         tensorValues.reserveCapacity(channels.count * size.x * size.y * size.z)
         var shape: [Int] = []
         for (c, volume) in resampled.enumerated() {
-            var values = crop(volume, origin: origin, size: size)
-            try plan.normalizations[c].apply(to: &values, channelName: plan.channelNames[c])
+            var normalized = volume
+            try plan.normalizations[c].apply(to: &normalized.voxels)
+            let values = crop(normalized, origin: origin, size: size)
             let (t, s) = TensorLayout.toTensorOrder(values, size: size, axes: plan.tensorAxes)
             tensorValues += t
             shape = s
@@ -125,13 +132,14 @@ public enum Preprocessor {
         return (result, finalGeometry, "anisotropic spacing: axis \(coarse) resampled with nearest neighbour, the others linearly")
     }
 
-    /// Bounding box of voxels non-zero in any channel; the whole grid when all are zero.
-    static func nonzeroBox(_ volumes: [Volume<Float>]) -> (SIMD3<Int>, SIMD3<Int>) {
+    /// Bounding box of the union of the channels' foregrounds; the whole grid when it is empty.
+    static func foregroundBox(_ volumes: [Volume<Float>], _ normalizations: [Normalization]) -> (SIMD3<Int>, SIMD3<Int>) {
         let n = volumes[0].size
+        let masks = zip(volumes, normalizations).map { $1.foreground($0.voxels) }
         var lo = n, hi = SIMD3<Int>(-1, -1, -1)
         for k in 0..<n.z { for j in 0..<n.y { for i in 0..<n.x {
             let idx = i + n.x * (j + n.y * k)
-            if volumes.contains(where: { $0.voxels[idx] != 0 }) {
+            if masks.contains(where: { $0[idx] }) {
                 lo = pointwiseMin(lo, SIMD3(i, j, k)); hi = pointwiseMax(hi, SIMD3(i, j, k))
             }
         }}}

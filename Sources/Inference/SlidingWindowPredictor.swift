@@ -16,6 +16,8 @@ public struct SlidingWindowOptions: Sendable {
     public var mirrorAxes: [Int] = []
     /// Patches per network call.
     public var batchSize: Int = 1
+    /// Value used to pad axes shorter than the patch.
+    public var padValue: Float = 0
     /// Whether the model is 2D (input rank 4, d0 is the slice axis).
     public var is2D: Bool { patch[0] == 1 }
 
@@ -79,7 +81,7 @@ public struct SlidingWindowPredictor {
                     finalize: (Int, [Float]) throws -> Void) throws {
         let patch = options.patch
         precondition(patch.count == 3 && options.classes >= 1)
-        let (padded, offset) = input.padded(toAtLeast: patch)
+        let (padded, offset) = input.padded(toAtLeast: patch, value: options.padValue)
         let shape = padded.shape
         let starts = SlidingWindowPlan.starts(shape: shape, patch: patch, stepFraction: options.stepFraction)
         let weights = GaussianImportance.weights(patch: patch)

@@ -1,6 +1,5 @@
 import Foundation
 import Inference
-import Crypto
 
 /// A model package on disk: a folder with `manifest.json` and the ONNX network it names.
 public struct ModelPackage: Sendable {
@@ -15,7 +14,9 @@ public struct ModelPackage: Sendable {
     public init(folder: URL) throws {
         self.folder = folder
         manifest = try ModelManifest.load(from: folder.appendingPathComponent("manifest.json"))
-        let digest = try Self.sha256(of: networkURL)
+        guard let digest = FileDigest.sha256(of: networkURL) else {
+            throw InferenceError.modelPackage("cannot read the network \(networkURL.path)")
+        }
         guard digest == manifest.network.sha256.lowercased() else {
             throw InferenceError.modelPackage("\(networkURL.path): SHA-256 \(digest) does not match the manifest's \(manifest.network.sha256)")
         }
@@ -53,16 +54,5 @@ public struct ModelPackage: Sendable {
         }
         folders.append(URL(fileURLWithPath: "/usr/local/share/segstation/models"))
         return folders
-    }
-
-    /// Hex SHA-256 of a file, read in 1 MiB chunks.
-    public static func sha256(of url: URL) throws -> String {
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
-            throw InferenceError.modelPackage("cannot open \(url.path)")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

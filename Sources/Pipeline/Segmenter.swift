@@ -32,13 +32,14 @@ public struct Segmenter {
 
         let prepared = try Preprocessor.prepare(channels: channels, plan: try manifest.preprocessingPlan())
         lap("preprocessSeconds")
-        let predictor = SlidingWindowPredictor(network: network, options: manifest.slidingWindowOptions(tta: tta))
+        let plan = try manifest.preprocessingPlan()
+        var options = try manifest.slidingWindowOptions(tta: tta)
+        options.padValue = plan.padValue
+        let predictor = SlidingWindowPredictor(network: network, options: options)
         let classIndexLabels = try predictor.predictLabels(prepared.tensor, progress: progress)
         lap("inferenceSeconds")
-        // Class index c (1...) is the manifest's c-th label; map to its label value.
-        let values = [UInt8(0)] + manifest.labels.map { UInt8($0.value) }
-        let labelValues = classIndexLabels.map { values[Int($0)] }
-        let labels = try Preprocessor.restore(labels: labelValues, from: prepared)
+        // Class index c is label value c (the manifest requires labels[].value == 1...n).
+        let labels = try Preprocessor.restore(labels: classIndexLabels, from: prepared)
         lap("restoreSeconds")
         return SegmentationResult(labels: labels, notes: prepared.notes, timings: timings)
     }

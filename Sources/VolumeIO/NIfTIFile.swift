@@ -130,6 +130,10 @@ public enum NIfTIFile {
         guard h.voxOffset.isFinite, h.voxOffset >= 0, h.voxOffset < 1e15 else {
             throw VolumeIOError(.invalidHeader, file: path, field: "vox_offset", expected: "a non-negative byte offset", found: "\(h.voxOffset)")
         }
+        if h.scaling != nil, !h.sclInter.isFinite {
+            throw VolumeIOError(.invalidHeader, file: path, field: "scl_inter", expected: "a finite intercept with scl_slope \(h.sclSlope)",
+                                found: "\(h.sclInter)")
+        }
         if h.affineSource == .sform, h.srow.joined().contains(where: { !$0.isFinite }) {
             throw VolumeIOError(.invalidHeader, file: path, field: "srow_x/y/z", expected: "finite values", found: "\(h.srow)")
         }

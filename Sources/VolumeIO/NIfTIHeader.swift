@@ -81,9 +81,10 @@ public struct NIfTIHeader: Sendable, Equatable {
     public var shape: [Int] { dim[0] >= 1 && dim[0] <= 7 ? dim[1...Int(dim[0])].map { Int($0) } : [] }
 
     /// The scaling to apply, or nil when `scl_slope` is 0 or not finite (nibabel: no scaling).
+    /// A valid slope with a non-finite `scl_inter` is rejected by `NIfTIFile.readHeader` (as nibabel does).
     public var scaling: (slope: Double, inter: Double)? {
         guard sclSlope != 0, sclSlope.isFinite else { return nil }
-        return (sclSlope, sclInter.isFinite ? sclInter : 0)
+        return (sclSlope, sclInter)
     }
 
     init(_ h: cnifti_header) {

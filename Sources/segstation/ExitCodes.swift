@@ -29,16 +29,15 @@ enum SegStationExit {
     }
 }
 
-/// Runs a command body, turning every layer's typed error into one stderr line and its exit code.
-/// Errors that are not `CategorizedError` are internal (exit 1).
+/// Runs a command body. Typed errors pass through to `SegStation.main`, which maps their category
+/// to an exit code; Foundation's "no such file" becomes a not-found error; anything else is internal.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
+    } catch let error as CategorizedError {
+        throw error
     } catch let error as ExitCode {
         throw error
-    } catch let error as CategorizedError {
-        FileHandle.standardError.write(Data("segstation: error: \(error.description)\n".utf8))
-        throw ExitCode(SegStationExit.code(for: error.category))
     } catch let error as ValidationError {
         throw error
     } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {

@@ -31,7 +31,7 @@ final class ProgressBar {
     private let enabled: Bool
     private var lastDrawn = -1
 
-    init(_ label: String, total: Int, enabled: Bool = Output.isInteractive) {
+    init(_ label: String, total: Int = 100, enabled: Bool = Output.isInteractive) {
         self.label = label
         self.total = max(total, 1)
         self.enabled = enabled

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Imaging
 
 @main
 struct SegStation: ParsableCommand {
@@ -7,12 +9,28 @@ struct SegStation: ParsableCommand {
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
         subcommands: [
-            InspectCommand.self, ConvertCommand.self,
+            SegmentCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
+            StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
+            DebugStoreWriteCommand.self,
             MeasureCommand.self,
             EvaluateCommand.self,
             MeshCommand.self,
         ]
     )
+
+    /// Parses and runs a command; every layer's typed error becomes one stderr line and the exit code
+    /// of its category (README, "Exit codes"), whichever command threw it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CategorizedError {
+            FileHandle.standardError.write(Data("segstation: error: \(error.description)\n".utf8))
+            Foundation.exit(SegStationExit.code(for: error.category))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum SegStationVersion {

@@ -18,15 +18,24 @@ final class PreprocessingTests: XCTestCase {
 
     func testZScoreNonzeroKeepsBackground() throws {
         var v: [Float] = [0, 1, 2, 3, 0]
-        try Normalization.zscoreNonzero.apply(to: &v, channelName: "T1")
+        try Normalization.zscoreNonzero.apply(to: &v)
         XCTAssertEqual(v[0], 0); XCTAssertEqual(v[4], 0)
         XCTAssertEqual(v[1], -1.2247449, accuracy: 1e-6)   // (1 - 2) / sqrt(2/3)
         XCTAssertEqual(v[3], 1.2247449, accuracy: 1e-6)
         var empty: [Float] = [0, 0]
-        XCTAssertThrowsError(try Normalization.zscoreNonzero.apply(to: &empty, channelName: "FLAIR"))
+        try Normalization.zscoreNonzero.apply(to: &empty)
+        XCTAssertEqual(empty, [0, 0], "an empty region gives zeros")
         var ct: [Float] = [-2000, 40, 3000]
-        try Normalization.ct(lower: -1000, upper: 1000, mean: 0, std: 500).apply(to: &ct, channelName: "CT")
+        try Normalization.ct(lower: -1000, upper: 1000, mean: 0, std: 500).apply(to: &ct)
         XCTAssertEqual(ct, [-2, 0.08, 2])
+        // zscore-foreground: the region is every voxel above the minimum, whatever the background value.
+        var shifted: [Float] = [-3, 1, 2, 3, -3]
+        try Normalization.zscoreAboveMinimum.apply(to: &shifted)
+        XCTAssertEqual(shifted[0], 0); XCTAssertEqual(shifted[1], -1.2247449, accuracy: 1e-6)
+        XCTAssertEqual(Normalization.zscoreAboveMinimum.foreground([-3, 1, -3]), [false, true, false])
+        var scaled: [Float] = [-5, 0, 5, 20]
+        try Normalization.clipScale(lower: 0, upper: 10, to0: -1, to1: 1).apply(to: &scaled)
+        XCTAssertEqual(scaled, [-1, -1, 0, 1])
     }
 
     /// Threshold "network" through prepare/restore: the restored mask equals the threshold of the

@@ -29,14 +29,17 @@ struct ExpectedValues: Decodable {
         var space: String
         var affineLPS: [[Double]]
         var checksum: Checksum
+        var checksumLastVolume: Checksum?
     }
     var nifti: [NIfTIEntry]
     var nrrd: [NRRDEntry]
 
-    static func load() throws -> ExpectedValues {
-        let url = TestData.repositoryRoot.appendingPathComponent("Tests/VolumeIOTests/Expected/volumeio_expected.json")
+    static func load(_ relative: String = "Expected/volumeio_expected.json") throws -> ExpectedValues {
+        let url = testFolder.appendingPathComponent(relative)
         return try JSONDecoder().decode(ExpectedValues.self, from: Data(contentsOf: url))
     }
+
+    static var testFolder: URL { TestData.repositoryRoot.appendingPathComponent("Tests/VolumeIOTests") }
 }
 
 /// Largest element-wise difference between two row-major matrices (first 3 rows).
@@ -50,7 +53,9 @@ func maxDifference(_ a: [[Double]], _ b: [[Double]]) -> Double {
 func assertChecksum(_ voxels: [Float], _ expected: ExpectedValues.Checksum, _ label: String,
                     file: StaticString = #filePath, line: UInt = #line) {
     var sum = 0.0, squares = 0.0
-    for v in voxels { let d = Double(v); sum += d; squares += d * d }
+    voxels.withUnsafeBufferPointer { buffer in
+        for v in buffer { let d = Double(v); sum += d; squares += d * d }
+    }
     XCTAssertEqual(sum, expected.sum, accuracy: 1e-9 * max(1, abs(expected.sum), expected.sumSquares.squareRoot()), "\(label): sum", file: file, line: line)
     XCTAssertEqual(squares, expected.sumSquares, accuracy: 1e-9 * max(1, expected.sumSquares), "\(label): sum of squares", file: file, line: line)
     var mismatches = 0

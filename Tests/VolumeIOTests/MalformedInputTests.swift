@@ -1,3 +1,4 @@
+import CNIfTI
 import Foundation
 import Imaging
 import TestSupport
@@ -85,6 +86,7 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(expectError(patched(n1, at: 70, Int16(128)), "rgb.nii")?.kind, .unsupported)
         XCTAssertEqual(expectError(patched(n1, at: 108, Float(-1)), "offset.nii")?.field, "vox_offset")
         XCTAssertEqual(expectError(patched(n1, at: 280, Float.nan), "srow.nii")?.field, "srow_x/y/z")
+        XCTAssertEqual(expectError(patched(patched(n1, at: 112, Float(2)), at: 116, Float.infinity), "inter.nii")?.field, "scl_inter")
 
         // NIfTI-2: dim[] are int64 at byte 16.
         let n2 = try validFile("d2.nii", version: .nifti2)
@@ -94,11 +96,18 @@ final class MalformedInputTests: XCTestCase {
         XCTAssertEqual(expectError(patched(n2, at: 24, Int64(-1) << 31), "dimneg.nii")?.field, "dim[1]")
         XCTAssertNotNil(expectError(patched(patched(n2, at: 16, Int64(4)), at: 48, Int64(1) << 62), "dim4.nii"))
         // The same through gzip: the header is validated before any data is inflated.
-        let gz = path("dim2e31.nii.gz")
-        try NIfTIFile.write(RoundTripTests.floatVolume(), to: gz, version: .nifti2)
-        let raw = patched(n2, at: 24, Int64(1) << 31)
-        try raw.write(to: URL(fileURLWithPath: path("plain2e31.nii")))
-        XCTAssertThrowsError(try NIfTIFile.read(path: path("plain2e31.nii")))
+        XCTAssertEqual(expectError(gzip(patched(n2, at: 24, Int64(1) << 31)), "dim2e31.nii.gz")?.field, "dim[1...3]")
+        XCTAssertEqual(expectError(gzip(patched(n1, at: 42, Int16(-5))), "neg.nii.gz")?.field, "dim[1]")
+        // Dims that fit the limit but not what a small gzip file can inflate to.
+        let e2 = expectError(gzip(patched(patched(n2, at: 24, Int64(1) << 16), at: 32, Int64(1) << 10)), "big.nii.gz")
+        XCTAssertEqual(e2?.kind, .truncatedData, "\(String(describing: e2))")
+    }
+
+    func gzip(_ data: Data) -> Data {
+        var out: UnsafeMutableRawPointer?
+        let n = data.withUnsafeBytes { cnifti_gzip($0.baseAddress, Int64($0.count), &out) }
+        defer { cnifti_free(out) }
+        return Data(bytes: out!, count: Int(n))
     }
 
     func testGarbageAndBadGzip() throws {

@@ -44,6 +44,30 @@ final class NIfTIReferenceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 40)
     }
 
+    /// Small committed fixtures written by nibabel (Scripts/reference/volumeio_fixtures.py): every
+    /// scalar datatype, scl_slope/scl_inter, big-endian, qform-only with qfac -1, no xform, NaN
+    /// slope, a NIfTI-2 4D pair, ANALYZE 7.5. Runs without ../shared/data.
+    func testFixturesMatchNibabel() throws {
+        let expected = try ExpectedValues.load("Fixtures/fixtures_expected.json")
+        for entry in expected.nifti {
+            let path = ExpectedValues.testFolder.appendingPathComponent("Fixtures/" + entry.file).path
+            let image = try NIfTIFile.read(path: path)
+            XCTAssertEqual(image.shape, entry.shape, entry.file)
+            XCTAssertEqual(image.volumeCount, entry.volumeCount, entry.file)
+            XCTAssertLessThan(maxDifference(image.volume.geometry.affineRAS, entry.affineRAS!), 1e-4, "\(entry.file): geometry")
+            assertChecksum(image.volume.voxels, entry.checksum!, entry.file)
+            if let last = entry.checksumLastVolume {
+                assertChecksum(try NIfTIFile.read(path: path, volumeIndex: image.volumeCount - 1).volume.voxels, last, "\(entry.file) last")
+            }
+        }
+        XCTAssertEqual(expected.nifti.count, 20)
+        let fixtures = ExpectedValues.testFolder.appendingPathComponent("Fixtures")
+        XCTAssertEqual(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("qform_only_qfac.nii.gz").path).affineSource, .qform)
+        XCTAssertEqual(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("analyze.hdr").path).isNIfTI, false)
+        XCTAssertNotNil(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("scaled_bigendian.nii").path).scaling)
+        XCTAssertNil(try NIfTIFile.readHeader(path: fixtures.appendingPathComponent("nan_slope.nii").path).scaling)
+    }
+
     /// shear.nii.gz: sform and qform disagree; nibabel (and SegStation) follow the sform, whose
     /// axes are not orthogonal.
     func testShearFollowsSform() throws {

@@ -134,6 +134,23 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(fromRAS.volume.voxels, volume.voxels)
     }
 
+    /// Real files through both writers: a pyradiomics NRRD (LPS) and the sheared niivue NIfTI (RAS sform)
+    /// come back with the same grid and voxels from NIfTI-1, NIfTI-2 and NRRD.
+    func testRealFilesRoundTripThroughEveryFormat() throws {
+        guard let nrrd = TestData.path("pyradiomics/brain1_image.nrrd"), let shear = TestData.path("niivue/shear.nii.gz") else {
+            throw XCTSkip(TestData.missing("pyradiomics/brain1_image.nrrd, niivue/shear.nii.gz"))
+        }
+        for source in [nrrd, shear] {
+            let original = try VolumeFile.read(source)
+            for (name, tolerance) in [("r.nii.gz", 1e-4), ("r2.nii", 1e-9), ("r.nrrd", 1e-9)] as [(String, Double)] {
+                if name == "r2.nii" { try NIfTIFile.write(original, to: path(name), version: .nifti2) } else { try VolumeFile.write(original, to: path(name)) }
+                let back = try VolumeFile.read(path(name))
+                XCTAssertEqual(back.voxels, original.voxels, "\(source) -> \(name)")
+                assertSameGeometry(back.geometry, original.geometry, toleranceMM: tolerance, "\(source) -> \(name)")
+            }
+        }
+    }
+
     /// Detached header, ascii encoding, big endian and a 4D list axis.
     func testNRRDVariants() throws {
         let g = VolumeGeometry(size: SIMD3(3, 2, 2), spacingMM: Vector3(1, 2, 3))

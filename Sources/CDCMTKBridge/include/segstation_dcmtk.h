@@ -61,6 +61,9 @@ long ssdcm_string(ssdcm_item item, uint16_t group, uint16_t element, char *buffe
 int ssdcm_float64(ssdcm_item item, uint16_t group, uint16_t element, unsigned index, double *out);
 /// Value `index` as an integer (US, SS, UL, SL, IS, or DS holding an integer). 1 when found.
 int ssdcm_int64(ssdcm_item item, uint16_t group, uint16_t element, unsigned index, int64_t *out);
+/// The raw bytes of an OB/UN/OW value (e.g. a private header) copied into `buffer` (up to
+/// `capacity`). Returns the full length, or -1 when absent or not a byte-valued attribute.
+long ssdcm_bytes(ssdcm_item item, uint16_t group, uint16_t element, uint8_t *buffer, size_t capacity);
 /// Number of items in a sequence, -1 when absent or not a sequence.
 int ssdcm_sequence_count(ssdcm_item item, uint16_t group, uint16_t element);
 /// Item `index` of a sequence, NULL when absent.

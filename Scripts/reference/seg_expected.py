@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Expected masks of SEGs written by other tools, on their source series, for SEGReadReferenceTests.
+
+For each SEG: highdicom (`segread`, `get_pixels_by_source_instance`) gives per-segment arrays on the
+source instances sorted along the slice normal; for dcmqi's SEGs the arrays are cross-checked against the
+NRRD label maps they were made from (voxel positions matched to source frames). Each segment is recorded
+as voxel count, sum of linear indices (k*rows*cols + j*cols + i) of its nonzero voxels and sum of values
+(fractional SEGs: raw stored values), written as Swift source: Tests/DICOMTests/SEG/SEGExpectedValues.swift.
+Needs: pip install highdicom pydicom pynrrd numpy.
+"""
+import glob, os
+import numpy as np
+import pydicom, highdicom as hd, nrrd
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.environ.get("SEGSTATION_DATA", os.path.join(os.path.dirname(REPO), "shared", "data"))
+
+CASES = [  # name, SEG, source folder, NRRD label maps made by dcmqi (or [])
+    ("dcmqi_liver", "dcmqi/segmentations/liver.dcm", "dcmqi/segmentations/ct-3slice", ["dcmqi/segmentations/liver_seg.nrrd"]),
+    ("dcmqi_partial_overlaps", "dcmqi/segmentations/partial_overlaps.dcm", "dcmqi/segmentations/ct-3slice",
+     ["dcmqi/segmentations/partial_overlaps-%d.nrrd" % i for i in (1, 2, 3)]),
+    ("dcmqi_labelmap_noppv", "dcmqi/segmentations/sparse-labelmap-noppv.dcm", "dcmqi/segmentations/24x38x3/image",
+     ["dcmqi/segmentations/sparse_labelmap_noppv_seg.nrrd"]),
+    ("dcmqi_labelmap_ppv5", "dcmqi/segmentations/sparse-labelmap-ppv5.dcm", "dcmqi/segmentations/24x38x3/image",
+     ["dcmqi/segmentations/sparse_labelmap_ppv5_seg.nrrd"]),
+    ("highdicom_binary", "highdicom/seg_image_ct_binary.dcm", "pydicom/dicomdirtests/77654033/CT2", []),
+    ("highdicom_overlap", "highdicom/seg_image_ct_binary_overlap.dcm", "pydicom/dicomdirtests/77654033/CT2", []),
+    ("highdicom_binary_fractional", "highdicom/seg_image_ct_binary_fractional.dcm", "pydicom/dicomdirtests/77654033/CT2", []),
+    ("highdicom_true_fractional", "highdicom/seg_image_ct_true_fractional.dcm", "pydicom/dicomdirtests/77654033/CT2", []),
+]
+
+
+def source_frames(folder):
+    ds = [pydicom.dcmread(f, stop_before_pixels=True) for f in sorted(glob.glob(os.path.join(DATA, folder, "*")))]
+    o = np.array(ds[0].ImageOrientationPatient, float)
+    n = np.cross(o[:3], o[3:])
+    ds.sort(key=lambda d: float(np.dot(np.array(d.ImagePositionPatient, float), n)))
+    return ds
+
+
+def nrrd_segments(paths, frames):
+    """Per (file, label value): mask on the source frames, voxels matched by position."""
+    pos = np.array([f.ImagePositionPatient for f in frames], float)
+    rows, cols = frames[0].Rows, frames[0].Columns
+    out = {}
+    for p in paths:
+        data, h = nrrd.read(os.path.join(DATA, p))
+        dirs, origin = np.array(h["space directions"], float), np.array(h["space origin"], float)
+        assert h["space"] in ("left-posterior-superior", "LPS"), h["space"]
+        for value in [v for v in np.unique(data) if v != 0]:
+            m = np.zeros((len(frames), rows, cols), np.uint8)
+            for k in range(data.shape[2]):
+                d = np.linalg.norm(pos - (origin + k * dirs[2]), axis=1)
+                f = int(np.argmin(d))
+                assert d[f] < 0.05, (p, k, d[f])
+                m[f] = (data[:, :, k].T == value)
+            out[(os.path.basename(p), int(value))] = m
+    return out
+
+
+def summary(arr):
+    flat = arr.reshape(-1).astype(np.int64)
+    idx = np.nonzero(flat)[0]
+    return int(len(idx)), int(idx.sum()), int(flat.sum())
+
+
+def main():
+    lines = []
+    for name, seg_path, src, nrrds in CASES:
+        frames = source_frames(src)
+        seg = hd.seg.segread(os.path.join(DATA, seg_path))
+        numbers = [int(s.SegmentNumber) for s in seg.SegmentSequence if int(s.SegmentNumber) > 0]
+        arr = seg.get_pixels_by_source_instance([f.SOPInstanceUID for f in frames], segment_numbers=numbers,
+                                                assert_missing_frames_are_empty=True, rescale_fractional=False,
+                                                ignore_spatial_locations=True)
+        per = {n: arr[..., i] for i, n in enumerate(numbers)}
+        if nrrds:  # every segment must equal one NRRD label exactly
+            refs = nrrd_segments(nrrds, frames)
+            for n, m in per.items():
+                match = [k for k, v in refs.items() if np.array_equal(v, (m != 0).astype(np.uint8))]
+                assert match, f"{name}: segment {n} equals no dcmqi NRRD label"
+                print(f"{name}: segment {n} == {match[0]} ({int((m != 0).sum())} voxels)")
+        entries = ", ".join("%d: Expected(count: %d, indexSum: %d, valueSum: %d)" % ((n,) + summary(m)) for n, m in sorted(per.items()))
+        lines.append(f'        "{name}": Case(seg: "{seg_path}", source: "{src}", segments: [{entries}]),')
+    swift = f'''// Generated by Scripts/reference/seg_expected.py (highdicom {hd.__version__}; dcmqi NRRDs cross-checked). Do not edit.
+/// Per-segment masks of SEGs written by dcmqi and highdicom on their source frames (sorted along the
+/// normal): voxel count, sum of linear indices k*rows*columns + j*columns + i of nonzero voxels, and
+/// sum of stored values (fractional SEGs: raw values 0...Maximum Fractional Value).
+enum SEGExpectedValues {{
+    struct Expected: Equatable {{ var count: Int; var indexSum: Int; var valueSum: Int }}
+    struct Case {{ var seg: String; var source: String; var segments: [Int: Expected] }}
+    static let cases: [String: Case] = [
+{chr(10).join(lines)}
+    ]
+}}
+'''
+    open(os.path.join(REPO, "Tests/DICOMTests/SEG/SEGExpectedValues.swift"), "w").write(swift)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+#ifndef SEGSTATION_SEG_H
+#define SEGSTATION_SEG_H
+/* The C face of SegStation's DICOM-SEG and SR TID 1500 bridge (DCMTK dcmseg, dcmfg, dcmiod, dcmsr).
+ * Every function returns 0 on success; on failure it returns a nonzero ssseg_status and fills `err`. */
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Failure kinds, mapped to SEGError cases on the Swift side.
+typedef enum {
+    SSSEG_OK = 0,
+    SSSEG_NOT_DICOM = 1,       ///< not a DICOM file (unreadable as DICOM)
+    SSSEG_BAD_INPUT = 2,       ///< DICOM, but malformed or inconsistent
+    SSSEG_UNSUPPORTED = 3,     ///< well-formed but not supported
+    SSSEG_OUTPUT_FAILED = 4,   ///< could not write
+    SSSEG_INVALID_ARGUMENT = 5 ///< caller error
+} ssseg_status;
+
+typedef struct { char message[1024]; } ssseg_error;
+
+/// UI values are at most 64 characters; LO 64; we keep room for longer malformed values (truncated).
+typedef struct {
+    char sop_class_uid[80];
+    char sop_instance_uid[80];
+    int32_t frame_number;    ///< 1-based frame of a multi-frame source; 0 for single-frame instances
+    int32_t has_position;
+    double position[3];      ///< ImagePositionPatient (LPS, mm)
+    int32_t has_orientation;
+    double orientation[6];   ///< ImageOrientationPatient row then column direction
+} ssseg_source_frame;
+
+/// What a SEG needs from one source file (one instance: single-frame or enhanced multi-frame).
+typedef struct {
+    int32_t rows, columns;
+    int32_t has_pixel_spacing;
+    double pixel_spacing[2];   ///< row spacing (between rows), column spacing (mm)
+    double slice_thickness;    ///< 0 when absent
+    char study_uid[80], series_uid[80], for_uid[80], sop_class_uid[80];
+    char lossy_ratio[80], lossy_method[80];
+    int32_t lossy;             ///< LossyImageCompression == "01"
+    int32_t frame_count;
+    ssseg_source_frame *frames; ///< frame_count items, free with ssseg_source_file_free
+} ssseg_source_file;
+
+/// Reads the header of one source file (pixel data not loaded).
+int ssseg_source_file_read(const char *path, ssseg_source_file *out, ssseg_error *err);
+void ssseg_source_file_free(ssseg_source_file *file);
+
+/* ---------------------------------------------------------------- colours */
+
+/// sRGB (0...1 each) to DICOM-scaled CIELab (L 0...65535 for 0...100; a, b 0...65535 for -128...127), D65.
+void ssseg_rgb_to_dicom_lab(double r, double g, double b, uint16_t lab[3]);
+/// DICOM-scaled CIELab to sRGB (0...1 each, clamped).
+void ssseg_dicom_lab_to_rgb(const uint16_t lab[3], double rgb[3]);
+
+/* ---------------------------------------------------------------- writing */
+
+typedef struct {
+    const char *code_value, *coding_scheme, *code_meaning;
+} ssseg_code;
+
+typedef struct {
+    const char *label;
+    const char *description;      ///< may be NULL
+    ssseg_code category, type;
+    const char *algorithm_name, *algorithm_version;
+    const char *tracking_id;      ///< may be NULL
+    uint16_t cielab[3];           ///< DICOM-scaled L*a*b*
+} ssseg_segment_spec;
+
+typedef struct {
+    int32_t fractional;            ///< 0 BINARY, 1 FRACTIONAL (PROBABILITY)
+    uint16_t max_fractional_value; ///< for FRACTIONAL (255)
+    int32_t rows, columns;
+    const char *manufacturer, *model_name, *device_serial, *software_versions;
+    const char *series_description, *content_label, *content_description, *content_creator;
+    int32_t series_number, instance_number;
+    double orientation[6];
+    double pixel_spacing[2];
+    double slice_thickness;        ///< <= 0: omitted
+    double spacing_between_slices; ///< <= 0: omitted (frames not evenly spaced)
+    const char *source_path;       ///< a source file: patient, study and frame of reference are copied
+    const char *study_uid, *for_uid; ///< used when the source's are empty (badly anonymised sources)
+    const char *lossy_ratio, *lossy_method; ///< non-NULL when a source was lossy compressed
+} ssseg_writer_spec;
+
+typedef struct ssseg_writer ssseg_writer;
+
+ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssseg_error *err);
+/// Adds a segment; its number is the order of addition (1, 2, ...), returned in `number`.
+int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *segment, uint16_t *number, ssseg_error *err);
+/// Adds a referenced source instance (Referenced Series Sequence of the Common Instance Reference module).
+int ssseg_writer_add_reference(ssseg_writer *w, const char *series_uid, const char *sop_class_uid,
+                               const char *sop_instance_uid, ssseg_error *err);
+/// Adds one frame: `pixels` is rows*columns bytes (BINARY: nonzero = set; FRACTIONAL: value as is).
+/// `source_frame` is the 1-based frame of an enhanced source or 0. `position_index` is 1-based.
+int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
+                           const double position[3], uint32_t position_index,
+                           const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
+                           ssseg_error *err);
+/// Writes the file (explicit VR little endian); returns the new series and SOP instance UIDs.
+int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err);
+void ssseg_writer_free(ssseg_writer *w);
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct {
+    uint16_t number;
+    char label[80], description[256], algorithm_type[32], algorithm_name[80];
+    char category_value[32], category_scheme[32], category_meaning[80];
+    char type_value[32], type_scheme[32], type_meaning[80];
+    int32_t has_cielab;
+    uint16_t cielab[3];
+} ssseg_segment_info;
+
+typedef struct {
+    uint16_t segment_number;      ///< 0 for LABELMAP frames
+    int32_t has_position;
+    double position[3];
+    char ref_sop_instance_uid[80]; ///< first source image of the derivation image sequence ("" if none)
+    int32_t ref_frame_number;      ///< 0 when absent
+} ssseg_frame_info;
+
+typedef struct {
+    int32_t type;                  ///< 1 BINARY, 2 FRACTIONAL, 3 LABELMAP
+    int32_t rows, columns, frame_count, segment_count;
+    uint16_t max_fractional_value;
+    int32_t has_orientation;
+    double orientation[6];
+    int32_t has_pixel_spacing;
+    double pixel_spacing[2];
+    char for_uid[80], sop_instance_uid[80], sop_class_uid[80], series_uid[80], study_uid[80];
+    char referenced_series_uid[80];
+} ssseg_document_info;
+
+typedef struct ssseg_document ssseg_document;
+
+ssseg_document *ssseg_document_read(const char *path, ssseg_error *err);
+void ssseg_document_get_info(const ssseg_document *doc, ssseg_document_info *info);
+int ssseg_document_segment(const ssseg_document *doc, int32_t index, ssseg_segment_info *out);
+int ssseg_document_frame(const ssseg_document *doc, int32_t index, ssseg_frame_info *out);
+/// Copies frame `index` into `out` (rows*columns values): BINARY 0/1, FRACTIONAL raw, LABELMAP segment numbers.
+int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, uint16_t *out, ssseg_error *err);
+void ssseg_document_free(ssseg_document *doc);
+
+/* ---------------------------------------------------------------- SR TID 1500 */
+
+typedef struct {
+    int32_t lesion_index;          ///< 1-based tracking number
+    uint16_t segment_number;
+    const char *segment_label;
+    ssseg_code finding;            ///< usually the segment's property type
+    double volume_ml, longest_diameter_mm, mean_intensity;
+    int32_t has_mean_intensity;
+    ssseg_code intensity_unit;     ///< UCUM, e.g. [hnsf'U]
+} ssseg_sr_measurement;
+
+typedef struct {
+    const char *seg_path;          ///< the SEG these measurements describe (referenced, image library source)
+    const char *device_name, *manufacturer, *model_name, *software_version, *device_uid;
+    const char *series_description;
+    int32_t series_number, instance_number;
+} ssseg_sr_spec;
+
+int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
+                   const char *path, char instance_uid[80], ssseg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,261 @@
+// Writing DICOM Segmentation objects with DCMTK's dcmseg: segments, shared plane orientation and pixel
+// measures, per-frame plane position, frame content (dimension index: segment number, position) and
+// derivation image (source image reference to the exact instance and frame), referenced series,
+// patient/study/frame-of-reference copied from a source file.
+#include "segstation_seg.h"
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmfg/fgderimg.h>
+#include <dcmtk/dcmfg/fgfracon.h>
+#include <dcmtk/dcmfg/fgpixmsr.h>
+#include <dcmtk/dcmfg/fgplanor.h>
+#include <dcmtk/dcmfg/fgplanpo.h>
+#include <dcmtk/dcmiod/cielabutil.h>
+#include <dcmtk/dcmiod/iodreferences.h>
+#include <dcmtk/dcmiod/iodutil.h>
+#include <dcmtk/dcmseg/segdoc.h>
+#include <dcmtk/dcmseg/segment.h>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct ssseg_writer {
+    DcmSegmentation *seg = nullptr;
+    std::string studyUID, patientID;
+    struct Reference { std::string series, sopClass, sopInstance; };
+    std::vector<Reference> references;
+    std::string dimensionUID;
+    ~ssseg_writer() { delete seg; }
+};
+
+namespace {
+
+int fail(ssseg_error *err, int status, const std::string &message) {
+    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
+    return status;
+}
+
+std::string str(const char *s) { return s ? std::string(s) : std::string(); }
+
+/// DS value with enough digits to keep positions exact to 1e-6 mm, within DS's 16 characters.
+OFString ds(double value) {
+    char buffer[32];
+    for (int precision = 10; precision >= 4; --precision) {
+        std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
+        if (std::strlen(buffer) <= 16) break;
+    }
+    return OFString(buffer);
+}
+
+CodeSequenceMacro code(const ssseg_code &c) {
+    return CodeSequenceMacro(str(c.code_value).c_str(), str(c.coding_scheme).c_str(), str(c.code_meaning).c_str());
+}
+
+} // namespace
+
+extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssseg_error *err) {
+    if (spec->rows <= 0 || spec->columns <= 0 || spec->rows > 65535 || spec->columns > 65535) {
+        fail(err, SSSEG_INVALID_ARGUMENT, "frame size " + std::to_string(spec->rows) + "x" + std::to_string(spec->columns) + " out of range");
+        return nullptr;
+    }
+    std::unique_ptr<ssseg_writer> w(new ssseg_writer());
+    IODGeneralEquipmentModule::EquipmentInfo equipment(str(spec->manufacturer).c_str(), str(spec->model_name).c_str(),
+                                                       str(spec->device_serial).c_str(), str(spec->software_versions).c_str());
+    ContentIdentificationMacro content;
+    content.setInstanceNumber(std::to_string(spec->instance_number).c_str());
+    content.setContentLabel(str(spec->content_label).c_str());
+    content.setContentDescription(str(spec->content_description).c_str());
+    content.setContentCreatorName(str(spec->content_creator).c_str());
+    OFCondition status;
+    if (spec->fractional)
+        status = DcmSegmentation::createFractionalSegmentation(w->seg, (Uint16)spec->rows, (Uint16)spec->columns,
+                                                               DcmSegTypes::SFT_PROBABILITY, spec->max_fractional_value,
+                                                               equipment, content);
+    else
+        status = DcmSegmentation::createBinarySegmentation(w->seg, (Uint16)spec->rows, (Uint16)spec->columns, equipment, content);
+    if (status.bad()) { fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot create the segmentation: ") + status.text()); return nullptr; }
+
+    status = w->seg->importFromSourceImage(str(spec->source_path).c_str(), OFTrue);
+    if (status.bad()) {
+        fail(err, SSSEG_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
+        return nullptr;
+    }
+    OFString value;
+    w->seg->getStudy().getStudyInstanceUID(value);
+    if (value.empty()) w->seg->getStudy().setStudyInstanceUID(str(spec->study_uid).c_str());
+    value.clear();
+    w->seg->getFrameOfReference().getFrameOfReferenceUID(value);
+    if (value.empty()) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
+    w->seg->getStudy().getStudyInstanceUID(value); w->studyUID = value.c_str();
+    w->seg->getPatient().getPatientID(value); w->patientID = value.c_str();
+    w->seg->getSeries().setSeriesDescription(str(spec->series_description).c_str());
+    w->seg->getSeries().setSeriesNumber(std::to_string(spec->series_number).c_str());
+    w->seg->getSeries().setSeriesInstanceUID(DcmIODUtil::createUID(2));
+    w->seg->getSOPCommon().setSOPInstanceUID(DcmIODUtil::createUID(3));
+    if (spec->lossy_ratio && spec->lossy_method)
+        w->seg->setLossyImageCompressionFlag(spec->lossy_ratio, spec->lossy_method, OFFalse);
+
+    FGPixelMeasures pixelMeasures;
+    pixelMeasures.setPixelSpacing((ds(spec->pixel_spacing[0]) + "\\" + ds(spec->pixel_spacing[1])));
+    if (spec->slice_thickness > 0) pixelMeasures.setSliceThickness(ds(spec->slice_thickness));
+    if (spec->spacing_between_slices > 0) pixelMeasures.setSpacingBetweenSlices(ds(spec->spacing_between_slices));
+    const double *o = spec->orientation;
+    std::unique_ptr<FGPlaneOrientationPatient> orientation(
+        FGPlaneOrientationPatient::createMinimal(ds(o[0]), ds(o[1]), ds(o[2]), ds(o[3]), ds(o[4]), ds(o[5])));
+    if (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad()) {
+        fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot set the shared plane orientation / pixel measures");
+        return nullptr;
+    }
+    w->dimensionUID = DcmIODUtil::createUID(0).c_str();
+    IODMultiframeDimensionModule &dims = w->seg->getDimensions();
+    if (dims.addDimensionIndex(DCM_ReferencedSegmentNumber, w->dimensionUID.c_str(), DCM_SegmentIdentificationSequence,
+                               "ReferencedSegmentNumber").bad() ||
+        dims.addDimensionIndex(DCM_ImagePositionPatient, w->dimensionUID.c_str(), DCM_PlanePositionSequence,
+                               "ImagePositionPatient").bad()) {
+        fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot define the dimension index");
+        return nullptr;
+    }
+    // Checks scale with frames x frames in DCMTK 3.6.7; our frames are built consistently (see docs/DICOM-SEG.md).
+    w->seg->setCheckFGOnWrite(OFFalse);
+    w->seg->setCheckDimensionsOnWrite(OFFalse);
+    return w.release();
+}
+
+extern "C" int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *s, uint16_t *number, ssseg_error *err) {
+    DcmSegment *segment = nullptr;
+    OFCondition status = DcmSegment::create(segment, str(s->label).c_str(), code(s->category), code(s->type),
+                                            DcmSegTypes::SAT_AUTOMATIC, str(s->algorithm_name).c_str());
+    if (status.bad() || !segment)
+        return fail(err, SSSEG_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
+    std::unique_ptr<DcmSegment> owner(segment);
+    if (s->description && *s->description) segment->setSegmentDescription(s->description, OFFalse);
+    if (s->tracking_id && *s->tracking_id) segment->setTrackingID(s->tracking_id, OFFalse);
+    segment->setRecommendedDisplayCIELabValue(s->cielab[0], s->cielab[1], s->cielab[2]);
+    AlgorithmIdentificationMacro algorithm;
+    algorithm.getAlgorithmFamilyCode().set("123110", "DCM", "Artificial Intelligence");
+    algorithm.setAlgorithmName(str(s->algorithm_name).c_str());
+    algorithm.setAlgorithmVersion(str(s->algorithm_version).c_str());
+    segment->setSegmentationAlgorithmIdentification(algorithm, OFFalse);
+    Uint16 assigned = 0;
+    status = w->seg->addSegment(segment, assigned);
+    if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
+    owner.release();
+    *number = assigned;
+    return SSSEG_OK;
+}
+
+extern "C" int ssseg_writer_add_reference(ssseg_writer *w, const char *series_uid, const char *sop_class_uid,
+                                          const char *sop_instance_uid, ssseg_error *err) {
+    if (!series_uid || !*series_uid || !sop_class_uid || !*sop_class_uid || !sop_instance_uid || !*sop_instance_uid)
+        return fail(err, SSSEG_INVALID_ARGUMENT, "a referenced instance needs series, SOP class and SOP instance UIDs");
+    w->references.push_back({series_uid, sop_class_uid, sop_instance_uid});
+    return SSSEG_OK;
+}
+
+extern "C" int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
+                                      const double position[3], uint32_t position_index,
+                                      const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
+                                      ssseg_error *err) {
+    std::unique_ptr<FGPlanePosPatient> plane(FGPlanePosPatient::createMinimal(ds(position[0]), ds(position[1]), ds(position[2])));
+    FGFrameContent content;
+    content.setDimensionIndexValues(segment_number, 0);
+    content.setDimensionIndexValues(position_index, 1);
+    ImageSOPInstanceReferenceMacro source;
+    source.setReferencedSOPClassUID(source_class_uid, OFFalse);
+    source.setReferencedSOPInstanceUID(source_instance_uid, OFFalse);
+    if (source_frame > 0) source.addReferencedFrameNumber((Uint16)source_frame, OFFalse);
+    OFVector<ImageSOPInstanceReferenceMacro> sources;
+    sources.push_back(source);
+    std::unique_ptr<FGDerivationImage> derivation(DcmSegmentation::createDerivationImageFG(sources, ""));
+    if (!plane || !derivation) return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+    OFVector<FGBase *> groups;
+    groups.push_back(plane.get());
+    groups.push_back(&content);
+    groups.push_back(derivation.get());
+    OFCondition status = w->seg->addFrame(const_cast<Uint8 *>(pixels), segment_number, groups);
+    if (status.bad())
+        return fail(err, SSSEG_INVALID_ARGUMENT, "segment " + std::to_string(segment_number) + ", position " +
+                                                     std::to_string(position_index) + ": " + status.text());
+    return SSSEG_OK;
+}
+
+namespace {
+
+/// Referenced Series Sequence (Common Instance Reference module), one item per series, in the order given.
+/// Written with dcmdata: dcmiod's IODReferences rejects references of sources without a Patient ID.
+OFCondition writeReferencedSeries(DcmItem &dataset, const std::vector<ssseg_writer::Reference> &references) {
+    std::vector<std::string> series;
+    for (const auto &r : references)
+        if (std::find(series.begin(), series.end(), r.series) == series.end()) series.push_back(r.series);
+    dataset.findAndDeleteElement(DCM_ReferencedSeriesSequence);
+    for (size_t s = 0; s < series.size(); ++s) {
+        DcmItem *item = nullptr;
+        OFCondition status = dataset.findOrCreateSequenceItem(DCM_ReferencedSeriesSequence, item, (long)s);
+        if (status.bad()) return status;
+        item->putAndInsertString(DCM_SeriesInstanceUID, series[s].c_str());
+        long index = 0;
+        for (const auto &r : references) {
+            if (r.series != series[s]) continue;
+            DcmItem *instance = nullptr;
+            status = item->findOrCreateSequenceItem(DCM_ReferencedInstanceSequence, instance, index++);
+            if (status.bad()) return status;
+            instance->putAndInsertString(DCM_ReferencedSOPClassUID, r.sopClass.c_str());
+            instance->putAndInsertString(DCM_ReferencedSOPInstanceUID, r.sopInstance.c_str());
+        }
+    }
+    return EC_Normal;
+}
+
+/// Spatial Locations Preserved = YES in every Source Image Sequence item: SEG frames are written on the
+/// exact pixel grid of the referenced source frame (masks on other grids are resampled onto it first).
+void markSpatialLocationsPreserved(DcmItem &dataset) {
+    DcmSequenceOfItems *perFrame = nullptr;
+    if (dataset.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).bad() || !perFrame) return;
+    for (unsigned long f = 0; f < perFrame->card(); ++f) {
+        DcmSequenceOfItems *derivations = nullptr;
+        if (perFrame->getItem(f)->findAndGetSequence(DCM_DerivationImageSequence, derivations).bad() || !derivations) continue;
+        for (unsigned long d = 0; d < derivations->card(); ++d) {
+            DcmSequenceOfItems *sources = nullptr;
+            if (derivations->getItem(d)->findAndGetSequence(DCM_SourceImageSequence, sources).bad() || !sources) continue;
+            for (unsigned long s = 0; s < sources->card(); ++s) sources->getItem(s)->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
+        }
+    }
+}
+
+} // namespace
+
+extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err) {
+    DcmFileFormat file;
+    OFCondition status = w->seg->writeDataset(*file.getDataset());
+    if (status.good()) status = writeReferencedSeries(*file.getDataset(), w->references);
+    if (status.good()) markSpatialLocationsPreserved(*file.getDataset());
+    if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
+    status = file.saveFile(path, EXS_LittleEndianExplicit);
+    if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());
+    OFString value;
+    w->seg->getSeries().getSeriesInstanceUID(value);
+    std::snprintf(series_uid, 80, "%s", value.c_str());
+    w->seg->getSOPCommon().getSOPInstanceUID(value);
+    std::snprintf(instance_uid, 80, "%s", value.c_str());
+    return SSSEG_OK;
+}
+
+extern "C" void ssseg_writer_free(ssseg_writer *w) { delete w; }
+
+extern "C" void ssseg_rgb_to_dicom_lab(double r, double g, double b, uint16_t lab[3]) {
+    double L = 0, A = 0, B = 0;
+    IODCIELabUtil::rgb2DicomLab(L, A, B, r, g, b);
+    const double values[3] = {L, A, B};
+    for (int i = 0; i < 3; ++i) {
+        double v = values[i] < 0 ? 0 : (values[i] > 65535 ? 65535 : values[i]);
+        lab[i] = (uint16_t)(v + 0.5);
+    }
+}
+
+extern "C" void ssseg_dicom_lab_to_rgb(const uint16_t lab[3], double rgb[3]) {
+    IODCIELabUtil::dicomLab2RGB(rgb[0], rgb[1], rgb[2], lab[0], lab[1], lab[2]);
+    for (int i = 0; i < 3; ++i) rgb[i] = rgb[i] < 0 ? 0 : (rgb[i] > 1 ? 1 : rgb[i]);
+}

@@ -1,0 +1,106 @@
+internal import CDCMTKBridge
+import Foundation
+import Imaging
+
+extension SEGWriter {
+    /// Fills `buffer` (rows * columns) with the frame of segment `index` on source frame `k`;
+    /// returns false when the frame is empty (it is then omitted).
+    typealias FrameProducer = (_ index: Int, _ k: Int, _ buffer: UnsafeMutablePointer<UInt8>) -> Bool
+
+    /// Builds the SEG with dcmseg: segments in the given order, frames segment by segment in slice order.
+    func write(segments: [SegmentDescription], fractional: Bool, over source: SEGSourceSeries, to url: URL,
+               frame: FrameProducer) throws -> SEGWriteResult {
+        guard !segments.isEmpty else { throw SEGError.invalidArgument("no segment to write") }
+        guard segments.count <= 65535 else { throw SEGError.invalidArgument("\(segments.count) segments; at most 65535") }
+        guard !source.frames.isEmpty else { throw SEGError.invalidArgument("the source series has no frames") }
+        var error = ssseg_error()
+        let o = options
+        let sourcePath = source.frames[0].path
+        let handle: OpaquePointer? = withCStrings([o.manufacturer, o.modelName, o.deviceSerialNumber, o.softwareVersion,
+                                                   o.seriesDescription, o.contentLabel, o.contentDescription, o.contentCreator,
+                                                   sourcePath, source.lossyRatio ?? "", source.lossyMethod ?? "",
+                                                   source.studyInstanceUID, source.frameOfReferenceUID]) { s in
+            var spec = ssseg_writer_spec()
+            spec.fractional = fractional ? 1 : 0
+            spec.max_fractional_value = 255
+            spec.rows = Int32(source.rows); spec.columns = Int32(source.columns)
+            spec.manufacturer = s[0]; spec.model_name = s[1]; spec.device_serial = s[2]; spec.software_versions = s[3]
+            spec.series_description = s[4]; spec.content_label = s[5]; spec.content_description = s[6]; spec.content_creator = s[7]
+            spec.series_number = Int32(o.seriesNumber); spec.instance_number = Int32(o.instanceNumber)
+            let r = source.rowDirectionLPS, c = source.columnDirectionLPS
+            spec.orientation = (r.x, r.y, r.z, c.x, c.y, c.z)
+            spec.pixel_spacing = (source.pixelSpacingMM.y, source.pixelSpacingMM.x)   // DICOM: between rows first
+            spec.slice_thickness = source.sliceThicknessMM ?? 0
+            spec.spacing_between_slices = source.evenSliceSpacingMM ?? 0
+            spec.source_path = s[8]
+            spec.study_uid = s[11]; spec.for_uid = s[12]
+            if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
+            return ssseg_writer_create(&spec, &error)
+        }
+        guard let writer = handle else { throw SEGError.bridge(Int32(SSSEG_INVALID_ARGUMENT.rawValue), error, file: url.path) }
+        defer { ssseg_writer_free(writer) }
+
+        var numbers = [UInt8: UInt16]()
+        for segment in segments {
+            var number: UInt16 = 0
+            let lab = (segment.color ?? .defaultColor(for: Int(segment.labelValue))).dicomLab
+            let status = withCStrings([segment.label, segment.description ?? "", segment.category.value, segment.category.scheme,
+                                       segment.category.meaning, segment.type.value, segment.type.scheme, segment.type.meaning,
+                                       o.algorithmName, o.algorithmVersion, segment.trackingID ?? ""]) { s -> Int32 in
+                var spec = ssseg_segment_spec()
+                spec.label = s[0]; spec.description = s[1]
+                spec.category = ssseg_code(code_value: s[2], coding_scheme: s[3], code_meaning: s[4])
+                spec.type = ssseg_code(code_value: s[5], coding_scheme: s[6], code_meaning: s[7])
+                spec.algorithm_name = s[8]; spec.algorithm_version = s[9]; spec.tracking_id = s[10]
+                spec.cielab = (lab[0], lab[1], lab[2])
+                return ssseg_writer_add_segment(writer, &spec, &number, &error)
+            }
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            numbers[segment.labelValue] = number
+        }
+        var referenced = Set<String>()
+        for f in source.frames where referenced.insert(f.sopInstanceUID).inserted {
+            let status = ssseg_writer_add_reference(writer, source.seriesInstanceUID, f.sopClassUID, f.sopInstanceUID, &error)
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+        }
+
+        var frameCount = 0
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: source.rows * source.columns)
+        defer { buffer.deallocate() }
+        func add(_ segmentNumber: UInt16, _ k: Int) throws {
+            let f = source.frames[k]
+            let p = f.positionLPS
+            let status = withUnsafePointer(to: (p.x, p.y, p.z)) { pp in
+                pp.withMemoryRebound(to: Double.self, capacity: 3) { position in
+                    ssseg_writer_add_frame(writer, segmentNumber, buffer, position, UInt32(k + 1), f.sopClassUID, f.sopInstanceUID,
+                                           Int32(f.frameNumber ?? 0), &error)
+                }
+            }
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            frameCount += 1
+        }
+        for (index, segment) in segments.enumerated() {
+            for k in source.frames.indices where frame(index, k, buffer) {
+                try add(numbers[segment.labelValue]!, k)
+            }
+        }
+        if frameCount == 0 {   // a SEG needs at least one frame: write segment 1 empty on the first frame
+            buffer.initialize(repeating: 0, count: source.rows * source.columns)
+            try add(numbers[segments[0].labelValue]!, 0)
+        }
+        var seriesUID = [CChar](repeating: 0, count: 80), instanceUID = [CChar](repeating: 0, count: 80)
+        try AtomicFile.write(to: url) { temporary in
+            let status = ssseg_writer_save(writer, temporary.path, &seriesUID, &instanceUID, &error)
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+        }
+        return SEGWriteResult(seriesInstanceUID: String(cString: seriesUID), sopInstanceUID: String(cString: instanceUID),
+                              frameCount: frameCount, segmentNumbers: numbers)
+    }
+}
+
+/// Calls `body` with C strings for `strings` (valid only during the call).
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>]) throws -> R) rethrows -> R {
+    let copies = strings.map { strdup($0)! }
+    defer { copies.forEach { free($0) } }
+    return try body(copies.map { UnsafePointer($0) })
+}

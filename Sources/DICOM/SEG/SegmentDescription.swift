@@ -1,0 +1,79 @@
+internal import CDCMTKBridge
+import Foundation
+
+/// A coded concept (code value, coding scheme designator, code meaning), e.g. SNOMED CT "85756007" "SCT" "Tissue".
+public struct CodedConcept: Sendable, Equatable, Hashable, Codable {
+    public var value: String
+    public var scheme: String
+    public var meaning: String
+
+    public init(value: String, scheme: String, meaning: String) {
+        self.value = value; self.scheme = scheme; self.meaning = meaning
+    }
+
+    /// SNOMED CT "Tissue" (85756007): the default segmented property category and type.
+    public static let tissue = CodedConcept(value: "85756007", scheme: "SCT", meaning: "Tissue")
+    /// SNOMED CT "Morphologically Abnormal Structure" (49755003), a category for lesions.
+    public static let morphologicallyAbnormalStructure = CodedConcept(value: "49755003", scheme: "SCT", meaning: "Morphologically Abnormal Structure")
+    /// SNOMED CT "Lesion" (52988006).
+    public static let lesion = CodedConcept(value: "52988006", scheme: "SCT", meaning: "Lesion")
+}
+
+/// An sRGB colour, 0...255 per channel.
+public struct RGBColor: Sendable, Equatable, Hashable, Codable {
+    public var red: UInt8, green: UInt8, blue: UInt8
+    public init(red: UInt8, green: UInt8, blue: UInt8) { self.red = red; self.green = green; self.blue = blue }
+
+    /// DICOM-scaled CIELab (Recommended Display CIELab Value): L* 0...100 -> 0...65535,
+    /// a*, b* -128...127 -> 0...65535; sRGB -> XYZ (D65) -> L*a*b* by DCMTK's IODCIELabUtil.
+    public var dicomLab: [UInt16] {
+        var lab: (UInt16, UInt16, UInt16) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &lab) { raw in
+            ssseg_rgb_to_dicom_lab(Double(red) / 255, Double(green) / 255, Double(blue) / 255, raw.bindMemory(to: UInt16.self).baseAddress)
+        }
+        return [lab.0, lab.1, lab.2]
+    }
+
+    /// The sRGB colour of a DICOM-scaled CIELab value (rounded).
+    public init(dicomLab lab: [UInt16]) {
+        precondition(lab.count == 3, "CIELab needs 3 values")
+        var rgb = [0.0, 0.0, 0.0]
+        lab.withUnsafeBufferPointer { ssseg_dicom_lab_to_rgb($0.baseAddress, &rgb) }
+        self.init(red: UInt8((rgb[0] * 255).rounded()), green: UInt8((rgb[1] * 255).rounded()), blue: UInt8((rgb[2] * 255).rounded()))
+    }
+
+    /// A distinct default colour for label `n` (a fixed 12-colour cycle).
+    public static func defaultColor(for label: Int) -> RGBColor {
+        let palette: [(UInt8, UInt8, UInt8)] = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
+                                                (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (170, 110, 40)]
+        let c = palette[(max(label, 1) - 1) % palette.count]
+        return RGBColor(red: c.0, green: c.1, blue: c.2)
+    }
+}
+
+/// What one segment of a SEG says about itself. `labelValue` is the voxel value in the label map it
+/// comes from (1...255); segment numbers in the file are assigned 1, 2, ... in ascending `labelValue`.
+public struct SegmentDescription: Sendable, Equatable, Codable {
+    public var labelValue: UInt8
+    /// Segment Label (LO, at most 64 characters).
+    public var label: String
+    public var description: String?
+    /// Recommended display colour; nil picks `RGBColor.defaultColor(for:)`.
+    public var color: RGBColor?
+    /// Segmented Property Category Code (CID 7150); default SNOMED CT Tissue.
+    public var category: CodedConcept
+    /// Segmented Property Type Code (CID 7151); default SNOMED CT Tissue.
+    public var type: CodedConcept
+    public var trackingID: String?
+
+    public init(labelValue: UInt8, label: String, description: String? = nil, color: RGBColor? = nil,
+                category: CodedConcept = .tissue, type: CodedConcept = .tissue, trackingID: String? = nil) {
+        self.labelValue = labelValue; self.label = label; self.description = description; self.color = color
+        self.category = category; self.type = type; self.trackingID = trackingID
+    }
+
+    /// The description used for a label that has none: "Label N", Tissue/Tissue, default colour.
+    public static func placeholder(for labelValue: UInt8) -> SegmentDescription {
+        SegmentDescription(labelValue: labelValue, label: "Label \(labelValue)")
+    }
+}

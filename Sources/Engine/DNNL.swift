@@ -1,0 +1,102 @@
+import CDNNL
+import Foundation
+
+/// Thin helpers over the oneDNN 2.6 C API: status checks, memory descriptors, primitive creation.
+enum DNNL {
+    /// The CPU engine and an in-order stream, created once per process.
+    nonisolated(unsafe) static let engine: dnnl_engine_t = {
+        var e: dnnl_engine_t?
+        precondition(dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success, "oneDNN CPU engine unavailable")
+        return e!
+    }()
+    nonisolated(unsafe) static let stream: dnnl_stream_t = {
+        var s: dnnl_stream_t?
+        precondition(dnnl_stream_create(&s, engine, UInt32(dnnl_stream_default_flags.rawValue)) == dnnl_success, "oneDNN stream unavailable")
+        return s!
+    }()
+
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) throws {
+        guard status == dnnl_success else { throw EngineError.backend("\(what()) failed with status \(status.rawValue)") }
+    }
+
+    static func dims(_ shape: [Int]) -> [dnnl_dim_t] { shape.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 12 - shape.count) }
+
+    static func plainTag(_ rank: Int) -> dnnl_format_tag_t {
+        [dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd, dnnl_abcde, dnnl_abcdef][max(rank, 1) - 1]
+    }
+
+    /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose).
+    static func md(_ shape: [Int], _ tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let shp = shape.isEmpty ? [1] : shape
+        try check(dnnl_memory_desc_init_by_tag(&md, Int32(shp.count), dims(shp), type, tag), "memory descriptor \(shp)")
+        return md
+    }
+
+    static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, plainTag(shape.count)) }
+    static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, dnnl_format_tag_any) }
+
+    static func size(_ md: dnnl_memory_desc_t) -> Int { withUnsafePointer(to: md) { Int(dnnl_memory_desc_get_size($0)) } }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        withUnsafePointer(to: a) { pa in withUnsafePointer(to: b) { pb in dnnl_memory_desc_equal(pa, pb) != 0 } }
+    }
+
+    static func isPlain(_ md: dnnl_memory_desc_t, shape: [Int]) -> Bool {
+        guard let p = try? plain(shape) else { return false }
+        return equal(md, p)
+    }
+
+    /// Creates a primitive descriptor from an op descriptor; nil when oneDNN has no implementation.
+    static func primitiveDesc<D>(_ desc: D, attr: dnnl_primitive_attr_t? = nil) -> dnnl_primitive_desc_t? {
+        var d = desc
+        var pd: dnnl_primitive_desc_t?
+        let status = withUnsafePointer(to: &d) { dnnl_primitive_desc_create(&pd, UnsafeRawPointer($0), attr, engine, nil) }
+        return status == dnnl_success ? pd : nil
+    }
+
+    static func query(_ pd: dnnl_primitive_desc_t, _ what: dnnl_query_t) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(pd, what, 0)!.pointee
+    }
+
+    static func primitive(_ pd: dnnl_primitive_desc_t) throws -> dnnl_primitive_t {
+        var p: dnnl_primitive_t?
+        try check(dnnl_primitive_create(&p, pd), "primitive creation")
+        return p!
+    }
+
+    /// A reorder primitive between two descriptors.
+    static func reorder(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t) throws -> dnnl_primitive_t {
+        var pd: dnnl_primitive_desc_t?
+        var f = from, t = to
+        try check(dnnl_reorder_primitive_desc_create(&pd, &f, engine, &t, engine, nil), "reorder descriptor")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        return try primitive(pd!)
+    }
+
+    static func memory(_ md: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer?) throws -> dnnl_memory_t {
+        var m: dnnl_memory_t?
+        var d = md
+        try check(dnnl_memory_create(&m, &d, engine, pointer), "memory object")
+        return m!
+    }
+
+    static func execute(_ p: dnnl_primitive_t, _ args: [dnnl_exec_arg_t]) throws {
+        try check(dnnl_primitive_execute(p, stream, Int32(args.count), args), "primitive execution")
+    }
+
+    /// Sets the OpenMP thread count oneDNN uses (Debian builds oneDNN with the OpenMP runtime).
+    /// Resolved at run time from the already loaded libgomp, so no OpenMP header is needed.
+    static func setThreads(_ n: Int) {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, "omp_set_num_threads") else { return }
+        unsafeBitCast(sym, to: SetThreads.self)(Int32(n))
+    }
+
+    /// 64-byte aligned, zeroed buffer.
+    static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: max(bytes, 64))
+        return p
+    }
+}

@@ -1,1 +1,0 @@
-// Engine layer: see docs/ARCHITECTURE.md.

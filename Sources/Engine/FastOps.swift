@@ -1,0 +1,214 @@
+import CDNNL
+
+/// Per-operator compilation for the fast backend. Each `compile*` either emits oneDNN steps or
+/// returns false, in which case the node runs as a reference fallback on plain data.
+extension FastExecutor {
+    func compile(_ node: Node, index: Int, temps: inout [Int]) throws {
+        let runtimeInputs = node.inputs.filter { !$0.isEmpty && locs[$0] != nil }
+        let floatOnly = runtimeInputs.allSatisfy { locs[$0]!.type == .float32 }
+        var done = false
+        if floatOnly && !runtimeInputs.isEmpty {
+            switch node.opType {
+            case "Conv": done = try compileConv(node, index: index, temps: &temps)
+            case "ConvTranspose": done = try compileDeconv(node, index: index, temps: &temps)
+            case "InstanceNormalization", "BatchNormalization": done = try compileNorm(node, index: index, temps: &temps)
+            case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Gelu", "Clip", "Sqrt", "Exp", "Abs", "Log", "Neg", "Softplus":
+                done = try compileEltwise(node, index: index)
+            case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow": done = try compileBinary(node, index: index, temps: &temps)
+            case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": done = try compilePool(node, temps: &temps)
+            case "Concat": done = try compileConcat(node, temps: &temps)
+            case "Resize", "Upsample": done = try compileResize(node, temps: &temps)
+            case "Softmax", "LogSoftmax": done = try compileSoftmax(node, temps: &temps)
+            case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout":
+                done = try compileAlias(node, temps: &temps)
+            default: break
+            }
+        }
+        if !done { try compileFallback(node, temps: &temps) }
+    }
+
+    func shape(_ name: String) -> [Int] { plan.values[name]!.shape }
+    func constant(_ node: Node, _ i: Int) -> Tensor? {
+        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+        return plan.values[node.inputs[i]]?.constant
+    }
+
+    /// The single step consuming `value`, when it is a fusable activation and `value` is not an output.
+    func fusableActivation(after value: String) -> (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)? {
+        guard let c = consumers[value], c.count == 1, !plan.outputNames.contains(value) else { return nil }
+        let next = plan.steps[c[0]]
+        guard next.inputs.first == value, next.outputs.count == 1, let e = try? eltwise(next) else { return nil }
+        return (c[0], e.alg, e.alpha, e.beta)
+    }
+
+    func eltwise(_ node: Node) throws -> (alg: dnnl_alg_kind_t, alpha: Float, beta: Float)? {
+        switch node.opType {
+        case "Relu": return (dnnl_eltwise_relu, 0, 0)
+        case "LeakyRelu": return (dnnl_eltwise_relu, try node.float("alpha", 0.01), 0)
+        case "Elu": return (dnnl_eltwise_elu, try node.float("alpha", 1), 0)
+        case "Sigmoid": return (dnnl_eltwise_logistic, 0, 0)
+        case "Tanh": return (dnnl_eltwise_tanh, 0, 0)
+        case "Sqrt": return (dnnl_eltwise_sqrt, 0, 0)
+        case "Exp": return (dnnl_eltwise_exp, 0, 0)
+        case "Abs": return (dnnl_eltwise_abs, 0, 0)
+        case "Log": return (dnnl_eltwise_log, 0, 0)
+        case "Neg": return (dnnl_eltwise_linear, -1, 0)
+        case "Softplus": return (dnnl_eltwise_soft_relu, 0, 0)
+        case "Gelu": return try node.string("approximate", "none") == "tanh" ? (dnnl_eltwise_gelu_tanh, 0, 0) : (dnnl_eltwise_gelu_erf, 0, 0)
+        case "Clip":
+            var lo = try node.float("min", -.greatestFiniteMagnitude), hi = try node.float("max", .greatestFiniteMagnitude)
+            if node.inputs.count > 1, !node.inputs[1].isEmpty { guard let c = plan.values[node.inputs[1]]?.constant else { return nil }; lo = c.floatValues.first ?? lo }
+            if node.inputs.count > 2, !node.inputs[2].isEmpty { guard let c = plan.values[node.inputs[2]]?.constant else { return nil }; hi = c.floatValues.first ?? hi }
+            return (dnnl_eltwise_clip_v2, lo, hi)
+        default: return nil
+        }
+    }
+
+    func postOpsAttr(_ act: (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?, sum: Bool = false) throws -> dnnl_primitive_attr_t? {
+        guard act != nil || sum else { return nil }
+        var attr: dnnl_primitive_attr_t?, ops: dnnl_post_ops_t?
+        try DNNL.check(dnnl_primitive_attr_create(&attr), "attr")
+        try DNNL.check(dnnl_post_ops_create(&ops), "post ops")
+        defer { dnnl_post_ops_destroy(ops) }
+        if sum { try DNNL.check(dnnl_post_ops_append_sum(ops, 1), "sum post-op") }
+        if let a = act { try DNNL.check(dnnl_post_ops_append_eltwise(ops, 1, a.alg, a.alpha, a.beta), "eltwise post-op") }
+        try DNNL.check(dnnl_primitive_attr_set_post_ops(attr, ops), "set post ops")
+        return attr
+    }
+
+    // MARK: convolution
+
+    func compileConv(_ node: Node, index: Int, temps: inout [Int]) throws -> Bool {
+        guard let w = constant(node, 1), locs[node.inputs[0]] != nil else { return false }
+        let bias = constant(node, 2)
+        if node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil { return false }
+        let x = shape(node.inputs[0]), out = shape(node.outputs[0])
+        let group = try node.int("group", 1)
+        let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
+        let wShape = group == 1 ? w.shape : [group, w.shape[0] / group] + Array(w.shape[1...])
+        var src = try DNNL.any(x), wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
+        var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
+        var d = dnnl_convolution_desc_t()
+        let status = withUnsafePointer(to: &bmd) { bp in
+            dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
+                                                       win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
+                                                       win.padsBegin.map { dnnl_dim_t($0) }, win.padsEnd.map { dnnl_dim_t($0) })
+        }
+        try DNNL.check(status, "convolution descriptor")
+        return try finishConvLike(node, index: index, desc: d, weights: w, weightsShape: wShape, weightsSource: nil, bias: bias, temps: &temps)
+    }
+
+    func compileDeconv(_ node: Node, index: Int, temps: inout [Int]) throws -> Bool {
+        guard let w = constant(node, 1), locs[node.inputs[0]] != nil else { return false }
+        let bias = constant(node, 2)
+        if node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil { return false }
+        let x = shape(node.inputs[0]), out = shape(node.outputs[0])
+        let group = try node.int("group", 1)
+        let (win, outPad) = try OpParams.transposeWindow(node, inSpatial: Array(x[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
+        let padR = zip(win.padsEnd, outPad).map { $0 - $1 }
+        guard padR.allSatisfy({ $0 >= 0 }) else { return false }
+        let sp = x.count - 2
+        // ONNX weights are [Cin, Cout/g, k...]; oneDNN's logical order is [(g,) Cout/g, Cin/g, k...].
+        let wShape = group == 1 ? [w.shape[1], w.shape[0]] + Array(w.shape[2...]) : [group, w.shape[1], w.shape[0] / group] + Array(w.shape[2...])
+        let srcTag: dnnl_format_tag_t = group == 1 ? [dnnl_bac, dnnl_bacd, dnnl_bacde][sp - 1] : [dnnl_acbd, dnnl_acbde, dnnl_acbdef][sp - 1]
+        let wSource = try DNNL.md(wShape, srcTag)
+        var src = try DNNL.any(x), wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
+        var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
+        var d = dnnl_deconvolution_desc_t()
+        let status = withUnsafePointer(to: &bmd) { bp in
+            dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct, &src, &wmd, bias == nil ? nil : bp, &dst,
+                                                         win.strides.map { dnnl_dim_t($0) }, win.dilations.map { dnnl_dim_t($0 - 1) },
+                                                         win.padsBegin.map { dnnl_dim_t($0) }, padR.map { dnnl_dim_t($0) })
+        }
+        try DNNL.check(status, "deconvolution descriptor")
+        return try finishConvLike(node, index: index, desc: d, weights: w, weightsShape: wShape, weightsSource: wSource, bias: bias, temps: &temps)
+    }
+
+    func finishConvLike<D>(_ node: Node, index: Int, desc: D, weights: Tensor, weightsShape: [Int], weightsSource: dnnl_memory_desc_t?, bias: Tensor?, temps: inout [Int]) throws -> Bool {
+        let out = node.outputs[0]
+        var act = fusableActivation(after: out)
+        var pd: dnnl_primitive_desc_t? = nil
+        if let attr = try postOpsAttr(act) {
+            pd = DNNL.primitiveDesc(desc, attr: attr)
+            dnnl_primitive_attr_destroy(attr)
+        }
+        if pd == nil { act = nil; pd = DNNL.primitiveDesc(desc) }
+        guard let pd else { return false }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let srcRef = try ensure(node.inputs[0], md: DNNL.query(pd, dnnl_query_src_md), temps: &temps)
+        let wRef = try constantRef(weights, md: DNNL.query(pd, dnnl_query_weights_md), logicalShape: weightsShape, sourceMD: weightsSource)
+        let dstRef = try newValue(out, md: DNNL.query(pd, dnnl_query_dst_md), shape: shape(out))
+        var args: [(Int32, Int)] = [(DNNL_ARG_SRC, srcRef), (DNNL_ARG_WEIGHTS, wRef), (DNNL_ARG_DST, dstRef)]
+        if let b = bias { args.append((DNNL_ARG_BIAS, try constantRef(b, md: DNNL.plain([b.count])))) }
+        steps.append(.primitive(try DNNL.primitive(pd), args, label: node.opType + (act != nil ? "+act" : "")))
+        if let a = act { fusedInto[a.index] = out }
+        return true
+    }
+
+    // MARK: normalisation
+
+    /// InstanceNormalization as oneDNN batch normalisation over one sample at a time (statistics
+    /// per channel over the spatial dims are exactly instance statistics when N = 1), in the
+    /// producer's layout. BatchNormalization uses the given statistics over the whole batch.
+    func compileNorm(_ node: Node, index: Int, temps: inout [Int]) throws -> Bool {
+        let name = node.inputs[0], out = node.outputs[0]
+        guard let l = locs[name], l.shape.count >= 3 else { return false }
+        let isInstance = node.opType == "InstanceNormalization"
+        guard let scale = constant(node, 1), let shift = constant(node, 2) else { return false }
+        let n = l.shape[0], c = l.shape[1]
+        let md = refs[l.ref].md
+        var sample = md
+        if isInstance && n > 1 {
+            guard md.format_kind == dnnl_blocked else { return false }
+            sample.dims.0 = 1; sample.padded_dims.0 = 1
+            guard DNNL.size(sample) * n == DNNL.size(md), Int(md.format_desc.blocking.strides.0) * 4 == DNNL.size(sample) else { return false }
+        }
+        let eps = try node.float("epsilon", 1e-5)
+        var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+        var mean: Tensor? = nil, variance: Tensor? = nil
+        if !isInstance {
+            guard try node.int("training_mode", 0) == 0, let m = constant(node, 3), let v = constant(node, 4) else { return false }
+            mean = m; variance = v; flags |= dnnl_use_global_stats.rawValue
+        }
+        var d = dnnl_batch_normalization_desc_t()
+        var descMD = isInstance ? sample : md
+        try DNNL.check(dnnl_batch_normalization_forward_desc_init(&d, dnnl_forward_inference, &descMD, eps, UInt32(flags)), "normalization descriptor")
+        var act = fusableActivation(after: out)
+        var pd: dnnl_primitive_desc_t? = nil
+        if let attr = try postOpsAttr(act) { pd = DNNL.primitiveDesc(d, attr: attr); dnnl_primitive_attr_destroy(attr) }
+        if pd == nil { act = nil; pd = DNNL.primitiveDesc(d) }
+        guard let pd else { return false }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let dstRef: Int
+        if canOverwrite(name, at: index) && act == nil {
+            retain(l.ref); locs[out] = Loc(ref: l.ref, shape: l.shape, type: .float32); dstRef = l.ref
+        } else {
+            dstRef = try newValue(out, md: md, shape: l.shape)
+        }
+        let cmd = try DNNL.plain([c])
+        var extra: [(Int32, Int)] = [(DNNL_ARG_SCALE, try constantRef(scale, md: cmd)), (DNNL_ARG_SHIFT, try constantRef(shift, md: cmd))]
+        if let m = mean, let v = variance {
+            extra += [(DNNL_ARG_MEAN, try constantRef(m, md: cmd)), (DNNL_ARG_VARIANCE, try constantRef(v, md: cmd))]
+        } else {
+            // Inference without global statistics: oneDNN still wants buffers for the computed ones.
+            for arg in [DNNL_ARG_MEAN, DNNL_ARG_VARIANCE] {
+                let q = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg)!.pointee
+                if DNNL.size(q) > 0 { extra.append((arg, pinnedRef(q, bytes: DNNL.size(q)) { _ in })) }
+            }
+        }
+        let prim = try DNNL.primitive(pd)
+        let label = node.opType + (act != nil ? "+act" : "")
+        if isInstance && n > 1 {
+            let bytes = DNNL.size(sample)
+            for s in 0..<n {
+                let srcS = addRef(sample, buffer: refs[l.ref].buffer, offset: refs[l.ref].offset + s * bytes)
+                let dstS = addRef(sample, buffer: refs[dstRef].buffer, offset: refs[dstRef].offset + s * bytes)
+                steps.append(.primitive(prim, [(DNNL_ARG_SRC, srcS), (DNNL_ARG_DST, dstS)] + extra, label: label))
+            }
+        } else {
+            steps.append(.primitive(prim, [(DNNL_ARG_SRC, l.ref), (DNNL_ARG_DST, dstRef)] + extra, label: label))
+        }
+        if let a = act { fusedInto[a.index] = out }
+        return true
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Which implementation runs the operators.
+public enum Backend: String, Sendable, CaseIterable {
+    /// Plain Swift loops: slow, obviously correct; the yardstick in tests.
+    case reference
+    /// oneDNN primitives in blocked layouts, fused post-ops, a reused buffer plan.
+    case fast
+}
+
+/// Runs an `ONNXModel` on inputs. A session specialises the model to each distinct set of input
+/// shapes once (constant folding, shape inference, oneDNN primitive creation) and caches it.
+/// Not thread-safe: use one session per thread.
+public final class InferenceSession {
+    public let model: ONNXModel
+    public let backend: Backend
+    /// Threads oneDNN may use (nil: the OpenMP default, OMP_NUM_THREADS or all cores).
+    public let threads: Int?
+    private var plans: [[Int]: Plan] = [:]
+    private var fastExecutors: [[Int]: FastExecutor] = [:]
+
+    public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil) throws {
+        if let t = threads, t < 1 || t > 1024 { throw EngineError.invalidInput("thread count \(t) must be between 1 and 1024") }
+        self.model = model; self.backend = backend; self.threads = threads
+    }
+
+    /// Input names in model order.
+    public var inputNames: [String] { model.inputs.map(\.name) }
+    /// Output names in model order.
+    public var outputNames: [String] { model.outputs.map(\.name) }
+
+    /// Runs the model. `inputs` maps every model input name to a tensor; returns every model output.
+    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
+        let shapes = inputs.mapValues(\.shape)
+        let plan = try self.plan(for: shapes)
+        for name in plan.inputNames {
+            guard let t = inputs[name], plan.values[name]?.shape == t.shape else { throw EngineError.invalidInput("missing input '\(name)'") }
+        }
+        switch backend {
+        case .reference: return try ReferenceExecutor.run(plan, inputs: inputs)
+        case .fast: return try fastExecutor(plan, shapes).run(inputs)
+        }
+    }
+
+    /// Runs like `run`, also returning seconds spent per operator label (fast backend; labels such
+    /// as "Conv+act" mark fused activations, "(reference)" marks fallbacks). Slower: it waits after
+    /// every step.
+    public func runProfiled(_ inputs: [String: Tensor]) throws -> (outputs: [String: Tensor], secondsByOperator: [String: Double]) {
+        let shapes = inputs.mapValues(\.shape)
+        let plan = try self.plan(for: shapes)
+        guard backend == .fast else {
+            let start = Date()
+            let out = try ReferenceExecutor.run(plan, inputs: inputs)
+            return (out, ["all (reference)": Date().timeIntervalSince(start)])
+        }
+        let ex = try fastExecutor(plan, shapes)
+        let out = try ex.run(inputs, profile: true)
+        return (out, ex.profile)
+    }
+
+    /// Bytes of activation buffers the fast backend allocates for these input shapes (weights excluded).
+    public func activationBytes(inputShapes: [String: [Int]]) throws -> Int {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).activationBytes
+    }
+
+    /// Labels of the compiled fast-backend steps, in order (for tests and diagnostics).
+    func fastStepLabels(inputShapes: [String: [Int]]) throws -> [String] {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).stepLabels
+    }
+
+    /// Whether the fast executor's buffer guards are intact (tests).
+    func fastSentinelsIntact(inputShapes: [String: [Int]]) throws -> Bool {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).sentinelsIntact
+    }
+
+    private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
+        let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
+        if let e = fastExecutors[key] { return e }
+        let e = try FastExecutor(plan: plan, threads: threads)
+        fastExecutors[key] = e
+        return e
+    }
+
+    /// Convolution FLOPs of one run for the given input shapes.
+    public func flops(inputShapes: [String: [Int]]) throws -> Double { try plan(for: inputShapes).flops }
+
+    /// Output shapes for the given input shapes (shape inference only, nothing runs).
+    public func outputShapes(inputShapes: [String: [Int]]) throws -> [String: [Int]] {
+        let p = try plan(for: inputShapes)
+        return Dictionary(uniqueKeysWithValues: p.outputNames.map { ($0, p.values[$0]!.shape) })
+    }
+
+    private func plan(for shapes: [String: [Int]]) throws -> Plan {
+        let key = model.inputs.flatMap { (shapes[$0.name] ?? []) + [-1] }
+        if let p = plans[key] { return p }
+        let p = try Plan(model: model, inputShapes: shapes)
+        plans[key] = p
+        return p
+    }
+}
+
+/// Executes a plan node by node with the reference kernels, dropping values after their last use.
+enum ReferenceExecutor {
+    static func run(_ plan: Plan, inputs: [String: Tensor]) throws -> [String: Tensor] {
+        var env: [String: Tensor] = [:]
+        for (k, v) in plan.values { if let c = v.constant { env[k] = c } }
+        for n in plan.inputNames { env[n] = inputs[n] }
+        for (i, node) in plan.steps.enumerated() {
+            let ins = node.inputs.map { $0.isEmpty ? nil : env[$0] }
+            let outs = try Reference.run(node, ins, opset: plan.opset)
+            for (j, name) in node.outputs.enumerated() where !name.isEmpty && j < outs.count { env[name] = outs[j] }
+            for v in node.inputs where !v.isEmpty && plan.lastUse[v] == i && plan.values[v]?.constant == nil { env[v] = nil }
+        }
+        var result: [String: Tensor] = [:]
+        for o in plan.outputNames {
+            guard let t = env[o] else { throw EngineError.malformedModel("output '\(o)' was not computed") }
+            result[o] = t
+        }
+        return result
+    }
+}

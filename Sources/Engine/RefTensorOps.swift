@@ -1,0 +1,160 @@
+/// Reference data-movement operators. Most compute, for each output element, the input offset it
+/// reads (`pick`), which works for float32 and int64 alike.
+enum RefTensorOps {
+    /// Output tensor whose element i is x[offsets[i]] (or `fill` where offsets[i] < 0).
+    static func pick(_ x: Tensor, _ offsets: [Int], shape: [Int], fill: Float = 0) -> Tensor {
+        if x.elementType == .int64 {
+            return Tensor(shape: shape, ints: offsets.map { $0 >= 0 ? x.ints[$0] : Int64(fill) })
+        }
+        return Tensor(shape: shape, floats: offsets.map { $0 >= 0 ? x.floats[$0] : fill })
+    }
+
+    /// Calls `body` with each multi-index of `shape` in row-major order.
+    static func forEachIndex(_ shape: [Int], _ body: ([Int]) -> Void) {
+        let total = Tensor.elementCount(shape)
+        guard total > 0 else { return }
+        var idx = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<total {
+            body(idx)
+            var d = shape.count - 1
+            while d >= 0 { idx[d] += 1; if idx[d] < shape[d] { break }; idx[d] = 0; d -= 1 }
+        }
+    }
+
+    static func transpose(_ x: Tensor, perm: [Int], outShape: [Int]) -> Tensor {
+        let s = Tensor.strides(x.shape)
+        var offs: [Int] = []; offs.reserveCapacity(x.count)
+        forEachIndex(outShape) { idx in
+            var o = 0
+            for d in 0..<idx.count { o += idx[d] * s[perm[d]] }
+            offs.append(o)
+        }
+        return pick(x, offs, shape: outShape)
+    }
+
+    static func slice(_ x: Tensor, start: [Int], step: [Int], outShape: [Int]) -> Tensor {
+        let s = Tensor.strides(x.shape)
+        var offs: [Int] = []; offs.reserveCapacity(Tensor.elementCount(outShape))
+        forEachIndex(outShape) { idx in
+            var o = 0
+            for d in 0..<idx.count { o += (start[d] + idx[d] * step[d]) * s[d] }
+            offs.append(o)
+        }
+        return pick(x, offs, shape: outShape)
+    }
+
+    /// Pad modes: constant (value), reflect (mirror without the edge), edge (replicate).
+    /// Negative pads crop.
+    static func pad(_ node: Node, _ x: Tensor, pads: [Int], value: Float, outShape: [Int]) throws -> Tensor {
+        let mode = try node.string("mode", "constant")
+        guard ["constant", "reflect", "edge"].contains(mode) else { throw EngineError.unsupported("Pad mode '\(mode)' (node '\(node.name)')") }
+        let rank = x.shape.count
+        let s = Tensor.strides(x.shape)
+        if mode == "reflect" {
+            for d in 0..<rank where (pads[d] > 0 || pads[d + rank] > 0) && (pads[d] >= x.shape[d] || pads[d + rank] >= x.shape[d]) {
+                throw node.invalid("reflect pad \(pads) not smaller than dim \(x.shape[d])")
+            }
+        }
+        var offs: [Int] = []; offs.reserveCapacity(Tensor.elementCount(outShape))
+        forEachIndex(outShape) { idx in
+            var o = 0
+            for d in 0..<rank {
+                var i = idx[d] - pads[d]
+                let n = x.shape[d]
+                if i < 0 || i >= n {
+                    switch mode {
+                    case "edge": i = min(max(i, 0), n - 1)
+                    case "reflect":
+                        if n == 1 { i = 0 } else {
+                            let period = 2 * (n - 1)
+                            i = ((i % period) + period) % period
+                            if i >= n { i = period - i }
+                        }
+                    default: o = -1
+                    }
+                }
+                if o < 0 { break }
+                o += i * s[d]
+            }
+            offs.append(o)
+        }
+        return pick(x, offs, shape: outShape, fill: value)
+    }
+
+    static func expand(_ x: Tensor, outShape: [Int]) -> Tensor {
+        pick(x, RefElementwise.broadcastOffsets(x.shape, to: outShape), shape: outShape)
+    }
+
+    static func concat(_ ins: [Tensor], axis: Int, outShape: [Int]) -> Tensor {
+        let outer = Tensor.elementCount(Array(outShape[..<axis]))
+        let inner = Tensor.elementCount(Array(outShape[(axis + 1)...]))
+        if ins[0].elementType == .int64 {
+            var out: [Int64] = []; out.reserveCapacity(Tensor.elementCount(outShape))
+            for o in 0..<outer { for t in ins { let n = t.shape[axis] * inner; out += t.intValues[(o * n)..<((o + 1) * n)] } }
+            return Tensor(shape: outShape, ints: out)
+        }
+        var out: [Float] = []; out.reserveCapacity(Tensor.elementCount(outShape))
+        for o in 0..<outer { for t in ins { let n = t.shape[axis] * inner; out += t.floatValues[(o * n)..<((o + 1) * n)] } }
+        return Tensor(shape: outShape, floats: out)
+    }
+
+    static func gather(_ node: Node, _ x: Tensor, indices: Tensor, axis: Int, outShape: [Int]) throws -> Tensor {
+        let outer = Tensor.elementCount(Array(x.shape[..<axis])), len = x.shape[axis]
+        let inner = Tensor.elementCount(Array(x.shape[(axis + 1)...]))
+        let idx = try indices.intValues.map { i -> Int in
+            let j = Int(i < 0 ? i + Int64(len) : i)
+            guard j >= 0, j < len else { throw node.invalid("index \(i) out of range for axis size \(len)") }
+            return j
+        }
+        var offs: [Int] = []; offs.reserveCapacity(outer * idx.count * inner)
+        for o in 0..<outer { for j in idx { for i in 0..<inner { offs.append((o * len + j) * inner + i) } } }
+        return pick(x, offs, shape: outShape)
+    }
+
+    static func cast(_ x: Tensor, to type: ElementType) -> Tensor {
+        switch type {
+        case .float32: return Tensor(shape: x.shape, floats: x.floatValues)
+        case .int64: return Tensor(shape: x.shape, ints: x.intValues)
+        }
+    }
+
+    /// Resize (nearest or n-linear) over all axes whose scale is not 1, separably.
+    static func resize(_ x: Tensor, spec: OpParams.ResizeSpec) -> Tensor {
+        var cur = Tensor(shape: x.shape, floats: x.floatValues)
+        for a in 0..<x.shape.count where spec.outShape[a] != x.shape[a] || spec.scales[a] != 1 {
+            cur = resizeAxis(cur, axis: a, outSize: spec.outShape[a], scale: spec.scales[a], spec: spec)
+        }
+        return cur
+    }
+
+    static func resizeAxis(_ x: Tensor, axis: Int, outSize: Int, scale: Float, spec: OpParams.ResizeSpec) -> Tensor {
+        let inSize = x.shape[axis]
+        let outer = Tensor.elementCount(Array(x.shape[..<axis])), inner = Tensor.elementCount(Array(x.shape[(axis + 1)...]))
+        // Per output index: two source indices and the weight of the second.
+        var i0 = [Int](repeating: 0, count: outSize), i1 = i0, w1 = [Float](repeating: 0, count: outSize)
+        for o in 0..<outSize {
+            let c = OpParams.sourceCoordinate(o, inSize: inSize, outSize: outSize, scale: scale, mode: spec.coordinateMode)
+            if spec.mode == "nearest" {
+                var r: Float
+                switch spec.nearestMode {
+                case "floor": r = c.rounded(.down)
+                case "ceil": r = c.rounded(.up)
+                case "round_prefer_ceil": r = (c + 0.5).rounded(.down)
+                default: r = c == c.rounded(.down) + 0.5 ? c.rounded(.down) : c.rounded()
+                }
+                i0[o] = min(max(Int(r), 0), inSize - 1); i1[o] = i0[o]
+            } else {
+                let cc = min(max(c, 0), Float(inSize - 1))
+                let f = Int(cc.rounded(.down))
+                i0[o] = f; i1[o] = min(f + 1, inSize - 1); w1[o] = cc - Float(f)
+            }
+        }
+        var out = [Float](repeating: 0, count: outer * outSize * inner)
+        for o in 0..<outer { for k in 0..<outSize {
+            let a = (o * inSize + i0[k]) * inner, b = (o * inSize + i1[k]) * inner, d = (o * outSize + k) * inner
+            for i in 0..<inner { out[d + i] = x.floats[a + i] * (1 - w1[k]) + x.floats[b + i] * w1[k] }
+        } }
+        var shape = x.shape; shape[axis] = outSize
+        return Tensor(shape: shape, floats: out)
+    }
+}

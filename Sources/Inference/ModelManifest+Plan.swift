@@ -1,0 +1,88 @@
+import Foundation
+import Imaging
+
+extension ModelManifest {
+    static let axisIndex: [String: Int] = ["i": 0, "j": 1, "k": 2]
+
+    /// Volume axis (0 = i, 1 = j, 2 = k) of each spatial tensor dimension d0, d1, d2.
+    public func spatialTensorAxes() throws -> [Int] {
+        let axes = network.tensorAxes
+        let spatial: [String]
+        if is2D {
+            guard axes.count == 4, axes[1] == "C" else { throw fail("2d network.tensorAxes must be [slice, \"C\", a, b]; found \(axes)") }
+            spatial = [axes[0], axes[2], axes[3]]
+        } else {
+            guard axes.count == 5, axes[0] == "N", axes[1] == "C" else { throw fail("3d network.tensorAxes must be [\"N\", \"C\", a, b, c]; found \(axes)") }
+            spatial = Array(axes[2...])
+        }
+        let indices = spatial.compactMap { Self.axisIndex[$0] }
+        guard indices.count == 3, Set(indices).count == 3 else { throw fail("network.tensorAxes \(axes) must name i, j and k once each") }
+        if is2D, let slice = sliceAxis, Self.axisIndex[slice] != indices[0] {
+            throw fail("sliceAxis '\(slice)' is not the batch axis of network.tensorAxes \(axes)")
+        }
+        return indices
+    }
+
+    /// Patch size over the tensor dimensions (d0, d1, d2); the slice axis of a 2D model has size 1.
+    public func tensorPatch() throws -> [Int] {
+        try spatialTensorAxes().map { patchSizeIJK[$0] }
+    }
+
+    func fail(_ message: String) -> InferenceError { .modelPackage("manifest of '\(name)': \(message)") }
+
+    /// Checks the manifest's internal consistency.
+    public func validate() throws {
+        guard schemaVersion == 1 else { throw fail("schemaVersion \(schemaVersion); expected 1") }
+        guard ["2d", "3d"].contains(dimensionality) else { throw fail("dimensionality '\(dimensionality)'; expected 2d or 3d") }
+        guard patchSizeIJK.count == 3, patchSizeIJK.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else { throw fail("patchSizeIJK \(patchSizeIJK); expected 3 sizes in 1...4096") }
+        let axes = try spatialTensorAxes()
+        guard !is2D || patchSizeIJK[axes[0]] == 1 else { throw fail("a 2d model's patch is 1 along the slice axis; found \(patchSizeIJK)") }
+        guard targetSpacingMM.count == 3, targetSpacingMM.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("targetSpacingMM \(targetSpacingMM)") }
+        _ = try AxisOrientation.parse(orientation)
+        guard !inputs.isEmpty else { throw fail("no input channels") }
+        guard slidingWindow.stepFraction > 0, slidingWindow.stepFraction <= 1 else { throw fail("slidingWindow.stepFraction \(slidingWindow.stepFraction); expected (0, 1]") }
+        if let sigma = slidingWindow.sigmaFraction, abs(sigma - 0.125) > 1e-9 { throw fail("slidingWindow.sigmaFraction \(sigma): only 0.125 is supported") }
+        if let importance = slidingWindow.importance, importance != "gaussian" { throw fail("slidingWindow.importance '\(importance)': only gaussian is supported") }
+        guard mirrorAxes.allSatisfy({ Self.axisIndex[$0] != nil }) else { throw fail("mirrorAxes \(mirrorAxes) must be i, j or k") }
+        guard ["logits", "probabilities"].contains(output.kind) else { throw fail("output.kind '\(output.kind)'; expected logits or probabilities") }
+        guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
+        guard labels.map(\.value) == Array(1...labels.count) else { throw fail("labels[].value must be the class indices 1...\(labels.count) in order") }
+        guard labels.count <= 255, labels.allSatisfy({ $0.colorRGB.count == 3 }) else { throw fail("at most 255 labels, each with an RGB colour") }
+        for input in inputs { _ = try input.normalization.normalization() }
+    }
+
+    /// The preprocessing this manifest asks for.
+    public func preprocessingPlan() throws -> PreprocessingPlan {
+        var plan = PreprocessingPlan(orientation: orientation,
+                                     spacingMM: Vector3(targetSpacingMM[0], targetSpacingMM[1], targetSpacingMM[2]),
+                                     normalizations: try inputs.map { try $0.normalization.normalization() },
+                                     channelNames: inputs.map(\.name), tensorAxes: try spatialTensorAxes())
+        plan.cropToForeground = cropToForeground ?? true
+        plan.padValue = Float(slidingWindow.padValue ?? 0)
+        return plan
+    }
+
+    /// Sliding-window options in tensor terms; classes = background + labels.
+    public func slidingWindowOptions(tta: Bool) throws -> SlidingWindowOptions {
+        let axes = try spatialTensorAxes()
+        let mirror = tta ? mirrorAxes.compactMap { Self.axisIndex[$0] }.compactMap { axes.firstIndex(of: $0) }.filter { !is2D || $0 != 0 } : []
+        return SlidingWindowOptions(patch: try tensorPatch(), classes: output.classes, stepFraction: slidingWindow.stepFraction,
+                                    mirrorAxes: mirror.sorted(), batchSize: slidingWindow.batchSize ?? (is2D ? 8 : 1))
+    }
+
+    public static func load(from url: URL) throws -> ModelManifest {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw InferenceError.modelPackage("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        do {
+            let manifest = try JSONDecoder().decode(ModelManifest.self, from: data)
+            try manifest.validate()
+            return manifest
+        } catch let error as InferenceError {
+            throw error
+        } catch {
+            throw InferenceError.modelPackage("\(url.path) is not a valid manifest: \(error)")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Imaging
+import Inference
+import Lesions
+import Reports
+import StudyStore
+
+/// Builds the per-study report of a run (HTML, PDF, JSON) from what the run produced.
+enum RunReport {
+    struct Context {
+        var identity: ScanIdentity
+        var manifest: ModelManifest
+        var runID: RunID
+        var startedAt: Date
+        var image: Volume<Float>
+        var labels: LabelMap
+        var measurements: [LabelMeasurements]
+        var timings: [String: Double]
+        var parameters: [String: String]
+        /// Earlier completed runs of this patient (volume per label), oldest first.
+        var history: [HistoryPoint]
+    }
+
+    static func input(_ c: Context) -> ReportInput {
+        let names = Dictionary(uniqueKeysWithValues: c.manifest.labels.map { ($0.value, $0.name) })
+        let header = StudyHeader(patientID: c.identity.patient.patientID, patientName: c.identity.patient.name,
+                                 studyInstanceUID: c.identity.study.studyInstanceUID, studyDate: isoDate(c.identity.study.studyDate),
+                                 modality: c.identity.series.modality, seriesDescription: c.identity.series.description ?? "",
+                                 seriesInstanceUID: c.identity.series.seriesInstanceUID)
+        let formatter = ISO8601DateFormatter()
+        let provenance = Provenance(modelName: c.manifest.name, modelVersion: c.manifest.version, modelSHA256: c.manifest.network.sha256.lowercased(),
+                                    segStationVersion: SegmentJob.segstationVersion, runID: String(c.runID),
+                                    startedAt: formatter.string(from: c.startedAt),
+                                    timings: c.timings.sorted { $0.key < $1.key }.map { StageTiming(stage: $0.key, seconds: $0.value) },
+                                    parameters: c.parameters.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
+        let rows = c.measurements.flatMap { label in
+            label.lesions.enumerated().map { index, m in
+                LesionRow(labelValue: UInt8(label.label), labelName: names[label.label] ?? "Label \(label.label)", lesionIndex: index + 1,
+                          volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
+                          max3DDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean ?? 0,
+                          stdIntensity: m.intensity?.standardDeviation ?? 0,
+                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder)
+            }
+        }
+        let styles = c.manifest.labels.map { l in
+            LabelStyle(value: UInt8(l.value), name: l.name, color: RGB(UInt8(clamping: l.colorRGB[0]), UInt8(clamping: l.colorRGB[1]), UInt8(clamping: l.colorRGB[2])))
+        }
+        var history = c.history
+        for label in c.measurements {
+            history.append(HistoryPoint(studyDate: header.studyDate, labelName: names[label.label] ?? "Label \(label.label)", volumeML: label.total.volumeML))
+        }
+        return ReportInput(header: header, provenance: provenance, lesions: rows, labels: styles, image: c.image,
+                           labelMap: c.labels, history: history)
+    }
+
+    /// Earlier label volumes of the patient from the store (completed runs only).
+    static func history(store: StudyStore, patientID: String) -> [HistoryPoint] {
+        guard let h = try? store.history(patientID: patientID) else { return [] }
+        return h.labels.flatMap { series in
+            series.points.map { HistoryPoint(studyDate: isoDate($0.studyDate), labelName: series.label, volumeML: $0.volumeML) }
+        }
+    }
+
+    /// DICOM DA (YYYYMMDD) to ISO (YYYY-MM-DD); today when absent or malformed.
+    static func isoDate(_ da: String?) -> String {
+        if let da, da.count == 8, da.allSatisfy(\.isNumber) {
+            let c = Array(da)
+            return "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8]))"
+        }
+        if let da, da.count == 10, da.dropFirst(4).first == "-" { return da }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}

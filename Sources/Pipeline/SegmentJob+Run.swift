@@ -1,0 +1,143 @@
+import Foundation
+import Imaging
+import DICOM
+import VolumeIO
+import Inference
+import Lesions
+import StudyStore
+import Reports
+
+public enum SegmentJob {
+    public static let segstationVersion = "0.1.0"
+
+    /// Segments a study end to end: load, segment, measure, write artefacts, record in the study store.
+    /// The run is recorded as `running` before the work and completed (with labels, lesions and
+    /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
+    public static func run(_ request: SegmentRequest, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
+        let clockStart = Date()
+        let package = try ModelPackage.resolve(request.model)
+        let manifest = package.manifest
+        guard request.inputs.count == manifest.inputs.count else {
+            throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
+        }
+        let scans = try request.inputs.enumerated().map { index, path in
+            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index)))
+        }
+        let loadSeconds = Date().timeIntervalSince(clockStart)
+        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
+        let databasePath = StudyStore.resolvePath(option: request.databasePath)
+        let store = try StudyStore(path: databasePath)
+        let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads)
+        let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
+                                                    model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                                                    parameters: parameters, inputFingerprint: identity.fingerprint,
+                                                    segstationVersion: segstationVersion))
+        do {
+            let folder = try outputFolder(request, identity: identity, runID: runID)
+            let network = try EngineNetwork(package: package, threads: request.threads)
+            let segmenter = Segmenter(package: package, network: network, tta: request.tta)
+            var result = try segmenter.segment(channels: scans.map(\.volume), progress: progress)
+            result.timings["loadSeconds"] = loadSeconds
+            let measureStart = Date()
+            let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume)
+            result.timings["measureSeconds"] = Date().timeIntervalSince(measureStart)
+            var artefacts = ArtefactList(folder: folder)
+            try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
+            if request.writeDICOM, scans[0].dicom != nil {
+                try DICOMExports.write(scan: scans[0], labels: result.labels, manifest: manifest, measurements: measurements,
+                                       into: &artefacts)
+            }
+            if !request.reportFormats.isEmpty {
+                let formats = try request.reportFormats.map { name -> ReportFormat in
+                    guard let f = ReportFormat(rawValue: name) else { throw InferenceError.inputs("report format '\(name)' is not html, pdf or json") }
+                    return f
+                }
+                let context = RunReport.Context(identity: identity, manifest: manifest, runID: runID, startedAt: clockStart,
+                                                image: scans[0].volume, labels: result.labels, measurements: measurements,
+                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", ")],
+                                                history: RunReport.history(store: store, patientID: identity.patient.patientID))
+                for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
+                    let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
+                    try artefacts.record(kind, written.url)
+                }
+            }
+            let summary = SegmentSummary(
+                runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
+                segstationVersion: segstationVersion, inputs: request.inputs, grid: result.labels.geometry,
+                labels: labelVolumes(manifest: manifest, measurements: measurements),
+                lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
+                outputFolder: folder.path, timingsSeconds: result.timings,
+                notes: result.notes + scans.flatMap(\.warnings))
+            try artefacts.addJSON(summary, name: "segmentation.json")
+            try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
+                                                   artefacts: artefacts.records))
+            return summary
+        } catch {
+            try? store.failRun(runID, message: "\(error)")
+            throw error
+        }
+    }
+
+    struct RunParameters: Encodable {
+        var inputs: [String]
+        var seriesUIDs: [String]
+        var tta: Bool
+        var threads: Int?
+    }
+
+    static func seriesUID(_ request: SegmentRequest, _ index: Int) -> String? {
+        if request.seriesUIDs.count == 1 { return request.seriesUIDs[0] }
+        return index < request.seriesUIDs.count ? request.seriesUIDs[index] : nil
+    }
+
+    /// Content-based: the SOP Instance UIDs of DICOM inputs, the bytes of files.
+    static func fingerprint(_ scans: [LoadedScan]) -> String {
+        let parts = scans.map { scan -> String in
+            if let dicom = scan.dicom { return dicom.stack.slices.map(\.sopInstanceUID).sorted().joined(separator: ",") }
+            return FileDigest.sha256(of: URL(fileURLWithPath: scan.sourcePath)) ?? scan.sourcePath
+        }
+        return FileDigest.sha256(of: parts.joined(separator: "|"))
+    }
+
+    static func outputFolder(_ request: SegmentRequest, identity: ScanIdentity, runID: RunID) throws -> URL {
+        let url = request.outputFolder.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(StudyStore.safeFolderName(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
+                .appendingPathComponent("run-\(runID)")
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw PipelineError.output("cannot create the output folder \(url.path): \(error.localizedDescription)")
+        }
+        return url
+    }
+
+    static func labelVolumes(manifest: ModelManifest, measurements: [LabelMeasurements]) -> [SegmentSummary.LabelVolume] {
+        manifest.labels.map { label in
+            let m = measurements.first { $0.label == label.value }
+            return SegmentSummary.LabelVolume(value: label.value, name: label.name, voxelCount: m?.total.voxelCount ?? 0,
+                                              volumeML: m?.total.volumeML ?? 0, lesionCount: m?.lesionCount ?? 0)
+        }
+    }
+
+    static func labelInfos(_ manifest: ModelManifest) -> [LabelInfo] {
+        manifest.labels.map { l in
+            LabelInfo(value: l.value, name: l.name, colorHex: String(format: "#%02x%02x%02x", l.colorRGB[0], l.colorRGB[1], l.colorRGB[2]),
+                      codesJSON: String(decoding: (try? JSONEncoder().encode(["category": l.category, "type": l.type])) ?? Data(), as: UTF8.self))
+        }
+    }
+
+    static func lesionInfos(_ measurements: [LabelMeasurements]) -> [LesionInfo] {
+        measurements.flatMap { label in
+            label.lesions.enumerated().map { index, m in
+                LesionInfo(labelValue: label.label, index: index + 1, voxelCount: m.voxelCount, volumeML: m.volumeML,
+                           centroidLPSMM: m.shape.centroidLPS ?? [], meshVolumeML: m.shape.meshVolumeMM3 / 1000,
+                           surfaceAreaMM2: m.shape.surfaceAreaMM2, sphericity: m.shape.sphericity,
+                           maxDiameter3DMM: m.shape.maximum3DDiameterMM, recistLongMM: m.recist?.longAxisMM,
+                           recistShortMM: m.recist?.shortAxisMM, bboxIJK: m.boundingBoxMinIndex + m.boundingBoxMaxIndex,
+                           meanIntensity: m.intensity?.mean, stdIntensity: m.intensity?.standardDeviation,
+                           minIntensity: m.intensity?.minimum, maxIntensity: m.intensity?.maximum,
+                           medianIntensity: m.intensity?.median, touchesBorder: m.touchesBorder)
+            }
+        }
+    }
+}

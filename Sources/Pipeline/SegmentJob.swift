@@ -1,0 +1,78 @@
+import Foundation
+import Imaging
+import DICOM
+import VolumeIO
+import Inference
+import Lesions
+import StudyStore
+
+/// What `segstation segment` was asked to do.
+public struct SegmentRequest: Sendable {
+    /// One path per model channel, in manifest order (DICOM file/folder, NIfTI or NRRD).
+    public var inputs: [String]
+    /// SeriesInstanceUID per input (one value applies to every DICOM input).
+    public var seriesUIDs: [String]
+    public var model: String?
+    /// Output folder; nil = `Reports/<hashed patient+study>/run-<id>`.
+    public var outputFolder: String?
+    public var tta: Bool
+    public var threads: Int?
+    /// nil = the default location (`StudyStore.resolvePath`).
+    public var databasePath: String?
+    /// Write DICOM-SEG and SR when the first input is DICOM.
+    public var writeDICOM: Bool
+    public var reportFormats: [String]
+
+    public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
+                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"]) {
+        self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
+        self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
+        self.reportFormats = reportFormats
+    }
+}
+
+/// The run summary written as `segmentation.json` and printed by `segment --json`.
+public struct SegmentSummary: Codable, Sendable {
+    public struct Artefact: Codable, Sendable { public var kind: String; public var path: String; public var sha256: String }
+    public struct LabelVolume: Codable, Sendable { public var value: Int; public var name: String; public var voxelCount: Int; public var volumeML: Double; public var lesionCount: Int }
+    public var runID: Int64
+    public var model: String
+    public var modelVersion: String
+    public var modelSHA256: String
+    public var segstationVersion: String
+    public var inputs: [String]
+    public var grid: VolumeGeometry
+    public var labels: [LabelVolume]
+    public var lesions: [LesionMeasurement]
+    public var artefacts: [Artefact]
+    public var databasePath: String
+    public var outputFolder: String
+    public var timingsSeconds: [String: Double]
+    public var notes: [String]
+}
+
+/// Identity of the scan for the study store: from DICOM when there is DICOM, else derived from the file.
+struct ScanIdentity {
+    var patient: PatientInfo
+    var study: StudyInfo
+    var series: SeriesInfo
+    var fingerprint: String
+
+    init(scan: LoadedScan, fingerprint: String) {
+        self.fingerprint = fingerprint
+        if let d = scan.dicom?.stack {
+            patient = PatientInfo(patientID: d.patient.id ?? "", name: d.patient.name, birthDate: d.patient.birthDate, sex: d.patient.sex)
+            study = StudyInfo(studyInstanceUID: d.study.studyInstanceUID, studyDate: d.study.date, studyTime: d.study.time,
+                              accessionNumber: d.study.accessionNumber, description: d.study.description)
+            series = SeriesInfo(seriesInstanceUID: d.series.seriesInstanceUID, modality: d.series.modality ?? "OT",
+                                seriesNumber: d.series.seriesNumber, description: d.series.description,
+                                frameOfReferenceUID: d.series.frameOfReferenceUID)
+        } else {
+            // NIfTI/NRRD carry no identifiers: the file's content hash stands in for study and series.
+            let name = URL(fileURLWithPath: scan.sourcePath).lastPathComponent
+            patient = PatientInfo(patientID: "file:\(fingerprint.prefix(16))")
+            study = StudyInfo(studyInstanceUID: "file:\(fingerprint.prefix(32))", description: name)
+            series = SeriesInfo(seriesInstanceUID: "file:\(fingerprint)", modality: "OT", description: name)
+        }
+    }
+}

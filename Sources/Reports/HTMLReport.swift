@@ -1,0 +1,93 @@
+import Foundation
+
+/// The self-contained HTML report: inline CSS, images as base64 PNG data URIs, no scripts and no
+/// external requests.
+enum HTMLReport {
+    static func render(_ report: RenderedReport, generatedAt: String) -> String {
+        let input = report.input
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>SegStation report</title>
+        <style>\(css)</style></head><body>
+        <header><h1>SegStation segmentation report</h1><div class="gen">Generated \(escape(generatedAt))</div></header>
+        <main>
+        <section class="cols"><div><h2>Patient and study</h2>\(fieldTable(ReportFormatting.studyFields(input.header)))</div>
+        <div><h2>Model and provenance</h2>\(fieldTable(ReportFormatting.provenanceFields(input.provenance)))</div></section>
+        <section><h2>Lesions</h2>\(lesionTable(input))</section>
+        <section><h2>Key images</h2><p class="note">\(input.largestLesion == nil ? "Through the centre of the scan (no lesion)" : "Through the centroid of the largest lesion");
+        radiological convention (patient's right on the image left); outlines in label colours.</p><div class="images">
+        """
+        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
+        for (slice, caption) in figures {
+            html += "<figure><img alt=\"\(escape(caption)) key image\" width=\"\(slice.width)\" height=\"\(slice.height)\" "
+            html += "src=\"data:image/png;base64,\(slice.png.base64EncodedString())\">"
+            html += "<figcaption>\(escape(caption))</figcaption></figure>"
+        }
+        html += "</div>\(legend(report))</section>"
+        if let chart = report.chartPNG {
+            html += "<section><h2>Volume over time</h2><img class=\"chart\" alt=\"volume over time chart\" "
+            html += "src=\"data:image/png;base64,\(chart.base64EncodedString())\"></section>"
+        }
+        html += "<footer>\(escape(ReportFormatting.disclaimer))</footer></main></body></html>\n"
+        return html
+    }
+
+    static func fieldTable(_ fields: [(String, String)]) -> String {
+        "<table class=\"fields\">" + fields.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined() + "</table>"
+    }
+
+    static func lesionTable(_ input: ReportInput) -> String {
+        guard !input.lesions.isEmpty else { return "<p>No lesions found.</p>" }
+        var t = "<table class=\"lesions\"><thead><tr>"
+        t += ReportFormatting.lesionColumns.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in input.lesions {
+            let cells = ReportFormatting.lesionCells(row)
+            let swatch = "<span class=\"sw\" style=\"background:\(input.style(for: row.labelValue).color.hex)\"></span>"
+            t += "<tr><td>\(swatch)\(escape(cells[0]))</td>" + cells.dropFirst().map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        }
+        return t + "</tbody></table>"
+    }
+
+    static func legend(_ report: RenderedReport) -> String {
+        guard !report.presentLabels.isEmpty else { return "" }
+        return "<p class=\"legend\">" + report.presentLabels.map { v in
+            let s = report.input.style(for: v)
+            return "<span class=\"sw\" style=\"background:\(s.color.hex)\"></span>\(escape(s.name))"
+        }.joined(separator: " &nbsp; ") + "</p>"
+    }
+
+    /// Escapes text for HTML element content and quoted attributes.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static let css = """
+    body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#111;background:#fff;font-size:14px}
+    header{background:#1f3b5a;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:baseline}
+    h1{font-size:22px;margin:0}h2{font-size:16px;margin:18px 0 6px;color:#1f3b5a;border-bottom:1px solid #c8d3df}
+    main{padding:0 24px 24px}.gen{font-size:12px}.cols{display:flex;gap:32px;flex-wrap:wrap}.cols>div{flex:1;min-width:360px}
+    table{border-collapse:collapse}table.fields th{text-align:left;white-space:nowrap;padding:2px 12px 2px 0;color:#444;font-weight:normal;vertical-align:top}
+    table.fields td{padding:2px 0;word-break:break-all}
+    table.lesions{width:100%}table.lesions th{background:#dbe7f3;padding:4px 6px;text-align:right;border-bottom:1px solid #8aa}
+    table.lesions td{padding:3px 6px;text-align:right;border-bottom:1px solid #e3e3e3}
+    table.lesions th:first-child,table.lesions td:first-child{text-align:left}
+    .images{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;background:#000;padding:4px}
+    figure img{display:block;width:260px;height:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
+    img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
+    .note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
+    """
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Imaging
+
+/// Number and text formatting shared by the HTML and PDF reports (the JSON keeps full precision).
+enum ReportFormatting {
+    static func volume(_ ml: Double) -> String { String(format: "%.2f", ml) }
+    static func mm(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func intensity(_ mean: Double, _ sd: Double) -> String { String(format: "%.1f ± %.1f", mean, sd) }
+    static func lps(_ v: Vector3) -> String { String(format: "%.1f, %.1f, %.1f", v.x, v.y, v.z) }
+    static func seconds(_ s: Double) -> String { String(format: "%.2f s", s) }
+
+    /// Column titles of the lesion table, as (title, unit line); the HTML joins them, the PDF stacks them.
+    static let lesionColumnTitles = [("Label", ""), ("#", ""), ("Volume", "(mL)"), ("Long axial", "(mm)"),
+                                     ("Short axis", "(mm)"), ("Max 3D", "(mm)"), ("Mean ± SD", "(image units)"),
+                                     ("Centroid LPS", "(mm)"), ("Border", "")]
+    static var lesionColumns: [String] { lesionColumnTitles.map { $0.1.isEmpty ? $0.0 : "\($0.0) \($0.1)" } }
+
+    static func lesionCells(_ row: LesionRow) -> [String] {
+        [row.labelName, String(row.lesionIndex), volume(row.volumeML), mm(row.longestAxialDiameterMM),
+         mm(row.shortAxisMM), mm(row.max3DDiameterMM), intensity(row.meanIntensity, row.stdIntensity),
+         lps(row.centroidLPS), row.touchesBorder ? "yes" : "no"]
+    }
+
+    /// Header fields in display order (patient identifiers exactly as given).
+    static func studyFields(_ h: StudyHeader) -> [(String, String)] {
+        var fields = [("Patient ID", h.patientID)]
+        if let name = h.patientName { fields.append(("Patient name", name)) }
+        fields += [("Study date", h.studyDate), ("Modality", h.modality), ("Series", h.seriesDescription),
+                   ("Study UID", h.studyInstanceUID)]
+        if let uid = h.seriesInstanceUID { fields.append(("Series UID", uid)) }
+        return fields
+    }
+
+    static func provenanceFields(_ p: Provenance) -> [(String, String)] {
+        var fields = [("Model", "\(p.modelName) \(p.modelVersion)"), ("Model SHA-256", p.modelSHA256),
+                      ("SegStation", p.segStationVersion), ("Run", p.runID), ("Started", p.startedAt)]
+        if !p.timings.isEmpty {
+            fields.append(("Timings", p.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")))
+        }
+        if !p.parameters.isEmpty {
+            fields.append(("Parameters", p.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))
+        }
+        return fields
+    }
+
+    static let disclaimer = "Automatic segmentation: measurements must be checked against the source images before clinical use."
+}

@@ -1,0 +1,238 @@
+import Imaging
+
+/// Everything a per-study report shows. A plain value filled by the pipeline (or the database
+/// layer for an earlier run); the Reports layer reads nothing else.
+///
+/// Numbers must be finite (`validate()` checks): JSON has no NaN and a report must not show one.
+public struct ReportInput: Sendable {
+    public var header: StudyHeader
+    public var provenance: Provenance
+    /// One row per lesion, in the order the table shows them.
+    public var lesions: [LesionRow]
+    /// Names and colours of the label values drawn in the overlays (value 0 is background and ignored).
+    public var labels: [LabelStyle]
+    /// Scan intensities (e.g. HU for CT) on the grid of `labelMap`.
+    public var image: Volume<Float>
+    /// The segmentation on the same grid as `image`.
+    public var labelMap: Volume<UInt8>
+    /// Earlier and current measurements for the volume-over-time chart; drawn when a series has >= 2 points.
+    public var history: [HistoryPoint]
+
+    public init(header: StudyHeader, provenance: Provenance, lesions: [LesionRow], labels: [LabelStyle],
+                image: Volume<Float>, labelMap: Volume<UInt8>, history: [HistoryPoint] = []) {
+        self.header = header
+        self.provenance = provenance
+        self.lesions = lesions
+        self.labels = labels
+        self.image = image
+        self.labelMap = labelMap
+        self.history = history
+    }
+
+    /// The lesion the key slices go through: the largest by volume (first on ties), nil without lesions.
+    public var largestLesion: LesionRow? {
+        lesions.enumerated().max { a, b in
+            a.element.volumeML < b.element.volumeML || (a.element.volumeML == b.element.volumeML && a.offset > b.offset)
+        }?.element
+    }
+
+    /// The style of a label value, or a neutral default (grey-free palette colour) when none was given.
+    public func style(for value: UInt8) -> LabelStyle {
+        labels.first { $0.value == value } ?? LabelStyle(value: value, name: "label \(value)", color: .palette(Int(value)))
+    }
+
+    /// The colour of a label by name (chart series), or a palette colour for a name with no style.
+    public func color(forLabelName name: String) -> RGB {
+        if let s = labels.first(where: { $0.name == name }) { return s.color }
+        if let row = lesions.first(where: { $0.labelName == name }) { return style(for: row.labelValue).color }
+        return .palette(name.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xffff })
+    }
+
+    /// Checks the invariants every output relies on.
+    /// - Throws: `ReportError.invalidInput` naming the field when grids differ, a number is not
+    ///   finite, a date is not ISO `YYYY-MM-DD`, or a label value is 0.
+    public func validate() throws {
+        guard image.geometry.isSameGrid(as: labelMap.geometry) else {
+            throw ReportError.invalidInput("image grid \(image.geometry) differs from label map grid \(labelMap.geometry)")
+        }
+        do { try image.geometry.validate() } catch { throw ReportError.invalidInput("image geometry: \(error)") }
+        guard ISODate(header.studyDate) != nil else {
+            throw ReportError.invalidInput("study date '\(header.studyDate)'; expected YYYY-MM-DD")
+        }
+        for (n, row) in lesions.enumerated() {
+            let numbers = [row.volumeML, row.longestAxialDiameterMM, row.shortAxisMM, row.max3DDiameterMM,
+                           row.meanIntensity, row.stdIntensity, row.centroidLPS.x, row.centroidLPS.y, row.centroidLPS.z]
+            if let bad = numbers.first(where: { !$0.isFinite }) {
+                throw ReportError.invalidInput("lesion row \(n) (\(row.labelName) #\(row.lesionIndex)) has a non-finite value \(bad)")
+            }
+            let sizes = [row.volumeML, row.longestAxialDiameterMM, row.shortAxisMM, row.max3DDiameterMM, row.stdIntensity]
+            guard sizes.allSatisfy({ $0 >= 0 }) else {
+                throw ReportError.invalidInput("lesion row \(n) has a negative volume, diameter or standard deviation; expected >= 0")
+            }
+            guard row.labelValue > 0, row.lesionIndex >= 1 else {
+                throw ReportError.invalidInput("lesion row \(n) has label \(row.labelValue), index \(row.lesionIndex); expected >= 1")
+            }
+        }
+        let hexDigits = Set("0123456789abcdef")
+        guard provenance.modelSHA256.count == 64, provenance.modelSHA256.allSatisfy({ hexDigits.contains($0) }) else {
+            throw ReportError.invalidInput("model SHA-256 '\(provenance.modelSHA256)'; expected 64 lowercase hex digits")
+        }
+        for label in labels where label.value == 0 {
+            throw ReportError.invalidInput("label '\(label.name)' has value 0, which is background")
+        }
+        for (n, point) in history.enumerated() {
+            guard ISODate(point.studyDate) != nil else {
+                throw ReportError.invalidInput("history point \(n) date '\(point.studyDate)'; expected YYYY-MM-DD")
+            }
+            guard point.lesionIndex.map({ $0 >= 1 }) ?? true, point.volumeML.isFinite, point.volumeML >= 0 else {
+                throw ReportError.invalidInput("history point \(n): volume \(point.volumeML) mL, lesion \(point.lesionIndex.map(String.init) ?? "-"); expected a finite volume >= 0 and index >= 1")
+            }
+        }
+        for timing in provenance.timings where !(timing.seconds.isFinite && timing.seconds >= 0) {
+            throw ReportError.invalidInput("timing '\(timing.stage)' is \(timing.seconds) s; expected finite and >= 0")
+        }
+    }
+}
+
+/// Patient and study identification, shown as given in the report body (never used in file names).
+public struct StudyHeader: Codable, Sendable, Equatable {
+    public var patientID: String
+    public var patientName: String?
+    public var studyInstanceUID: String
+    /// ISO 8601 calendar date, `YYYY-MM-DD`.
+    public var studyDate: String
+    public var modality: String
+    public var seriesDescription: String
+    public var seriesInstanceUID: String?
+
+    public init(patientID: String, patientName: String? = nil, studyInstanceUID: String, studyDate: String,
+                modality: String, seriesDescription: String, seriesInstanceUID: String? = nil) {
+        self.patientID = patientID
+        self.patientName = patientName
+        self.studyInstanceUID = studyInstanceUID
+        self.studyDate = studyDate
+        self.modality = modality
+        self.seriesDescription = seriesDescription
+        self.seriesInstanceUID = seriesInstanceUID
+    }
+}
+
+/// Which model made the segmentation, with what, and how long each stage took.
+public struct Provenance: Codable, Sendable, Equatable {
+    public var modelName: String
+    public var modelVersion: String
+    /// Hex SHA-256 of the model file.
+    public var modelSHA256: String
+    public var segStationVersion: String
+    public var runID: String
+    /// ISO 8601 date-time the run started (UTC), e.g. `2026-11-25T15:00:00Z`.
+    public var startedAt: String
+    public var timings: [StageTiming]
+    /// Run parameters in display order.
+    public var parameters: [Parameter]
+
+    public init(modelName: String, modelVersion: String, modelSHA256: String, segStationVersion: String,
+                runID: String, startedAt: String, timings: [StageTiming] = [], parameters: [Parameter] = []) {
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.modelSHA256 = modelSHA256
+        self.segStationVersion = segStationVersion
+        self.runID = runID
+        self.startedAt = startedAt
+        self.timings = timings
+        self.parameters = parameters
+    }
+}
+
+public struct StageTiming: Codable, Sendable, Equatable {
+    public var stage: String
+    public var seconds: Double
+    public init(stage: String, seconds: Double) { self.stage = stage; self.seconds = seconds }
+}
+
+public struct Parameter: Codable, Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}
+
+/// One row of the lesion table. Diameters in mm, volume in mL, intensities in image units.
+public struct LesionRow: Codable, Sendable, Equatable {
+    public var labelValue: UInt8
+    public var labelName: String
+    /// 1-based index of the lesion within its label.
+    public var lesionIndex: Int
+    public var volumeML: Double
+    public var longestAxialDiameterMM: Double
+    /// Longest diameter perpendicular to the longest axial diameter, in the same slice.
+    public var shortAxisMM: Double
+    public var max3DDiameterMM: Double
+    public var meanIntensity: Double
+    public var stdIntensity: Double
+    public var centroidLPS: Vector3
+    public var touchesBorder: Bool
+
+    public init(labelValue: UInt8, labelName: String, lesionIndex: Int, volumeML: Double, longestAxialDiameterMM: Double,
+                shortAxisMM: Double, max3DDiameterMM: Double, meanIntensity: Double, stdIntensity: Double,
+                centroidLPS: Vector3, touchesBorder: Bool) {
+        self.labelValue = labelValue
+        self.labelName = labelName
+        self.lesionIndex = lesionIndex
+        self.volumeML = volumeML
+        self.longestAxialDiameterMM = longestAxialDiameterMM
+        self.shortAxisMM = shortAxisMM
+        self.max3DDiameterMM = max3DDiameterMM
+        self.meanIntensity = meanIntensity
+        self.stdIntensity = stdIntensity
+        self.centroidLPS = centroidLPS
+        self.touchesBorder = touchesBorder
+    }
+}
+
+/// A label value with its display name and colour.
+public struct LabelStyle: Codable, Sendable, Equatable {
+    public var value: UInt8
+    public var name: String
+    public var color: RGB
+    public init(value: UInt8, name: String, color: RGB) { self.value = value; self.name = name; self.color = color }
+}
+
+/// An 8-bit sRGB colour.
+public struct RGB: Codable, Sendable, Equatable, Hashable {
+    public var red: UInt8
+    public var green: UInt8
+    public var blue: UInt8
+    public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8) { self.red = red; self.green = green; self.blue = blue }
+
+    /// `#rrggbb`.
+    public var hex: String {
+        let digits = Array("0123456789abcdef")
+        return "#" + [red, green, blue].map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined()
+    }
+
+    /// Saturated colours that stay distinct from a grey-scale image (index wraps around).
+    public static func palette(_ index: Int) -> RGB {
+        let colours = [RGB(255, 48, 48), RGB(48, 220, 48), RGB(64, 128, 255), RGB(255, 220, 0),
+                       RGB(255, 0, 255), RGB(0, 230, 230), RGB(255, 140, 0), RGB(160, 90, 255)]
+        return colours[((index % colours.count) + colours.count) % colours.count]
+    }
+}
+
+/// One measurement for the volume-over-time chart. `lesionIndex == nil` means the label's total.
+public struct HistoryPoint: Codable, Sendable, Equatable {
+    /// ISO 8601 calendar date, `YYYY-MM-DD`.
+    public var studyDate: String
+    public var labelName: String
+    public var lesionIndex: Int?
+    public var volumeML: Double
+
+    public init(studyDate: String, labelName: String, lesionIndex: Int? = nil, volumeML: Double) {
+        self.studyDate = studyDate
+        self.labelName = labelName
+        self.lesionIndex = lesionIndex
+        self.volumeML = volumeML
+    }
+
+    /// The series this point belongs to, as the chart legend names it.
+    public var seriesName: String { lesionIndex.map { "\(labelName) #\($0)" } ?? "\(labelName) (total)" }
+}

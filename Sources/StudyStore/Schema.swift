@@ -1,0 +1,132 @@
+import GRDB
+
+/// The schema, as named migrations applied in order and recorded by GRDB in `grdb_migrations`.
+///
+/// RULE: a migration is never edited once it has been merged; change the schema by appending a
+/// new one. Each migration is plain SQL so its effect does not depend on the GRDB version.
+/// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
+/// the tests rebuild every earlier version from those files and migrate it to the current one.
+enum Schema {
+    /// Migration identifiers, oldest first.
+    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
+        migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
+        migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        return migrator
+    }
+
+    /// Tables, keys and the indexes that back foreign keys.
+    static let v1Initial = """
+        CREATE TABLE patient (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            patientID TEXT NOT NULL,
+            issuer TEXT NOT NULL DEFAULT '',
+            name TEXT,
+            birthDate TEXT,
+            sex TEXT,
+            UNIQUE (patientID, issuer)
+        );
+        CREATE TABLE study (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            patientRowID INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+            studyInstanceUID TEXT NOT NULL UNIQUE,
+            studyDate TEXT,
+            studyTime TEXT,
+            accessionNumber TEXT,
+            studyDescription TEXT
+        );
+        CREATE INDEX study_patient ON study(patientRowID);
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            studyRowID INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+            seriesInstanceUID TEXT NOT NULL UNIQUE,
+            modality TEXT NOT NULL,
+            seriesNumber INTEGER,
+            seriesDescription TEXT,
+            frameOfReferenceUID TEXT
+        );
+        CREATE INDEX series_study ON series(studyRowID);
+        CREATE TABLE run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            seriesRowID INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+            startedAt DATETIME NOT NULL,
+            endedAt DATETIME,
+            durationSeconds DOUBLE,
+            parametersJSON TEXT NOT NULL DEFAULT '{}',
+            modelName TEXT NOT NULL,
+            modelVersion TEXT NOT NULL,
+            modelSHA256 TEXT NOT NULL,
+            segstationVersion TEXT NOT NULL,
+            inputFingerprint TEXT NOT NULL,
+            errorMessage TEXT
+        );
+        CREATE INDEX run_series ON run(seriesRowID);
+        CREATE TABLE label (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            value INTEGER NOT NULL CHECK (value BETWEEN 1 AND 65535),
+            name TEXT NOT NULL,
+            colorHex TEXT,
+            codesJSON TEXT,
+            UNIQUE (runID, value)
+        );
+        CREATE TABLE lesion (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            labelID INTEGER NOT NULL REFERENCES label(id) ON DELETE CASCADE,
+            lesionIndex INTEGER NOT NULL,
+            voxelCount INTEGER NOT NULL CHECK (voxelCount > 0),
+            volumeML DOUBLE NOT NULL CHECK (volumeML >= 0),
+            meshVolumeML DOUBLE,
+            surfaceAreaMM2 DOUBLE,
+            sphericity DOUBLE,
+            maxDiameter3DMM DOUBLE,
+            recistLongMM DOUBLE,
+            recistShortMM DOUBLE,
+            centroidXMM DOUBLE NOT NULL,
+            centroidYMM DOUBLE NOT NULL,
+            centroidZMM DOUBLE NOT NULL,
+            bboxMinI INTEGER, bboxMinJ INTEGER, bboxMinK INTEGER,
+            bboxMaxI INTEGER, bboxMaxJ INTEGER, bboxMaxK INTEGER,
+            meanIntensity DOUBLE,
+            stdIntensity DOUBLE,
+            minIntensity DOUBLE,
+            maxIntensity DOUBLE,
+            medianIntensity DOUBLE,
+            touchesBorder BOOLEAN NOT NULL DEFAULT 0,
+            extraJSON TEXT,
+            UNIQUE (runID, labelID, lesionIndex)
+        );
+        CREATE INDEX lesion_label ON lesion(labelID);
+        CREATE TABLE artefact (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'report-html', 'report-pdf', 'report-json')),
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0)
+        );
+        CREATE INDEX artefact_run ON artefact(runID);
+        """
+
+    /// Indexes for the query commands: lesions by run and volume (lesion query by patient and
+    /// threshold walks patient -> study -> series -> run, then this index), runs by status, studies by date.
+    static let v2QueryIndexes = """
+        CREATE INDEX lesion_run_volume ON lesion(runID, volumeML);
+        CREATE INDEX run_status ON run(status);
+        CREATE INDEX study_date ON study(studyDate);
+        CREATE INDEX series_modality ON series(modality);
+        """
+
+    /// Who is executing a run, so a `running` run whose process died reads as `incomplete`.
+    static let v3RunLiveness = """
+        ALTER TABLE run ADD COLUMN hostname TEXT;
+        ALTER TABLE run ADD COLUMN pid INTEGER;
+        ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
+        ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+}

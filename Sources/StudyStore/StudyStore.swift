@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+
+/// The study database: patients, studies, series, segmentation runs and their labels, lesions and
+/// artefacts, in one SQLite file (WAL mode) shared safely by concurrent processes.
+///
+/// - Opening migrates the file to the current schema (`Schema`). A file written by a newer
+///   SegStation (unknown migrations) is refused with `StoreError.schemaTooNew`.
+/// - Writers wait up to `busyTimeoutSeconds` for the write lock instead of failing with
+///   "database is locked"; every write is one IMMEDIATE transaction.
+/// - A new database file is created with mode 0600 (its folder, when created, 0700); SQLite gives
+///   the `-wal` and `-shm` files the same mode as the database.
+public final class StudyStore: @unchecked Sendable {
+    /// How long a writer waits for another process's write transaction before failing.
+    public static let busyTimeoutSeconds: TimeInterval = 60
+
+    let writer: any DatabaseWriter
+    /// The database file, or nil for an in-memory store.
+    public let path: String?
+
+    /// Opens (and when `createIfMissing`, creates) the database at `path` and migrates it.
+    /// - Throws: `StoreError.databaseMissing` when absent and not `createIfMissing`;
+    ///   `.cannotOpen` when the file cannot be created or is not a database; `.schemaTooNew`.
+    public init(path: String, createIfMissing: Bool = true) throws {
+        let url = URL(fileURLWithPath: path)
+        try Self.prepareFile(at: url, createIfMissing: createIfMissing)
+        do {
+            writer = try DatabasePool(path: url.path, configuration: Self.configuration())
+        } catch {
+            throw StoreError.cannotOpen(path: url.path, reason: Self.message(error))
+        }
+        self.path = url.path
+        try migrate()
+    }
+
+    /// A private in-memory store (tests, dry runs); gone when released.
+    public init(inMemory: Void = ()) throws {
+        writer = try DatabaseQueue(configuration: Self.configuration())
+        path = nil
+        try migrate()
+    }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeoutSeconds)
+        config.label = "StudyStore"
+        return config
+    }
+
+    // MARK: Location
+
+    /// The database path: `option` (`--db PATH`) when given, else `$SEGSTATION_DB`, else
+    /// `$XDG_DATA_HOME/segstation/studies.sqlite` (XDG_DATA_HOME only when absolute), else
+    /// `~/.local/share/segstation/studies.sqlite`.
+    public static func resolvePath(option: String?,
+                                   environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = environment["SEGSTATION_DB"], !env.isEmpty { return env }
+        let dataHome: String
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            dataHome = xdg
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? FileManager.default.homeDirectoryForCurrentUser.path
+            dataHome = (home as NSString).appendingPathComponent(".local/share")
+        }
+        return (dataHome as NSString).appendingPathComponent("segstation/studies.sqlite")
+    }
+
+    /// Creates the file (mode 0600) and missing folders (mode 0700) before SQLite opens it, so the
+    /// database is never briefly readable by others. An existing file is left as it is.
+    static func prepareFile(at url: URL, createIfMissing: Bool) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: url.path) { return }
+        guard createIfMissing else { throw StoreError.databaseMissing(path: url.path) }
+        let folder = url.deletingLastPathComponent()
+        if !fm.fileExists(atPath: folder.path) {
+            do {
+                try fm.createDirectory(at: folder, withIntermediateDirectories: true,
+                                       attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.cannotOpen(path: url.path, reason: "cannot create folder \(folder.path): \(message(error))")
+            }
+        }
+        let fd = open(url.path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = errno
+            if code == EEXIST { return }  // another process created it first
+            throw StoreError.cannotOpen(path: url.path, reason: String(cString: strerror(code)))
+        }
+        fchmod(fd, 0o600)  // independent of the umask
+        close(fd)
+    }
+
+    // MARK: Migrations
+
+    /// Applies missing migrations. Concurrent processes may race on a fresh file: the loser's
+    /// migration transaction fails and rolls back, and it re-checks before trying again.
+    private func migrate() throws {
+        let migrator = Schema.migrator
+        let where_ = path ?? ":memory:"
+        let unknown: [String] = try StoreError.wrap("reading the schema version") {
+            try writer.read { db in
+                let known = Set(Schema.identifiers)
+                return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+            }
+        }
+        if !unknown.isEmpty { throw StoreError.schemaTooNew(path: where_, unknownMigrations: unknown) }
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                attempt += 1
+                let done = (try? writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
+                if done { return }
+                if attempt >= 5 {
+                    throw StoreError.sqlite(operation: "migrating \(where_)", message: Self.message(error))
+                }
+                usleep(useconds_t(20_000 * attempt))
+            }
+        }
+    }
+
+    /// Identifiers of the applied migrations, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try StoreError.wrap("reading migrations") { try writer.read { try Schema.migrator.appliedMigrations($0) } }
+    }
+
+    /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`: ["ok"] when the file is sound,
+    /// otherwise SQLite's messages (foreign-key violations as "orphan row in TABLE rowid N").
+    public func integrityCheck() throws -> [String] {
+        try StoreError.wrap("checking integrity") {
+            try writer.read { db in
+                var messages = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+                let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
+                for row in orphans {
+                    let table: String = row[0]
+                    let rowID: Int64? = row[1]
+                    messages.append("orphan row in \(table) rowid \(rowID.map(String.init) ?? "?")")
+                }
+                if messages.count > 1 { messages.removeAll { $0 == "ok" } }
+                return messages
+            }
+        }
+    }
+
+    static func message(_ error: Error) -> String {
+        if let db = error as? DatabaseError { return db.message ?? db.description }
+        return "\(error)"
+    }
+}

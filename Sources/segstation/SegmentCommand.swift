@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment a study with a model package; write the mask, DICOM-SEG and summary; record the run.",
+        discussion: """
+        Each INPUT is a DICOM folder or file, a NIfTI or an NRRD file; several INPUTs are the model's \
+        channels in manifest order (the bundled brats models take FLAIR then T1c). The mask is written \
+        as mask.nii.gz on the first input's grid (its affine is the input's exactly), with \
+        segmentation.json (labels, lesion measurements, timings, artefacts). When the first input is \
+        DICOM, a DICOM-SEG (seg.dcm) referencing its instances is written too. The run is recorded in \
+        the study database (--db, $SEGSTATION_DB, or the per-user default): as running at the start, \
+        completed with every lesion and artefact in one transaction at the end, failed on error. \
+        Output goes to --output, else Reports/<hashed patient+study>/run-<id>/ (no patient identifiers \
+        in folder names). Progress is shown on a terminal only.
+        """
+    )
+
+    @Argument(help: "Scan inputs, one per model channel, in the model's channel order.")
+    var inputs: [String]
+
+    @Option(help: "Model package name (in Models/ or $SEGSTATION_MODELS) or folder. Default: brats-wt-3d.")
+    var model: String?
+
+    @Option(name: .shortAndLong, help: "Output folder (default: Reports/<hashed patient+study>/run-<id>).")
+    var output: String?
+
+    @Flag(help: "Test-time augmentation: average the predictions of the manifest's mirrored inputs (slower).")
+    var tta = false
+
+    @Option(help: "Threads for the engine (default: all cores).")
+    var threads: Int?
+
+    @Option(name: .customLong("series"), help: "SeriesInstanceUID to use from a DICOM input; repeat per input, or give once for all.")
+    var seriesUIDs: [String] = []
+
+    @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
+    var databasePath: String?
+
+    @Flag(help: "Do not write DICOM-SEG/SR even for DICOM input.")
+    var noDicom = false
+
+    @Flag(help: "Print the run summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom)
+            let bar = ProgressBar("segmenting")
+            let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
+            bar.finish()
+            if json { try Output.json(summary); return }
+            Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
+            for label in summary.labels {
+                Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
+            }
+            for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
+            Output.line("  database: \(summary.databasePath)")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import DICOM
+import Foundation
+import Imaging
+import TestSupport
+import XCTest
+
+/// Malformed SEGs give typed errors naming what is wrong. The files are made from a valid SEG with
+/// DCMTK's `dcmodify` (skipped when it is not installed).
+final class SEGMalformedTests: XCTestCase {
+    private func makeSEG() throws -> (URL, SEGSourceSeries) {
+        let source = try SEGFixtures.source("dcmqi/segmentations/ct-3slice")
+        let url = try SEGFixtures.temporaryFile("valid.dcm")
+        try SEGWriter(options: SEGFixtures.options).write(labelMap: SEGFixtures.labelMap(on: source, labels: 2), over: source, to: url)
+        return (url, source)
+    }
+
+    private func modify(_ url: URL, _ arguments: [String]) throws {
+        guard let tool = ["/usr/bin/dcmodify", "/usr/local/bin/dcmodify"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("dcmodify (dcmtk) is not installed")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["-nb", "-ie"] + arguments + [url.path]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "dcmodify \(arguments)")
+    }
+
+    func testMissingPerFrameFunctionalGroups() throws {
+        let (url, _) = try makeSEG()
+        try modify(url, ["-e", "(5200,9230)"])
+        XCTAssertThrowsError(try SEGDocument(contentsOf: url)) { error in
+            guard case SEGError.badInput(_, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains("5200,9230"), detail)
+        }
+    }
+
+    func testWrongFrameCount() throws {
+        let (url, _) = try makeSEG()
+        try modify(url, ["-m", "(0028,0008)=99"])
+        XCTAssertThrowsError(try SEGDocument(contentsOf: url)) { error in
+            guard case SEGError.badInput(_, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains("99"), detail)
+        }
+    }
+
+    func testUnknownReferencedInstance() throws {
+        let (url, source) = try makeSEG()
+        try modify(url, ["-m", "(5200,9230)[0].(0008,9124)[0].(0008,2112)[0].(0008,1155)=1.2.3.4.5"])
+        let document = try SEGDocument(contentsOf: url)
+        XCTAssertThrowsError(try document.labelMap(on: source)) { error in
+            XCTAssertEqual(error as? SEGError, .unknownReferencedInstance(file: url.path, frame: 1, sopInstanceUID: "1.2.3.4.5"))
+        }
+    }
+
+    func testNotASegmentation() throws {
+        guard let path = TestData.path("dcmqi/segmentations/ct-3slice/01.dcm") else { throw XCTSkip(TestData.missing("dcmqi/segmentations/ct-3slice")) }
+        XCTAssertThrowsError(try SEGDocument(contentsOf: URL(fileURLWithPath: path))) { error in
+            XCTAssertEqual((error as? SEGError)?.category, .badInput)
+        }
+    }
+
+    func testSourceWithoutGeometryIsRejected() throws {
+        guard let path = TestData.path("pydicom-data/emri_small.dcm") else { throw XCTSkip(TestData.missing("pydicom-data/emri_small.dcm")) }
+        XCTAssertThrowsError(try SEGSourceSeries.read(URL(fileURLWithPath: path))) { error in
+            XCTAssertEqual((error as? SEGError)?.category, .unsupported)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import XCTest
+@testable import Engine
+
+/// The fast backend against the reference backend on random shapes, with sentinel-guarded buffers,
+/// and checks that the U-Net fixtures really run on oneDNN primitives (not fallbacks).
+final class FastBackendTests: XCTestCase {
+    var rng = SplitMix(seed: 42)
+
+    func randomTensor(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextDouble() * 2 - 1) })
+    }
+
+    func testUNetFixturesCompileToOneDNNPrimitives() throws {
+        for (name, shape) in [("unet3d", [1, 1, 16, 16, 16]), ("unet2d", [1, 1, 32, 32])] {
+            let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast)
+            let labels = try s.fastStepLabels(inputShapes: ["input": shape])
+            XCTAssertFalse(labels.contains { $0.contains("(reference)") }, "\(name): \(labels)")
+            XCTAssertTrue(labels.contains("Conv"), "\(name): \(labels)")
+            XCTAssertTrue(labels.contains("ConvTranspose"), "\(name): \(labels)")
+            XCTAssertTrue(labels.contains { $0.hasPrefix("InstanceNormalization") }, "\(name): \(labels)")
+            XCTAssertTrue(labels.contains("Concat"), "\(name): \(labels)")
+        }
+    }
+
+    /// Builds a one-node graph and compares backends.
+    func compare(_ node: Node, inputs: [String: [Int]], initializers: [String: Tensor] = [:], opset: Int = 17,
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let infos = inputs.keys.sorted().map { ValueInfo(name: $0, dataType: 1, dims: nil) }
+        let g = try Graph(name: "t", nodes: [node], initializers: initializers, inputs: infos,
+                          outputs: node.outputs.map { ValueInfo(name: $0, dataType: 1, dims: nil) })
+        let model = try ONNXModel(graph: g, opset: opset)
+        let feeds = inputs.mapValues { randomTensor($0) }
+        let ref = try InferenceSession(model: model, backend: .reference).run(feeds)
+        let fastSession = try InferenceSession(model: model, backend: .fast, threads: 2)
+        let fast = try fastSession.run(feeds)
+        let again = try fastSession.run(feeds)
+        for o in node.outputs {
+            let a = Agreement(fast[o]!, ref[o]!)
+            XCTAssertEqual(fast[o]!.shape, ref[o]!.shape, "\(node.opType)", file: file, line: line)
+            XCTAssertLessThanOrEqual(a.relativeError, 1e-5, "\(node.opType) \(inputs)", file: file, line: line)
+            XCTAssertEqual(fast[o], again[o], "\(node.opType): second run differs (stale buffers?)", file: file, line: line)
+        }
+    }
+
+    func testRandomConvolutions() throws {
+        for _ in 0..<12 {
+            let dims = Int(rng.next() % 2) + 2
+            let cin = Int(rng.next() % 5) + 1, group = [1, 1, cin][Int(rng.next() % 3)]
+            let cout = group * (Int(rng.next() % 4) + 1)
+            let k = [1, 3, 3, 5][Int(rng.next() % 4)], s = Int(rng.next() % 2) + 1, d = Int(rng.next() % 2) + 1
+            let spatial = (0..<dims).map { _ in Int(rng.next() % 6) + k * d + 2 }
+            let pads = (0..<(2 * dims)).map { _ in Int(rng.next() % 3) }
+            let w = randomTensor([cout, cin / group] + [Int](repeating: k, count: dims))
+            let b = randomTensor([cout])
+            let node = Node(name: "c", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
+                            attributes: ["pads": .ints(pads.map(Int64.init)), "strides": .ints([Int64](repeating: Int64(s), count: dims)),
+                                         "dilations": .ints([Int64](repeating: Int64(d), count: dims)), "group": .int(Int64(group))])
+            try compare(node, inputs: ["x": [Int(rng.next() % 2) + 1, cin] + spatial], initializers: ["w": w, "b": b])
+        }
+    }
+
+    func testRandomTransposedConvolutions() throws {
+        for _ in 0..<8 {
+            let dims = Int(rng.next() % 2) + 2
+            let cin = Int(rng.next() % 4) + 1, cout = Int(rng.next() % 4) + 1
+            let k = Int(rng.next() % 3) + 2, s = Int(rng.next() % 2) + 1
+            let spatial = (0..<dims).map { _ in Int(rng.next() % 5) + 2 }
+            let w = randomTensor([cin, cout] + [Int](repeating: k, count: dims))
+            let node = Node(name: "t", opType: "ConvTranspose", inputs: ["x", "w"], outputs: ["y"],
+                            attributes: ["strides": .ints([Int64](repeating: Int64(s), count: dims))])
+            try compare(node, inputs: ["x": [1, cin] + spatial], initializers: ["w": w])
+        }
+    }
+
+    func testNormalisationEltwiseBinaryPoolResize() throws {
+        for n in [1, 3] {
+            let c = 5
+            try compare(Node(name: "in", opType: "InstanceNormalization", inputs: ["x", "s", "b"], outputs: ["y"]),
+                        inputs: ["x": [n, c, 6, 7, 5]], initializers: ["s": randomTensor([c]), "b": randomTensor([c])])
+        }
+        for op in ["Relu", "Sigmoid", "Tanh", "Elu", "LeakyRelu", "Abs"] {
+            try compare(Node(name: op, opType: op, inputs: ["x"], outputs: ["y"]), inputs: ["x": [2, 3, 5, 7]])
+        }
+        for op in ["Add", "Sub", "Mul", "Div", "Max", "Min"] {
+            try compare(Node(name: op, opType: op, inputs: ["x", "z"], outputs: ["y"]), inputs: ["x": [2, 3, 5, 7], "z": [2, 3, 5, 7]])
+            try compare(Node(name: op, opType: op, inputs: ["x", "z"], outputs: ["y"]), inputs: ["x": [2, 3, 5, 7], "z": [1, 3, 1, 1]])
+        }
+        try compare(Node(name: "mp", opType: "MaxPool", inputs: ["x"], outputs: ["y"], attributes: ["kernel_shape": .ints([2, 2, 2]), "strides": .ints([2, 2, 2])]),
+                    inputs: ["x": [1, 3, 6, 7, 8]])
+        try compare(Node(name: "ap", opType: "AveragePool", inputs: ["x"], outputs: ["y"], attributes: ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
+                    inputs: ["x": [1, 3, 9, 8]])
+        for mode in ["linear", "nearest"] {
+            try compare(Node(name: "r", opType: "Resize", inputs: ["x", "", "sc"], outputs: ["y"],
+                             attributes: ["mode": .string(mode), "coordinate_transformation_mode": .string(mode == "linear" ? "half_pixel" : "asymmetric"), "nearest_mode": .string("floor")]),
+                        inputs: ["x": [1, 3, 4, 5, 6]], initializers: ["sc": Tensor(shape: [5], floats: [1, 1, 2, 2, 2])])
+        }
+    }
+
+    /// Chains where values die and buffers get reused and overwritten in place.
+    func testBufferReuseAcrossAChain() throws {
+        let fixtures = try Fixtures.manifest().filter { ["unet3d", "residual2d", "residual3d", "atrous"].contains($0.name) }
+        XCTAssertEqual(fixtures.count, 4)
+        for f in fixtures {
+            let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path(f.name + ".onnx")), backend: .fast)
+            var feeds: [String: Tensor] = [:]
+            for i in f.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
+            let first = try s.run(feeds)
+            let second = try s.run(feeds)
+            XCTAssertEqual(first, second, f.name)
+        }
+    }
+
+    /// Guard bytes around every activation buffer must survive a run (no out-of-bounds writes).
+    func testSentinelGuardsSurviveARun() throws {
+        for f in try Fixtures.manifest().filter({ ["unet2d", "unet3d", "conv2d_groups", "resize3d_linear", "concat"].contains($0.name) }) {
+            let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path(f.name + ".onnx")), backend: .fast)
+            var feeds: [String: Tensor] = [:]
+            for i in f.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
+            _ = try s.run(feeds)
+            XCTAssertTrue(try s.fastSentinelsIntact(inputShapes: feeds.mapValues(\.shape)), f.name)
+        }
+    }
+}
+
+/// Deterministic random numbers for reproducible random shapes.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import Engine
+import TestSupport
+
+/// The onnxruntime fixtures written by Scripts/engine/make_fixtures.py.
+enum Fixtures {
+    struct Entry: Decodable {
+        struct File: Decodable { let name: String; let file: String }
+        let name: String
+        let inputs: [File]
+        let outputs: [File]
+    }
+
+    static var folder: URL { TestData.repositoryRoot.appendingPathComponent("Tests/EngineTests/Fixtures") }
+    static func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
+
+    static func manifest() throws -> [Entry] {
+        let data = try Data(contentsOf: folder.appendingPathComponent("manifest.json"))
+        return try JSONDecoder().decode([Entry].self, from: data)
+    }
+}
+
+/// Comparison against a reference output: max|a-b| / max|b| and channel-argmax agreement.
+struct Agreement {
+    var relativeError: Float
+    /// Fraction of positions whose argmax over axis 1 agrees (1 when the tensor has no channel axis).
+    var argmaxAgreement: Double
+
+    init(_ got: Tensor, _ expected: Tensor) {
+        let a = got.floatValues, b = expected.floatValues
+        var maxDiff: Float = 0, maxRef: Float = 0
+        for i in 0..<min(a.count, b.count) {
+            let d = abs(a[i] - b[i])
+            maxDiff = (d.isNaN || maxDiff.isNaN) ? .nan : max(maxDiff, d)
+            maxRef = max(maxRef, abs(b[i]))
+        }
+        relativeError = maxRef > 0 ? maxDiff / maxRef : maxDiff
+        argmaxAgreement = 1
+        let s = expected.shape
+        guard s.count >= 3, s[1] > 1 else { return }
+        let c = s[1], inner = s[2...].reduce(1, *)
+        var agree = 0, total = 0
+        for n in 0..<s[0] { for i in 0..<inner {
+            var ba = 0, bb = 0
+            for k in 1..<c {
+                if a[(n * c + k) * inner + i] > a[(n * c + ba) * inner + i] { ba = k }
+                if b[(n * c + k) * inner + i] > b[(n * c + bb) * inner + i] { bb = k }
+            }
+            agree += ba == bb ? 1 : 0; total += 1
+        } }
+        argmaxAgreement = Double(agree) / Double(max(total, 1))
+    }
+}
+
+func assertMatchesFixture(_ entry: Fixtures.Entry, backend: Backend, file: StaticString = #filePath, line: UInt = #line) throws {
+    let model = try ONNXModel(path: Fixtures.path(entry.name + ".onnx"))
+    let session = try InferenceSession(model: model, backend: backend, threads: 2)
+    var feeds: [String: Tensor] = [:]
+    for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
+    let out = try session.run(feeds)
+    for o in entry.outputs {
+        let expected = try Npy.read(path: Fixtures.path(o.file))
+        guard let got = out[o.name] else { XCTFail("\(entry.name): output \(o.name) missing", file: file, line: line); continue }
+        XCTAssertEqual(got.shape, expected.shape, "\(entry.name) \(backend)", file: file, line: line)
+        guard got.shape == expected.shape else { continue }
+        let agreement = Agreement(got, expected)
+        XCTAssertLessThanOrEqual(agreement.relativeError, 1e-4, "\(entry.name) \(backend): max|engine-ort|/max|ort|", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(agreement.argmaxAgreement, 0.9999, "\(entry.name) \(backend): argmax agreement", file: file, line: line)
+    }
+}
