@@ -66,6 +66,9 @@ let package = Package(
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py"], swiftSettings: swift5),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
+        // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
+        .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
+                          exclude: ["bench.py"], swiftSettings: swift5),
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),

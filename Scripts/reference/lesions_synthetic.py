@@ -92,10 +92,10 @@ def shape_expected(case):
     img = image_values(case.get("imageSeed", 99), size)
     si = to_sitk(img, case["spacing"], case["direction"])
     sm = to_sitk(m, case["spacing"], case["direction"])
-    # As pyradiomics' feature extractor does by default: crop to the bounding box widened by
-    # padDistance = 5 (the mesh volume depends on this origin, see docs/MEASUREMENTS.md).
+    # Crop to the bounding box as pyradiomics 2.x's shape class (which produced its baseline CSVs)
+    # did: the mesh volume depends on this origin, see docs/MEASUREMENTS.md.
     bb, _ = imageoperations.checkMask(si, sm, label=1, minimumROIDimensions=1)
-    si, sm = imageoperations.cropToTumorMask(si, sm, bb, padDistance=5)
+    si, sm = imageoperations.cropToTumorMask(si, sm, bb, padDistance=0)
     f = shape.RadiomicsShape(si, sm, label=1)
     f.enableAllFeatures()
     res = {k: float(v) for k, v in f.execute().items()}

@@ -14,7 +14,7 @@ public struct BinaryRegion: Sendable {
     public var voxelCount: Int
 
     /// The voxels of `map` for which `predicate` holds.
-    public init<V>(_ map: Volume<V>, where predicate: (V) -> Bool) {
+    @inlinable public init<V>(_ map: Volume<V>, where predicate: (V) -> Bool) {
         let n = map.size
         var lo = n, hi = SIMD3<Int>(-1, -1, -1)
         var count = 0

@@ -25,8 +25,18 @@ public struct ComponentLabeling: Sendable {
 public enum ConnectedComponents {
     /// - Parameter withinSlices: join voxels only inside each k-slice (2D labelling of every slice;
     ///   6 gives 4-connectivity in the slice, 18 and 26 give 8-connectivity).
-    public static func label<Voxel: FixedWidthInteger & Sendable>(
-        _ map: Volume<Voxel>, connectivity: Connectivity, withinSlices: Bool = false
+    public static func label(_ map: LabelMap, connectivity: Connectivity, withinSlices: Bool = false) -> ComponentLabeling {
+        labelAny(map, connectivity: connectivity, withinSlices: withinSlices)
+    }
+
+    /// Components of an instance or integer map (same rules; e.g. to split instances further).
+    public static func label(_ map: Volume<Int32>, connectivity: Connectivity, withinSlices: Bool = false) -> ComponentLabeling {
+        labelAny(map, connectivity: connectivity, withinSlices: withinSlices)
+    }
+
+    // Generic core, specialised inside this module for the public entry points above.
+    static func labelAny<Voxel: FixedWidthInteger & Sendable>(
+        _ map: Volume<Voxel>, connectivity: Connectivity, withinSlices: Bool
     ) -> ComponentLabeling {
         let n = map.size
         let rowCount = n.y * n.z
@@ -102,8 +112,17 @@ struct RunTable<Voxel: FixedWidthInteger> {
     mutating func scanRow(_ v: UnsafeBufferPointer<Voxel>, row: Int, width: Int) {
         rowStart[row] = begin.count
         let base = row * width
+        let perWord = 8 / MemoryLayout<Voxel>.stride
+        let raw = UnsafeRawPointer(v.baseAddress!)
         var i = 0
         while i < width {
+            // Skip background 8 bytes at a time (most of a scan is background).
+            if perWord > 0 {
+                while i + perWord <= width && raw.loadUnaligned(fromByteOffset: (base + i) * MemoryLayout<Voxel>.stride, as: UInt64.self) == 0 {
+                    i += perWord
+                }
+                if i >= width { break }
+            }
             let x = v[base + i]
             if x == 0 { i += 1; continue }
             let s = i
@@ -144,17 +163,22 @@ struct RunTable<Voxel: FixedWidthInteger> {
                 finalID[r] = finalID[root]
             }
         }
-        var out = [Int32](repeating: 0, count: n.x * n.y * n.z)
-        out.withUnsafeMutableBufferPointer { o in
+        // Every voxel is written exactly once (background runs as 0), so no separate zero fill.
+        let out = [Int32](unsafeUninitializedCapacity: n.x * n.y * n.z) { o, initialized in
             for row in 0..<(n.y * n.z) {
                 let base = row * n.x
+                var next = 0
                 for r in rowStart[row]..<rowStart[row + 1] {
                     let id = finalID[r]
                     let s = Int(begin[r]), e = Int(end[r])
-                    for i in s..<e { o[base + i] = id }
+                    (o.baseAddress! + base + next).initialize(repeating: 0, count: s - next)
+                    (o.baseAddress! + base + s).initialize(repeating: id, count: e - s)
                     components[Int(id) - 1].voxelCount += e - s
+                    next = e
                 }
+                (o.baseAddress! + base + next).initialize(repeating: 0, count: n.x - next)
             }
+            initialized = n.x * n.y * n.z
         }
         return ComponentLabeling(instances: Volume(geometry: geometry, voxels: out), components: components)
     }

@@ -43,12 +43,12 @@ public enum Contours {
     static func loops(_ r: BinaryRegion, _ k: Int) -> [[SIMD2<Int>]] {
         var next: [SIMD2<Int>: SIMD2<Int>] = [:]
         // Corners counter-clockwise: (0,0), (1,0), (1,1), (0,1); edge e joins corner e and e+1.
-        let corner = [SIMD2(0, 0), SIMD2(1, 0), SIMD2(1, 1), SIMD2(0, 1)]
         let edgeMid = [SIMD2(1, 0), SIMD2(2, 1), SIMD2(1, 2), SIMD2(0, 1)]
         for j in -1..<r.size.y {
             for i in -1..<r.size.x {
-                let inside = corner.map { r.at(i + $0.x, j + $0.y, k) }
-                if inside.allSatisfy({ $0 }) || !inside.contains(true) { continue }
+                let c0 = r.at(i, j, k), c1 = r.at(i + 1, j, k), c2 = r.at(i + 1, j + 1, k), c3 = r.at(i, j + 1, k)
+                if c0 == c1 && c1 == c2 && c2 == c3 { continue }
+                let inside = [c0, c1, c2, c3]
                 let base = SIMD2(2 * i, 2 * j)
                 // Pair each in->out edge with the next out->in edge counter-clockwise.
                 for e in 0..<4 where inside[e] && !inside[(e + 1) % 4] {

@@ -56,21 +56,34 @@ struct Diameters {
     }
 
     /// Largest pairwise distance (mm) among doubled box indices, with the pair in patient LPS.
+    ///
+    /// Exact, with pruning: points sorted by distance r from their centroid; a pair can beat the
+    /// best distance d found so far only if r_a + r_b > d (triangle inequality), so the inner loop
+    /// stops at the first partner failing that test.
     static func farthestPair(_ keys: [SIMD3<Int>], _ r: BinaryRegion) -> (distance: Double, pair: (Vector3, Vector3)?) {
+        guard !keys.isEmpty else { return (0, nil) }
         let half = r.geometry.linearPart
-        let pts = keys.map { half * (Vector3($0) * 0.5) }
-        var bestSq = -1.0, bi = 0, bj = 0
+        var pts = keys.map { half * (Vector3($0) * 0.5) }
+        let centre = pts.reduce(Vector3.zero, +) / Double(pts.count)
+        let radius = pts.map { norm($0 - centre) }
+        let order = radius.indices.sorted { radius[$0] > radius[$1] }
+        pts = order.map { pts[$0] }
+        let rs = order.map { radius[$0] }
+        var bestSq = 0.0, bestD = 0.0, bi = 0, bj = 0
         pts.withUnsafeBufferPointer { p in
-            for a in 0..<p.count {
-                let pa = p[a]
-                for b in (a + 1)..<max(a + 1, p.count) {
-                    let d = p[b] - pa
-                    let sq = (d * d).sum()
-                    if sq > bestSq { bestSq = sq; bi = a; bj = b }
+            rs.withUnsafeBufferPointer { rr in
+                for a in 0..<p.count {
+                    if rr[a] * 2 < bestD * (1 - 1e-12) { break }  // no later pair can beat it either
+                    let pa = p[a]
+                    for b in (a + 1)..<max(a + 1, p.count) {
+                        if rr[a] + rr[b] < bestD * (1 - 1e-12) { break }
+                        let d = p[b] - pa
+                        let sq = (d * d).sum()
+                        if sq > bestSq { bestSq = sq; bestD = sq.squareRoot(); bi = a; bj = b }
+                    }
                 }
             }
         }
-        guard bestSq >= 0 else { return (0, nil) }
         let origin = r.patient(.zero)
         return (bestSq.squareRoot(), (origin + pts[bi], origin + pts[bj]))
     }

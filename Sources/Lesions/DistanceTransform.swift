@@ -18,17 +18,25 @@ enum DistanceTransform {
         var out = [Double](repeating: 0, count: longest)
         var v = [Int](repeating: 0, count: longest)
         var z = [Double](repeating: 0, count: longest + 1)
-        for axis in 0..<3 {
-            let len = dims[axis], stride = strides[axis], w = s[axis] * s[axis]
-            // Every line along `axis`: iterate the other two axes.
-            let others = (0..<3).filter { $0 != axis }
-            let (a, b) = (others[0], others[1])
-            for ib in 0..<dims[b] {
-                for ia in 0..<dims[a] {
-                    let base = ia * strides[a] + ib * strides[b]
-                    for t in 0..<len { line[t] = d[base + t * stride] }
-                    lowerEnvelope(line, count: len, weight: w, out: &out, v: &v, z: &z)
-                    for t in 0..<len { d[base + t * stride] = out[t] }
+        d.withUnsafeMutableBufferPointer { dp in
+            for axis in 0..<3 {
+                let len = dims[axis], stride = strides[axis], w = s[axis] * s[axis]
+                // Every line along `axis`: iterate the other two axes.
+                let others = (0..<3).filter { $0 != axis }
+                let (a, b) = (others[0], others[1])
+                for ib in 0..<dims[b] {
+                    for ia in 0..<dims[a] {
+                        let base = ia * strides[a] + ib * strides[b]
+                        var any = false
+                        for t in 0..<len {
+                            let x = dp[base + t * stride]
+                            line[t] = x
+                            if x.isFinite { any = true }
+                        }
+                        if !any { continue }  // nothing to propagate along this line
+                        lowerEnvelope(line, count: len, weight: w, out: &out, v: &v, z: &z)
+                        for t in 0..<len { dp[base + t * stride] = out[t] }
+                    }
                 }
             }
         }

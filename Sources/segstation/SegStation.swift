@@ -13,6 +13,9 @@ struct SegStation: ParsableCommand {
             ExportSegCommand.self, ExportSRCommand.self, ModelCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             DebugStoreWriteCommand.self,
+            MeasureCommand.self,
+            EvaluateCommand.self,
+            MeshCommand.self,
         ]
     )
 
