@@ -12,7 +12,7 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect, run and benchmark ONNX models with SegStation's inference engine.",
-        subcommands: [ModelInfo.self, ModelRun.self, ModelBench.self]
+        subcommands: [ModelInfoCommand.self, ModelRun.self, ModelBench.self]
     )
 }
 
@@ -44,7 +44,7 @@ func resolveShapes(_ model: ONNXModel, _ specs: [String]) throws -> [String: [In
     return shapes
 }
 
-struct ModelInfo: ParsableCommand {
+struct ModelInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Inputs, outputs, operators, parameters and FLOPs of an ONNX model.")
 
     @Argument(help: "The .onnx file.") var model: String
