@@ -14,7 +14,7 @@ BIN="$(swift build -c release --show-bin-path)/segstation"
 
 SAMPLE=Studies/sample
 DB=Studies/demo.sqlite
-MODEL="${SEGSTATION_DEMO_MODEL:-brats-wt-2d}"
+MODEL="${SEGSTATION_DEMO_MODEL:-brats-wt-3d}"
 OUT=Reports/demo
 if [ ! -d "$SAMPLE/FLAIR" ]; then
   echo "== writing the phantom study to $SAMPLE"

@@ -6,8 +6,8 @@ import Imaging
 ///
 /// Built from ellipsoids in patient space (LPS, mm) on an axial 1 mm grid: brain (white matter,
 /// a grey-matter rim, ventricles), and a tumour made of oedema (bright on FLAIR), an enhancing rim
-/// (bright on T1c) and a necrotic core (dark on T1c, moderately bright on FLAIR), plus smooth bias
-/// and Gaussian-like noise from a fixed seed. Intensities are raw scanner-like values (0 outside
+/// (bright on T1c) and a necrotic core (dark on T1c, moderately bright on FLAIR), smoothed by about
+/// 1 mm (partial volume), plus Gaussian noise from a fixed seed. Intensities are raw scanner-like values (0 outside
 /// the brain), so a model's z-score-in-brain normalisation applies as it would to real data.
 /// The reference mask is the whole tumour (oedema, rim and core) as label 1.
 public struct SamplePhantom {
@@ -21,12 +21,12 @@ public struct SamplePhantom {
         // Axial slices, LPS voxel order, centred on the origin.
         let geometry = VolumeGeometry(size: size, spacingMM: Vector3(1, 1, 1),
                                       originLPS: -(Vector3(size) - 1) / 2, direction: .identity)
-        let brain = Ellipsoid(centre: Vector3(0, 5, 0), radii: Vector3(68, 82, 55))
-        let cortex = Ellipsoid(centre: brain.centre, radii: brain.radii - 5)
+        let brain = Ellipsoid(centre: Vector3(0, 5, 0), radii: Vector3(65, 80, 55))
+        let cortex = Ellipsoid(centre: brain.centre, radii: brain.radii - 13)
         let ventricles = [Ellipsoid(centre: Vector3(-9, -2, 8), radii: Vector3(6, 18, 10)),
                           Ellipsoid(centre: Vector3(9, -2, 8), radii: Vector3(6, 18, 10))]
-        let oedema = Ellipsoid(centre: Vector3(30, -20, 15), radii: Vector3(24, 28, 22))
-        let rim = Ellipsoid(centre: Vector3(33, -22, 17), radii: Vector3(13, 15, 12))
+        let oedema = Ellipsoid(centre: Vector3(30, -20, 15), radii: Vector3(22, 22, 22))
+        let rim = Ellipsoid(centre: Vector3(30, -20, 15), radii: Vector3(12, 12, 12))
         let core = Ellipsoid(centre: rim.centre, radii: rim.radii - 4)
         var random = PhantomRandom(seed: seed)
         var flairValues = [Float](repeating: 0, count: geometry.voxelCount)
@@ -38,22 +38,48 @@ public struct SamplePhantom {
             let p = geometry.indexToPatient(Vector3(Double(i), Double(j), Double(k)))
             guard brain.contains(p) else { continue }
             // Tissue: white matter inside, grey matter in the outer 5 mm, CSF in the ventricles.
-            var flair = 420.0, t1 = 520.0
-            if !cortex.contains(p) { flair = 520; t1 = 430 }
-            if ventricles.contains(where: { $0.contains(p) }) { flair = 160; t1 = 180 }
+            // Relative intensities (x 300): FLAIR grey 1.0, white 0.92, CSF 0.4, oedema 1.9, necrosis 1.5;
+            // T1c grey 0.8, white 1.05, CSF 0.2, oedema 0.85, enhancing rim 1.9, necrosis 0.5.
+            var flair = 0.92, t1 = 1.05
+            if !cortex.contains(p) { flair = 1.0; t1 = 0.8 }
+            if ventricles.contains(where: { $0.contains(p) }) { flair = 0.4; t1 = 0.2 }
             if oedema.contains(p) || rim.contains(p) {
                 mask[index] = 1
-                flair = 860; t1 = 470
-                if rim.contains(p) { flair = 760; t1 = 980 }
-                if core.contains(p) { flair = 640; t1 = 260 }
+                flair = 1.9; t1 = 0.85
+                if rim.contains(p) { t1 = 1.9 }
+                if core.contains(p) { flair = 1.5; t1 = 0.5 }
             }
-            let bias = 1 + 0.08 * sin(p.x / 40) * cos(p.y / 50)
-            flairValues[index] = Float(max(1, (flair + 25 * random.normal()) * bias))
-            t1cValues[index] = Float(max(1, (t1 + 25 * random.normal()) * bias))
+            flairValues[index] = Float(flair)
+            t1cValues[index] = Float(t1)
         }}}
-        flair = Volume(geometry: geometry, voxels: flairValues)
-        t1c = Volume(geometry: geometry, voxels: t1cValues)
+        // Partial volume: a small blur (about 1 mm), then noise, inside the brain only.
+        let inBrain = (0..<geometry.voxelCount).map { index -> Bool in
+            let i = index % size.x, j = (index / size.x) % size.y, k = index / (size.x * size.y)
+            return brain.contains(geometry.indexToPatient(Vector3(Double(i), Double(j), Double(k))))
+        }
+        func finish(_ values: [Float]) -> [Float] {
+            let blurred = Self.blur(Self.blur(values, size), size)
+            return blurred.indices.map { inBrain[$0] ? Float(max(0.01, Double(blurred[$0]) + 0.04 * random.normal()) * 300) : 0 }
+        }
+        flair = Volume(geometry: geometry, voxels: finish(flairValues))
+        t1c = Volume(geometry: geometry, voxels: finish(t1cValues))
         wholeTumour = Volume(geometry: geometry, voxels: mask)
+    }
+
+    /// Separable [1, 2, 1] / 4 smoothing along i, j and k (edges repeat).
+    static func blur(_ values: [Float], _ n: SIMD3<Int>) -> [Float] {
+        var current = values
+        for (stride, length) in [(1, n.x), (n.x, n.y), (n.x * n.y, n.z)] {
+            var next = current
+            for index in current.indices {
+                let position = (index / stride) % length
+                let before = position > 0 ? current[index - stride] : current[index]
+                let after = position < length - 1 ? current[index + stride] : current[index]
+                next[index] = 0.25 * before + 0.5 * current[index] + 0.25 * after
+            }
+            current = next
+        }
+        return current
     }
 
     struct Ellipsoid {
