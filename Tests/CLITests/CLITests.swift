@@ -1,0 +1,81 @@
+import XCTest
+import TestSupport
+
+/// End-to-end: the built `segstation` binary, its help, exit codes and messages.
+final class CLITests: XCTestCase {
+    /// The binary next to the test bundle (SwiftPM puts products and tests in one folder).
+    var binary: URL {
+        let bundle = Bundle(for: CLITests.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("segstation"), bundle.deletingLastPathComponent().appendingPathComponent("segstation")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("segstation is not built at \(binary.path); run `swift build` first")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func testHelpListsEveryCommand() throws {
+        let r = try run(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for command in ["segment", "report", "sample", "inspect", "convert", "measure", "evaluate", "mesh", "export-seg",
+                        "export-sr", "model", "studies", "runs", "lesions", "history", "show"] {
+            XCTAssertTrue(r.out.contains("  \(command)"), "--help does not list \(command)")
+        }
+    }
+
+    func testExitCodesByErrorCategory() throws {
+        let missing = try run(["inspect", "/no/such/path"])
+        XCTAssertEqual(missing.status, 66)
+        XCTAssertTrue(missing.err.contains("/no/such/path"), missing.err)
+        let usage = try run(["convert", "/tmp", "-o", "out.txt"])
+        XCTAssertEqual(usage.status, 64)
+        let folder = try TestData.temporaryDirectory("cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let garbage = folder.appendingPathComponent("garbage.nii")
+        try Data(repeating: 0x5A, count: 400).write(to: garbage)
+        let bad = try run(["convert", garbage.path, "-o", folder.appendingPathComponent("x.nrrd").path])
+        XCTAssertEqual(bad.status, 65, bad.err)
+        XCTAssertTrue(bad.err.contains("garbage.nii"), bad.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.nrrd").path), "no output on error")
+        let noDatabase = try run(["runs", "--db", folder.appendingPathComponent("none.sqlite").path])
+        XCTAssertEqual(noDatabase.status, 66)
+    }
+
+    func testMalformedDICOMFilesFailCleanly() throws {
+        for name in ["MR_truncated.dcm", "no_meta.dcm", "rtplan_truncated.dcm"] {
+            guard let path = TestData.path("pydicom/\(name)") else { throw XCTSkip(TestData.missing("pydicom/\(name)")) }
+            let r = try run(["convert", path, "-o", FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID()).nii").path])
+            XCTAssertTrue([65, 66].contains(r.status), "\(name): exit \(r.status) \(r.err)")
+            XCTAssertTrue(r.err.contains(name), "\(name): \(r.err)")
+        }
+    }
+
+    func testSampleInspectAndConvertRoundTrip() throws {
+        let folder = try TestData.temporaryDirectory("cli-sample")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sample = folder.appendingPathComponent("study").path
+        let written = try run(["sample", "-o", sample])
+        XCTAssertEqual(written.status, 0, written.err)
+        let inspect = try run(["inspect", sample, "--json"])
+        XCTAssertEqual(inspect.status, 0)
+        let json = try JSONSerialization.jsonObject(with: Data(inspect.out.utf8)) as? [String: Any]
+        XCTAssertEqual((json?["studies"] as? [Any])?.count, 1)
+        let converted = folder.appendingPathComponent("flair.nrrd").path
+        let convert = try run(["convert", sample + "/FLAIR", "-o", converted, "--json"])
+        XCTAssertEqual(convert.status, 0, convert.err)
+        XCTAssertTrue(convert.out.contains("\"size\""))
+    }
+}

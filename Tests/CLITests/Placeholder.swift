@@ -1,1 +1,0 @@
-// CLITests: tests land here.
