@@ -5,7 +5,7 @@
 2. Runs the release `seg-bench` (100 segments; each spans 60 slices; then every segment on every slice).
 3. highdicom 0.28 writes a BINARY SEG from the same label map (frames in the same slice order) over the
    same source datasets; time of `Segmentation(...)` + `save_as` (source files read beforehand, not timed).
-Writes BENCHMARKS-seg.md. dev-only: pip install highdicom pydicom numpy.
+Prints the table for BENCHMARKS.md (writes BENCHMARKS-seg.md to fold in). dev-only: pip install highdicom pydicom numpy.
 """
 import json, os, subprocess, sys, time, platform
 import numpy as np

@@ -5,7 +5,7 @@
 //
 // Data: 900 patients x 2 studies x 1 run x 50 lesions (90,000) plus one patient "BIG" with
 // 10 runs x 1,000 lesions (10,000). Volumes are log-normal (median 1 mL), from a fixed seed.
-// Numbers go into BENCHMARKS-store.md.
+// Numbers go into BENCHMARKS.md (study database section).
 import Foundation
 import StudyStore
 
