@@ -24,11 +24,7 @@ public final class StudyStore: @unchecked Sendable {
     public init(path: String, createIfMissing: Bool = true) throws {
         let url = URL(fileURLWithPath: path)
         try Self.prepareFile(at: url, createIfMissing: createIfMissing)
-        do {
-            writer = try DatabasePool(path: url.path, configuration: Self.configuration())
-        } catch {
-            throw StoreError.cannotOpen(path: url.path, reason: Self.message(error))
-        }
+        writer = try Self.openPool(url)
         self.path = url.path
         try migrate()
     }
@@ -38,6 +34,26 @@ public final class StudyStore: @unchecked Sendable {
         writer = try DatabaseQueue(configuration: Self.configuration())
         path = nil
         try migrate()
+    }
+
+    /// Opens the WAL pool. Turning a fresh file into WAL mode needs a moment of exclusive access, and
+    /// SQLite reports SQLITE_BUSY for it at once instead of waiting on the busy timeout when another
+    /// process is opening the same new file: such opens are retried with backoff for up to
+    /// `busyTimeoutSeconds` (regression: 8 concurrent processes on one new database, CI 2026-11-25).
+    static func openPool(_ url: URL) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(busyTimeoutSeconds)
+        var delayMicroseconds: useconds_t = 5_000
+        while true {
+            do {
+                return try DatabasePool(path: url.path, configuration: configuration())
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                guard Date() < deadline else { throw StoreError.cannotOpen(path: url.path, reason: message(error)) }
+                usleep(delayMicroseconds)
+                delayMicroseconds = min(delayMicroseconds * 2, 200_000)
+            } catch {
+                throw StoreError.cannotOpen(path: url.path, reason: message(error))
+            }
+        }
     }
 
     static func configuration() -> Configuration {
