@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
 )

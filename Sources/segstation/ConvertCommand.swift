@@ -14,7 +14,9 @@ struct ConvertCommand: ParsableCommand {
         exactly: NIfTI gets the index-to-RAS affine in its sform (and qform when orthonormal). \
         A gantry-tilted CT keeps its true geometry as a sheared sform by default \
         (--tilt resample-orthogonal resamples onto an orthogonal grid). Unevenly spaced slices are an \
-        error unless --uneven-spacing resample is given. The file is written under a temporary name and renamed.
+        error unless --uneven-spacing resample is given. A DICOM-SEG file converts to a label map (segment \
+        numbers as values) on the SEG's own frame grid, or on the source series' grid with --seg-source DIR. \
+        The file is written under a temporary name and renamed.
         """
     )
 
@@ -39,6 +41,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Gantry tilt: shear (default; exact voxels, sheared direction) or resample-orthogonal.")
     var tilt: DICOMLoadOptions.Tilt = .shear
 
+    @Option(help: "For a DICOM-SEG input: the source series folder whose grid the label map is written on.")
+    var segSource: String?
+
     @Flag(help: "Print a JSON summary of what was written.")
     var json = false
 
@@ -62,15 +67,35 @@ struct ConvertCommand: ParsableCommand {
             var options = DICOMLoadOptions()
             options.unevenSpacing = unevenSpacing
             options.tilt = tilt
-            let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
-                                                                          volumeIndex: volumeIndex, dicomOptions: options))
-            for w in scan.warnings { Output.warning(w) }
-            try VolumeFile.write(scan.volume, to: output)
-            let g = scan.volume.geometry
+            let g: VolumeGeometry
+            var warnings: [String] = []
+            if let seg = segmentation() {
+                let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0)) } ?? seg.ownFrameGrid()
+                let labels = try seg.labelMap(on: grid)
+                try VolumeFile.write(labels, to: output)
+                g = labels.geometry
+            } else {
+                let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                              volumeIndex: volumeIndex, dicomOptions: options))
+                warnings = scan.warnings
+                for w in warnings { Output.warning(w) }
+                try VolumeFile.write(scan.volume, to: output)
+                g = scan.volume.geometry
+            }
             let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
-                                  spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: scan.warnings)
+                                  spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings)
             if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
         }
+    }
+}
+
+extension ConvertCommand {
+    /// The input as a DICOM Segmentation, or nil when it is anything else (a folder, an image, NIfTI).
+    func segmentation() -> SEGDocument? {
+        var isDirectory: ObjCBool = false
+        guard VolumeFile.format(of: path) == nil, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+              !isDirectory.boolValue else { return nil }
+        return try? SEGDocument(contentsOf: URL(fileURLWithPath: path))
     }
 }
 

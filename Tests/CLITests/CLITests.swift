@@ -79,3 +79,25 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(convert.out.contains("\"size\""))
     }
 }
+
+import VolumeIO
+
+extension CLITests {
+    /// `convert` reads a DICOM-SEG: dcmqi's liver.dcm on its source grid equals the NRRD dcmqi made it from.
+    func testConvertSEGOntoSourceGridEqualsDcmqiNRRD() throws {
+        guard let seg = TestData.path("dcmqi/segmentations/liver.dcm"), let source = TestData.path("dcmqi/segmentations/ct-3slice"),
+              let nrrd = TestData.path("dcmqi/segmentations/liver_seg.nrrd") else {
+            throw XCTSkip(TestData.missing("dcmqi/segmentations"))
+        }
+        let folder = try TestData.temporaryDirectory("cli-seg")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("liver.nii.gz").path
+        let r = try run(["convert", seg, "--seg-source", source, "-o", out])
+        XCTAssertEqual(r.status, 0, r.err)
+        let ours = try VolumeFile.readLabels(out)
+        let theirs = try VolumeFile.read(nrrd)
+        XCTAssertTrue(ours.geometry.isSameGrid(as: theirs.geometry, toleranceMM: 1e-3), "\(ours.geometry) vs \(theirs.geometry)")
+        XCTAssertEqual(ours.voxels.map { $0 > 0 }, theirs.voxels.map { $0 > 0 })
+        XCTAssertGreaterThan(ours.voxels.filter { $0 > 0 }.count, 1000)
+    }
+}
