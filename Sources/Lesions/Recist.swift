@@ -22,8 +22,12 @@ public struct RecistDiameters: Sendable, Codable, Equatable {
         var best: (d2: Double, slice: Int, a: Vector3, b: Vector3)?
         var bySlice: [Int: [[Vector3]]] = [:]
         for c in contours { bySlice[c.sliceIndex, default: []].append(c.pointsLPS.map { Vector3($0[0], $0[1], $0[2]) }) }
+        let g0 = r.geometry.direction
         for slice in bySlice.keys.sorted() {
-            let pts = bySlice[slice]!.flatMap { $0 }
+            // The farthest pair of a point set lies on its convex hull: search the hull's vertices only
+            // (the all-pairs search over every contour vertex was quadratic per slice: minutes on a
+            // brain-sized noisy region).
+            let pts = Self.convexHull(bySlice[slice]!.flatMap { $0 }, u: g0.c0, v: g0.c1)
             for x in 0..<pts.count {
                 for y in (x + 1)..<max(x + 1, pts.count) {
                     let d = pts[y] - pts[x]
@@ -65,5 +69,28 @@ public struct RecistDiameters: Sendable, Codable, Equatable {
         }
         shortAxisMM = short.len
         shortAxisEndpointsLPS = [short.a, short.b].map { [$0.x, $0.y, $0.z] }
+    }
+
+    /// Vertices of the convex hull of coplanar points (Andrew's monotone chain on their coordinates
+    /// along the in-plane axes `u`, `v`), in the original points' order of discovery; collinear points
+    /// on the hull's edges are dropped (they are never strictly farther than the edge's ends).
+    /// - Complexity: O(n log n).
+    static func convexHull(_ points: [Vector3], u: Vector3, v: Vector3) -> [Vector3] {
+        guard points.count > 3 else { return points }
+        let sorted = points.map { (dot($0, u), dot($0, v), $0) }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        func turn(_ o: (Double, Double, Vector3), _ a: (Double, Double, Vector3), _ b: (Double, Double, Vector3)) -> Double {
+            (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+        }
+        var lower: [(Double, Double, Vector3)] = []
+        for p in sorted {
+            while lower.count >= 2 && turn(lower[lower.count - 2], lower[lower.count - 1], p) <= 0 { lower.removeLast() }
+            lower.append(p)
+        }
+        var upper: [(Double, Double, Vector3)] = []
+        for p in sorted.reversed() {
+            while upper.count >= 2 && turn(upper[upper.count - 2], upper[upper.count - 1], p) <= 0 { upper.removeLast() }
+            upper.append(p)
+        }
+        return (lower.dropLast() + upper.dropLast()).map { $0.2 }
     }
 }
