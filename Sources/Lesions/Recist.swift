@@ -44,29 +44,7 @@ public struct RecistDiameters: Sendable, Codable, Equatable {
         let normal = cross(g.direction.c0, g.direction.c1)
         let u = (long.b - long.a) / max(longAxisMM, 1e-300)
         let w = cross(normal, u) / max(norm(cross(normal, u)), 1e-300)
-        let loops = bySlice[long.slice]!
-        var short: (len: Double, a: Vector3, b: Vector3) = (0, long.a, long.a)
-        // The chord extent is piecewise linear in the offset t along u: its maximum is at a vertex.
-        for t in loops.flatMap({ $0 }).map({ dot($0 - long.a, u) }) {
-            var lo = Double.infinity, hi = -Double.infinity
-            var loPoint = Vector3.zero, hiPoint = Vector3.zero
-            for loop in loops {
-                for e in 0..<loop.count {
-                    let p = loop[e], q = loop[(e + 1) % loop.count]
-                    let tp = dot(p - long.a, u) - t, tq = dot(q - long.a, u) - t
-                    var hits: [Vector3] = []
-                    if tp == 0 { hits.append(p) }
-                    if tq == 0 { hits.append(q) }
-                    if tp * tq < 0 { hits.append(p + (q - p) * (tp / (tp - tq))) }
-                    for h in hits {
-                        let s = dot(h - long.a, w)
-                        if s < lo { lo = s; loPoint = h }
-                        if s > hi { hi = s; hiPoint = h }
-                    }
-                }
-            }
-            if hi - lo > short.len { short = (hi - lo, loPoint, hiPoint) }
-        }
+        let short = RecistShortAxis.longestChord(loops: bySlice[long.slice]!, origin: long.a, u: u, w: w)
         shortAxisMM = short.len
         shortAxisEndpointsLPS = [short.a, short.b].map { [$0.x, $0.y, $0.z] }
     }

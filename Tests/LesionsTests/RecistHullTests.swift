@@ -4,8 +4,7 @@ import Imaging
 
 /// Regression (2026-11-25): RECIST's long axis searched all pairs of contour vertices per slice,
 /// which took minutes on a brain-sized noisy region during the 512x512x600 benchmark. It now searches
-/// the convex hull; the result must equal the all-pairs maximum. (The short axis is still quadratic in
-/// the vertices of the chosen slice: see the closing note.)
+/// the convex hull; the result must equal the all-pairs maximum. (The short axis: RecistShortAxisTests.)
 final class RecistHullTests: XCTestCase {
     func testHullFarthestPairEqualsAllPairs() {
         var rng = SystemRandomNumberGenerator()
