@@ -15,6 +15,9 @@ public enum SegmentJob {
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
     public static func run(_ request: SegmentRequest, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
         let clockStart = Date()
+        guard request.minLesionML >= 0, request.minLesionML.isFinite else {
+            throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
+        }
         let package = try ModelPackage.resolve(request.model)
         let manifest = package.manifest
         guard request.inputs.count == manifest.inputs.count else {
@@ -27,7 +30,8 @@ public enum SegmentJob {
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
         let store = try StudyStore(path: databasePath)
-        let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads)
+        let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
+                                       minLesionML: request.minLesionML)
         let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                                     model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                     parameters: parameters, inputFingerprint: identity.fingerprint,
@@ -38,14 +42,23 @@ public enum SegmentJob {
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
             var result = try segmenter.segment(channels: scans.map(\.volume), progress: progress)
             result.timings["loadSeconds"] = loadSeconds
-            let measureStart = Date()
+            var clock = Date()
+            func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
+            var removed = 0
+            if request.minLesionML > 0 {
+                (result.labels, removed) = try removingSmallLesions(result.labels, minLesionML: request.minLesionML)
+                result.notes.append("removed \(removed) connected component(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
+                lap("cleanupSeconds")
+            }
             let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume)
-            result.timings["measureSeconds"] = Date().timeIntervalSince(measureStart)
+            lap("measureSeconds")
             var artefacts = ArtefactList(folder: folder)
             try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
+            lap("maskWriteSeconds")
             if request.writeDICOM, scans[0].dicom != nil {
                 try DICOMExports.write(scan: scans[0], labels: result.labels, manifest: manifest, measurements: measurements,
                                        into: &artefacts)
+                lap("dicomExportSeconds")
             }
             if !request.reportFormats.isEmpty {
                 let formats = try request.reportFormats.map { name -> ReportFormat in
@@ -55,16 +68,19 @@ public enum SegmentJob {
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
-                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", ")],
+                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "),
+                                                             "min lesion (mL)": "\(request.minLesionML)"],
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
                 for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
                     try artefacts.record(kind, written.url)
                 }
+                lap("reportSeconds")
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
-                segstationVersion: segstationVersion, inputs: request.inputs, grid: result.labels.geometry,
+                segstationVersion: segstationVersion, inputs: request.inputs, minLesionML: request.minLesionML,
+                removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
                 outputFolder: folder.path, timingsSeconds: result.timings,
@@ -72,7 +88,12 @@ public enum SegmentJob {
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
                                                    artefacts: artefacts.records))
-            return summary
+            lap("databaseSeconds")
+            // segmentation.json was written before the database step: its timings end at the report.
+            var returned = summary
+            returned.timingsSeconds = result.timings
+            returned.timingsSeconds["totalSeconds"] = Date().timeIntervalSince(clockStart)
+            return returned
         } catch {
             try? store.failRun(runID, message: "\(error)")
             throw error
@@ -84,6 +105,22 @@ public enum SegmentJob {
         var seriesUIDs: [String]
         var tta: Bool
         var threads: Int?
+        var minLesionML: Double
+    }
+
+    /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.
+    /// - Returns: the cleaned map and the number of components removed.
+    static func removingSmallLesions(_ labels: LabelMap, minLesionML: Double) throws -> (LabelMap, Int) {
+        var removed = 0
+        let minMM3 = minLesionML * 1000
+        let voxelMM3 = labels.geometry.voxelVolumeMM3
+        // Same rule as LabelOperations.removingComponents (a component of exactly the threshold is kept).
+        let cleaned = LabelOperations.keeping(labels, connectivity: .twentySix) { c, _ in
+            let keep = Double(c.voxelCount) * voxelMM3 >= minMM3 * (1 - 1e-12)
+            if !keep { removed += 1 }
+            return keep
+        }
+        return (cleaned, removed)
     }
 
     static func seriesUID(_ request: SegmentRequest, _ index: Int) -> String? {

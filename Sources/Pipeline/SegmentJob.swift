@@ -22,12 +22,17 @@ public struct SegmentRequest: Sendable {
     /// Write DICOM-SEG and SR when the first input is DICOM.
     public var writeDICOM: Bool
     public var reportFormats: [String]
+    /// Connected components (26-connected, per label) smaller than this many millilitres are removed
+    /// from the prediction before measurement and every export; 0 keeps everything (the default,
+    /// as nnU-Net: see docs/PIPELINE.md).
+    public var minLesionML: Double
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
-                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"]) {
+                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],
+                minLesionML: Double = 0) {
         self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
         self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
-        self.reportFormats = reportFormats
+        self.reportFormats = reportFormats; self.minLesionML = minLesionML
     }
 }
 
@@ -41,6 +46,10 @@ public struct SegmentSummary: Codable, Sendable {
     public var modelSHA256: String
     public var segstationVersion: String
     public var inputs: [String]
+    /// The small-component threshold applied (`SegmentRequest.minLesionML`), mL.
+    public var minLesionML: Double
+    /// Components removed by that threshold (all labels).
+    public var removedComponentCount: Int
     public var grid: VolumeGeometry
     public var labels: [LabelVolume]
     public var lesions: [LesionMeasurement]

@@ -15,7 +15,11 @@ struct SegmentCommand: ParsableCommand {
         the study database (--db, $SEGSTATION_DB, or the per-user default): as running at the start, \
         completed with every lesion and artefact in one transaction at the end, failed on error. \
         Output goes to --output, else Reports/<hashed patient+study>/run-<id>/ (no patient identifiers \
-        in folder names). Progress is shown on a terminal only.
+        in folder names). Progress is shown on a terminal only. \
+        --min-lesion-ml X removes every connected component (26-connected, per label) smaller than X mL \
+        from the prediction before measurement, mask, DICOM-SEG, report and database; the value and the \
+        number removed are recorded in segmentation.json and in the run's parameters. The default, 0, \
+        keeps everything (as nnU-Net does): see docs/PIPELINE.md.
         """
     )
 
@@ -40,6 +44,9 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
     var databasePath: String?
 
+    @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
+    var minLesionML: Double = 0
+
     @Flag(help: "Do not write DICOM-SEG/SR even for DICOM input.")
     var noDicom = false
 
@@ -48,12 +55,14 @@ struct SegmentCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
     }
 
     func run() throws {
         try reportingErrors {
             let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
-                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom)
+                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
+                                         minLesionML: minLesionML)
             let bar = ProgressBar("segmenting")
             let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
             bar.finish()
