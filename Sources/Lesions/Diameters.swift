@@ -25,32 +25,46 @@ struct Diameters {
     }
 
     /// Keeps, for each line parallel to each axis in `alongAxes`, only its two extreme points.
+    /// Lines are indexed densely over the points' bounding rectangle in the other two axes (the
+    /// points are doubled box indices, so that rectangle is at most about 4x a grid slice); the output
+    /// is ordered by line. - Complexity: O(points + rectangle area) per axis.
     static func reduce(_ points: [SIMD3<Int>], alongAxes axes: [Int]) -> [SIMD3<Int>] {
         var current = points
         for axis in axes {
-            var extremes: [SIMD3<Int>: (Int, Int)] = [:]
+            guard let first = current.first else { return current }
+            let b = (axis + 1) % 3, c = (axis + 2) % 3
+            var lo = first, hi = first
+            for p in current { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            let nb = hi[b] - lo[b] + 1, nc = hi[c] - lo[c] + 1
+            var lowest = [Int](repeating: .max, count: nb * nc), highest = [Int](repeating: .min, count: nb * nc)
             for p in current {
-                var key = p; key[axis] = 0
-                if let e = extremes[key] { extremes[key] = (min(e.0, p[axis]), max(e.1, p[axis])) } else { extremes[key] = (p[axis], p[axis]) }
+                let line = (p[b] - lo[b]) + nb * (p[c] - lo[c])
+                lowest[line] = min(lowest[line], p[axis])
+                highest[line] = max(highest[line], p[axis])
             }
             current = []
-            current.reserveCapacity(extremes.count * 2)
-            for (key, e) in extremes {
-                var a = key; a[axis] = e.0
+            for line in 0..<(nb * nc) where lowest[line] != .max {
+                var a = SIMD3<Int>.zero
+                a[b] = lo[b] + line % nb; a[c] = lo[c] + line / nb; a[axis] = lowest[line]
                 current.append(a)
-                if e.1 != e.0 { var b = key; b[axis] = e.1; current.append(b) }
+                if highest[line] != lowest[line] { a[axis] = highest[line]; current.append(a) }
             }
         }
         return current
     }
 
+    /// Largest in-plane diameter over the planes of constant `fixedAxis` coordinate.
     static func planar(_ keys: [SIMD3<Int>], fixedAxis: Int, _ r: BinaryRegion) -> Double {
         let inPlane = (0..<3).filter { $0 != fixedAxis }
-        var planes: [Int: [SIMD3<Int>]] = [:]
-        for p in keys { planes[p[fixedAxis], default: []].append(p) }
+        // Reducing along in-plane axes never mixes planes, so reduce once and group afterwards.
+        let reduced = reduce(keys, alongAxes: inPlane).sorted { $0[fixedAxis] < $1[fixedAxis] }
         var best = 0.0
-        for (_, pts) in planes where pts.count > 1 {
-            best = max(best, farthestPair(reduce(pts, alongAxes: inPlane), r).distance)
+        var start = 0
+        while start < reduced.count {
+            var end = start + 1
+            while end < reduced.count && reduced[end][fixedAxis] == reduced[start][fixedAxis] { end += 1 }
+            if end - start > 1 { best = max(best, farthestPair(Array(reduced[start..<end]), r).distance) }
+            start = end
         }
         return best
     }

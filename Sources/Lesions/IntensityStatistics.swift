@@ -18,24 +18,53 @@ public struct IntensityStatistics: Sendable, Codable, Equatable {
     /// - Returns: nil when no voxel of `image` is selected by `inside`.
     public init?(values: [Double]) {
         guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        count = sorted.count
+        let n = values.count
+        count = n
+        // Only ten order statistics are needed: a multi-selection puts them in place in O(n)
+        // expected (sorting every value took a fifth of the measurement time on a 37 M-voxel lesion).
+        var ordered = values
+        let qs: [Double] = [5, 10, 50, 90, 95]
+        let ranks = Set(qs.flatMap { q -> [Int] in
+            let lo = Int((q / 100 * Double(n - 1)).rounded(.down))
+            return [lo, min(lo + 1, n - 1)]
+        }).sorted()
+        Self.select(&ordered, ranks: ranks[...], lo: 0, hi: n - 1)
         var sum = 0.0
         for v in values { sum += v }
         mean = sum / Double(count)
         var ss = 0.0
         for v in values { ss += (v - mean) * (v - mean) }
         standardDeviation = (ss / Double(count)).squareRoot()
-        minimum = sorted[0]
-        maximum = sorted[count - 1]
-        median = Self.percentile(sorted, 50)
-        percentile5 = Self.percentile(sorted, 5)
-        percentile95 = Self.percentile(sorted, 95)
-        percentile10 = Self.percentile(sorted, 10)
-        percentile90 = Self.percentile(sorted, 90)
+        minimum = values.min()!
+        maximum = values.max()!
+        median = Self.percentile(ordered, 50)
+        percentile5 = Self.percentile(ordered, 5)
+        percentile95 = Self.percentile(ordered, 95)
+        percentile10 = Self.percentile(ordered, 10)
+        percentile90 = Self.percentile(ordered, 90)
     }
 
-    /// numpy.percentile(method="linear") of sorted values.
+    /// Rearranges `a[lo...hi]` so that every rank in `ranks` (ascending, within lo...hi) holds the
+    /// value it would hold if the slice were sorted (recursive Hoare partitions around a median of
+    /// three, descending only into parts that contain a wanted rank; small parts are sorted).
+    static func select(_ a: inout [Double], ranks: ArraySlice<Int>, lo: Int, hi: Int) {
+        guard !ranks.isEmpty, lo < hi else { return }
+        if hi - lo < 32 { a[lo...hi].sort(); return }
+        let m = lo + (hi - lo) / 2
+        let pivot = max(min(a[lo], a[m]), min(max(a[lo], a[m]), a[hi]))
+        var i = lo, j = hi
+        while i <= j {
+            while a[i] < pivot { i += 1 }
+            while pivot < a[j] { j -= 1 }
+            if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+        }
+        // Now a[lo...j] <= pivot <= a[i...hi], and any a[j+1..<i] equals the pivot (already in place).
+        let left = ranks.prefix { $0 <= j }, right = ranks.drop { $0 < i }
+        select(&a, ranks: left, lo: lo, hi: j)
+        select(&a, ranks: right, lo: i, hi: hi)
+    }
+
+    /// numpy.percentile(method="linear") of values whose needed order statistics are in place.
     static func percentile(_ sorted: [Double], _ q: Double) -> Double {
         let pos = q / 100 * Double(sorted.count - 1)
         let lo = Int(pos.rounded(.down))

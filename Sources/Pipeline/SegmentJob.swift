@@ -24,7 +24,7 @@ public struct SegmentRequest: Sendable {
     public var reportFormats: [String]
     /// Connected components (26-connected, per label) smaller than this many millilitres are removed
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
-    /// as nnU-Net: see docs/PIPELINE.md).
+    /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,

@@ -19,7 +19,7 @@ struct SegmentCommand: ParsableCommand {
         --min-lesion-ml X removes every connected component (26-connected, per label) smaller than X mL \
         from the prediction before measurement, mask, DICOM-SEG, report and database; the value and the \
         number removed are recorded in segmentation.json and in the run's parameters. The default, 0, \
-        keeps everything (as nnU-Net does): see docs/PIPELINE.md.
+        keeps everything (as nnU-Net does): see docs/MODEL_PACKAGE.md.
         """
     )
 
