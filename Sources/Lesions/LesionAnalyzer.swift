@@ -61,6 +61,13 @@ public enum LesionAnalyzer {
                 let region = BinaryRegion(cc.instances, lo: box.lo, hi: box.hi) { $0 == c.id }
                 return measurement(region, id: Int(c.id), label: value, image: image) { cc.instances.voxels[$0] == c.id }
             }
+            if lesions.count == 1 {
+                // One lesion holds every voxel of the label: the same region, so the same numbers.
+                var total = lesions[0]
+                total.id = 0
+                result.append(LabelMeasurements(label: value, lesionCount: 1, total: total, lesions: lesions))
+                continue
+            }
             let lo = lesions.map { SIMD3($0.boundingBoxMinIndex[0], $0.boundingBoxMinIndex[1], $0.boundingBoxMinIndex[2]) }.reduce(labels.size) { pointwiseMin($0, $1) }
             let hi = lesions.map { SIMD3($0.boundingBoxMaxIndex[0], $0.boundingBoxMaxIndex[1], $0.boundingBoxMaxIndex[2]) }.reduce(SIMD3(-1, -1, -1)) { pointwiseMax($0, $1) }
             let v8 = UInt8(value)

@@ -71,4 +71,21 @@ final class MeasurementSpeedupTests: XCTestCase {
         XCTAssertEqual(Diameters.reduce([], alongAxes: [0, 1, 2]), [])
         XCTAssertEqual(Diameters.reduce([SIMD3(-1, 4, 9)], alongAxes: [0, 1, 2]), [SIMD3(-1, 4, 9)])
     }
+
+    /// A label with one lesion reuses that lesion's measurement as its total: it must equal the
+    /// total measured directly on the label's voxels.
+    func testSingleLesionTotalEqualsDirectMeasurement() throws {
+        let g = VolumeGeometry(size: SIMD3(30, 26, 9), spacingMM: Vector3(0.7, 0.9, 2.5), originLPS: Vector3(4, -3, 11))
+        var labels = LabelMap(geometry: g, repeating: 0)
+        for k in 0..<9 { for j in 0..<26 { for i in 0..<30 {
+            let e = pow((Double(i) - 12) / 9, 2) + pow((Double(j) - 12) / 7, 2) + pow((Double(k) - 4) / 3, 2)
+            if e <= 1 { labels[i, j, k] = 1 } else if i > 25 && (j < 5 || j > 20) { labels[i, j, k] = 2 }
+        } } }
+        let image = Volume<Float>(geometry: g, voxels: (0..<g.voxelCount).map { Float(($0 * 7919) % 1000) - 500 })
+        let result = try LesionAnalyzer.measure(labels: labels, image: image)
+        XCTAssertEqual(result.map(\.lesionCount), [1, 2])
+        let direct = LesionAnalyzer.measurement(BinaryRegion(labels) { $0 == 1 }, id: 0, label: 1, image: image) { labels.voxels[$0] == 1 }
+        XCTAssertEqual(result[0].total, direct)
+        XCTAssertNotEqual(result[0].lesions[0].id, 0, "the lesion keeps its instance id")
+    }
 }
