@@ -49,6 +49,7 @@ struct ssseg_writer {
     std::vector<Reference> references;
     std::string dimensionUID;
     int32_t rows = 0, columns = 0;
+    bool hasGeometry = true;   ///< false: no frame of reference, plane positions, orientation, pixel measures
     /// Functional groups of source frames by position index, built once and copied by DCMTK into each frame.
     std::vector<ssseg::SourceFrameGroups> groupsByPosition;
     ~ssseg_writer() { delete seg; }
@@ -105,7 +106,23 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     }
     if (status.bad()) { fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot create the segmentation: ") + status.text()); return nullptr; }
 
-    status = w->seg->importFromSourceImage(str(spec->source_path).c_str(), OFTrue);
+    w->hasGeometry = spec->has_geometry != 0;
+    if (w->hasGeometry) {
+        status = w->seg->importFromSourceImage(str(spec->source_path).c_str(), OFTrue);
+    } else {
+        // No plane position can be given, so the SEG has no Frame of Reference module: PS3.3 A.51 requires
+        // it only when the Derivation Image functional group is absent (ours is always present). DCMTK
+        // 3.6.7 writes the module as mandatory; its rules are made conditional for this object.
+        DcmFileFormat source;
+        status = source.loadFile(str(spec->source_path).c_str(), EXS_Unknown, EGL_noChange, 4096);
+        if (status.good()) {
+            source.getDataset()->findAndDeleteElement(DCM_FrameOfReferenceUID);
+            status = w->seg->importFromSourceImage(*source.getDataset(), OFTrue);
+        }
+        IODRule *forUID = w->seg->getRules()->getByTag(DCM_FrameOfReferenceUID);
+        IODRule *indicator = w->seg->getRules()->getByTag(DCM_PositionReferenceIndicator);
+        if (status.good() && (!forUID || !indicator || !forUID->setType("1C") || !indicator->setType("1C"))) status = EC_IllegalCall;
+    }
     if (status.bad()) {
         fail(err, SSSEG_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
         return nullptr;
@@ -115,7 +132,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     if (value.empty()) w->seg->getStudy().setStudyInstanceUID(str(spec->study_uid).c_str());
     value.clear();
     w->seg->getFrameOfReference().getFrameOfReferenceUID(value);
-    if (value.empty()) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
+    if (value.empty() && w->hasGeometry) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
     w->seg->getStudy().getStudyInstanceUID(value); w->studyUID = value.c_str();
     w->seg->getPatient().getPatientID(value); w->patientID = value.c_str();
     w->seg->getSeries().setSeriesDescription(str(spec->series_description).c_str());
@@ -132,7 +149,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     const double *o = spec->orientation;
     std::unique_ptr<FGPlaneOrientationPatient> orientation(
         FGPlaneOrientationPatient::createMinimal(ds(o[0]), ds(o[1]), ds(o[2]), ds(o[3]), ds(o[4]), ds(o[5])));
-    if (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad()) {
+    if (w->hasGeometry && (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad())) {
         fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot set the shared plane orientation / pixel measures");
         return nullptr;
     }
@@ -140,8 +157,10 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     IODMultiframeDimensionModule &dims = w->seg->getDimensions();
     if (dims.addDimensionIndex(DCM_ReferencedSegmentNumber, w->dimensionUID.c_str(), DCM_SegmentIdentificationSequence,
                                "ReferencedSegmentNumber").bad() ||
-        dims.addDimensionIndex(DCM_ImagePositionPatient, w->dimensionUID.c_str(), DCM_PlanePositionSequence,
-                               "ImagePositionPatient").bad()) {
+        (w->hasGeometry ? dims.addDimensionIndex(DCM_ImagePositionPatient, w->dimensionUID.c_str(), DCM_PlanePositionSequence,
+                                                 "ImagePositionPatient")
+                        : dims.addDimensionIndex(DCM_InStackPositionNumber, w->dimensionUID.c_str(), DCM_FrameContentSequence,
+                                                 "InStackPositionNumber")).bad()) {
         fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot define the dimension index");
         return nullptr;
     }
@@ -218,7 +237,12 @@ bool frameGroups(ssseg_writer *w, uint16_t segment_number, const double position
     if (!source) return false;
     out.content.setDimensionIndexValues(segment_number, 0);
     out.content.setDimensionIndexValues(position_index, 1);
-    out.groups.push_back(source->plane.get());
+    if (w->hasGeometry) {
+        out.groups.push_back(source->plane.get());
+    } else {   // frames addressed by source frame only: one stack in source frame order
+        out.content.setStackID("1");
+        out.content.setInStackPositionNumber(position_index);
+    }
     out.groups.push_back(&out.content);
     out.groups.push_back(source->derivation.get());
     return true;
@@ -324,6 +348,10 @@ extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_
     OFCondition status = w->binary ? w->binary->writeDatasetPacked(*file.getDataset()) : w->seg->writeDataset(*file.getDataset());
     if (status.good()) status = writeReferencedSeries(*file.getDataset(), w->references);
     if (status.good()) markSpatialLocationsPreserved(*file.getDataset());
+    // General Image: Patient Orientation (type 2C) is required when there is no Image Orientation
+    // (Patient); the source does not have one either, so it is empty.
+    if (status.good() && !w->hasGeometry && !file.getDataset()->tagExists(DCM_PatientOrientation))
+        status = file.getDataset()->insertEmptyElement(DCM_PatientOrientation);
     if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
     status = file.saveFile(path, EXS_LittleEndianExplicit);
     if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());

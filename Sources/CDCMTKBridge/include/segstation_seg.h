@@ -83,6 +83,8 @@ typedef struct {
     const char *source_path;       ///< a source file: patient, study and frame of reference are copied
     const char *study_uid, *for_uid; ///< used when the source's are empty (badly anonymised sources)
     const char *lossy_ratio, *lossy_method; ///< non-NULL when a source was lossy compressed
+    int32_t has_geometry;          ///< 0: source without patient geometry (no frame of reference, plane
+                                   ///< position, orientation or pixel measures; frames by source frame)
 } ssseg_writer_spec;
 
 typedef struct ssseg_writer ssseg_writer;

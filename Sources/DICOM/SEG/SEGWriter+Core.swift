@@ -47,6 +47,7 @@ extension SEGWriter {
             spec.spacing_between_slices = source.evenSliceSpacingMM ?? 0
             spec.source_path = s[8]
             spec.study_uid = s[11]; spec.for_uid = s[12]
+            spec.has_geometry = source.hasPatientGeometry ? 1 : 0
             if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
             return ssseg_writer_create(&spec, &error)
         }

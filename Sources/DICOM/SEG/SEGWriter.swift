@@ -45,6 +45,7 @@ public struct SEGWriter: Sendable {
     /// resampled (nearest) onto the source frames; voxels outside it are background.
     @discardableResult
     public func write(labelMap: LabelMap, segments: [SegmentDescription] = [], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        try Self.checkGrid(labelMap.geometry, over: source)
         let values = source.sampled(labelMap, interpolation: .nearest, outside: 0)
         let planeSize = source.rows * source.columns
         // presentInSlice[k * 256 + v]: label v occurs on frame k (one pass, so empty frames cost nothing).
@@ -66,6 +67,7 @@ public struct SEGWriter: Sendable {
     /// A BINARY SEG from binary masks (nonzero = inside), one segment each, in the order given; masks may overlap.
     @discardableResult
     public func write(masks: [(segment: SegmentDescription, mask: Volume<UInt8>)], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        for m in masks { try Self.checkGrid(m.mask.geometry, over: source) }
         let planes = masks.map { source.sampled($0.mask, interpolation: .nearest, outside: 0) }
         let planeSize = source.rows * source.columns, sliceCount = source.frames.count
         let present: [Bool] = planes.flatMap { plane -> [Bool] in
@@ -85,6 +87,7 @@ public struct SEGWriter: Sendable {
     /// `round(p * 255)` (values outside 0...1 are clamped, NaN is 0); resampled linearly onto the frames.
     @discardableResult
     public func write(probabilities: [(segment: SegmentDescription, probability: Volume<Float>)], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        for p in probabilities { try Self.checkGrid(p.probability.geometry, over: source) }
         let planes = probabilities.map { source.sampled($0.probability, interpolation: .linear, outside: 0) }
         let planeSize = source.rows * source.columns, sliceCount = source.frames.count
         let present: [Bool] = planes.flatMap { plane -> [Bool] in
@@ -98,6 +101,15 @@ public struct SEGWriter: Sendable {
                                      return .inBuffer
                                  })
         return try write(segments: probabilities.map(\.segment), fractional: true, over: source, to: url, frames: frames)
+    }
+
+    /// A source without patient geometry takes masks voxel for voxel: they must have its size.
+    static func checkGrid(_ g: VolumeGeometry, over source: SEGSourceSeries) throws {
+        let size = SIMD3(source.columns, source.rows, source.frames.count)
+        guard source.hasPatientGeometry || g.size == size else {
+            throw SEGError.invalidArgument("the source has no patient geometry, so a mask is taken voxel for voxel and must be " +
+                                           "\(size.x)x\(size.y)x\(size.z) (columns x rows x frames); it is \(g.size.x)x\(g.size.y)x\(g.size.z)")
+        }
     }
 
     /// `round(p * 255)` clamped to 0...255; NaN -> 0.

@@ -16,6 +16,8 @@ final class SEGExportTests: XCTestCase {
         Case(name: "ct3slice", source: "dcmqi/segmentations/ct-3slice", labels: 3),
         Case(name: "ge_tilted", source: "dcm_qa_ct/GE", labels: 5),
         Case(name: "enhanced_ct", source: "pydicom-data/eCT_Supplemental.dcm", labels: 2),
+        // Enhanced MR without any functional group or patient geometry: frames by source frame only.
+        Case(name: "enhanced_mr_nogeometry", source: "pydicom-data/emri_small.dcm", labels: 2),
         Case(name: "ct2", source: "pydicom/dicomdirtests/77654033/CT2", labels: 2),
         Case(name: "totalseg_j2k", source: "totalsegmentator/example_ct_dicom", labels: 6),
     ]
