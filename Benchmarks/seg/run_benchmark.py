@@ -58,6 +58,9 @@ def main():
         ours = json.loads(res.stdout.strip().splitlines()[-1])
         load = os.getloadavg()[0]
         hd_s, hd_cpu, hd_frames = highdicom_write(series, labels, 100, os.path.join(WORK, "highdicom.dcm"))
+        import pydicom  # not timed: both writers' Pixel Data, frames in the same (segment, slice) order
+        same = pydicom.dcmread(os.path.join(WORK, "ours.dcm")).PixelData == pydicom.dcmread(os.path.join(WORK, "highdicom.dcm")).PixelData
+        ours["pixel_data_equal"] = same
         rows.append((name, ours, hd_s, hd_cpu, hd_frames, (load_ours, load)))
         print(name, ours, "highdicom", hd_s, hd_cpu, hd_frames, "load", load_ours, load, flush=True)
     import highdicom
@@ -71,10 +74,10 @@ def main():
                 "Label map: 100 disc-shaped segments on a 10x10 in-plane grid. Empty frames are omitted by both.\n\n")
         f.write("The machine is shared by several builders (2 cores), so wall time depends on their load; CPU time "
                 "(user + system of the writing process) is the load-independent figure.\n\n")
-        f.write("| case | frames | SegStation write wall / CPU (s) | highdicom write wall / CPU (s) | 1-min load avg before (ours / highdicom) | SegStation read source headers (s) | SEG size (MB) |\n|---|---|---|---|---|---|---|\n")
+        f.write("| case | frames | SegStation write wall / CPU (s) | highdicom write wall / CPU (s) | 1-min load avg before (ours / highdicom) | SegStation read source headers (s) | SEG size (MB) | Pixel Data identical to highdicom's |\n|---|---|---|---|---|---|---|---|\n")
         for name, ours, hd_s, hd_cpu, hd_frames, (load_ours, load_hd) in rows:
             f.write(f"| {name} | {ours['frames']} (highdicom {hd_frames}) | {ours['write_seg_s']:.2f} / {ours['write_seg_cpu_s']:.2f} | "
-                    f"{hd_s:.2f} / {hd_cpu:.2f} | {load_ours:.1f} / {load_hd:.1f} | {ours['read_source_s']:.2f} | {ours['bytes'] / 1e6:.1f} |\n")
+                    f"{hd_s:.2f} / {hd_cpu:.2f} | {load_ours:.1f} / {load_hd:.1f} | {ours['read_source_s']:.2f} | {ours['bytes'] / 1e6:.1f} | {'yes' if ours['pixel_data_equal'] else 'NO'} |\n")
         f.write("\nSegStation's time includes building every binary frame from the label map, packing it, DCMTK's functional "
                 "groups and dataset, and writing the file atomically; highdicom's includes `Segmentation(...)` and `save_as`.\n")
 
