@@ -1,8 +1,9 @@
 // Lesions benchmark: connected components and marching cubes on a 512 x 512 x 300 mask.
-// Usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--cc-only]
+// Usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]
 //   --mask-out  writes the mask as raw uint8 (i fastest) for Benchmarks/lesions/bench.py
 //   --repeats   timed calls per connected-components connectivity (default 5); all times are printed
-//   --cc-only   skip meshing and LesionAnalyzer
+//   --mesh-repeats  timed SurfaceMesh calls (default 1)
+//   --cc-only   skip meshing and LesionAnalyzer (LesionAnalyzer is timed once)
 // Each timed interval covers only the call: the previous result is released before the clock starts.
 import Foundation
 import Imaging
@@ -52,15 +53,17 @@ func checksum(_ ids: [Int32]) -> Int64 {
 
 var maskOut: String?
 var repeats = 5
+var meshRepeats = 1
 var ccOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 while let a = arguments.popFirst() {
     switch a {
     case "--mask-out": maskOut = arguments.popFirst()
     case "--repeats": repeats = max(1, Int(arguments.popFirst() ?? "") ?? 5)
+    case "--mesh-repeats": meshRepeats = max(1, Int(arguments.popFirst() ?? "") ?? 1)
     case "--cc-only": ccOnly = true
     default:
-        FileHandle.standardError.write("usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--cc-only]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]\n".data(using: .utf8)!)
         exit(2)
     }
 }
@@ -82,8 +85,13 @@ for c in Connectivity.allCases {
 if ccOnly { exit(0) }
 let binary = BinaryRegion(mask) { $0 != 0 }
 var triangles = 0
-let tMesh = elapsed { triangles = SurfaceMesh(binary).triangles.count }
-print("swift_mesh triangles \(triangles) times \(formatTimes([tMesh]))")
+var meshTimes: [Double] = []
+for _ in 0..<meshRepeats {
+    var mesh: SurfaceMesh?
+    meshTimes.append(elapsed { mesh = SurfaceMesh(binary) })
+    triangles = mesh!.triangles.count
+}
+print("swift_mesh triangles \(triangles) times \(formatTimes(meshTimes))")
 var lesions = 0
 let tArea = elapsed { lesions = (try! LesionAnalyzer.measure(labels: mask, connectivity: .twentySix)).map(\.lesionCount).reduce(0, +) }
 print("swift_measure_all lesions \(lesions) times \(formatTimes([tArea]))")
