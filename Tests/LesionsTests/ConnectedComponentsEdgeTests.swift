@@ -53,6 +53,20 @@ final class ConnectedComponentsEdgeTests: XCTestCase {
         XCTAssertEqual(cc.components.map(\.id), (1...Int32(cc.components.count)).map { $0 })
     }
 
+    /// Both memory hints of the instance-map buffer (huge pages, or prefaulting when THP is off)
+    /// leave the contents alone, on an unaligned 8 MB range and when given again after the fill.
+    func testMemoryHintsKeepContents() {
+        for hugePages in [true, false] {
+            var a = [Int32](unsafeUninitializedCapacity: 2_000_003) { p, initialized in
+                HugePages.advise(UnsafeMutableRawPointer(p.baseAddress! + 1), byteCount: (p.count - 1) * 4, hugePages: hugePages)
+                for v in 0..<p.count { p[v] = Int32(truncatingIfNeeded: v &* 2_654_435_761) }
+                initialized = p.count
+            }
+            a.withUnsafeMutableBytes { HugePages.advise($0.baseAddress!, byteCount: $0.count, hugePages: hugePages) }
+            XCTAssertTrue(a.indices.allSatisfy { a[$0] == Int32(truncatingIfNeeded: $0 &* 2_654_435_761) }, "hugePages \(hugePages)")
+        }
+    }
+
     /// Components, ids and counts agree with the instance map; ids follow first-voxel memory order.
     private func assertConsistent(_ cc: ComponentLabeling, _ labels: LabelMap, _ what: String) {
         var counts = [Int](repeating: 0, count: cc.components.count + 1)
