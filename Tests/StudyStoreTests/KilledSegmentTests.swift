@@ -109,5 +109,8 @@ final class KilledSegmentTests: XCTestCase {
         let files = RunOutputCheck.folderProblems(under: reports)
         XCTAssertEqual(files.problems, [])
         XCTAssertEqual(files.temporaries, [], "temporaries left after the re-run")
+        // Owner-only files and folders, no patient identifier in any path (the phantom's patient is
+        // PHANTOM-0001, "Phantom^Brain").
+        XCTAssertEqual(RunOutputCheck.privacyProblems(under: reports, extraFiles: [db], identifiers: ["PHANTOM-0001", "Phantom"]), [])
     }
 }

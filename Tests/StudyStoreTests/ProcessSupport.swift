@@ -193,6 +193,25 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return storage }
 }
 
+extension RunOutputCheck {
+    /// Files and folders under `root` (and `extraFiles`) that others than the owner may read, or
+    /// whose path contains one of `identifiers` (patient ID or name).
+    static func privacyProblems(under root: URL, extraFiles: [String] = [], identifiers: [String]) -> [String] {
+        var problems: [String] = []
+        let relative = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []) + [""]
+        for path in relative.map({ root.appendingPathComponent($0).path }) + extraFiles {
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber,
+               mode.intValue & 0o077 != 0 {
+                problems.append("\(path) has mode \(String(mode.intValue, radix: 8))")
+            }
+            for identifier in identifiers where path.localizedCaseInsensitiveContains(identifier) {
+                problems.append("\(path) contains the identifier \(identifier)")
+            }
+        }
+        return problems
+    }
+}
+
 /// Results of the file checks by path, size and modification time, so the kill harness checks each
 /// file version once (a later run replacing a file gives it a new key). Only successes are kept.
 final class FileCache {
