@@ -113,4 +113,30 @@ final class KilledSegmentTests: XCTestCase {
         // PHANTOM-0001, "Phantom^Brain").
         XCTAssertEqual(RunOutputCheck.privacyProblems(under: reports, extraFiles: [db], identifiers: ["PHANTOM-0001", "Phantom"]), [])
     }
+
+    /// The sweep spares a folder some live process holds (a shared flock, as a running `segment`
+    /// holds its output folder): its temporaries stay until that process is gone.
+    func testSweepSparesTemporariesOfALiveWriter() throws {
+        let inputs = try cli.phantom(in: folder.appendingPathComponent("study"))
+        let work = folder.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let arguments = ["segment"] + inputs + ["--model", CLIRunner.fixtureModel, "--db", work.appendingPathComponent("db.sqlite").path, "--json"]
+        let first = try cli.run(arguments, in: work)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let runFolder = URL(fileURLWithPath: try XCTUnwrap(summary["outputFolder"] as? String), relativeTo: work)
+        let temporary = runFolder.appendingPathComponent(".0badf00d.partial.mask.nii.gz")
+        try Data("partial".utf8).write(to: temporary)
+
+        let holder = open(runFolder.path, O_RDONLY | O_DIRECTORY)
+        XCTAssertGreaterThanOrEqual(holder, 0)
+        XCTAssertEqual(flock(holder, LOCK_SH), 0)
+        let second = try cli.run(arguments, in: work)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: temporary.path), "the sweep removed a live writer's temporary")
+        close(holder)
+        let third = try cli.run(arguments, in: work)
+        XCTAssertEqual(third.status, 0, third.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: temporary.path), "the sweep left a dead writer's temporary")
+    }
 }
