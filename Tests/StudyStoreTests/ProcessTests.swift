@@ -94,6 +94,10 @@ final class ProcessTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("no study database"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("absent.sqlite").path))
+        let badSize = try run(["sample", "-o", folder.appendingPathComponent("bad").path, "--size", "32,32"])
+        XCTAssertNotEqual(badSize.status, 0)
+        XCTAssertTrue(badSize.stderr.contains("--size must be I,J,K"), badSize.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
         let table = try run(["studies", "--db", db])
         XCTAssertTrue(table.stdout.hasPrefix("patientID"), table.stdout)
     }
