@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// The skip connection written in place: producers of a channel Concat write into its slabs and the
