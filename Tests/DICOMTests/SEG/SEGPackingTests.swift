@@ -27,7 +27,7 @@ final class SEGPackingTests: XCTestCase {
     func testRandomMasksRoundTrip() throws {
         for (columns, rows, slices) in [(16, 8, 5), (7, 5, 6), (33, 3, 4)] {
             let source = try Self.series(columns: columns, rows: rows, slices: slices)
-            var generator = SplitMix64(seed: UInt64(columns * 1000 + rows))
+            var generator = SplitMix(seed: UInt64(columns * 1000 + rows))
             let masks: [(segment: SegmentDescription, mask: Volume<UInt8>)] = (1...3).map { label in
                 var mask = Volume<UInt8>(geometry: source.geometry, repeating: 0)
                 for p in mask.voxels.indices where generator.next() % 3 == 0 { mask.voxels[p] = UInt8(truncatingIfNeeded: 1 + generator.next() % 255) }
@@ -52,18 +52,5 @@ final class SEGPackingTests: XCTestCase {
                                                  studyDate: "20260101", seriesDescription: "packing", frameOfReferenceUID: DICOMUID.make())
         try DICOMSeriesWriter.write(Volume<Float>(geometry: g, repeating: 100), to: folder, description: description)
         return try SEGSourceSeries.read(folder)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
