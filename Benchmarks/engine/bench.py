@@ -98,6 +98,16 @@ def run_engine(exe, path, shape, threads, runs, profile):
             "profile": r.get("secondsByOperator")}
 
 
+def measured_peak(workdir):
+    """GFLOP per CPU-second of one core running packed FMAs (peak_fma.c), the best of AVX-512 and AVX2."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peak_fma.c")
+    exe = os.path.join(workdir, "peak_fma")
+    subprocess.run(["cc", "-O2", "-pthread", src, "-o", exe], check=True)
+    r = json.loads(subprocess.run([exe, "1"], check=True, capture_output=True, text=True).stdout)
+    print(f"# measured FP32 FMA peak per core: AVX-512 {r['avx512PerCPUSecond']} GFLOP/s, AVX2 {r['avx2PerCPUSecond']} GFLOP/s (per CPU-second)")
+    return max(r["avx512PerCPUSecond"], r["avx2PerCPUSecond"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--segstation", default=".build/release/segstation")
@@ -105,9 +115,12 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--models", default="unet3d,unet2d_b1,unet2d_b8")
     ap.add_argument("--workdir", default="/tmp/segstation-bench")
-    ap.add_argument("--peak-gflops-per-thread", type=float, default=285.0, help="FP32 FMA peak per core (Zen 5 AVX-512: ~285)")
+    ap.add_argument("--peak-gflops-per-thread", type=float, default=None,
+                    help="FP32 FMA peak per core; default: measured by Benchmarks/engine/peak_fma.c")
     ap.add_argument("--profile", action="store_true", help="add the engine's per-operator profile")
     args = ap.parse_args()
+    if args.peak_gflops_per_thread is None:
+        args.peak_gflops_per_thread = measured_peak(args.workdir)
     os.makedirs(args.workdir, exist_ok=True)
     p3 = os.path.join(args.workdir, "unet3d.onnx"); p2 = os.path.join(args.workdir, "unet2d.onnx")
     if not os.path.exists(p3):
@@ -117,8 +130,9 @@ def main():
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, onnxruntime {__import__('onnxruntime').__version__}")
     print(f"# load average before: {os.getloadavg()}")
-    print("| model | input | threads | GFLOP | onnxruntime s | engine s | speed-up | engine GFLOP/s | % of peak | ort CPU s/run | engine CPU s/run | CPU ratio | ort peak MiB | engine peak MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"# % of peak: wall GFLOP/s / (threads x {args.peak_gflops_per_thread:.1f}); CPU % of peak: GFLOP per CPU-second / {args.peak_gflops_per_thread:.1f}")
+    print("| model | input | threads | GFLOP | onnxruntime s | engine s | speed-up | engine GFLOP/s | % of peak | ort CPU s/run | engine CPU s/run | CPU ratio | ort CPU % of peak | engine CPU % of peak | ort peak MiB | engine peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for key in args.models.split(","):
         f, shape = MODELS[key]
         path = os.path.join(args.workdir, f)
@@ -128,10 +142,11 @@ def main():
             gfs = e["gflop"] / e["median"]
             print(f"| {key} | {'x'.join(map(str, shape))} | {t} | {e['gflop']:.0f} | {o['median']:.3f} | {e['median']:.3f} | "
                   f"{o['median'] / e['median']:.2f}x | {gfs:.0f} | {100 * gfs / (args.peak_gflops_per_thread * t):.0f}% | "
-                  f"{o['cpu']:.2f} | {e['cpu']:.2f} | {o['cpu'] / e['cpu']:.2f}x | {o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} |", flush=True)
+                  f"{o['cpu']:.2f} | {e['cpu']:.2f} | {o['cpu'] / e['cpu']:.2f}x | "
+                  f"{100 * e['gflop'] / o['cpu'] / args.peak_gflops_per_thread:.0f}% | {100 * e['gflop'] / e['cpu'] / args.peak_gflops_per_thread:.0f}% | {o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} |", flush=True)
             if e["profile"]:
                 top = sorted(e["profile"].items(), key=lambda kv: -kv[1])[:8]
-                print("|  | profile | | | | " + ", ".join(f"{k} {v:.3f}s" for k, v in top) + " | | | | | | | | |", flush=True)
+                print("|  | profile | | | | " + ", ".join(f"{k} {v:.3f}s" for k, v in top) + " | | | | | | | | | | |", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,21 @@
 // Lesions benchmark: connected components and marching cubes on a 512 x 512 x 300 mask.
-// Usage: lesions-bench [MASK_OUT.raw]  (writes the mask as raw uint8, i fastest, for bench.py)
+// Usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]
+//   --mask-out  writes the mask as raw uint8 (i fastest) for Benchmarks/lesions/bench.py
+//   --repeats   timed calls per connected-components connectivity (default 5); all times are printed
+//   --mesh-repeats  timed SurfaceMesh calls (default 1)
+//   --cc-only   skip meshing and LesionAnalyzer (LesionAnalyzer is timed once)
+// Each timed interval covers only the call: the previous result is released before the clock starts.
 import Foundation
 import Imaging
 import Lesions
 
-func seconds(_ body: () -> Void) -> Double {
-    var best = Double.infinity
-    for _ in 0..<3 {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-    }
-    return best
+func elapsed(_ body: () -> Void) -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
+
+func formatTimes(_ times: [Double]) -> String { times.map { String(format: "%.4f", $0) }.joined(separator: " ") }
 
 /// 60 ellipsoidal "lesions" of radius 3-40 voxels plus 0.2% scattered voxels (many tiny components).
 func makeMask() -> LabelMap {
@@ -39,22 +42,56 @@ func makeMask() -> LabelMap {
     return LabelMap(geometry: g, voxels: v)
 }
 
-let mask = makeMask()
-if CommandLine.arguments.count > 1 {
-    try Data(mask.voxels).write(to: URL(fileURLWithPath: CommandLine.arguments[1]))
+/// Same formula as `canonical()` in bench.py (and the tests): sum of id * (index mod 1000003 + 1).
+func checksum(_ ids: [Int32]) -> Int64 {
+    ids.withUnsafeBufferPointer { p in
+        var s: Int64 = 0
+        for v in 0..<p.count { s &+= Int64(p[v]) &* Int64(v % 1_000_003 + 1) }
+        return s
+    }
 }
-let nonZero = mask.voxels.filter { $0 != 0 }.count
+
+var maskOut: String?
+var repeats = 5
+var meshRepeats = 1
+var ccOnly = false
+var arguments = CommandLine.arguments.dropFirst()
+while let a = arguments.popFirst() {
+    switch a {
+    case "--mask-out": maskOut = arguments.popFirst()
+    case "--repeats": repeats = max(1, Int(arguments.popFirst() ?? "") ?? 5)
+    case "--mesh-repeats": meshRepeats = max(1, Int(arguments.popFirst() ?? "") ?? 1)
+    case "--cc-only": ccOnly = true
+    default:
+        FileHandle.standardError.write("usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]\n".data(using: .utf8)!)
+        exit(2)
+    }
+}
+
+let mask = makeMask()
+if let path = maskOut { try Data(mask.voxels).write(to: URL(fileURLWithPath: path)) }
+let nonZero = mask.voxels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
 print("mask 512x512x300, \(nonZero) non-zero voxels, labels 1-3")
 for c in Connectivity.allCases {
-    var count = 0
-    let t = seconds { count = ConnectedComponents.label(mask, connectivity: c).components.count }
-    print(String(format: "swift_cc%d %.4f s components %d", c.rawValue, t, count))
+    var result: ComponentLabeling?
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        result = nil
+        times.append(elapsed { result = ConnectedComponents.label(mask, connectivity: c) })
+    }
+    let cc = result!
+    print("swift_cc\(c.rawValue) components \(cc.components.count) checksum \(checksum(cc.instances.voxels)) times \(formatTimes(times))")
 }
-if ProcessInfo.processInfo.environment["LESIONS_BENCH_CC_ONLY"] != nil { exit(0) }
+if ccOnly { exit(0) }
 let binary = BinaryRegion(mask) { $0 != 0 }
 var triangles = 0
-let tMesh = seconds { triangles = SurfaceMesh(binary).triangles.count }
-print(String(format: "swift_mesh %.4f s triangles %d", tMesh, triangles))
+var meshTimes: [Double] = []
+for _ in 0..<meshRepeats {
+    var mesh: SurfaceMesh?
+    meshTimes.append(elapsed { mesh = SurfaceMesh(binary) })
+    triangles = mesh!.triangles.count
+}
+print("swift_mesh triangles \(triangles) times \(formatTimes(meshTimes))")
 var lesions = 0
-let tArea = seconds { lesions = (try! LesionAnalyzer.measure(labels: mask, connectivity: .twentySix)).map(\.lesionCount).reduce(0, +) }
-print(String(format: "swift_measure_all %.4f s lesions %d", tArea, lesions))
+let tArea = elapsed { lesions = (try! LesionAnalyzer.measure(labels: mask, connectivity: .twentySix)).map(\.lesionCount).reduce(0, +) }
+print("swift_measure_all lesions \(lesions) times \(formatTimes([tArea]))")

@@ -34,17 +34,18 @@ do {
     let source = try SEGSourceSeries.read(URL(fileURLWithPath: args[1]))
     let readSeconds = seconds(start)
     let g = source.geometry
-    // 100 disc-shaped segments on a 10 x 10 in-plane grid; segment s spans `span` slices starting at a
-    // position that cycles through the series (or every slice with --every-slice).
+    // 100 disc-shaped segments on a 10 x 10 in-plane grid, radius changing from slice to slice; segment s
+    // spans `span` slices starting at a position that cycles through the series (or every slice with
+    // --every-slice).
     var map = LabelMap(geometry: g, repeating: 0)
     let cell = SIMD2(g.size.x / 10, g.size.y / 10)
     map.voxels.withUnsafeMutableBufferPointer { v in
         for s in 0..<segments {
             let cx = (s % 10) * cell.x + cell.x / 2, cy = ((s / 10) % 10) * cell.y + cell.y / 2
-            let r = min(cell.x, cell.y) / 2 - 1
             let k0 = everySlice ? 0 : (s * 37) % max(1, g.size.z - span)
             let k1 = everySlice ? g.size.z : min(g.size.z, k0 + span)
             for k in k0..<k1 {
+                let r = min(cell.x, cell.y) / 2 - 1 - (k + s) % 4   // varies along k, so frames differ between slices
                 for j in (cy - r)...(cy + r) where j >= 0 && j < g.size.y {
                     for i in (cx - r)...(cx + r) where i >= 0 && i < g.size.x && (i - cx) * (i - cx) + (j - cy) * (j - cy) <= r * r {
                         v[i + g.size.x * (j + g.size.y * k)] = UInt8(s + 1)

@@ -1,8 +1,9 @@
 // Reading DICOM Segmentation objects written by any tool. Metadata (segments, per-frame functional
 // groups) is read with dcmdata from the dataset, after structural checks (frame count, functional
-// groups, pixel data length). BINARY and FRACTIONAL frames come from dcmseg's DcmSegmentation (which
-// unpacks the bit-concatenated binary frames); LABELMAP frames (Supplement 243, unknown to DCMTK 3.6.7)
-// are read from Pixel Data directly.
+// groups, pixel data length). dcmseg's DcmSegmentation loads BINARY and FRACTIONAL objects (checks,
+// decompression) and gives the FRACTIONAL frames; BINARY bits (bit-concatenated frames; DCMTK 3.6.7
+// misplaces frames not starting on a byte boundary) and LABELMAP frames (Supplement 243, unknown to
+// DCMTK 3.6.7) are read from Pixel Data directly.
 #include "segstation_seg.h"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -21,6 +22,7 @@ struct ssseg_document {
     DcmSegmentation *seg = nullptr;   // BINARY, FRACTIONAL
     DcmFileFormat file;               // LABELMAP pixel data
     const Uint8 *labelPixels = nullptr;
+    const Uint8 *binaryBits = nullptr;  // BINARY Pixel Data (native, after dcmseg's decompression)
     int bytesPerPixel = 1;
     ~ssseg_document() { delete seg; }
 };
@@ -213,6 +215,20 @@ extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *er
                                        " frames; Number of Frames is " + std::to_string(frames));
         return nullptr;
     }
+    // BINARY frames are unpacked here from Pixel Data (frame f starts at bit f * rows * columns, least
+    // significant bit first; PS3.5 8.1.1, 8.2): DCMTK 3.6.7's frame extraction returns wrong bits for frames
+    // that do not start on a byte boundary at some offsets (7x5 frames: SEGPackingTests, checked against
+    // pydicom's unpacking).
+    if (info.type == 1) {
+        DcmElement *native = nullptr;
+        Uint8 *bits = nullptr;
+        if (ds.findAndGetElement(DCM_PixelData, native).bad() || !native || native->getUint8Array(bits).bad() || !bits ||
+            native->getLength() < expected) {
+            fail(err, SSSEG_UNSUPPORTED, std::string(path) + ": BINARY Pixel Data is not readable as native bits");
+            return nullptr;
+        }
+        doc->binaryBits = bits;
+    }
     return doc.release();
 }
 
@@ -244,16 +260,15 @@ extern "C" int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, u
         }
         return SSSEG_OK;
     }
-    const DcmIODTypes::Frame *frame = doc->seg->getFrame((size_t)index);
-    if (!frame) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " has no pixel data");
     if (info.type == 2) {
+        const DcmIODTypes::Frame *frame = doc->seg->getFrame((size_t)index);
+        if (!frame) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " has no pixel data");
         if (frame->length < n) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " is short");
         for (size_t i = 0; i < n; ++i) out[i] = frame->pixData[i];
         return SSSEG_OK;
     }
-    std::unique_ptr<DcmIODTypes::Frame> unpacked(DcmSegUtils::unpackBinaryFrame(frame, (Uint16)info.rows, (Uint16)info.columns));
-    if (!unpacked || unpacked->length < n) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " cannot be unpacked");
-    for (size_t i = 0; i < n; ++i) out[i] = unpacked->pixData[i] ? 1 : 0;
+    const size_t first = n * (size_t)index;   // bit offset of the frame (length checked on reading)
+    for (size_t i = 0; i < n; ++i) out[i] = (doc->binaryBits[(first + i) >> 3] >> ((first + i) & 7)) & 1u;
     return SSSEG_OK;
 }
 

@@ -135,16 +135,19 @@ extern "C" int ssseg_source_file_read(const char *path, ssseg_source_file *out, 
             copyString(out->frames[f].sop_instance_uid, sizeof out->frames[f].sop_instance_uid, instance);
         return SSSEG_OK;
     }
-    if (frames != 1)
-        return fail(err, SSSEG_UNSUPPORTED, std::string(path) + ": " + std::to_string(frames) +
-                                                " frames without functional groups (not an enhanced image); expected 1");
-    out->frames = (ssseg_source_frame *)std::calloc(1, sizeof(ssseg_source_frame));
-    out->frame_count = 1;
-    ssseg_source_frame &fr = out->frames[0];
-    copyString(fr.sop_class_uid, sizeof fr.sop_class_uid, OFString(out->sop_class_uid));
-    copyString(fr.sop_instance_uid, sizeof fr.sop_instance_uid, instance);
-    fr.has_position = readDoubles(ds, DCM_ImagePositionPatient, fr.position, 3);
-    fr.has_orientation = readDoubles(ds, DCM_ImageOrientationPatient, fr.orientation, 6);
+    // Classic attributes. A multi-frame instance without functional groups (e.g. pydicom-data's
+    // emri_small.dcm) gets frames 1...N, each with the instance's position and orientation if any
+    // (the Swift side accepts such frames only when the instance has no patient geometry at all).
+    out->frames = (ssseg_source_frame *)std::calloc((size_t)frames, sizeof(ssseg_source_frame));
+    out->frame_count = (int32_t)frames;
+    for (long f = 0; f < frames; ++f) {
+        ssseg_source_frame &fr = out->frames[f];
+        copyString(fr.sop_class_uid, sizeof fr.sop_class_uid, OFString(out->sop_class_uid));
+        copyString(fr.sop_instance_uid, sizeof fr.sop_instance_uid, instance);
+        fr.frame_number = frames > 1 ? (int32_t)(f + 1) : 0;
+        fr.has_position = readDoubles(ds, DCM_ImagePositionPatient, fr.position, 3);
+        fr.has_orientation = readDoubles(ds, DCM_ImageOrientationPatient, fr.orientation, 6);
+    }
     return SSSEG_OK;
 }
 

@@ -3,6 +3,7 @@
 // derivation image (source image reference to the exact instance and frame), referenced series,
 // patient/study/frame-of-reference copied from a source file.
 #include "segstation_seg.h"
+#include "seg_packed.hpp"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmfg/fgderimg.h>
@@ -22,12 +23,35 @@
 #include <string>
 #include <vector>
 
+namespace ssseg {
+
+/// The plane position and derivation image groups of one source frame (the same for every segment on it).
+struct SourceFrameGroups {
+    double position[3] = {0, 0, 0};
+    std::string sopClass, sopInstance;
+    int32_t frame = 0;
+    std::unique_ptr<FGPlanePosPatient> plane;
+    std::unique_ptr<FGDerivationImage> derivation;
+
+    bool matches(const double p[3], const char *cls, const char *instance, int32_t f) const {
+        return plane && p[0] == position[0] && p[1] == position[1] && p[2] == position[2] && frame == f &&
+               sopClass == cls && sopInstance == instance;
+    }
+};
+
+} // namespace ssseg
+
 struct ssseg_writer {
     DcmSegmentation *seg = nullptr;
+    ssseg::PrepackedBinarySegmentation *binary = nullptr;   ///< `seg` when BINARY (frames packed here)
     std::string studyUID, patientID;
     struct Reference { std::string series, sopClass, sopInstance; };
     std::vector<Reference> references;
     std::string dimensionUID;
+    int32_t rows = 0, columns = 0;
+    bool hasGeometry = true;   ///< false: no frame of reference, plane positions, orientation, pixel measures
+    /// Functional groups of source frames by position index, built once and copied by DCMTK into each frame.
+    std::vector<ssseg::SourceFrameGroups> groupsByPosition;
     ~ssseg_writer() { delete seg; }
 };
 
@@ -62,6 +86,8 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
         return nullptr;
     }
     std::unique_ptr<ssseg_writer> w(new ssseg_writer());
+    w->rows = spec->rows;
+    w->columns = spec->columns;
     IODGeneralEquipmentModule::EquipmentInfo equipment(str(spec->manufacturer).c_str(), str(spec->model_name).c_str(),
                                                        str(spec->device_serial).c_str(), str(spec->software_versions).c_str());
     ContentIdentificationMacro content;
@@ -74,11 +100,29 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
         status = DcmSegmentation::createFractionalSegmentation(w->seg, (Uint16)spec->rows, (Uint16)spec->columns,
                                                                DcmSegTypes::SFT_PROBABILITY, spec->max_fractional_value,
                                                                equipment, content);
-    else
-        status = DcmSegmentation::createBinarySegmentation(w->seg, (Uint16)spec->rows, (Uint16)spec->columns, equipment, content);
+    else {
+        status = ssseg::PrepackedBinarySegmentation::create(w->binary, (Uint16)spec->rows, (Uint16)spec->columns, equipment, content);
+        w->seg = w->binary;
+    }
     if (status.bad()) { fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot create the segmentation: ") + status.text()); return nullptr; }
 
-    status = w->seg->importFromSourceImage(str(spec->source_path).c_str(), OFTrue);
+    w->hasGeometry = spec->has_geometry != 0;
+    if (w->hasGeometry) {
+        status = w->seg->importFromSourceImage(str(spec->source_path).c_str(), OFTrue);
+    } else {
+        // No plane position can be given, so the SEG has no Frame of Reference module: PS3.3 A.51 requires
+        // it only when the Derivation Image functional group is absent (ours is always present). DCMTK
+        // 3.6.7 writes the module as mandatory; its rules are made conditional for this object.
+        DcmFileFormat source;
+        status = source.loadFile(str(spec->source_path).c_str(), EXS_Unknown, EGL_noChange, 4096);
+        if (status.good()) {
+            source.getDataset()->findAndDeleteElement(DCM_FrameOfReferenceUID);
+            status = w->seg->importFromSourceImage(*source.getDataset(), OFTrue);
+        }
+        IODRule *forUID = w->seg->getRules()->getByTag(DCM_FrameOfReferenceUID);
+        IODRule *indicator = w->seg->getRules()->getByTag(DCM_PositionReferenceIndicator);
+        if (status.good() && (!forUID || !indicator || !forUID->setType("1C") || !indicator->setType("1C"))) status = EC_IllegalCall;
+    }
     if (status.bad()) {
         fail(err, SSSEG_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
         return nullptr;
@@ -88,7 +132,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     if (value.empty()) w->seg->getStudy().setStudyInstanceUID(str(spec->study_uid).c_str());
     value.clear();
     w->seg->getFrameOfReference().getFrameOfReferenceUID(value);
-    if (value.empty()) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
+    if (value.empty() && w->hasGeometry) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
     w->seg->getStudy().getStudyInstanceUID(value); w->studyUID = value.c_str();
     w->seg->getPatient().getPatientID(value); w->patientID = value.c_str();
     w->seg->getSeries().setSeriesDescription(str(spec->series_description).c_str());
@@ -105,7 +149,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     const double *o = spec->orientation;
     std::unique_ptr<FGPlaneOrientationPatient> orientation(
         FGPlaneOrientationPatient::createMinimal(ds(o[0]), ds(o[1]), ds(o[2]), ds(o[3]), ds(o[4]), ds(o[5])));
-    if (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad()) {
+    if (w->hasGeometry && (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad())) {
         fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot set the shared plane orientation / pixel measures");
         return nullptr;
     }
@@ -113,8 +157,10 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     IODMultiframeDimensionModule &dims = w->seg->getDimensions();
     if (dims.addDimensionIndex(DCM_ReferencedSegmentNumber, w->dimensionUID.c_str(), DCM_SegmentIdentificationSequence,
                                "ReferencedSegmentNumber").bad() ||
-        dims.addDimensionIndex(DCM_ImagePositionPatient, w->dimensionUID.c_str(), DCM_PlanePositionSequence,
-                               "ImagePositionPatient").bad()) {
+        (w->hasGeometry ? dims.addDimensionIndex(DCM_ImagePositionPatient, w->dimensionUID.c_str(), DCM_PlanePositionSequence,
+                                                 "ImagePositionPatient")
+                        : dims.addDimensionIndex(DCM_InStackPositionNumber, w->dimensionUID.c_str(), DCM_FrameContentSequence,
+                                                 "InStackPositionNumber")).bad()) {
         fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot define the dimension index");
         return nullptr;
     }
@@ -155,30 +201,98 @@ extern "C" int ssseg_writer_add_reference(ssseg_writer *w, const char *series_ui
     return SSSEG_OK;
 }
 
-extern "C" int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
-                                      const double position[3], uint32_t position_index,
-                                      const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
-                                      ssseg_error *err) {
-    std::unique_ptr<FGPlanePosPatient> plane(FGPlanePosPatient::createMinimal(ds(position[0]), ds(position[1]), ds(position[2])));
-    FGFrameContent content;
-    content.setDimensionIndexValues(segment_number, 0);
-    content.setDimensionIndexValues(position_index, 1);
+static ssseg::SourceFrameGroups *groupsFor(ssseg_writer *w, uint32_t position_index, const double position[3], const char *source_class_uid,
+                                    const char *source_instance_uid, int32_t source_frame) {
+    auto &table = w->groupsByPosition;
+    if (position_index >= table.size()) table.resize(position_index + 1);
+    ssseg::SourceFrameGroups &g = table[position_index];
+    if (g.matches(position, source_class_uid, source_instance_uid, source_frame)) return &g;
+    g = ssseg::SourceFrameGroups();
+    std::copy(position, position + 3, g.position);
+    g.sopClass = source_class_uid;
+    g.sopInstance = source_instance_uid;
+    g.frame = source_frame;
+    g.plane.reset(FGPlanePosPatient::createMinimal(ds(position[0]), ds(position[1]), ds(position[2])));
     ImageSOPInstanceReferenceMacro source;
     source.setReferencedSOPClassUID(source_class_uid, OFFalse);
     source.setReferencedSOPInstanceUID(source_instance_uid, OFFalse);
     if (source_frame > 0) source.addReferencedFrameNumber((Uint16)source_frame, OFFalse);
     OFVector<ImageSOPInstanceReferenceMacro> sources;
     sources.push_back(source);
-    std::unique_ptr<FGDerivationImage> derivation(DcmSegmentation::createDerivationImageFG(sources, ""));
-    if (!plane || !derivation) return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+    g.derivation.reset(DcmSegmentation::createDerivationImageFG(sources, ""));
+    return g.plane && g.derivation ? &g : nullptr;
+}
+
+namespace {
+
+/// Plane position, frame content (dimension index) and derivation image groups of one frame.
+struct FrameGroups {
+    FGFrameContent content;
     OFVector<FGBase *> groups;
-    groups.push_back(plane.get());
-    groups.push_back(&content);
-    groups.push_back(derivation.get());
-    OFCondition status = w->seg->addFrame(const_cast<Uint8 *>(pixels), segment_number, groups);
+};
+
+bool frameGroups(ssseg_writer *w, uint16_t segment_number, const double position[3], uint32_t position_index,
+                 const char *source_class_uid, const char *source_instance_uid, int32_t source_frame, FrameGroups &out) {
+    ssseg::SourceFrameGroups *source = groupsFor(w, position_index, position, source_class_uid, source_instance_uid, source_frame);
+    if (!source) return false;
+    out.content.setDimensionIndexValues(segment_number, 0);
+    out.content.setDimensionIndexValues(position_index, 1);
+    if (w->hasGeometry) {
+        out.groups.push_back(source->plane.get());
+    } else {   // frames addressed by source frame only: one stack in source frame order
+        out.content.setStackID("1");
+        out.content.setInStackPositionNumber(position_index);
+    }
+    out.groups.push_back(&out.content);
+    out.groups.push_back(source->derivation.get());
+    return true;
+}
+
+int frameFailure(ssseg_error *err, uint16_t segment_number, uint32_t position_index, const OFCondition &status) {
+    return fail(err, SSSEG_INVALID_ARGUMENT, "segment " + std::to_string(segment_number) + ", position " +
+                                                 std::to_string(position_index) + ": " + status.text());
+}
+
+} // namespace
+
+extern "C" int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
+                                      const double position[3], uint32_t position_index,
+                                      const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
+                                      ssseg_error *err) {
+    if (w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "BINARY frames are added with ssseg_writer_add_frame_groups");
+    FrameGroups g;
+    if (!frameGroups(w, segment_number, position, position_index, source_class_uid, source_instance_uid, source_frame, g))
+        return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+    OFCondition status = w->seg->addFrame(const_cast<Uint8 *>(pixels), segment_number, g.groups);
+    return status.good() ? SSSEG_OK : frameFailure(err, segment_number, position_index, status);
+}
+
+extern "C" int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssseg_error *err) {
+    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "only BINARY frames are reserved");
+    if (frame_count <= 0) return fail(err, SSSEG_INVALID_ARGUMENT, "a SEG needs at least one frame");
+    OFCondition status = w->binary->reserveFrames(static_cast<size_t>(frame_count));
     if (status.bad())
-        return fail(err, SSSEG_INVALID_ARGUMENT, "segment " + std::to_string(segment_number) + ", position " +
-                                                     std::to_string(position_index) + ": " + status.text());
+        return fail(err, SSSEG_INVALID_ARGUMENT, std::to_string(frame_count) + " frames: " + status.text());
+    return SSSEG_OK;
+}
+
+extern "C" int ssseg_writer_add_frame_groups(ssseg_writer *w, uint16_t segment_number, const double position[3],
+                                             uint32_t position_index, const char *source_class_uid,
+                                             const char *source_instance_uid, int32_t source_frame, ssseg_error *err) {
+    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "FRACTIONAL frames are added with ssseg_writer_add_frame");
+    FrameGroups g;
+    if (!frameGroups(w, segment_number, position, position_index, source_class_uid, source_instance_uid, source_frame, g))
+        return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+    OFCondition status = w->binary->addFrameGroups(segment_number, g.groups);
+    return status.good() ? SSSEG_OK : frameFailure(err, segment_number, position_index, status);
+}
+
+extern "C" int ssseg_writer_pack_frame(ssseg_writer *w, int32_t frame_index, const uint8_t *pixels, uint8_t label,
+                                       ssseg_error *err) {
+    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "only BINARY frames are packed");
+    OFCondition status = frame_index < 0 ? OFCondition(EC_IllegalCall) : w->binary->packFrame(static_cast<size_t>(frame_index), pixels, label);
+    if (status.bad())
+        return fail(err, SSSEG_INVALID_ARGUMENT, "frame " + std::to_string(frame_index) + " is not reserved or already packed");
     return SSSEG_OK;
 }
 
@@ -231,9 +345,13 @@ void markSpatialLocationsPreserved(DcmItem &dataset) {
 
 extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err) {
     DcmFileFormat file;
-    OFCondition status = w->seg->writeDataset(*file.getDataset());
+    OFCondition status = w->binary ? w->binary->writeDatasetPacked(*file.getDataset()) : w->seg->writeDataset(*file.getDataset());
     if (status.good()) status = writeReferencedSeries(*file.getDataset(), w->references);
     if (status.good()) markSpatialLocationsPreserved(*file.getDataset());
+    // General Image: Patient Orientation (type 2C) is required when there is no Image Orientation
+    // (Patient); the source does not have one either, so it is empty.
+    if (status.good() && !w->hasGeometry && !file.getDataset()->tagExists(DCM_PatientOrientation))
+        status = file.getDataset()->insertEmptyElement(DCM_PatientOrientation);
     if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
     status = file.saveFile(path, EXS_LittleEndianExplicit);
     if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());

@@ -37,6 +37,9 @@ final class FastExecutor {
     /// Steps fused into their producer: value name -> the producer's output it aliases.
     var fusedInto: [Int: String] = [:]
     var consumers: [String: [Int]] = [:]
+    /// Convolution outputs planned into a Concat's buffer, and those buffers by Concat step.
+    var concatSlabs: [String: ConcatSlab] = [:]
+    var concatBuffers: [Int: Int] = [:]
     private var pointers: [UnsafeMutableRawPointer] = []
     private var guarded: [(raw: UnsafeMutableRawPointer, bytes: Int)] = []
     static let guardBytes = 64
@@ -61,6 +64,7 @@ final class FastExecutor {
         self.threads = threads
         if let t = threads { DNNL.setThreads(t) }
         for (i, s) in plan.steps.enumerated() { for v in s.inputs where !v.isEmpty { consumers[v, default: []].append(i) } }
+        concatSlabs = planConcatPlacements()
         for name in plan.inputNames {
             let d = plan.values[name]!
             let ref = try newValue(name, md: try DNNL.plain(d.shape), shape: d.shape, type: d.type)
@@ -115,7 +119,11 @@ final class FastExecutor {
         let b = refs[ref].buffer
         guard pinned[b] == nil else { return }
         refCount[b] -= 1
-        if refCount[b] == 0 { free.insert(b) }
+        if refCount[b] == 0 {
+            free.insert(b)
+            // A freed buffer may be recycled: later slabs must not be placed into it.
+            for (k, v) in concatBuffers where v == b { concatBuffers[k] = nil }
+        }
     }
 
     /// A new run-time value in a fresh (or recycled) buffer.

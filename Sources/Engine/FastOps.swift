@@ -17,7 +17,7 @@ extension FastExecutor {
                 done = try compileEltwise(node, index: index)
             case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow": done = try compileBinary(node, index: index, temps: &temps)
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": done = try compilePool(node, temps: &temps)
-            case "Concat": done = try compileConcat(node, temps: &temps)
+            case "Concat": done = try compileConcatInPlace(node, index: index) || compileConcat(node, temps: &temps)
             case "Resize", "Upsample": done = try compileResize(node, temps: &temps)
             case "Softmax", "LogSoftmax": done = try compileSoftmax(node, temps: &temps)
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout":
@@ -165,7 +165,8 @@ extension FastExecutor {
         defer { dnnl_primitive_desc_destroy(pd) }
         let srcRef = try ensure(node.inputs[0], md: DNNL.query(pd, dnnl_query_src_md), temps: &temps)
         let wRef = try constantRef(weights, md: DNNL.query(pd, dnnl_query_weights_md), logicalShape: weightsShape, sourceMD: weightsSource)
-        let dstRef = try newValue(out, md: DNNL.query(pd, dnnl_query_dst_md), shape: shape(out))
+        let dstMD = DNNL.query(pd, dnnl_query_dst_md)
+        let dstRef = try placedValue(out, md: dstMD) ?? newValue(out, md: dstMD, shape: shape(out))
         var args: [(Int32, Int)] = [(DNNL_ARG_SRC, srcRef), (DNNL_ARG_WEIGHTS, wRef), (DNNL_ARG_DST, dstRef)]
         if let b = bias { args.append((DNNL_ARG_BIAS, try constantRef(b, md: DNNL.plain([b.count])))) }
         steps.append(.primitive(try DNNL.primitive(pd), args, label: node.opType + (act != nil ? "+act" : "")))

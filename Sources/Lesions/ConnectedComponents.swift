@@ -17,11 +17,16 @@ public struct ComponentLabeling: Sendable {
     public var components: [Component]
 }
 
-/// Connected components in 3D by a two-pass union-find over runs of equal voxels along i.
+/// Connected components in 3D by a two-pass union-find over runs of equal voxels along i
+/// (`RowRuns`): a row-run scan, unions between overlapping runs of the preceding rows the
+/// connectivity reaches, then one write of the instance map.
 ///
 /// Voxels with value 0 are background. Neighbouring voxels join only when they carry the same
 /// value, so a multi-label map is split per label in one pass (as cc3d does). Edge cases: an
-/// all-zero map gives no components; the grid border is not a neighbour (nothing wraps).
+/// all-zero map gives no components and an all-zero instance map; the grid border is not a
+/// neighbour (nothing wraps); 1-voxel-thick grids (any axis) are ordinary grids.
+/// Instance ids are `Int32` (the `Volume<Int32>` instance-map convention); a map with 2^31 runs
+/// or more (over 2^31 voxels) stops on a precondition.
 public enum ConnectedComponents {
     /// - Parameter withinSlices: join voxels only inside each k-slice (2D labelling of every slice;
     ///   6 gives 4-connectivity in the slice, 18 and 26 give 8-connectivity).
@@ -39,147 +44,32 @@ public enum ConnectedComponents {
         _ map: Volume<Voxel>, connectivity: Connectivity, withinSlices: Bool
     ) -> ComponentLabeling {
         let n = map.size
-        let rowCount = n.y * n.z
-        var runs = RunTable<Voxel>(capacity: max(16, map.voxels.count / 64), rowCount: rowCount)
-        map.voxels.withUnsafeBufferPointer { v in
-            for row in 0..<rowCount { runs.scanRow(v, row: row, width: n.x) }
+        let runs = RowRuns<Voxel>(scanning: map)
+        let reaches = neighbourRows(connectivity, withinSlices: withinSlices)
+        // Union-find over run indices; a set's root is its smallest index, so parent[r] <= r.
+        var ids = [Int32](unsafeUninitializedCapacity: runs.count) { p, initialized in
+            for r in 0..<p.count { p[r] = Int32(truncatingIfNeeded: r) }
+            initialized = p.count
         }
-        runs.finish()
-        // Rows preceding a row, as (dj, dk) with the i-extension the connectivity allows.
-        var neighbourRows: [(dj: Int, dk: Int, reach: Int32)] = []
+        let components = ids.withUnsafeMutableBufferPointer { parent -> [Component] in
+            runs.joinNeighbourRows(rowsPerSlice: n.y, slices: n.z, reaches: reaches, parent: parent)
+            return runs.numberSets(parentThenID: parent)
+        }
+        let instances = runs.paint(geometry: map.geometry, ids: ids)
+        return ComponentLabeling(instances: instances, components: components)
+    }
+
+    /// Rows preceding a row (dj, dk) that the connectivity reaches, with how far along i
+    /// (0: the same i only, 1: also i +- 1), merged over the backward offsets.
+    static func neighbourRows(_ connectivity: Connectivity, withinSlices: Bool) -> [(dj: Int, dk: Int, reach: Int32)] {
+        var rows: [(dj: Int, dk: Int, reach: Int32)] = []
         for o in connectivity.backwardOffsets where !(o.y == 0 && o.z == 0) && !(withinSlices && o.z != 0) {
-            if let idx = neighbourRows.firstIndex(where: { $0.dj == o.y && $0.dk == o.z }) {
-                neighbourRows[idx].reach = max(neighbourRows[idx].reach, Int32(abs(o.x)))
+            if let idx = rows.firstIndex(where: { $0.dj == o.y && $0.dk == o.z }) {
+                rows[idx].reach = max(rows[idx].reach, Int32(abs(o.x)))
             } else {
-                neighbourRows.append((o.y, o.z, Int32(abs(o.x))))
+                rows.append((o.y, o.z, Int32(abs(o.x))))
             }
         }
-        var forest = UnionFind(count: runs.count)
-        for k in 0..<n.z {
-            for j in 0..<n.y {
-                let row = j + n.y * k
-                if runs.isEmpty(row: row) { continue }
-                for nr in neighbourRows {
-                    let jj = j + nr.dj, kk = k + nr.dk
-                    guard jj >= 0, jj < n.y, kk >= 0 else { continue }
-                    runs.unionOverlapping(row: row, with: jj + n.y * kk, reach: nr.reach, forest: &forest)
-                }
-            }
-        }
-        return runs.paint(size: n, geometry: map.geometry, forest: &forest)
-    }
-}
-
-/// Disjoint sets over run indices; the root of a set is its smallest index.
-struct UnionFind {
-    var parent: [Int32]
-    init(count: Int) { parent = (0..<Int32(count)).map { $0 } }
-
-    @inline(__always) mutating func find(_ x: Int32) -> Int32 {
-        var x = x
-        parent.withUnsafeMutableBufferPointer { p in
-            while p[Int(x)] != x {
-                let g = p[Int(p[Int(x)])]
-                p[Int(x)] = g
-                x = g
-            }
-        }
-        return x
-    }
-
-    @inline(__always) mutating func union(_ a: Int32, _ b: Int32) {
-        let ra = find(a), rb = find(b)
-        if ra == rb { return }
-        if ra < rb { parent[Int(rb)] = ra } else { parent[Int(ra)] = rb }
-    }
-}
-
-/// Runs of equal non-zero voxels along i, grouped by row (j + ny * k).
-struct RunTable<Voxel: FixedWidthInteger> {
-    var begin: [Int32] = []
-    var end: [Int32] = []   // exclusive
-    var value: [Voxel] = []
-    var rowStart: [Int]
-
-    init(capacity: Int, rowCount: Int) {
-        begin.reserveCapacity(capacity); end.reserveCapacity(capacity); value.reserveCapacity(capacity)
-        rowStart = [Int](repeating: 0, count: rowCount + 1)
-    }
-
-    var count: Int { begin.count }
-    func isEmpty(row: Int) -> Bool { rowStart[row] == rowStart[row + 1] }
-
-    mutating func scanRow(_ v: UnsafeBufferPointer<Voxel>, row: Int, width: Int) {
-        rowStart[row] = begin.count
-        let base = row * width
-        let perWord = 8 / MemoryLayout<Voxel>.stride
-        let raw = UnsafeRawPointer(v.baseAddress!)
-        var i = 0
-        while i < width {
-            // Skip background 8 bytes at a time (most of a scan is background).
-            if perWord > 0 {
-                while i + perWord <= width && raw.loadUnaligned(fromByteOffset: (base + i) * MemoryLayout<Voxel>.stride, as: UInt64.self) == 0 {
-                    i += perWord
-                }
-                if i >= width { break }
-            }
-            let x = v[base + i]
-            if x == 0 { i += 1; continue }
-            let s = i
-            i += 1
-            while i < width && v[base + i] == x { i += 1 }
-            begin.append(Int32(s)); end.append(Int32(i)); value.append(x)
-        }
-    }
-
-    mutating func finish() { rowStart[rowStart.count - 1] = begin.count }
-
-    /// Joins every run of `row` with the same-valued runs of `other` whose i-ranges, widened by
-    /// `reach`, overlap it.
-    func unionOverlapping(row: Int, with other: Int, reach: Int32, forest: inout UnionFind) {
-        var first = rowStart[other]
-        let bEnd = rowStart[other + 1]
-        for a in rowStart[row]..<rowStart[row + 1] {
-            // Runs of `other` entirely left of the widened run `a` cannot touch later runs either.
-            while first < bEnd && end[first] + reach <= begin[a] { first += 1 }
-            var b = first
-            while b < bEnd && begin[b] < end[a] + reach {
-                if value[a] == value[b] { forest.union(Int32(a), Int32(b)) }
-                b += 1
-            }
-        }
-    }
-
-    /// Numbers the sets in run order (= memory order of first voxels) and writes the instance map.
-    func paint(size n: SIMD3<Int>, geometry: VolumeGeometry, forest: inout UnionFind) -> ComponentLabeling {
-        var finalID = [Int32](repeating: 0, count: count)
-        var components: [Component] = []
-        for r in 0..<count {
-            let root = Int(forest.find(Int32(r)))
-            if root == r {
-                components.append(Component(id: Int32(components.count + 1), label: Int(value[r]), voxelCount: 0))
-                finalID[r] = Int32(components.count)
-            } else {
-                finalID[r] = finalID[root]
-            }
-        }
-        // Every voxel is written exactly once (background runs as 0), so no separate zero fill.
-        let out = [Int32](unsafeUninitializedCapacity: n.x * n.y * n.z) { o, initialized in
-            for row in 0..<(n.y * n.z) {
-                let base = row * n.x
-                var next = 0
-                for r in rowStart[row]..<rowStart[row + 1] {
-                    let id = finalID[r]
-                    let s = Int(begin[r]), e = Int(end[r])
-                    (o.baseAddress! + base + next).initialize(repeating: 0, count: s - next)
-                    (o.baseAddress! + base + s).initialize(repeating: id, count: e - s)
-                    components[Int(id) - 1].voxelCount += e - s
-                    next = e
-                }
-                (o.baseAddress! + base + next).initialize(repeating: 0, count: n.x - next)
-            }
-            initialized = n.x * n.y * n.z
-        }
-        return ComponentLabeling(instances: Volume(geometry: geometry, voxels: out), components: components)
+        return rows
     }
 }

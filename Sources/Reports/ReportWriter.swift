@@ -59,7 +59,8 @@ public enum ReportWriter {
             }
         }
         try createPrivateFolder(folder)
-        removeStaleTemporaryFiles(in: folder)
+        let lock = sweepAndLock(folder)
+        defer { if lock >= 0 { close(lock) } }
         var written = [ReportArtefact]()
         do {
             for (format, data) in contents {
@@ -84,14 +85,37 @@ public enum ReportWriter {
 
     /// Removes temporary files a killed writer left in `folder` (AtomicFile's `.<id>.partial.report.<ext>`).
     /// `write` calls it before writing; a supervisor may call it after a crash. Returns the names removed.
+    ///
+    /// Writers hold a shared `flock` on the folder while they write (`write`, and `segment` for its
+    /// whole output); temporaries are removed only under the folder's exclusive lock, so never while
+    /// a live writer may be about to rename one. A busy folder is left alone (returns []).
     @discardableResult
     public static func removeStaleTemporaryFiles(in folder: URL) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let stale = names.filter { name in
-            name.hasPrefix(".") && ReportFormat.allCases.contains { name.hasSuffix(".partial.report.\($0.rawValue)") }
+        var removed: [String] = []
+        let lock = sweepAndLock(folder, removed: &removed)
+        if lock >= 0 { close(lock) }
+        return removed
+    }
+
+    /// Removes stale report temporaries when the folder's exclusive lock is free, then holds a shared
+    /// lock; returns its descriptor (-1 when the folder cannot be opened; locking is best effort).
+    static func sweepAndLock(_ folder: URL) -> Int32 {
+        var removed: [String] = []
+        return sweepAndLock(folder, removed: &removed)
+    }
+
+    static func sweepAndLock(_ folder: URL, removed: inout [String]) -> Int32 {
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return -1 }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            removed = names.filter { name in
+                name.hasPrefix(".") && ReportFormat.allCases.contains { name.hasSuffix(".partial.report.\($0.rawValue)") }
+            }
+            for name in removed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
         }
-        for name in stale { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
-        return stale
+        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
+        return fd
     }
 
     /// `<root>/Reports/<safe study name>/run-<run id>`: the default folder of a run's report, the layout

@@ -124,56 +124,6 @@ extension StudyStore {
         }
     }
 
-    static func fetchLesions(_ db: Database, _ filter: LesionFilter, completedRunsOnly: Bool = true) throws -> [LesionRow] {
-        var c = Conditions()
-        // "+r.status": keep the planner off the low-selectivity run_status index so a patient query
-        // starts from the patient key (patient -> study -> series -> run -> lesion_run_volume).
-        if completedRunsOnly { c.add("+r.status = 'completed'", []) }
-        if let id = filter.patientID { c.add("p.patientID = ?", [id]) }
-        if let v = filter.minVolumeML { c.add("l.volumeML >= ?", [v]) }
-        if let name = filter.label { c.add("lb.name = ? COLLATE NOCASE", [name]) }
-        if let runID = filter.runID { c.add("l.runID = ?", [runID]) }
-        if filter.latestRunsOnly {
-            c.add("""
-                NOT EXISTS (SELECT 1 FROM run later WHERE later.seriesRowID = r.seriesRowID AND later.status = 'completed'
-                            AND later.modelName = r.modelName AND later.id > r.id)
-                """, [])
-        }
-        let sql = """
-            SELECT \(lesionSelectList)
-            FROM lesion l JOIN label lb ON lb.id = l.labelID JOIN run r ON r.id = l.runID
-            JOIN series x ON x.id = r.seriesRowID JOIN study s ON s.id = x.studyRowID
-            JOIN patient p ON p.id = s.patientRowID
-            \(c.sql)
-            ORDER BY p.patientID, s.studyDate, r.id, lb.value, l.lesionIndex
-            """
-        // Decoded by column index in `LesionRow.columns` order: Codable decoding by name cost
-        // ~0.1 ms per row, most of the query time (Benchmarks/store).
-        var rows: [LesionRow] = []
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: c.arguments)
-        while let row = try cursor.next() {
-            rows.append(LesionRow(
-                runID: row[0], patientID: row[1], studyInstanceUID: row[2], studyDate: row[3], seriesInstanceUID: row[4],
-                frameOfReferenceUID: row[5], modelName: row[6], labelValue: row[7], label: row[8], lesionIndex: row[9],
-                voxelCount: row[10], volumeML: row[11], meshVolumeML: row[12], surfaceAreaMM2: row[13],
-                sphericity: row[14], maxDiameter3DMM: row[15], recistLongMM: row[16], recistShortMM: row[17],
-                centroidXMM: row[18], centroidYMM: row[19], centroidZMM: row[20], bboxMinI: row[21], bboxMinJ: row[22],
-                bboxMinK: row[23], bboxMaxI: row[24], bboxMaxJ: row[25], bboxMaxK: row[26], meanIntensity: row[27],
-                stdIntensity: row[28], minIntensity: row[29], maxIntensity: row[30], medianIntensity: row[31],
-                touchesBorder: row[32], extraJSON: row[33]))
-        }
-        return rows
-    }
-
-    /// The SELECT list for `LesionRow.columns`, in that order.
-    static let lesionSelectList: String = {
-        let source = ["runID": "l.runID", "patientID": "p.patientID", "studyInstanceUID": "s.studyInstanceUID",
-                      "studyDate": "s.studyDate", "seriesInstanceUID": "x.seriesInstanceUID",
-                      "frameOfReferenceUID": "x.frameOfReferenceUID", "modelName": "r.modelName",
-                      "labelValue": "lb.value", "label": "lb.name"]
-        return LesionRow.columns.map { source[$0] ?? "l.\($0)" }.joined(separator: ", ")
-    }()
-
     /// Everything about one run. Lesions are listed whatever the run's status (only completed
     /// runs have any).
     public func show(_ runID: RunID) throws -> RunDetail {

@@ -17,6 +17,11 @@ extension StudyStore {
 
     /// Lower-case hex SHA-256 of `text`'s UTF-8 bytes (swift-crypto).
     static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(text.utf8))
+    }
+
+    /// Lower-case hex SHA-256 of `data` (swift-crypto).
+    static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }

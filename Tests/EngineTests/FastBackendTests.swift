@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// The fast backend against the reference backend on random shapes, with sentinel-guarded buffers,
@@ -149,18 +150,4 @@ final class FastBackendTests: XCTestCase {
             XCTAssertTrue(try s.fastSentinelsIntact(inputShapes: feeds.mapValues(\.shape)), f.name)
         }
     }
-}
-
-/// Deterministic random numbers for reproducible random shapes.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

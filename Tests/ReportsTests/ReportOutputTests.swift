@@ -270,4 +270,24 @@ final class ReportOutputTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(names, ["notes.txt", "report.json"])
     }
+
+    /// While another writer holds the folder (a shared flock, as `segment` does for its output), its
+    /// temporaries are left alone; once it is gone, the next write removes them.
+    func testTemporaryFilesOfALiveWriterAreKept() throws {
+        let root = try TestData.temporaryDirectory("reports")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let input = Self.minimalInput()
+        let folder = ReportWriter.defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let temporary = folder.appendingPathComponent(".0badf00d.partial.report.pdf")
+        try Data("x".utf8).write(to: temporary)
+        let other = open(folder.path, O_RDONLY | O_DIRECTORY)
+        XCTAssertGreaterThanOrEqual(other, 0)
+        XCTAssertEqual(flock(other, LOCK_SH), 0)
+        try ReportWriter.write(input, formats: [.json], to: folder)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: temporary.path), "a live writer's temporary was removed")
+        close(other)
+        XCTAssertEqual(ReportWriter.removeStaleTemporaryFiles(in: folder), [temporary.lastPathComponent])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: temporary.path))
+    }
 }

@@ -2,79 +2,58 @@ import Foundation
 import XCTest
 @testable import StudyStore
 
-/// Many processes on one database file, and processes killed mid-run, using the built
-/// `segstation` binary: its query commands and the hidden `debug-store-write` helper (which records
-/// runs through the same API as `segment`). Set SEGSTATION_BIN to test another binary.
+/// Many `segstation` processes on one database file: real `segment` runs (phantom DICOM study, the
+/// fixture threshold model) next to query commands. The SIGKILL harness is in `KilledSegmentTests`.
+/// Set SEGSTATION_BIN to test another binary.
 final class ProcessTests: XCTestCase {
     var folder: URL!
-    override func setUpWithError() throws { folder = try Fixture.temporaryFolder() }
+    var cli: CLIRunner!
+    override func setUpWithError() throws {
+        folder = try Fixture.temporaryFolder()
+        cli = CLIRunner(scratch: folder)
+    }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-    /// The `segstation` executable built beside the test bundle.
-    func binary() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle(for: Self.self).bundleURL]
-            .map { $0.deletingLastPathComponent().appendingPathComponent("segstation") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("segstation binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
-        }
-        return found
-    }
+    func run(_ arguments: [String]) throws -> CLIRunner.Outcome { try cli.run(arguments) }
 
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String; var arguments: [String] }
-
-    /// Starts `segstation arguments` with output captured in files (no pipe can fill up).
-    func launch(_ arguments: [String]) throws -> (Process, () throws -> Outcome) {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        let out = folder.appendingPathComponent("\(UUID().uuidString).out"), err = folder.appendingPathComponent("\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        return (process, {
-            process.waitUntilExit()
-            return Outcome(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                           stderr: try String(contentsOf: err, encoding: .utf8), arguments: arguments)
-        })
-    }
-
-    func run(_ arguments: [String]) throws -> Outcome {
-        let (_, wait) = try launch(arguments)
-        return try wait()
-    }
-
-    /// 4 writer and 4 reader processes at once on a database none of them has created yet.
-    func testEightConcurrentProcessesNeverSeeLockedDatabase() throws {
+    /// 8 processes at once on a database none of them has created yet: 4 run `segment` twice each
+    /// (two studies of one patient, each process its own output folders), 4 run queries
+    /// (`studies`, `runs`, `lesions`, `history`, `show`, table/CSV/JSON) until the writers are done.
+    func testEightConcurrentSegmentAndQueryProcessesNeverSeeLockedDatabase() throws {
         let db = folder.appendingPathComponent("shared.sqlite").path
-        let runsPerWriter = 10, lesionsPerRun = 200
+        let studies = try (0..<2).map { try cli.phantom(in: folder.appendingPathComponent("study-\($0)")) }
+        let runsPerWriter = 2
         let failures = ErrorBox()
+        let writersLeft = Counter(4)
+        let queryCount = Counter(0)
+        let started = Date()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             do {
-                var commands: [[String]] = []
                 if worker < 4 {
-                    // Writers 0,1 share patient A and study 1; writers 2,3 patient B and study 2.
-                    let pair = worker / 2
-                    commands = [["debug-store-write", "--db", db, "--patient", "P-\(pair)", "--study", "9.\(pair)",
-                                 "--series", "9.\(pair).\(worker)", "--runs", "\(runsPerWriter)", "--lesions", "\(lesionsPerRun)"]]
-                } else {
-                    let queries = [["lesions", "--json", "--min-volume-ml", "1"], ["runs", "--csv"], ["studies"],
-                                   ["lesions", "--patient", "P-0", "--csv"], ["history", "--patient", "P-1", "--json"]]
-                    commands = (0..<10).map { queries[($0 + worker) % queries.count] + ["--db", db] }
-                }
-                for command in commands {
-                    var outcome = try run(command)
-                    // A query may start before any writer created the file or its patient: that is a
-                    // clean "not found" (exit 1 with a message), never a lock error. Retry those.
-                    let deadline = Date().addingTimeInterval(60)
-                    while worker >= 4, outcome.status != 0, Date() < deadline,
-                          outcome.stderr.contains("no study database") || outcome.stderr.contains("no patient") {
-                        usleep(20_000)
-                        outcome = try run(command)
+                    defer { writersLeft.add(-1) }
+                    for round in 0..<runsPerWriter {
+                        let output = folder.appendingPathComponent("out-\(worker)-\(round)").path
+                        let outcome = try run(["segment"] + studies[(worker + round) % 2] + ["--model", CLIRunner.fixtureModel, "--db", db, "-o", output, "--json"])
+                        if outcome.status != 0 || outcome.stderr.lowercased().contains("locked") {
+                            failures.append("segment worker \(worker): exit \(outcome.status): \(outcome.stderr)")
+                        }
                     }
-                    if outcome.status != 0 || outcome.stderr.lowercased().contains("locked") {
+                    return
+                }
+                let queries = [["lesions", "--json", "--min-volume-ml", "1"], ["runs", "--csv"], ["studies"],
+                               ["lesions", "--patient", "PHANTOM-0001", "--csv"], ["history", "--patient", "PHANTOM-0001", "--json"],
+                               ["runs", "--json", "--patient", "PHANTOM-0001"], ["show", "1", "--json"], ["studies", "--json"]]
+                var index = worker
+                // At least 5 queries each, and keep querying while any writer is still at work.
+                while index < worker + 5 || writersLeft.value > 0 {
+                    let command = queries[index % queries.count] + ["--db", db]
+                    index += 1
+                    let outcome = try run(command)
+                    queryCount.add(1)
+                    // A query may start before any writer created the file, its patient or run 1: that is
+                    // a clean "not found" (exit 1 with a message), never a lock error.
+                    let notYet = ["no study database", "no patient", "no segmentation run"].contains { outcome.stderr.contains($0) }
+                    if (outcome.status != 0 && !notYet) || outcome.stderr.lowercased().contains("locked") {
                         failures.append("\(command): exit \(outcome.status): \(outcome.stderr)")
                     }
                 }
@@ -82,46 +61,16 @@ final class ProcessTests: XCTestCase {
                 failures.append("worker \(worker): \(error)")
             }
         }
+        print("8 processes: \(4 * runsPerWriter) segment runs and \(queryCount.value) queries in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         XCTAssertEqual(failures.items, [])
         let store = try StudyStore(path: db, createIfMissing: false)
-        XCTAssertEqual(try store.integrityCheck(), ["ok"])
-        XCTAssertEqual(try store.runs(RunFilter(status: .completed)).count, 4 * runsPerWriter)
-        XCTAssertEqual(try Fixture.count(store, "lesion"), 4 * runsPerWriter * lesionsPerRun)
-        XCTAssertEqual(try Fixture.count(store, "patient"), 2)
+        let check = try RunOutputCheck.runProblems(store, directory: folder)
+        XCTAssertEqual(check.problems, [])
+        XCTAssertEqual(check.completed, 4 * runsPerWriter)
+        XCTAssertEqual(try Fixture.count(store, "patient"), 1)
         XCTAssertEqual(try Fixture.count(store, "study"), 2)
-        XCTAssertEqual(try Fixture.count(store, "series"), 4)
-    }
-
-    /// SIGKILL at random moments of writing runs: the file stays sound, no half run reads as
-    /// completed, killed runs read as incomplete, and the next writer succeeds.
-    func testKilledWritersLeaveConsistentDatabase() throws {
-        let db = folder.appendingPathComponent("killed.sqlite").path
-        let lesionsPerRun = 2000
-        var generator = SystemRandomNumberGenerator()
-        var killedMidRun = 0
-        for trial in 0..<20 {
-            let (process, wait) = try launch(["debug-store-write", "--db", db, "--series", "7.\(trial)", "--study", "7",
-                                              "--runs", "3", "--lesions", "\(lesionsPerRun)", "--hold-seconds", "0.05"])
-            usleep(UInt32.random(in: 0...600_000, using: &generator))
-            kill(process.processIdentifier, SIGKILL)
-            _ = try wait()
-            let store = try StudyStore(path: db)
-            XCTAssertEqual(try store.integrityCheck(), ["ok"], "trial \(trial)")
-            for run in try store.runs() {
-                switch run.status {
-                case .completed: XCTAssertEqual(run.lesionCount, lesionsPerRun, "trial \(trial) run \(run.runID)")
-                case .incomplete: XCTAssertEqual(run.lesionCount, 0, "trial \(trial) run \(run.runID)")
-                default: XCTFail("trial \(trial): run \(run.runID) is \(run.status) after its process was killed")
-                }
-            }
-            killedMidRun = try store.runs(RunFilter(status: .incomplete)).count
-        }
-        XCTAssertGreaterThan(killedMidRun, 0, "no kill landed inside a run: the test did not test anything")
-        let rerun = try run(["debug-store-write", "--db", db, "--series", "7.0", "--study", "7", "--lesions", "5"])
-        XCTAssertEqual(rerun.status, 0, rerun.stderr)
-        let store = try StudyStore(path: db)
-        XCTAssertEqual(try store.runs(RunFilter(status: .completed)).last?.lesionCount, 5)
-        XCTAssertEqual(try store.integrityCheck(), ["ok"])
+        XCTAssertEqual(try Fixture.count(store, "series"), 2)
+        XCTAssertEqual(RunOutputCheck.folderProblems(under: folder.appendingPathComponent("out-0-0")).problems, [])
     }
 
     func testCLIOutputShapes() throws {
@@ -145,6 +94,10 @@ final class ProcessTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("no study database"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("absent.sqlite").path))
+        let badSize = try run(["sample", "-o", folder.appendingPathComponent("bad").path, "--size", "32,32"])
+        XCTAssertNotEqual(badSize.status, 0)
+        XCTAssertTrue(badSize.stderr.contains("--size must be I,J,K"), badSize.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
         let table = try run(["studies", "--db", db])
         XCTAssertTrue(table.stdout.hasPrefix("patientID"), table.stdout)
     }

@@ -83,6 +83,8 @@ typedef struct {
     const char *source_path;       ///< a source file: patient, study and frame of reference are copied
     const char *study_uid, *for_uid; ///< used when the source's are empty (badly anonymised sources)
     const char *lossy_ratio, *lossy_method; ///< non-NULL when a source was lossy compressed
+    int32_t has_geometry;          ///< 0: source without patient geometry (no frame of reference, plane
+                                   ///< position, orientation or pixel measures; frames by source frame)
 } ssseg_writer_spec;
 
 typedef struct ssseg_writer ssseg_writer;
@@ -93,12 +95,21 @@ int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *segment,
 /// Adds a referenced source instance (Referenced Series Sequence of the Common Instance Reference module).
 int ssseg_writer_add_reference(ssseg_writer *w, const char *series_uid, const char *sop_class_uid,
                                const char *sop_instance_uid, ssseg_error *err);
-/// Adds one frame: `pixels` is rows*columns bytes (BINARY: nonzero = set; FRACTIONAL: value as is).
-/// `source_frame` is the 1-based frame of an enhanced source or 0. `position_index` is 1-based.
+/// FRACTIONAL: adds one frame, `pixels` being rows*columns stored values. `source_frame` is the 1-based frame
+/// of an enhanced source or 0. `position_index` is 1-based; the plane position and derivation groups built
+/// for an index are reused for later frames with the same index, position and source.
 int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
                            const double position[3], uint32_t position_index,
                            const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
                            ssseg_error *err);
+/// BINARY, three steps: reserve the number of frames (once), add each frame's groups in frame order (same
+/// arguments as ssseg_writer_add_frame), and pack each frame's pixels by frame index (0-based, any order):
+/// `pixels` is rows*columns bytes, set where equal to `label`, or where nonzero when `label` is 0.
+int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssseg_error *err);
+int ssseg_writer_add_frame_groups(ssseg_writer *w, uint16_t segment_number, const double position[3],
+                                  uint32_t position_index, const char *source_class_uid,
+                                  const char *source_instance_uid, int32_t source_frame, ssseg_error *err);
+int ssseg_writer_pack_frame(ssseg_writer *w, int32_t frame_index, const uint8_t *pixels, uint8_t label, ssseg_error *err);
 /// Writes the file (explicit VR little endian); returns the new series and SOP instance UIDs.
 int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err);
 void ssseg_writer_free(ssseg_writer *w);

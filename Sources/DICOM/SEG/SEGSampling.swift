@@ -9,8 +9,12 @@ extension SEGSourceSeries {
     /// position to 0.01 mm, the case of masks computed on the loaded series, tilted or not) the voxels are
     /// taken as they are; otherwise each frame samples the volume at its exact pixel centres
     /// (`resampled(onto:interpolation:outside:)` with `interpolation`, `outside` beyond the volume).
+    ///
+    /// A source without patient geometry takes the volume voxel for voxel; its size must be
+    /// (columns, rows, frames) (a precondition: `SEGWriter` checks it first).
     public func sampled<V: VoxelScalar>(_ volume: Volume<V>, interpolation: Interpolation, outside: V) -> [V] {
         if liesOnFrames(volume.geometry) { return volume.voxels }
+        precondition(hasPatientGeometry, "a mask over a source without patient geometry must have the source's size")
         let planeSize = rows * columns
         var out = [V](repeating: outside, count: frames.count * planeSize)
         out.withUnsafeMutableBufferPointer { buffer in
@@ -25,9 +29,11 @@ extension SEGSourceSeries {
         return out
     }
 
-    /// True when voxel (i, j, k) of `g` is pixel (column i, row j) of frame k for every frame.
+    /// True when voxel (i, j, k) of `g` is pixel (column i, row j) of frame k for every frame (for a source
+    /// without patient geometry: when `g` has its size, whatever its spacing, origin and directions).
     public func liesOnFrames(_ g: VolumeGeometry, toleranceMM: Double = 0.01) -> Bool {
         guard g.size == SIMD3(columns, rows, frames.count) else { return false }
+        guard hasPatientGeometry else { return true }
         let inPlane = g.indexToPatient(Vector3(Double(columns - 1), Double(rows - 1), 0)) - g.indexToPatient(.zero)
         let expected = rowDirectionLPS * pixelSpacingMM.x * Double(columns - 1) + columnDirectionLPS * pixelSpacingMM.y * Double(rows - 1)
         guard norm(inPlane - expected) <= toleranceMM else { return false }

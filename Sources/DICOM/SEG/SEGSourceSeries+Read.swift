@@ -85,6 +85,9 @@ extension SEGSourceSeries {
     /// Checks consistency and sorts the frames along the slice normal.
     static func assemble(_ files: [SourceFile], origin: String) throws -> SEGSourceSeries {
         let first = files[0]
+        if files.count == 1, first.spacing == nil, first.frames.allSatisfy({ !$0.frame.positionLPS.x.isFinite && $0.orientation == nil }) {
+            return withoutPatientGeometry(first)
+        }
         guard let orientation = first.frames.first?.orientation else {
             throw SEGError.badInput(file: first.frames.first?.frame.path ?? origin, detail: "Image Orientation (Patient) is missing")
         }
@@ -124,6 +127,21 @@ extension SEGSourceSeries {
                                pixelSpacingMM: spacing, sliceThicknessMM: first.thickness > 0 ? first.thickness : nil,
                                studyInstanceUID: orDerived(first.studyUID, "study"), seriesInstanceUID: orDerived(first.seriesUID, "series"),
                                frameOfReferenceUID: orDerived(first.forUID, "for"), lossyRatio: first.lossy?.0, lossyMethod: first.lossy?.1)
+    }
+
+    /// One instance without any patient geometry: frames in frame-number order on the index grid.
+    private static func withoutPatientGeometry(_ file: SourceFile) -> SEGSourceSeries {
+        let frames = file.frames.enumerated().map { k, f in
+            Frame(sopClassUID: f.frame.sopClassUID, sopInstanceUID: f.frame.sopInstanceUID, frameNumber: f.frame.frameNumber,
+                  positionLPS: Vector3(0, 0, Double(k)), path: f.frame.path)
+        }
+        let identity = frames.map(\.sopInstanceUID).joined(separator: "\\")
+        func orDerived(_ uid: String, _ role: String) -> String { uid.isEmpty ? derivedUID(identity + "|" + role) : uid }
+        return SEGSourceSeries(frames: frames, rows: file.rows, columns: file.columns, rowDirectionLPS: Vector3(1, 0, 0),
+                               columnDirectionLPS: Vector3(0, 1, 0), pixelSpacingMM: SIMD2(1, 1), sliceThicknessMM: nil,
+                               studyInstanceUID: orDerived(file.studyUID, "study"), seriesInstanceUID: orDerived(file.seriesUID, "series"),
+                               frameOfReferenceUID: orDerived(file.forUID, "for"), lossyRatio: file.lossy?.0, lossyMethod: file.lossy?.1,
+                               hasPatientGeometry: false)
     }
 
     /// A "2.25." UID (decimal integer below 10^36) from two FNV-1a 64-bit hashes of `text`.

@@ -40,6 +40,12 @@ public struct SEGSourceSeries: Sendable, Equatable {
     }
     var lossyRatio: String?
     var lossyMethod: String?
+    /// False for a source without patient geometry (no Image Position / Orientation (Patient), no Pixel
+    /// Spacing anywhere, e.g. pydicom-data's emri_small.dcm): its frames are then only addressed by
+    /// instance and frame number, `geometry` is the index grid (1 mm, identity directions, frame k at
+    /// (0, 0, k)), masks must have the source's size and are taken voxel for voxel, and SEGs over it carry
+    /// no frame of reference, plane positions, orientation or pixel measures (see docs/DICOM-SEG.md).
+    public var hasPatientGeometry = true
 
     /// The unit normal of the image planes (row x column direction).
     public var normalLPS: Vector3 {
@@ -94,6 +100,6 @@ public struct SEGSourceSeries: Sendable, Equatable {
         a.frames == b.frames && a.rows == b.rows && a.columns == b.columns && a.rowDirectionLPS == b.rowDirectionLPS &&
             a.columnDirectionLPS == b.columnDirectionLPS && a.pixelSpacingMM == b.pixelSpacingMM &&
             a.studyInstanceUID == b.studyInstanceUID && a.seriesInstanceUID == b.seriesInstanceUID &&
-            a.frameOfReferenceUID == b.frameOfReferenceUID
+            a.frameOfReferenceUID == b.frameOfReferenceUID && a.hasPatientGeometry == b.hasPatientGeometry
     }
 }

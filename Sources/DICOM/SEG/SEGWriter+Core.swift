@@ -3,13 +3,26 @@ import Foundation
 import Imaging
 
 extension SEGWriter {
-    /// Fills `buffer` (rows * columns) with the frame of segment `index` on source frame `k`;
-    /// returns false when the frame is empty (it is then omitted).
-    typealias FrameProducer = (_ index: Int, _ k: Int, _ buffer: UnsafeMutablePointer<UInt8>) -> Bool
+    /// Where the pixels of one frame are.
+    enum FramePixels {
+        /// In the caller's `buffer` (BINARY: nonzero = set; FRACTIONAL: the stored values).
+        case inBuffer
+        /// BINARY only: set where `plane[p] == label` (rows * columns values, valid until `write` returns);
+        /// the bridge packs it straight from the label map.
+        case labelPlane(UnsafePointer<UInt8>, label: UInt8)
+    }
+
+    /// The frames of segment `index` on source frame `k`.
+    struct FrameSource {
+        /// Whether the frame has any pixel set (FRACTIONAL: any nonzero value); empty frames are omitted.
+        var isPresent: (_ index: Int, _ k: Int) -> Bool
+        /// The pixels of a present frame: fills `buffer` (rows * columns) or points at a label plane.
+        var pixels: (_ index: Int, _ k: Int, _ buffer: UnsafeMutablePointer<UInt8>) -> FramePixels
+    }
 
     /// Builds the SEG with dcmseg: segments in the given order, frames segment by segment in slice order.
     func write(segments: [SegmentDescription], fractional: Bool, over source: SEGSourceSeries, to url: URL,
-               frame: FrameProducer) throws -> SEGWriteResult {
+               frames: FrameSource) throws -> SEGWriteResult {
         guard !segments.isEmpty else { throw SEGError.invalidArgument("no segment to write") }
         guard segments.count <= 65535 else { throw SEGError.invalidArgument("\(segments.count) segments; at most 65535") }
         guard !source.frames.isEmpty else { throw SEGError.invalidArgument("the source series has no frames") }
@@ -34,6 +47,7 @@ extension SEGWriter {
             spec.spacing_between_slices = source.evenSliceSpacingMM ?? 0
             spec.source_path = s[8]
             spec.study_uid = s[11]; spec.for_uid = s[12]
+            spec.has_geometry = source.hasPatientGeometry ? 1 : 0
             if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
             return ssseg_writer_create(&spec, &error)
         }
@@ -64,30 +78,62 @@ extension SEGWriter {
             guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
         }
 
-        var frameCount = 0
+        // Frames in file order: segment by segment, in slice order, empty ones omitted. A SEG needs at least
+        // one frame: when every mask is empty, segment 1 is written empty on the first source frame.
+        let sliceCount = source.frames.count
+        var order = [(index: Int, k: Int)]()
+        for index in segments.indices {
+            for k in 0..<sliceCount where frames.isPresent(index, k) { order.append((index, k)) }
+        }
+        let allEmpty = order.isEmpty
+        if allEmpty { order = [(0, 0)] }
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: source.rows * source.columns)
         defer { buffer.deallocate() }
-        func add(_ segmentNumber: UInt16, _ k: Int) throws {
+        buffer.initialize(repeating: 0, count: source.rows * source.columns)
+
+        if !fractional {
+            let status = ssseg_writer_reserve_frames(writer, Int32(order.count), &error)
+            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+        }
+        for (index, k) in order {   // functional groups (and FRACTIONAL pixels) in frame order
             let f = source.frames[k]
             let p = f.positionLPS
+            let segmentNumber = numbers[segments[index].labelValue]!
             let status = withUnsafePointer(to: (p.x, p.y, p.z)) { pp in
-                pp.withMemoryRebound(to: Double.self, capacity: 3) { position in
-                    ssseg_writer_add_frame(writer, segmentNumber, buffer, position, UInt32(k + 1), f.sopClassUID, f.sopInstanceUID,
-                                           Int32(f.frameNumber ?? 0), &error)
+                pp.withMemoryRebound(to: Double.self, capacity: 3) { position -> Int32 in
+                    guard fractional else {
+                        return ssseg_writer_add_frame_groups(writer, segmentNumber, position, UInt32(k + 1), f.sopClassUID,
+                                                             f.sopInstanceUID, Int32(f.frameNumber ?? 0), &error)
+                    }
+                    if !allEmpty, case .labelPlane = frames.pixels(index, k, buffer) {
+                        preconditionFailure("FRACTIONAL frames come in the buffer")
+                    }
+                    return ssseg_writer_add_frame(writer, segmentNumber, buffer, position, UInt32(k + 1), f.sopClassUID,
+                                                  f.sopInstanceUID, Int32(f.frameNumber ?? 0), &error)
                 }
             }
             guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
-            frameCount += 1
         }
-        for (index, segment) in segments.enumerated() {
-            for k in source.frames.indices where frame(index, k, buffer) {
-                try add(numbers[segment.labelValue]!, k)
+        if !fractional {   // BINARY pixels slice by slice: a label plane stays in cache for every segment on it
+            var frameIndex = [Int32](repeating: -1, count: segments.count * sliceCount)
+            for (n, f) in order.enumerated() { frameIndex[f.index * sliceCount + f.k] = Int32(n) }
+            for k in 0..<sliceCount {
+                for index in segments.indices where frameIndex[index * sliceCount + k] >= 0 {
+                    let n = frameIndex[index * sliceCount + k]
+                    var status: Int32
+                    if allEmpty {
+                        status = ssseg_writer_pack_frame(writer, n, buffer, 0, &error)
+                    } else {
+                        switch frames.pixels(index, k, buffer) {
+                        case .inBuffer: status = ssseg_writer_pack_frame(writer, n, buffer, 0, &error)
+                        case .labelPlane(let plane, let label): status = ssseg_writer_pack_frame(writer, n, plane, label, &error)
+                        }
+                    }
+                    guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+                }
             }
         }
-        if frameCount == 0 {   // a SEG needs at least one frame: write segment 1 empty on the first frame
-            buffer.initialize(repeating: 0, count: source.rows * source.columns)
-            try add(numbers[segments[0].labelValue]!, 0)
-        }
+        let frameCount = order.count
         var seriesUID = [CChar](repeating: 0, count: 80), instanceUID = [CChar](repeating: 0, count: 80)
         try AtomicFile.write(to: url) { temporary in
             let status = ssseg_writer_save(writer, temporary.path, &seriesUID, &instanceUID, &error)

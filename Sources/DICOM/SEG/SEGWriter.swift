@@ -45,6 +45,7 @@ public struct SEGWriter: Sendable {
     /// resampled (nearest) onto the source frames; voxels outside it are background.
     @discardableResult
     public func write(labelMap: LabelMap, segments: [SegmentDescription] = [], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        try Self.checkGrid(labelMap.geometry, over: source)
         let values = source.sampled(labelMap, interpolation: .nearest, outside: 0)
         let planeSize = source.rows * source.columns
         // presentInSlice[k * 256 + v]: label v occurs on frame k (one pass, so empty frames cost nothing).
@@ -54,56 +55,60 @@ public struct SEGWriter: Sendable {
         }
         let present = Set((0..<presentInSlice.count).filter { presentInSlice[$0] }.map { UInt8($0 % 256) })
         let described = try describe(present: present, segments: segments)
-        return try write(segments: described, fractional: false, over: source, to: url) { index, k, buffer in
-            let label = described[index].labelValue
-            guard presentInSlice[k * 256 + Int(label)] else { return false }
-            var any: UInt8 = 0
-            values.withUnsafeBufferPointer { src in
-                let plane = src.baseAddress! + k * planeSize
-                for p in 0..<planeSize {   // branch-free, so the compiler vectorises it
-                    let inside: UInt8 = plane[p] == label ? 1 : 0
-                    buffer[p] = inside
-                    any |= inside
-                }
-            }
-            return any != 0
+        return try values.withUnsafeBufferPointer { src in
+            let frames = FrameSource(isPresent: { index, k in presentInSlice[k * 256 + Int(described[index].labelValue)] },
+                                     pixels: { index, k, _ in   // packed by the bridge straight from the label map
+                                         .labelPlane(src.baseAddress! + k * planeSize, label: described[index].labelValue)
+                                     })
+            return try write(segments: described, fractional: false, over: source, to: url, frames: frames)
         }
     }
 
     /// A BINARY SEG from binary masks (nonzero = inside), one segment each, in the order given; masks may overlap.
     @discardableResult
     public func write(masks: [(segment: SegmentDescription, mask: Volume<UInt8>)], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        for m in masks { try Self.checkGrid(m.mask.geometry, over: source) }
         let planes = masks.map { source.sampled($0.mask, interpolation: .nearest, outside: 0) }
-        let planeSize = source.rows * source.columns
-        return try write(segments: masks.map(\.segment), fractional: false, over: source, to: url) { index, k, buffer in
-            var any = false
-            planes[index].withUnsafeBufferPointer { src in
-                for p in 0..<planeSize {
-                    let inside: UInt8 = src[k * planeSize + p] != 0 ? 1 : 0
-                    buffer[p] = inside
-                    if inside != 0 { any = true }
-                }
-            }
-            return any
+        let planeSize = source.rows * source.columns, sliceCount = source.frames.count
+        let present: [Bool] = planes.flatMap { plane -> [Bool] in
+            (0..<sliceCount).map { k in plane[(k * planeSize)..<((k + 1) * planeSize)].contains { $0 != 0 } }
         }
+        let frames = FrameSource(isPresent: { index, k in present[index * sliceCount + k] },
+                                 pixels: { index, k, buffer in   // nonzero = set
+                                     planes[index].withUnsafeBufferPointer { src in
+                                         buffer.update(from: src.baseAddress! + k * planeSize, count: planeSize)
+                                     }
+                                     return .inBuffer
+                                 })
+        return try write(segments: masks.map(\.segment), fractional: false, over: source, to: url, frames: frames)
     }
 
     /// A FRACTIONAL (PROBABILITY) SEG from probability maps in 0...1, one segment each: stored as
     /// `round(p * 255)` (values outside 0...1 are clamped, NaN is 0); resampled linearly onto the frames.
     @discardableResult
     public func write(probabilities: [(segment: SegmentDescription, probability: Volume<Float>)], over source: SEGSourceSeries, to url: URL) throws -> SEGWriteResult {
+        for p in probabilities { try Self.checkGrid(p.probability.geometry, over: source) }
         let planes = probabilities.map { source.sampled($0.probability, interpolation: .linear, outside: 0) }
-        let planeSize = source.rows * source.columns
-        return try write(segments: probabilities.map(\.segment), fractional: true, over: source, to: url) { index, k, buffer in
-            var any = false
-            planes[index].withUnsafeBufferPointer { src in
-                for p in 0..<planeSize {
-                    let q = Self.quantize(src[k * planeSize + p])
-                    buffer[p] = q
-                    if q != 0 { any = true }
-                }
-            }
-            return any
+        let planeSize = source.rows * source.columns, sliceCount = source.frames.count
+        let present: [Bool] = planes.flatMap { plane -> [Bool] in
+            (0..<sliceCount).map { k in plane[(k * planeSize)..<((k + 1) * planeSize)].contains { Self.quantize($0) != 0 } }
+        }
+        let frames = FrameSource(isPresent: { index, k in present[index * sliceCount + k] },
+                                 pixels: { index, k, buffer in
+                                     planes[index].withUnsafeBufferPointer { src in
+                                         for p in 0..<planeSize { buffer[p] = Self.quantize(src[k * planeSize + p]) }
+                                     }
+                                     return .inBuffer
+                                 })
+        return try write(segments: probabilities.map(\.segment), fractional: true, over: source, to: url, frames: frames)
+    }
+
+    /// A source without patient geometry takes masks voxel for voxel: they must have its size.
+    static func checkGrid(_ g: VolumeGeometry, over source: SEGSourceSeries) throws {
+        let size = SIMD3(source.columns, source.rows, source.frames.count)
+        guard source.hasPatientGeometry || g.size == size else {
+            throw SEGError.invalidArgument("the source has no patient geometry, so a mask is taken voxel for voxel and must be " +
+                                           "\(size.x)x\(size.y)x\(size.z) (columns x rows x frames); it is \(g.size.x)x\(g.size.y)x\(g.size.z)")
         }
     }
 

@@ -14,8 +14,14 @@ final class SEGExportTests: XCTestCase {
     struct Case { var name: String; var source: String; var labels: Int }
     static let cases = [
         Case(name: "ct3slice", source: "dcmqi/segmentations/ct-3slice", labels: 3),
+        // Gantry tilt 18.5 degrees. dcmqi 1.5.7 cannot convert SEGs over it ("Frame 1 origin ... is outside
+        // image geometry"): it fails the same way on highdicom's SEG of the same masks, and every frame's
+        // Plane Position equals its source slice's Image Position (Patient) exactly
+        // (Scripts/reference/seg_tilted_dcmqi.py); highdicom's per-frame arrays equal ours.
         Case(name: "ge_tilted", source: "dcm_qa_ct/GE", labels: 5),
         Case(name: "enhanced_ct", source: "pydicom-data/eCT_Supplemental.dcm", labels: 2),
+        // Enhanced MR without any functional group or patient geometry: frames by source frame only.
+        Case(name: "enhanced_mr_nogeometry", source: "pydicom-data/emri_small.dcm", labels: 2),
         Case(name: "ct2", source: "pydicom/dicomdirtests/77654033/CT2", labels: 2),
         Case(name: "totalseg_j2k", source: "totalsegmentator/example_ct_dicom", labels: 6),
     ]

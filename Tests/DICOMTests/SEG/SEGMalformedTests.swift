@@ -60,10 +60,21 @@ final class SEGMalformedTests: XCTestCase {
         }
     }
 
-    func testSourceWithoutGeometryIsRejected() throws {
-        guard let path = TestData.path("pydicom-data/emri_small.dcm") else { throw XCTSkip(TestData.missing("pydicom-data/emri_small.dcm")) }
-        XCTAssertThrowsError(try SEGSourceSeries.read(URL(fileURLWithPath: path))) { error in
-            XCTAssertEqual((error as? SEGError)?.category, .unsupported)
+    /// Several single-frame files without positions cannot be ordered (one multi-frame instance can: see
+    /// SEGNoGeometryTests); a frame of pydicom's CT_small copied without its Image Position (Patient).
+    func testFramesWithoutPositionInSeveralFilesAreRejected() throws {
+        guard let path = TestData.path("pydicom/CT_small.dcm") else { throw XCTSkip(TestData.missing("pydicom/CT_small.dcm")) }
+        let folder = try TestData.temporaryDirectory("seg-nopos")
+        for name in ["a.dcm", "b.dcm"] {
+            let copy = folder.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(atPath: path, toPath: copy.path)
+        }
+        try modify(folder.appendingPathComponent("b.dcm"), ["-ea", "(0020,0032)", "-ma", "(0008,0018)=1.2.3.4.5.6.7"])
+        try modify(folder.appendingPathComponent("a.dcm"), ["-ea", "(0020,0032)"])
+        XCTAssertThrowsError(try SEGSourceSeries.read(folder)) { error in
+            guard case SEGError.badInput(_, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains("Image Position (Patient) is missing"), detail)
         }
     }
 }

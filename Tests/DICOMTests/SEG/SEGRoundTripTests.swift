@@ -13,6 +13,7 @@ final class SEGRoundTripTests: XCTestCase {
         "pydicom/dicomdirtests/77654033/CT2",
         "totalsegmentator/example_ct_dicom",
         "dcmqi/segmentations/23x38x3/image",
+        "pydicom-data/emri_small.dcm",
     ]
 
     func testLabelMapRoundTripOnEverySource() throws {
