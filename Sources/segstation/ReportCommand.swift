@@ -31,6 +31,7 @@ struct ReportCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        OwnerOnly.apply()
         try reportingErrors {
             let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let files = try ReportJob.run(target: target, databasePath: databasePath, formats: formats, outputFolder: output)

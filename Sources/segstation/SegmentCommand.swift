@@ -59,6 +59,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        OwnerOnly.apply()
         try reportingErrors {
             let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
                                          threads: threads, databasePath: databasePath, writeDICOM: !noDicom,

@@ -120,16 +120,3 @@ enum GeometryFixtures {
     static let oblique = Matrix3(rows: [[cos(0.3), -sin(0.3), 0], [sin(0.3), cos(0.3), 0], [0, 0, 1]])
         * Matrix3(rows: [[1, 0, 0], [0, cos(0.2), -sin(0.2)], [0, sin(0.2), cos(0.2)]])
 }
-
-/// Deterministic random numbers for fixtures.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}

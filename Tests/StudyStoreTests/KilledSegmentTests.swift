@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import StudyStore
 
 /// SIGKILL harness: real `segstation segment` runs (phantom DICOM study, fixture threshold model,
@@ -58,7 +59,7 @@ final class KilledSegmentTests: XCTestCase {
         let trials = 20, writeTrials = 10
         let seed = ProcessInfo.processInfo.environment["SEGSTATION_KILL_SEED"].flatMap { UInt64($0) }
             ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         print(String(format: "kill harness: seed %llu (SEGSTATION_KILL_SEED replays it), full run %.3f s (of %@), artefacts written from %.3f s",
                      seed, duration, durations.map { String(format: "%.3f", $0) }.joined(separator: ", "), writeStart))
         var outcomes: [String: Int] = [:]

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import XCTest
+import TestSupport
 @testable import StudyStore
 
 /// `StudyStore.lesions` (three statements, ordered in Swift) against the plain definition: one join
@@ -11,7 +12,7 @@ import XCTest
 final class LesionQueryTests: XCTestCase {
     func makeStore() throws -> StudyStore {
         let store = try StudyStore()
-        var random = SplitMix64(seed: 7)
+        var random = SplitMix(seed: 7)
         func lesions(_ count: Int) -> [LesionInfo] {
             var perLabel: [Int: Int] = [:]
             return (0..<count).map { _ in

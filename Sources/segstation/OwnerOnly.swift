@@ -1,0 +1,11 @@
+import Foundation
+
+/// Commands that write patient data (`segment`, `report`) create every file and folder owner-only.
+///
+/// The process umask is set to 077 before anything is written, so files are 0600 and folders 0700
+/// from the moment they exist: temporaries during an atomic write, and the final file after its
+/// rename. (Setting the mode after the rename left a window in which a killed run could leave a
+/// complete file readable by others; the kill harness found it under load.)
+enum OwnerOnly {
+    static func apply() { umask(0o077) }
+}
