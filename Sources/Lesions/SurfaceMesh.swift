@@ -11,14 +11,28 @@ public struct SurfaceMesh: Sendable, Equatable {
     /// orientation disagrees with the local inside->outside direction are turned round so that the
     /// exported surface is consistently oriented. An empty region gives an empty mesh.
     public init(_ r: BinaryRegion) {
-        var index: [SIMD3<Int>: Int32] = [:]
+        // Shared vertices without hashing: every vertex is the midpoint of one voxel edge of the
+        // padded box, so its doubled padded coordinates (x2, y2, z2) have exactly one odd component.
+        // Triangles arrive layer by layer in k, and a layer only touches the x/y edges of its two
+        // planes (of different parity) and its own z edges: five plane-sized slot tables (x edges by
+        // plane parity, y edges by plane parity, z edges) hold each vertex's index while it can
+        // still be shared. A slot is valid when the vertex stored there has the same key, so stale
+        // slots of earlier layers need no clearing. Vertex order = first use, as with a dictionary.
+        let w = r.size.x + 2, plane = w * (r.size.y + 2)
+        var slots = r.isEmpty ? [] : [Int32](repeating: -1, count: 5 * plane)
+        var keys: [SIMD3<Int32>] = []
         var vertices: [Vector3] = []
         var tris: [SIMD3<Int32>] = []
         func vertex(_ p: Vector3) -> Int32 {
-            let key = SIMD3(Int((p.x * 2).rounded()), Int((p.y * 2).rounded()), Int((p.z * 2).rounded()))
-            if let v = index[key] { return v }
+            let x2 = Int((p.x * 2).rounded()) + 2, y2 = Int((p.y * 2).rounded()) + 2, z2 = Int((p.z * 2).rounded()) + 2
+            let key = SIMD3(Int32(x2), Int32(y2), Int32(z2))
+            let table = z2 & 1 == 1 ? 4 : (x2 & 1 == 1 ? 0 : 2) + (z2 >> 1) & 1
+            let at = table * plane + (x2 >> 1) + w * (y2 >> 1)
+            let stored = slots[at]
+            if stored >= 0 && keys[Int(stored)] == key { return stored }
             let v = Int32(vertices.count)
-            index[key] = v
+            slots[at] = v
+            keys.append(key)
             vertices.append(r.patient(p))
             return v
         }
