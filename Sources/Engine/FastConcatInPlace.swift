@@ -65,14 +65,12 @@ extension FastExecutor {
     func placedValue(_ out: String, md: dnnl_memory_desc_t) throws -> Int? {
         guard let slab = concatSlabs[out], let outShape = plan.values[plan.steps[slab.concatStep].outputs[0]]?.shape,
               let expected = try blockedMD(shape(out)), DNNL.equal(md, expected), let whole = try blockedMD(outShape) else { return nil }
-        let buffer: Int
-        if let b = concatBuffers[slab.concatStep] {
-            buffer = b; refCount[b] += 1
-        } else {
-            buffer = newBuffer(DNNL.size(whole)); concatBuffers[slab.concatStep] = buffer
-        }
+        let existing = concatBuffers[slab.concatStep]
+        let buffer = existing ?? newBuffer(DNNL.size(whole))
+        concatBuffers[slab.concatStep] = buffer
         let spatial = Tensor.elementCount(Array(outShape[2...]))
         let ref = addRef(md, buffer: buffer, offset: slab.channelOffset * spatial * 4)
+        if existing != nil { retain(ref) }  // a fresh buffer starts with this value's reference
         locs[out] = Loc(ref: ref, shape: shape(out), type: .float32)
         return ref
     }
@@ -87,8 +85,9 @@ extension FastExecutor {
                   refs[l.ref].offset == offset * spatial * 4, DNNL.equal(refs[l.ref].md, md) else { return false }
             offset += l.shape[1]
         }
-        refCount[buffer] += 1
-        locs[node.outputs[0]] = Loc(ref: addRef(whole, buffer: buffer, offset: 0), shape: shape(node.outputs[0]), type: .float32)
+        let ref = addRef(whole, buffer: buffer, offset: 0)
+        retain(ref)
+        locs[node.outputs[0]] = Loc(ref: ref, shape: shape(node.outputs[0]), type: .float32)
         return true
     }
 }

@@ -16,15 +16,7 @@ import TestSupport
 /// kill, a re-run succeeds and no temporary remains anywhere.
 ///
 /// The schedule is seeded (SEGSTATION_KILL_SEED replays one) and printed with the kill times.
-final class KilledSegmentTests: XCTestCase {
-    var folder: URL!
-    var cli: CLIRunner!
-    override func setUpWithError() throws {
-        folder = try Fixture.temporaryFolder()
-        cli = CLIRunner(scratch: folder)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class KilledSegmentTests: ProcessTestCase {
     func testSegmentKilledAtRandomMomentsLeavesConsistentStoreAndNoPartialFiles() throws {
         let inputs = try cli.phantom(in: folder.appendingPathComponent("study"))
         let work = folder.appendingPathComponent("work")

@@ -8,11 +8,8 @@ import TestSupport
 /// file (temporaries included) is 0600 and every folder 0700 from the moment it exists. This test
 /// starts `segment` with a permissive umask (022) inherited from the test process and watches the
 /// output tree while the run is in progress.
-final class OwnerOnlyModeTests: XCTestCase {
+final class OwnerOnlyModeTests: ProcessTestCase {
     func testEveryFileIsOwnerOnlyFromItsCreation() throws {
-        let folder = try Fixture.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let cli = CLIRunner(scratch: folder)
         let inputs = try cli.phantom(in: folder.appendingPathComponent("study"))
         let work = folder.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

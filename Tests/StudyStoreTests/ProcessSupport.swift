@@ -229,3 +229,14 @@ final class FileCache {
         return digest
     }
 }
+
+/// Base of the tests that drive `segstation` processes: a scratch folder per test and a runner.
+class ProcessTestCase: XCTestCase {
+    var folder: URL!
+    var cli: CLIRunner!
+    override func setUpWithError() throws {
+        folder = try Fixture.temporaryFolder()
+        cli = CLIRunner(scratch: folder)
+    }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+}

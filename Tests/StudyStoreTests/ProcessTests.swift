@@ -5,15 +5,7 @@ import XCTest
 /// Many `segstation` processes on one database file: real `segment` runs (phantom DICOM study, the
 /// fixture threshold model) next to query commands. The SIGKILL harness is in `KilledSegmentTests`.
 /// Set SEGSTATION_BIN to test another binary.
-final class ProcessTests: XCTestCase {
-    var folder: URL!
-    var cli: CLIRunner!
-    override func setUpWithError() throws {
-        folder = try Fixture.temporaryFolder()
-        cli = CLIRunner(scratch: folder)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
+final class ProcessTests: ProcessTestCase {
     func run(_ arguments: [String]) throws -> CLIRunner.Outcome { try cli.run(arguments) }
 
     /// 8 processes at once on a database none of them has created yet: 4 run `segment` twice each
