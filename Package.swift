@@ -37,25 +37,26 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
-        // Swift layers.
-        .target(name: "Imaging", swiftSettings: swift5),
-        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"], swiftSettings: swift5),
-        .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
-        .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
-        .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
-        .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
-        .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
-        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
+        // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
+        .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Imaging", dependencies: ["Core"], swiftSettings: swift5),
+        .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge"], swiftSettings: swift5),
+        .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"], swiftSettings: swift5),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL"], swiftSettings: swift5),
+        .target(name: "Lesions", dependencies: ["Core", "Imaging"], swiftSettings: swift5),
+        .target(name: "Inference", dependencies: ["Core", "Imaging"], swiftSettings: swift5),
+        .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swift5
         ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
+                "Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,15 +73,16 @@ let package = Package(
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
+        .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "EngineTests", dependencies: ["Core", "Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
-        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
+        .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Every failure of the DICOM layer. Messages name the file, the attribute tag such as

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -10,7 +11,7 @@ enum DICOMExports {
                       into artefacts: inout ArtefactList) throws {
         guard let dicom = scan.dicom else { return }
         let source = try SEGSourceSeries.read(URL(fileURLWithPath: scan.sourcePath), seriesInstanceUID: dicom.stack.series.seriesInstanceUID)
-        var options = SEGWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: manifest.name, algorithmVersion: manifest.version)
+        var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: manifest.name, algorithmVersion: manifest.version)
         options.modelName = manifest.name
         let segments = manifest.labels.map { l in
             SegmentDescription(labelValue: UInt8(l.value), label: l.name, description: l.name,
@@ -37,7 +38,7 @@ enum DICOMExports {
         let segURL = artefacts.folder.appendingPathComponent("seg.dcm")
         try artefacts.add(.sr, "sr.dcm") { url in
             _ = try MeasurementReportWriter.write(items, seg: segURL, source: source,
-                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegmentJob.segstationVersion), to: url)
+                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegStationVersion.string), to: url)
         }
     }
 }

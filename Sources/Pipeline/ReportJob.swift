@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import VolumeIO
@@ -47,7 +48,7 @@ public enum ReportJob {
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: ["inputs": parameters.inputs.joined(separator: ", ")], history: history)
         let folder = outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(StudyStore.safeFolderName(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
+            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(SafeNames.studyFolder(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
                 .appendingPathComponent("run-\(runID)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return try ReportWriter.write(RunReport.input(context), formats: formatList, to: folder).map(\.url)

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -8,8 +9,6 @@ import StudyStore
 import Reports
 
 public enum SegmentJob {
-    public static let segstationVersion = "0.1.0"
-
     /// Segments a study end to end: load, segment, measure, write artefacts, record in the study store.
     /// The run is recorded as `running` before the work and completed (with labels, lesions and
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
@@ -35,7 +34,7 @@ public enum SegmentJob {
         let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                                     model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                     parameters: parameters, inputFingerprint: identity.fingerprint,
-                                                    segstationVersion: segstationVersion))
+                                                    segstationVersion: SegStationVersion.string))
         do {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
@@ -64,7 +63,7 @@ public enum SegmentJob {
             }
             if !request.reportFormats.isEmpty {
                 let formats = try request.reportFormats.map { name -> ReportFormat in
-                    guard let f = ReportFormat(rawValue: name) else { throw InferenceError.inputs("report format '\(name)' is not html, pdf or json") }
+                    guard let f = ReportFormat(rawValue: name) else { throw PipelineError.invalidArgument("report format '\(name)' is not html, pdf or json") }
                     return f
                 }
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
@@ -81,7 +80,7 @@ public enum SegmentJob {
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
-                segstationVersion: segstationVersion, inputs: request.inputs, minLesionML: request.minLesionML,
+                segstationVersion: SegStationVersion.string, inputs: request.inputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
@@ -134,14 +133,14 @@ public enum SegmentJob {
     static func fingerprint(_ scans: [LoadedScan]) -> String {
         let parts = scans.map { scan -> String in
             if let dicom = scan.dicom { return dicom.stack.slices.map(\.sopInstanceUID).sorted().joined(separator: ",") }
-            return FileDigest.sha256(of: URL(fileURLWithPath: scan.sourcePath)) ?? scan.sourcePath
+            return Digest.sha256Hex(ofFile: URL(fileURLWithPath: scan.sourcePath)) ?? scan.sourcePath
         }
-        return FileDigest.sha256(of: parts.joined(separator: "|"))
+        return Digest.sha256Hex(parts.joined(separator: "|"))
     }
 
     static func outputFolder(_ request: SegmentRequest, identity: ScanIdentity, runID: RunID) throws -> URL {
         let url = request.outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(StudyStore.safeFolderName(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
+            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(SafeNames.studyFolder(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
                 .appendingPathComponent("run-\(runID)")
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Renders query results as JSON, CSV (RFC 4180) or an aligned text table. CSV columns and JSON
@@ -5,11 +6,7 @@ import Foundation
 /// not measured are omitted from JSON and empty in CSV.
 public enum StoreOutput {
     public static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+        String(decoding: try JSONFormat.encoder().encode(value), as: UTF8.self) + "\n"
     }
 
     /// Header line plus one line per row, "\r\n"-free ("\n" line ends); fields holding a comma,

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import GRDB
 
@@ -77,7 +78,7 @@ extension StudyStore {
                                  studyDescription: row["studyDescription"], accessionNumber: row["accessionNumber"],
                                  modalities: row["modalities"] ?? "", seriesCount: row["seriesCount"],
                                  runCount: row["runCount"], completedRunCount: row["completedRunCount"],
-                                 folderName: Self.safeFolderName(patientID: row["patientID"], studyUID: row["studyInstanceUID"]))
+                                 folderName: SafeNames.studyFolder(patientID: row["patientID"], studyUID: row["studyInstanceUID"]))
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Core
 import ArgumentParser
 import DICOM
 import Foundation
@@ -30,29 +31,27 @@ struct ExportSRCommand: ParsableCommand {
     var series: String?
 
     func run() throws {
-        try reportingErrors {
-            let source = try SEGSourceSeries.read(URL(fileURLWithPath: image), seriesInstanceUID: series)
-            let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
-            let masks = try document.segmentMasks(on: source)
-            let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series ?? source.seriesInstanceUID))
-            let isCT = scan.dicom?.stack.series.modality == "CT"
-            var items = [LesionReportItem]()
-            for segment in document.segments where segment.number > 0 {
-                guard let mask = masks[segment.number] else { continue }
-                let onImage = mask.geometry.isSameGrid(as: scan.volume.geometry, toleranceMM: 0.01)
-                    ? Volume(geometry: scan.volume.geometry, voxels: mask.voxels)
-                    : mask.resampled(onto: scan.volume.geometry, interpolation: .nearest, outside: 0)
-                guard let total = try LesionAnalyzer.measure(labels: onImage, image: scan.volume, label: 1).first?.total else { continue }
-                items.append(LesionReportItem(lesionIndex: items.count + 1, segmentNumber: segment.number, volumeML: total.volumeML,
-                                              longestDiameterMM: total.shape.maximum3DDiameterMM, meanIntensity: total.intensity?.mean,
-                                              intensityUnit: isCT ? .hounsfieldUnit : .noUnit,
-                                              finding: segment.type.value.isEmpty ? .lesion : segment.type))
-            }
-            let algorithm = document.segments.first?.algorithmName ?? "SegStation"
-            let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
-            let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
-                                                        to: URL(fileURLWithPath: output))
-            Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
+        let source = try SEGSourceSeries.read(URL(fileURLWithPath: image), seriesInstanceUID: series)
+        let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
+        let masks = try document.segmentMasks(on: source)
+        let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series ?? source.seriesInstanceUID))
+        let isCT = scan.dicom?.stack.series.modality == "CT"
+        var items = [LesionReportItem]()
+        for segment in document.segments where segment.number > 0 {
+            guard let mask = masks[segment.number] else { continue }
+            let onImage = mask.geometry.isSameGrid(as: scan.volume.geometry, toleranceMM: 0.01)
+                ? Volume(geometry: scan.volume.geometry, voxels: mask.voxels)
+                : mask.resampled(onto: scan.volume.geometry, interpolation: .nearest, outside: 0)
+            guard let total = try LesionAnalyzer.measure(labels: onImage, image: scan.volume, label: 1).first?.total else { continue }
+            items.append(LesionReportItem(lesionIndex: items.count + 1, segmentNumber: segment.number, volumeML: total.volumeML,
+                                          longestDiameterMM: total.shape.maximum3DDiameterMM, meanIntensity: total.intensity?.mean,
+                                          intensityUnit: isCT ? .hounsfieldUnit : .noUnit,
+                                          finding: segment.type.value.isEmpty ? .lesion : segment.type))
         }
+        let algorithm = document.segments.first?.algorithmName ?? "SegStation"
+        let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
+        let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
+                                                    to: URL(fileURLWithPath: output))
+        Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
     }
 }

@@ -35,7 +35,7 @@ struct HistoryCommand: ParsableCommand {
         }
     }
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)

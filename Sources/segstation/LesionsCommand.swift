@@ -25,7 +25,7 @@ struct LesionsCommand: ParsableCommand {
         }
     }
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID,

@@ -1,13 +1,11 @@
+import Core
 import Foundation
 
 /// Printing data for people and for programs (`--json`).
 enum Output {
     /// Encodes `value` as pretty, key-sorted JSON on stdout.
     static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
+        let data = try JSONFormat.encoder().encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))
     }

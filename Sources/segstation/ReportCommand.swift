@@ -32,11 +32,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let files = try ReportJob.run(target: target, databasePath: databasePath, formats: formats, outputFolder: output)
-            if json { try Output.json(files.map(\.path)); return }
-            for file in files { Output.line(file.path) }
-        }
+        let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let files = try ReportJob.run(target: target, databasePath: databasePath, formats: formats, outputFolder: output)
+        if json { try Output.json(files.map(\.path)); return }
+        for file in files { Output.line(file.path) }
     }
 }

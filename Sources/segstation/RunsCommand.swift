@@ -1,3 +1,4 @@
+import Core
 import ArgumentParser
 import Foundation
 import StudyStore
@@ -17,7 +18,7 @@ struct RunsCommand: ParsableCommand {
     var studyUID: String?
     @OptionGroup var store: StoreOptions
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         try store.print(try store.open().runs(RunFilter(status: status, patientID: patientID, studyInstanceUID: studyUID)))
@@ -45,7 +46,7 @@ struct DebugStoreWriteCommand: ParsableCommand {
     @Flag(help: "Record each run as failed instead of completed.")
     var fail = false
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         let store = try StudyStore(path: databasePath)

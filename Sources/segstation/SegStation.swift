@@ -1,6 +1,7 @@
 import ArgumentParser
+import Core
 import Foundation
-import Imaging
+import StudyStore
 
 @main
 struct SegStation: ParsableCommand {
@@ -19,21 +20,35 @@ struct SegStation: ParsableCommand {
         ]
     )
 
-    /// Parses and runs a command; every layer's typed error becomes one stderr line and the exit code
-    /// of its category (README, "Exit codes"), whichever command threw it.
+    /// Parses and runs a command. The one place errors are caught: every layer's typed error becomes
+    /// one stderr line and the exit code of its category (README "Exit codes"), whichever command
+    /// threw it; Foundation's "no such file" is a not-found error; anything else is an internal bug.
     static func main() {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            var command = try parseAsRoot()
             try command.run()
         } catch let error as CategorizedError {
-            FileHandle.standardError.write(Data("segstation: error: \(error.description)\n".utf8))
-            Foundation.exit(SegStationExit.code(for: error.category))
+            fail(error.description + hint(for: error), code: error.category.exitCode)
+        } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {
+            fail(error.localizedDescription, code: ExitStatus.notFound)
         } catch {
-            exit(withError: error)
+            if error is ExitCode || error is ValidationError || error is CleanExit { exit(withError: error) }
+            FileHandle.standardError.write(Data("segstation: internal error: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.internalError)
         }
     }
-}
 
-enum SegStationVersion {
-    static let string = "0.1.0"
+    private static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("segstation: error: \(message)\n".utf8))
+        Foundation.exit(code)
+    }
+
+    /// What the user can do about an error, in terms of the CLI's flags (lower layers do not know them).
+    private static func hint(for error: CategorizedError) -> String {
+        switch error {
+        case StoreError.databaseMissing: return " (segment a study first, or pass --db / set SEGSTATION_DB)"
+        default: return ""
+        }
+    }
 }

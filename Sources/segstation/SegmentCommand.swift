@@ -60,20 +60,18 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
-                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
-                                         minLesionML: minLesionML)
-            let bar = ProgressBar("segmenting")
-            let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
-            bar.finish()
-            if json { try Output.json(summary); return }
-            Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
-            for label in summary.labels {
-                Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
-            }
-            for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
-            Output.line("  database: \(summary.databasePath)")
+        let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+                                     threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
+                                     minLesionML: minLesionML)
+        let bar = ProgressBar("segmenting")
+        let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
+        bar.finish()
+        if json { try Output.json(summary); return }
+        Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
+        for label in summary.labels {
+            Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
         }
+        for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
+        Output.line("  database: \(summary.databasePath)")
     }
 }

@@ -14,7 +14,7 @@ struct ShowCommand: ParsableCommand {
     @Option(name: .customLong("db"), help: "Study database (default: see `segstation studies --help`).")
     var databasePath: String?
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)

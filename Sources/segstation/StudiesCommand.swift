@@ -17,7 +17,7 @@ struct StudiesCommand: ParsableCommand {
     var since: String?
     @OptionGroup var store: StoreOptions
 
-    func run() throws { try reportingErrors(execute) }
+    func run() throws { try execute() }
 
     func execute() throws {
         let rows = try store.open().studies(StudyFilter(patientID: patientID, modality: modality, since: since))
@@ -63,8 +63,4 @@ struct StoreOptions: ParsableArguments {
 /// Writes `text` to standard output as is.
 func write(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
-}
-
-extension StoreError: CategorizedError {
-    public var category: ErrorCategory { ErrorCategory(rawValue: categoryName) ?? .outputFailed }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import XCTest
 @testable import StudyStore
@@ -63,7 +64,7 @@ final class OutputTests: XCTestCase {
         XCTAssertNotNil(ISO8601DateFormatter().date(from: started), started)
         let studies = try jsonObjects(try StoreOutput.json(try store.studies()))
         XCTAssertEqual(Set(studies[0].keys), Set(StudySummary.columns))
-        XCTAssertEqual(studies[0]["folderName"] as? String, StudyStore.safeFolderName(patientID: "PAT-1", studyUID: "1.2.3.1"))
+        XCTAssertEqual(studies[0]["folderName"] as? String, SafeNames.studyFolder(patientID: "PAT-1", studyUID: "1.2.3.1"))
         for columns in [LesionRow.tableColumns, RunSummary.tableColumns, StudySummary.tableColumns] {
             XCTAssertFalse(columns.isEmpty)
         }

@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Errors of DICOM-SEG and SR reading and writing. Each names the file (or argument) and what was
