@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
+                "Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -66,12 +66,15 @@ let package = Package(
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"], swiftSettings: swift5),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
-        .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
+        .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"], swiftSettings: swift5),
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
+        // Helpers the process-level tests run as programs (kept out of the product binary).
+        .executableTarget(name: "segstation-testkit", dependencies: ["Core", "StudyStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Tests/TestKit"),
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
@@ -83,7 +86,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -62,17 +62,13 @@ public enum SegmentJob {
                 lap("dicomExportSeconds")
             }
             if !request.reportFormats.isEmpty {
-                let formats = try request.reportFormats.map { name -> ReportFormat in
-                    guard let f = ReportFormat(rawValue: name) else { throw PipelineError.invalidArgument("report format '\(name)' is not html, pdf or json") }
-                    return f
-                }
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
                                                 timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "),
                                                              "min lesion (mL)": "\(request.minLesionML)"],
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
-                for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
+                for written in try ReportWriter.write(RunReport.input(context), formats: request.reportFormats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
                     try artefacts.record(kind, written.url)
                 }

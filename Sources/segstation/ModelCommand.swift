@@ -104,10 +104,9 @@ struct ModelRun: ParsableCommand {
     @Option(help: "Input .npy file (repeat for several inputs), or NAME=FILE.npy.") var input: [String] = []
     @Option(help: "Output .npy path.") var output: String
     @Option(help: "Threads for the fast backend.") var threads: Int?
-    @Option(help: "reference or fast.") var backend: String = "fast"
+    @Option(help: "Engine backend.") var backend: Backend = .fast
 
     func run() throws {
-        guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
         let m = try ONNXModel(path: model)
         guard input.count == m.inputs.count else {
             throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
@@ -120,7 +119,7 @@ struct ModelRun: ParsableCommand {
                 feeds[m.inputs[i].name] = try Npy.read(path: spec)
             }
         }
-        let session = try InferenceSession(model: m, backend: b, threads: threads)
+        let session = try InferenceSession(model: m, backend: backend, threads: threads)
         let results = try session.run(feeds)
         for (name, path) in outputPaths(m.outputs.map(\.name)) { try Npy.write(results[name]!, path: path) }
     }
@@ -147,7 +146,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Input shape, e.g. 1,1,128,128,128 (or NAME=... per input).") var shape: [String] = []
     @Option(help: "Threads for the fast backend.") var threads: Int?
     @Option(help: "Timed runs.") var runs: Int = 3
-    @Option(help: "reference or fast.") var backend: String = "fast"
+    @Option(help: "Engine backend.") var backend: Backend = .fast
     @Flag(help: "Also print seconds per operator (one extra, profiled run).") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -165,13 +164,12 @@ struct ModelBench: ParsableCommand {
     }
 
     func run() throws {
-        guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let m = try ONNXModel(path: model)
         guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
         var rng = SystemRandomNumberGenerator()
         let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
-        let session = try InferenceSession(model: m, backend: b, threads: threads)
+        let session = try InferenceSession(model: m, backend: backend, threads: threads)
         _ = try session.run(feeds)
         var times: [Double] = []
         let cpuStart = cpuSeconds()
@@ -185,12 +183,12 @@ struct ModelBench: ParsableCommand {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflop = try session.flops(inputShapes: shapes) / 1e9
-        let act = b == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
-        let r = Report(model: model, backend: backend, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
+        let act = backend == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
+        let r = Report(model: model, backend: backend.rawValue, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
                        minSeconds: times[0], gflop: gflop, gflopPerSecond: gflop / median, peakRSSMiB: peakRSSMiB(),
                        cpuSecondsPerRun: cpuPerRun, activationMiB: act, secondsByOperator: profileTimes)
         if json { try Output.json(r); return }
-        Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend, threads.map(String.init) ?? "default", runs))
+        Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend.rawValue, threads.map(String.init) ?? "default", runs))
         Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB  CPU %.2f s/run", median, times[0], gflop, gflop / median, r.peakRSSMiB, cpuPerRun))
         if let p = profileTimes {
             for (k, v) in p.sorted(by: { $0.value > $1.value }) {
@@ -216,3 +214,5 @@ struct ModelBench: ParsableCommand {
         return 0
     }
 }
+
+extension Backend: ExpressibleByArgument {}

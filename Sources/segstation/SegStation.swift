@@ -13,7 +13,6 @@ struct SegStation: ParsableCommand {
             SegmentCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
             ExportSegCommand.self, ExportSRCommand.self, ModelCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
-            DebugStoreWriteCommand.self,
             MeasureCommand.self,
             EvaluateCommand.self,
             MeshCommand.self,
@@ -33,7 +32,9 @@ struct SegStation: ParsableCommand {
         } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {
             fail(error.localizedDescription, code: ExitStatus.notFound)
         } catch {
-            if error is ExitCode || error is ValidationError || error is CleanExit { exit(withError: error) }
+            // Help, validation and usage errors (some surface only when run) exit as ArgumentParser
+            // decides; any other error is one this program did not expect.
+            if error is ExitCode || exitCode(for: error) != .failure { exit(withError: error) }
             FileHandle.standardError.write(Data("segstation: internal error: \(error)\n".utf8))
             Foundation.exit(ExitStatus.internalError)
         }

@@ -41,8 +41,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("series"), help: "SeriesInstanceUID to use from a DICOM input; repeat per input, or give once for all.")
     var seriesUIDs: [String] = []
 
-    @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
     var minLesionML: Double = 0
@@ -61,7 +60,7 @@ struct SegmentCommand: ParsableCommand {
     func run() throws {
         OwnerOnly.apply()
         let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
-                                     threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
+                                     threads: threads, databasePath: database.path, writeDICOM: !noDicom,
                                      minLesionML: minLesionML)
         let bar = ProgressBar("segmenting")
         let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }

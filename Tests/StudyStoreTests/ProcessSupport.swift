@@ -7,6 +7,8 @@ import XCTest
 /// output captured in files under `scratch` (no pipe can fill up).
 struct CLIRunner {
     let scratch: URL
+    /// The program: `segstation`, or `segstation-testkit` for the test helpers.
+    var program = "segstation"
 
     struct Outcome {
         var status: Int32
@@ -17,12 +19,12 @@ struct CLIRunner {
         var arguments: [String]
     }
 
-    static func binary() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
+    static func binary(_ program: String = "segstation") throws -> URL {
+        if program == "segstation", let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
         let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle(for: ProcessTests.self).bundleURL]
-            .map { $0.deletingLastPathComponent().appendingPathComponent("segstation") }
+            .map { $0.deletingLastPathComponent().appendingPathComponent(program) }
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("segstation binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
+            throw XCTSkip("\(program) binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
         }
         return found
     }
@@ -30,7 +32,7 @@ struct CLIRunner {
     /// Starts `segstation arguments` in `directory` (default: the test's working directory).
     func launch(_ arguments: [String], in directory: URL? = nil) throws -> (Process, () throws -> Outcome) {
         let process = Process()
-        process.executableURL = try Self.binary()
+        process.executableURL = try Self.binary(program)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         let out = scratch.appendingPathComponent("\(UUID().uuidString).out"), err = scratch.appendingPathComponent("\(UUID().uuidString).err")
