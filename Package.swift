@@ -38,7 +38,7 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
-        .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         .target(name: "Imaging", dependencies: ["Core"], swiftSettings: swift5),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge"], swiftSettings: swift5),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"], swiftSettings: swift5),
@@ -65,7 +65,8 @@ let package = Package(
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"], swiftSettings: swift5),
-        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
+        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], path: "Benchmarks/volumeio",
+                          exclude: ["load_dicom.sh", "load_nibabel.py", "load_nifti.sh", "make_ct_series.py"], swiftSettings: swift5),
         .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
@@ -86,7 +87,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "CLITests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
+        .testTarget(name: "CLITests", dependencies: ["segstation", "Core", "StudyStore", .product(name: "Logging", package: "swift-log"), "TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
 )

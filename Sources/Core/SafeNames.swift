@@ -12,4 +12,11 @@ public enum SafeNames {
         let study = Digest.sha256Hex("segstation-study\u{0}" + studyUID).prefix(16)
         return "p-\(patient)_s-\(study)"
     }
+
+    /// `Reports/<studyFolder>/run-<run id>`, relative: the default output folder of a run (its
+    /// artefacts and report). Characters of the run id outside `[A-Za-z0-9._-]` become `_`.
+    public static func runFolder(patientID: String, studyUID: String, runID: String) -> String {
+        let safeRun = String(runID.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+        return "Reports/\(studyFolder(patientID: patientID, studyUID: studyUID))/run-\(safeRun.isEmpty ? "_" : safeRun)"
+    }
 }

@@ -5,7 +5,7 @@ import DICOM
 import Inference
 import Lesions
 
-/// DICOM-SEG (and, once available, SR TID 1500) for a run whose first input is DICOM.
+/// DICOM-SEG and SR TID 1500 (one measurement group per lesion) for a run whose first input is DICOM.
 enum DICOMExports {
     static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
                       into artefacts: inout ArtefactList) throws {

@@ -44,8 +44,8 @@ public enum ReportJob {
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: ["inputs": parameters.inputs.joined(separator: ", ")], history: history)
         let folder = outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(SafeNames.studyFolder(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
-                .appendingPathComponent("run-\(runID)")
+            ?? URL(fileURLWithPath: SafeNames.runFolder(patientID: identity.patient.patientID,
+                                                        studyUID: identity.study.studyInstanceUID, runID: String(runID)))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return try ReportWriter.write(RunReport.input(context), formats: formats, to: folder).map(\.url)
     }

@@ -1,4 +1,5 @@
 import Core
+import Logging
 import Foundation
 import Imaging
 import DICOM
@@ -9,6 +10,8 @@ import StudyStore
 import Reports
 
 public enum SegmentJob {
+    /// Diagnostics of runs: counts and timings at `.info`, identifiers and paths at `.debug` only.
+    static let log = Log.logger(.pipeline)
     /// Segments a study end to end: load, segment, measure, write artefacts, record in the study store.
     /// The run is recorded as `running` before the work and completed (with labels, lesions and
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
@@ -90,8 +93,12 @@ public enum SegmentJob {
             var returned = summary
             returned.timingsSeconds = result.timings
             returned.timingsSeconds["totalSeconds"] = Date().timeIntervalSince(clockStart)
+            log.info("run completed", metadata: ["run": "\(runID)", "model": "\(manifest.name)", "lesions": "\(summary.lesions.count)",
+                                                 "seconds": "\(Int(returned.timingsSeconds["totalSeconds"] ?? 0))"])
+            log.debug("run outputs", metadata: ["folder": "\(folder.path)", "patientID": "\(identity.patient.patientID)"])
             return returned
         } catch {
+            log.info("run failed", metadata: ["run": "\(runID)", "category": "\((error as? CategorizedError)?.category.rawValue ?? "internal")"])
             try? store.failRun(runID, message: "\(error)")
             throw error
         }
@@ -136,8 +143,8 @@ public enum SegmentJob {
 
     static func outputFolder(_ request: SegmentRequest, identity: ScanIdentity, runID: RunID) throws -> URL {
         let url = request.outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(SafeNames.studyFolder(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
-                .appendingPathComponent("run-\(runID)")
+            ?? URL(fileURLWithPath: SafeNames.runFolder(patientID: identity.patient.patientID,
+                                                        studyUID: identity.study.studyInstanceUID, runID: String(runID)))
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -45,9 +45,10 @@ public enum ReportWriter {
         return try write(report, formats: formats, to: folder, generatedAt: generatedAt)
     }
 
-    /// Writes an already rendered report (see `write(_:formats:to:generatedAt:)`).
+    /// Writes an already rendered report (see `write(_:formats:to:generatedAt:)`); for tests that
+    /// write one rendering in several ways.
     @discardableResult
-    public static func write(_ report: RenderedReport, formats: [ReportFormat], to folder: URL,
+    static func write(_ report: RenderedReport, formats: [ReportFormat], to folder: URL,
                              generatedAt: Date = Date()) throws -> [ReportArtefact] {
         let document = ReportDocument(report, generatedAt: generatedAt)
         var contents = [(ReportFormat, Data)]()
@@ -77,18 +78,15 @@ public enum ReportWriter {
 
     /// Writes into `defaultFolder(root:header:runID:)` with the input's run id.
     @discardableResult
-    public static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
+    static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
                                             root: URL, generatedAt: Date = Date()) throws -> [ReportArtefact] {
         let folder = defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
         return try write(input, formats: formats, to: folder, generatedAt: generatedAt)
     }
 
-    /// `<root>/Reports/<safe study name>/run-<run id>`: the default folder of a run's report, the layout
-    /// the segment job uses for its outputs. Characters of the run id outside `[A-Za-z0-9._-]` become `_`.
-    public static func defaultFolder(root: URL, header: StudyHeader, runID: String) -> URL {
-        let safeRun = String(runID.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        return root.appendingPathComponent("Reports").appendingPathComponent(SafeNames.studyFolder(patientID: header.patientID, studyUID: header.studyInstanceUID))
-            .appendingPathComponent("run-" + (safeRun.isEmpty ? "_" : safeRun))
+    /// The default folder of a run's report (`SafeNames.runFolder`, the layout `segment` uses).
+    static func defaultFolder(root: URL, header: StudyHeader, runID: String) -> URL {
+        root.appendingPathComponent(SafeNames.runFolder(patientID: header.patientID, studyUID: header.studyInstanceUID, runID: runID))
     }
 
     /// Creates `folder` and any missing parents with mode 0700 (existing folders are left as they are).

@@ -20,7 +20,7 @@ enum Output {
     }
 
     static func warning(_ text: String) {
-        FileHandle.standardError.write(Data("segstation: warning: \(text)\n".utf8))
+        Log.logger(.cli).warning("\(text)")
     }
 
     /// True when stderr is a terminal: progress is shown only then.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import Logging
 import StudyStore
 
 @main
@@ -8,6 +9,12 @@ struct SegStation: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segstation",
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
+        discussion: """
+        Global flags, before or after the command: --verbose (debug diagnostics; they may name patients \
+        and paths), --quiet (errors only). SEGSTATION_LOG_LEVEL=trace|debug|info|notice|warning|error \
+        sets the default level (warning). Exit codes: 0 success, 64 usage, 65 bad input, 66 not found, \
+        69 unsupported, 73 output failed, 1 internal error.
+        """,
         version: SegStationVersion.string,
         subcommands: [
             SegmentCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
@@ -23,8 +30,9 @@ struct SegStation: ParsableCommand {
     /// one stderr line and the exit code of its category (README "Exit codes"), whichever command
     /// threw it; Foundation's "no such file" is a not-found error; anything else is an internal bug.
     static func main() {
+        let arguments = LogSetup.bootstrap(Array(CommandLine.arguments.dropFirst()))
         var command: ParsableCommand
-        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { command = try parseAsRoot(arguments) } catch { exit(withError: error) }
         do {
             try command.run()
         } catch let error as CategorizedError {
@@ -35,13 +43,12 @@ struct SegStation: ParsableCommand {
             // Help, validation and usage errors (some surface only when run) exit as ArgumentParser
             // decides; any other error is one this program did not expect.
             if error is ExitCode || exitCode(for: error) != .failure { exit(withError: error) }
-            FileHandle.standardError.write(Data("segstation: internal error: \(error)\n".utf8))
-            Foundation.exit(ExitStatus.internalError)
+            fail("internal error (please report): \(error)", code: ExitStatus.internalError)
         }
     }
 
     private static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("segstation: error: \(message)\n".utf8))
+        Log.logger(.cli).error("\(message)")
         Foundation.exit(code)
     }
 
