@@ -39,7 +39,8 @@ let package = Package(
 
         // Swift layers.
         .target(name: "Imaging", swiftSettings: swift5),
-        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"], swiftSettings: swift5),
+        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge", .product(name: "Crypto", package: "swift-crypto"),
+                                     .product(name: "Logging", package: "swift-log")], swiftSettings: swift5),
         .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
         .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
@@ -73,14 +74,14 @@ let package = Package(
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"], swiftSettings: swift5),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"], swiftSettings: swift5),
     ],
     cxxLanguageStandard: .cxx17
