@@ -69,12 +69,12 @@ public enum DICOMLoader {
         }
         let normal = cross(stack.rowDirectionLPS, stack.columnDirectionLPS)
         let layout = SliceLayout(sortedPositions: stack.slices.map(\.positionLPS), normal: normal,
-                                 inPlaneSpacingMM: stack.pixelSpacingMM.min() ?? 1)
+                                 inPlaneSpacingMM: stack.pixelSpacingMM.smaller)
         let values = try PixelReader.read(stack: stack, padding: options.padding)
         let spacingK = layout.meanStepMM ?? singleSliceThickness(stack)
         let geometry = VolumeGeometry(
             size: SIMD3(stack.columns, stack.rows, stack.slices.count),
-            spacingMM: Vector3(stack.pixelSpacingMM[0], stack.pixelSpacingMM[1], spacingK),
+            spacingMM: Vector3(stack.pixelSpacingMM.i, stack.pixelSpacingMM.j, spacingK),
             originLPS: stack.slices[0].positionLPS,
             direction: Matrix3(columns: stack.rowDirectionLPS, stack.columnDirectionLPS, layout.lineDirection))
         do { try geometry.validate() } catch { throw DICOMError.inconsistentStack(stack: name, reason: "\(error)") }

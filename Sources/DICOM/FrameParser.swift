@@ -125,7 +125,7 @@ struct FrameParser {
             throw DICOMError.nonFinite(file: path, tag: .imagePositionPatient, name: "ImagePositionPatient\(context)",
                                        value: "\(ipp) (beyond \(Limits.maxPositionMM) mm from the origin)")
         }
-        var spacing = (betweenRows: 1.0, betweenColumns: 1.0)
+        var spacing = PixelSpacing(i: 1, j: 1)
         var spacingMissing = true
         let measures = measuresItem ?? item
         if measures.has(.pixelSpacing), measures.string(.pixelSpacing) != nil {
@@ -133,7 +133,7 @@ struct FrameParser {
                 throw DICOMError.nonFinite(file: path, tag: .pixelSpacing, name: "PixelSpacing\(context)",
                                            value: "\(measures.string(.pixelSpacing) ?? "")".replacingOccurrences(of: "\\", with: "/") + " (expected two values in (0, \(Limits.maxPixelSpacingMM)] mm)")
             }
-            spacing = (ps[0], ps[1])
+            spacing = PixelSpacing(dicom: ps)
             spacingMissing = false
         }
         let transform = transformItem ?? item

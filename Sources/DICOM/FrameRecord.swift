@@ -8,8 +8,8 @@ struct FrameRecord {
     var rowDirection: Vector3
     /// Direction of increasing row index (second triplet), LPS.
     var columnDirection: Vector3
-    /// PixelSpacing (0028,0030): [0] between rows (along `columnDirection`), [1] between columns.
-    var pixelSpacingMM: (betweenRows: Double, betweenColumns: Double)
+    /// PixelSpacing (0028,0030), 1 mm each when absent.
+    var pixelSpacingMM: PixelSpacing
     var pixelSpacingMissing: Bool
     var rows: Int
     var columns: Int

@@ -77,8 +77,8 @@ public struct DICOMStack: Codable, Sendable {
     public var rows: Int
     public var columns: Int
     public var sliceCount: Int
-    /// In-plane spacing: [between columns (along i), between rows (along j)], mm.
-    public var pixelSpacingMM: [Double]
+    /// In-plane spacing (JSON: [between columns (along i), between rows (along j)]), mm.
+    public var pixelSpacingMM: PixelSpacing
     /// Mean distance between consecutive slice positions, mm (nil for one slice).
     public var sliceSpacingMM: Double?
     /// ImageOrientationPatient: direction of i (along a row) and j (down a column), LPS.

@@ -60,7 +60,7 @@ extension DICOMLoader {
                   let step = layout.medianStepMM, step > 0 else { continue }
             let neighbour = k == 0 ? positions[1] : positions[k - 1]
             let ratio = norm(positions[k] - neighbour) / step
-            let tolerance = max(0.02, 0.1 * (stack.pixelSpacingMM.min() ?? 1))
+            let tolerance = max(0.02, 0.1 * stack.pixelSpacingMM.smaller)
             // A gap of a whole number of steps is missing slices (the uneven-spacing rule), not a bad slice.
             let wholeSteps = abs(ratio - ratio.rounded()) < 0.1
             if offLine[k] > tolerance || (ratio >= 10 && !wholeSteps) { return k }
@@ -73,7 +73,7 @@ extension DICOMStack {
     /// `SliceLayout` of `positions` (sorted along the normal) with this stack's orientation and spacing.
     func layout(_ positions: [Vector3]) -> SliceLayout {
         let sorted = positions.sorted { dot($0, normalLPS) < dot($1, normalLPS) }
-        return SliceLayout(sortedPositions: sorted, normal: normalLPS, inPlaneSpacingMM: pixelSpacingMM.min() ?? 1)
+        return SliceLayout(sortedPositions: sorted, normal: normalLPS, inPlaneSpacingMM: pixelSpacingMM.smaller)
     }
 
     /// The unit slice normal (row x column direction).
@@ -85,7 +85,7 @@ extension DICOMStack {
         copy.slices.remove(at: k)
         copy.sliceCount = copy.slices.count
         let layout = SliceLayout(sortedPositions: copy.slices.map(\.positionLPS), normal: normalLPS,
-                                 inPlaneSpacingMM: pixelSpacingMM.min() ?? 1)
+                                 inPlaneSpacingMM: pixelSpacingMM.smaller)
         copy.sliceSpacingMM = layout.meanStepMM
         copy.tiltDegrees = layout.tiltDegrees
         copy.warnings = copy.warnings.filter { !DICOMLoader.layoutKinds.contains($0.kind) } + layout.warnings

@@ -61,7 +61,7 @@ extension StackBuilder {
                 ("image type", "ImageType " + (f.imageType.isEmpty ? "(none)" : f.imageType)),
                 ("stack ID", f.stackID.map { "StackID \($0)" } ?? "no StackID"),
                 ("localizer", f.isLocalizer ? "localizer" : "not a localizer"),
-                ("spacing", String(format: "pixel spacing %.4g x %.4g mm", f.pixelSpacingMM.betweenRows, f.pixelSpacingMM.betweenColumns)),
+                ("spacing", "pixel spacing \(f.pixelSpacingMM) mm"),
             ]
             let acquisitions = Set(r.compactMap(\.slice.acquisitionNumber)).sorted()
             v.append(("acquisition", acquisitions.isEmpty ? "no acquisition number" : "acquisition " + acquisitions.prefix(3).map(String.init).joined(separator: ",")))

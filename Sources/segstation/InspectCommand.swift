@@ -65,7 +65,7 @@ struct InspectCommand: ParsableCommand {
                 let s = series.info
                 Output.line("  series \(s.seriesInstanceUID) #\(s.seriesNumber.map(String.init) ?? "-") \(s.modality ?? "?") \"\(s.description ?? "")\" syntaxes \(series.transferSyntaxUIDs.joined(separator: ","))")
                 for stack in series.stacks {
-                    let spacing = stack.pixelSpacingMM.map { String(format: "%.4g", $0) }.joined(separator: " x ")
+                    let spacing = [stack.pixelSpacingMM.i, stack.pixelSpacingMM.j].map { String(format: "%.4g", $0) }.joined(separator: " x ")
                     let slice = stack.sliceSpacingMM.map { String(format: " x %.4g", $0) } ?? ""
                     var flags: [String] = []
                     if stack.isLocalizer { flags.append("localizer") }

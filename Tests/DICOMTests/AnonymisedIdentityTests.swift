@@ -80,7 +80,7 @@ final class SegmentLabelLimitTests: XCTestCase {
         let file = root.appendingPathComponent("labels.json")
         try Data("[{\"value\": 1, \"name\": \"\(String(repeating: "x", count: 1_000_000))\"}]".utf8).write(to: file)
         XCTAssertThrowsError(try SegmentDescription.list(fromLabelsFile: file)) { error in
-            XCTAssertEqual((error as? SEGError)?.category, .badInput)
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput)
             XCTAssertTrue("\(error)".contains("labels[0]") && "\(error)".contains("1000000 characters"), "\("\(error)".prefix(300))")
         }
         let series = root.appendingPathComponent("s")
@@ -90,7 +90,7 @@ final class SegmentLabelLimitTests: XCTestCase {
         let out = root.appendingPathComponent("seg.dcm")
         let writer = SEGWriter(options: SEGWriteOptions(softwareVersion: "0", algorithmName: "t", algorithmVersion: "1"))
         XCTAssertThrowsError(try writer.write(labelMap: map, segments: [SegmentDescription(labelValue: 1, label: "tumour\u{0}core")], over: source, to: out)) { error in
-            XCTAssertEqual((error as? SEGError)?.category, .badInput, "\(error)")
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput, "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }

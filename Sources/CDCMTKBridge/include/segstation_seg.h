@@ -7,7 +7,7 @@
 extern "C" {
 #endif
 
-/// Failure kinds, mapped to SEGError cases on the Swift side.
+/// Failure kinds, mapped to DICOMError cases on the Swift side (DICOMError.bridge).
 typedef enum {
     SSSEG_OK = 0,
     SSSEG_NOT_DICOM = 1,       ///< not a DICOM file (unreadable as DICOM)

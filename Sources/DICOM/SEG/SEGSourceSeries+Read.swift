@@ -44,7 +44,7 @@ extension SEGSourceSeries {
         }
         func uid(_ tag: DICOMTag, _ role: String) -> String { ds.string(tag) ?? DerivedIdentity.uid(role + "|" + instance) }
         var source = SEGSourceSeries(frames: frames, rows: info.rows, columns: info.columns, rowDirectionLPS: Vector3(1, 0, 0),
-                                     columnDirectionLPS: Vector3(0, 1, 0), pixelSpacingMM: SIMD2(1, 1), sliceThicknessMM: nil,
+                                     columnDirectionLPS: Vector3(0, 1, 0), pixelSpacingMM: PixelSpacing(i: 1, j: 1), sliceThicknessMM: nil,
                                      studyInstanceUID: uid(.studyInstanceUID, "study"), seriesInstanceUID: uid(.seriesInstanceUID, "series"),
                                      frameOfReferenceUID: uid(.frameOfReferenceUID, "for"), lossyRatio: nil, lossyMethod: nil,
                                      hasPatientGeometry: false)

@@ -8,8 +8,8 @@ extension SEGSourceSeries {
     /// references exactly the UIDs the loaded series has.
     /// - Throws: `DICOMError.invalidArgument` for a stack without slices or pixel spacing.
     public init(stack: DICOMStack) throws {
-        guard !stack.slices.isEmpty, stack.pixelSpacingMM.count == 2 else {
-            throw DICOMError.invalidArgument("stack '\(stack.label)' has no slices or no pixel spacing")
+        guard !stack.slices.isEmpty else {
+            throw DICOMError.invalidArgument("stack '\(stack.label)' has no slices")
         }
         let multiFrame = Dictionary(grouping: stack.slices, by: \.file).mapValues { $0.count > 1 }
         let frames = stack.slices.map { s in
@@ -20,7 +20,7 @@ extension SEGSourceSeries {
         let lossy = stack.slices.first { $0.lossyCompressionRatio != nil }
         self.init(frames: frames, rows: stack.rows, columns: stack.columns,
                   rowDirectionLPS: stack.rowDirectionLPS, columnDirectionLPS: stack.columnDirectionLPS,
-                  pixelSpacingMM: SIMD2(stack.pixelSpacingMM[0], stack.pixelSpacingMM[1]),
+                  pixelSpacingMM: stack.pixelSpacingMM,
                   sliceThicknessMM: stack.sliceThicknessMM.flatMap { $0 > 0 ? $0 : nil },
                   studyInstanceUID: stack.study.studyInstanceUID, seriesInstanceUID: stack.series.seriesInstanceUID,
                   frameOfReferenceUID: stack.series.frameOfReferenceUID ?? "",
