@@ -58,4 +58,11 @@ public struct DICOMSlice: Codable, Sendable, Equatable {
     /// Siemens mosaic: the 0-based tile holding this slice and the tiles per mosaic row (nil otherwise).
     public var mosaicTile: Int? = nil
     public var mosaicTilesPerRow: Int? = nil
+    /// True when the file has no SOP Instance UID (data set or meta header) and `sopInstanceUID` was
+    /// derived from the file's SHA-256 (see `DerivedIdentity`).
+    public var sopInstanceUIDDerived = false
+    /// Lossy Image Compression Ratio (0028,2112) and Method (0028,2114) when LossyImageCompression
+    /// (0028,2110) is "01"; copied into DICOM-SEG.
+    public var lossyCompressionRatio: String? = nil
+    public var lossyCompressionMethod: String? = nil
 }

@@ -37,13 +37,16 @@ enum StackBuilder {
         for group in groups {
             built.append(contentsOf: splitRepeats(sorted(group.records)))
         }
-        var stacks = built.map { makeStack($0.records, suffix: $0.suffix, patient: patient, study: study, series: series) }
-        stacks.sort { a, b in
+        var pairs = built.map { (stack: makeStack($0.records, suffix: $0.suffix, patient: patient, study: study, series: series), records: $0.records) }
+        pairs.sort { x, y in
+            let a = x.stack, b = y.stack
             if a.isLocalizer != b.isLocalizer { return !a.isLocalizer }
             if a.sliceCount != b.sliceCount { return a.sliceCount > b.sliceCount }
             return a.label < b.label
         }
+        var stacks = pairs.map(\.stack)
         for i in stacks.indices { stacks[i].index = i }
+        distinguish(&stacks, records: pairs.map(\.records))
         var warnings = [DICOMWarning]()
         let sizes = Set(stacks.filter { !$0.isLocalizer }.map { "\($0.columns)x\($0.rows)" })
         if sizes.count > 1 {
@@ -118,7 +121,7 @@ enum StackBuilder {
             orientationCode: AxisOrientation.code(for: direction), tiltDegrees: layout.tiltDegrees,
             isLocalizer: first.isLocalizer || records.contains(where: \.isLocalizer), isDerived: first.isDerived,
             warnings: warnings, transferSyntaxUIDs: Array(Set(records.map(\.slice.transferSyntaxUID))).sorted(),
-            slices: records.map(\.slice))
+            slices: records.map(\.slice), sliceThicknessMM: first.sliceThicknessMM)
     }
 
     /// "axial", "coronal", "sagittal" or "oblique" from the slice normal.

@@ -19,8 +19,8 @@ public final class SEGDocument {
         public var description: String
         public var category: CodedConcept
         public var type: CodedConcept
-        /// "AUTOMATIC", "SEMIAUTOMATIC" or "MANUAL" as written.
-        public var algorithmType: String
+        /// Segment Algorithm Type (0062,0008); nil when absent or not one of the defined terms.
+        public var algorithmType: SegmentAlgorithmType?
         public var algorithmName: String
         /// Recommended Display CIELab Value (DICOM-scaled), if present.
         public var dicomLab: [UInt16]?
@@ -59,6 +59,8 @@ public final class SEGDocument {
     /// - Throws: `SEGError.notFound`, `.badInput` (malformed), `.unsupported` (e.g. compressed LABELMAP).
     public init(contentsOf url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { throw SEGError.notFound("\(url.path) does not exist") }
+        _ = DCMTKLog.routed
+        if let reason = NestingGuard.check(url.path) { throw SEGError.badInput(file: url.path, detail: reason) }
         var error = ssseg_error()
         guard let doc = ssseg_document_read(url.path, &error) else {
             let message = cString(error.message)
@@ -91,7 +93,7 @@ public final class SEGDocument {
             return Segment(number: Int(s.number), label: cString(s.label), description: cString(s.description),
                            category: CodedConcept(value: cString(s.category_value), scheme: cString(s.category_scheme), meaning: cString(s.category_meaning)),
                            type: CodedConcept(value: cString(s.type_value), scheme: cString(s.type_scheme), meaning: cString(s.type_meaning)),
-                           algorithmType: cString(s.algorithm_type), algorithmName: cString(s.algorithm_name),
+                           algorithmType: SegmentAlgorithmType(rawValue: cString(s.algorithm_type)), algorithmName: cString(s.algorithm_name),
                            dicomLab: s.has_cielab != 0 ? [s.cielab.0, s.cielab.1, s.cielab.2] : nil)
         }
         let isLabelMap = info.type == 3

@@ -26,6 +26,10 @@ extension SEGWriter {
         guard !segments.isEmpty else { throw SEGError.invalidArgument("no segment to write") }
         guard segments.count <= 65535 else { throw SEGError.invalidArgument("\(segments.count) segments; at most 65535") }
         guard !source.frames.isEmpty else { throw SEGError.invalidArgument("the source series has no frames") }
+        _ = DCMTKLog.routed
+        for s in segments {
+            if let violation = s.vrViolation { throw SEGError.badInput(file: "segment \(s.labelValue) \"\(s.label.prefix(40))\"", detail: violation) }
+        }
         var error = ssseg_error()
         let o = options
         let sourcePath = source.frames[0].path

@@ -49,7 +49,7 @@ public struct MeasurementReportOptions: Sendable, Equatable {
     }
 
     /// A stable device UID derived from name, model and version.
-    public var deviceUID: String { SEGSourceSeries.derivedUID("device|\(deviceName)|\(modelName)|\(softwareVersion)") }
+    public var deviceUID: String { DerivedIdentity.uid("device|\(deviceName)|\(modelName)|\(softwareVersion)") }
 }
 
 /// Writes DICOM SR TID 1500 measurement reports with DCMTK's dcmsr (Comprehensive SR).

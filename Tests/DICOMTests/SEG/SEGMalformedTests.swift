@@ -72,9 +72,11 @@ final class SEGMalformedTests: XCTestCase {
         }
         try modify(folder.appendingPathComponent("b.dcm"), ["-ea", "(0020,0032)", "-ma", "(0008,0018)=1.2.3.4.5.6.7"])
         try modify(folder.appendingPathComponent("a.dcm"), ["-ea", "(0020,0032)"])
+        // The one DICOM reader's rule: files without a position are bad files, named.
         XCTAssertThrowsError(try SEGSourceSeries.read(folder)) { error in
-            guard case SEGError.badInput(_, let detail) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(detail.contains("Image Position (Patient) is missing"), detail)
+            guard case DICOMError.badSlice(let file, let detail, let others) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(file.hasSuffix(".dcm") && others == 1, "\(error)")
+            XCTAssertTrue(detail.contains("ImagePositionPatient (0020,0032)"), detail)
         }
     }
 }
