@@ -77,10 +77,13 @@ public enum DICOMScanner {
     /// Parses files on all cores. With `strict`, a non-DICOM file is an error rather than a skip.
     static func parseAll(_ files: [String], strict: Bool) -> [Result] {
         var results = [Result?](repeating: nil, count: files.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            let r = Result(path: files[i], outcome: parseOne(files[i], strict: strict))
-            lock.lock(); results[i] = r; lock.unlock()
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Safe to share: iteration i writes only element i, and concurrentPerform returns
+            // before the buffer's scope ends.
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                slots[i] = Result(path: files[i], outcome: parseOne(files[i], strict: strict))
+            }
         }
         return results.compactMap { $0 }
     }

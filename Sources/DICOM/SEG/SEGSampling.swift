@@ -18,7 +18,9 @@ extension SEGSourceSeries {
         let planeSize = rows * columns
         var out = [V](repeating: outside, count: frames.count * planeSize)
         out.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
+            // Safe to share: iteration k writes only plane k, and concurrentPerform returns before
+            // the buffer's scope ends.
+            nonisolated(unsafe) let base = buffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: frames.count) { k in
                 let plane = volume.resampled(onto: sliceGeometry(k), interpolation: interpolation, outside: outside)
                 plane.voxels.withUnsafeBufferPointer { src in

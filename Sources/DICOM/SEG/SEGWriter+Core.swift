@@ -143,7 +143,7 @@ extension SEGWriter {
             let status = ssseg_writer_save(writer, temporary.path, &seriesUID, &instanceUID, &error)
             guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
-        return SEGWriteResult(seriesInstanceUID: String(cString: seriesUID), sopInstanceUID: String(cString: instanceUID),
+        return SEGWriteResult(seriesInstanceUID: String(cBuffer: seriesUID), sopInstanceUID: String(cBuffer: instanceUID),
                               frameCount: frameCount, segmentNumbers: numbers)
     }
 }

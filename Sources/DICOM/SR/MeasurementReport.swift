@@ -102,6 +102,6 @@ public enum MeasurementReportWriter {
             }
             guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
-        return String(cString: uid)
+        return String(cBuffer: uid)
     }
 }
