@@ -4,6 +4,9 @@ import Foundation
 /// SHA-256 as lower-case hex: of bytes, of text, of a file. The one digest SegStation records
 /// (artefacts, model networks, input fingerprints) and the base of `SafeNames`.
 public enum Digest {
+    /// The 32 bytes of SHA-256(`data`).
+    public static func sha256(_ data: Data) -> [UInt8] { Array(SHA256.hash(data: data)) }
+
     /// Lower-case hex SHA-256 of `data`.
     public static func sha256Hex(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
 

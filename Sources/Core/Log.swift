@@ -12,6 +12,8 @@ public enum Log {
     public enum Label: String, Sendable, CaseIterable {
         case cli = "segstation"
         case dicom = "segstation.dicom"
+        /// DCMTK's own messages, routed by the DICOM layer (`DCMTKLog`), at debug level.
+        case dcmtk = "segstation.dcmtk"
         case volumeIO = "segstation.volumeio"
         case engine = "segstation.engine"
         case inference = "segstation.inference"
