@@ -7,6 +7,28 @@ import Lesions
 
 /// DICOM-SEG and SR TID 1500 for a run whose first input is DICOM, over the stack the loader built.
 enum DICOMExports {
+    /// What can make the exports fail, checked before inference: the SEG source of the loaded stack
+    /// and the manifest's labels within their DICOM VR limits (docs/DICOM-SEG.md).
+    static func checkBeforeInference(scan: LoadedScan, manifest: ModelManifest) throws {
+        guard let dicom = scan.dicom else { return }
+        _ = try SEGSourceSeries(stack: dicom.stack)
+        for segment in segmentDescriptions(manifest) {
+            if let violation = segment.vrViolation {
+                throw DICOMError.badInput(file: "model \(manifest.name) label \(segment.labelValue)", detail: violation)
+            }
+        }
+    }
+
+    /// One SEG segment per manifest label (name, colour, codes).
+    static func segmentDescriptions(_ manifest: ModelManifest) -> [SegmentDescription] {
+        manifest.labels.map { l in
+            SegmentDescription(labelValue: UInt8(l.value), label: l.name, description: l.name,
+                               color: RGBColor(red: UInt8(clamping: l.colorRGB[0]), green: UInt8(clamping: l.colorRGB[1]), blue: UInt8(clamping: l.colorRGB[2])),
+                               category: CodedConcept(value: l.category.code, scheme: l.category.scheme, meaning: l.category.meaning),
+                               type: CodedConcept(value: l.type.code, scheme: l.type.scheme, meaning: l.type.meaning))
+        }
+    }
+
     static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
                       into artefacts: inout ArtefactList) throws {
         guard let dicom = scan.dicom else { return }
@@ -14,12 +36,7 @@ enum DICOMExports {
         let source = try SEGSourceSeries(stack: dicom.stack)
         var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: manifest.name, algorithmVersion: manifest.version)
         options.modelName = manifest.name
-        let segments = manifest.labels.map { l in
-            SegmentDescription(labelValue: UInt8(l.value), label: l.name, description: l.name,
-                               color: RGBColor(red: UInt8(clamping: l.colorRGB[0]), green: UInt8(clamping: l.colorRGB[1]), blue: UInt8(clamping: l.colorRGB[2])),
-                               category: CodedConcept(value: l.category.code, scheme: l.category.scheme, meaning: l.category.meaning),
-                               type: CodedConcept(value: l.type.code, scheme: l.type.scheme, meaning: l.type.meaning))
-        }
+        let segments = segmentDescriptions(manifest)
         var written: SEGWriteResult?
         try artefacts.add(.seg, "seg.dcm") { url in
             written = try SEGWriter(options: options).write(labelMap: labels, segments: segments, over: source, to: url)

@@ -31,6 +31,7 @@ public enum SegmentJob {
         }
         // Everything that can refuse the input is checked here, before any inference.
         let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
+        if request.writeDICOM { try DICOMExports.checkBeforeInference(scan: scans[0], manifest: manifest) }
         let loadSeconds = Date().timeIntervalSince(clockStart)
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
         let databasePath = StudyStore.resolvePath(option: request.databasePath)

@@ -22,8 +22,8 @@ final class DICOMFolderTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("segstation is not built at \(binary.path)") }
         let outURL = root.appendingPathComponent("stdout-\(UUID().uuidString)"), errURL = root.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
