@@ -61,7 +61,8 @@ let package = Package(
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"]),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"]),
-        .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store"),
+        // TestSupport (Foundation only) gives the benchmark the tests' seeded SplitMix generator.
+        .executableTarget(name: "store-bench", dependencies: ["StudyStore", "TestSupport"], path: "Benchmarks/store"),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"]),
@@ -77,7 +78,9 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"]),
+        // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner).
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "StudyStore", "VolumeIO", "Imaging",
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     cxxLanguageStandard: .cxx17
 )

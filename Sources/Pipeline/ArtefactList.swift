@@ -28,6 +28,7 @@ struct ArtefactList {
         }
         _ = chmod(url.path, 0o600)
         records.append(ArtefactInfo(path: url.path, kind: kind, sha256: digest, bytes: bytes.int64Value))
+        FaultInjection.reach("after-artefact-\(url.lastPathComponent)")
     }
 
     /// Writes a JSON document atomically (not recorded as an artefact kind of its own).
@@ -38,6 +39,7 @@ struct ArtefactList {
         let url = folder.appendingPathComponent(name)
         try AtomicFile.write(try encoder.encode(value), to: url)
         _ = chmod(url.path, 0o600)
+        FaultInjection.reach("after-artefact-\(name)")
     }
 }
 

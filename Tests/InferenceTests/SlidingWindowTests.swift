@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Inference
 
 /// A 1x1x1 "convolution": class c score = weight[c] * channel0 + bias[c]. Translation-invariant and
@@ -58,8 +59,9 @@ final class SlidingWindowTests: XCTestCase {
         XCTAssertEqual(Double(line[8 + 2]) , exp(-0.5 * pow(2.0 / (17.0 / 8.0), 2)), accuracy: 1e-6)
     }
 
+    /// Seeded from the shape, so every run and machine sees the same input.
     func randomInput(_ shape: [Int], channels: Int = 1) -> ChannelArray {
-        var g = SystemRandomNumberGenerator()
+        var g = SplitMix(seed: UInt64(shape.reduce(channels) { $0 &* 31 &+ $1 }))
         return ChannelArray(channels: channels, shape: shape,
                             values: (0..<(channels * shape.reduce(1, *))).map { _ in Float.random(in: -2...2, using: &g) })
     }
