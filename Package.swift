@@ -74,10 +74,10 @@ let package = Package(
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner).
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "StudyStore", "VolumeIO", "Imaging",
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
