@@ -37,7 +37,8 @@ let package = Package(
 
         // Swift layers.
         .target(name: "Imaging"),
-        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"]),
+        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge", .product(name: "Crypto", package: "swift-crypto"),
+                                     .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"]),
         .target(name: "Engine", dependencies: ["CDNNL"]),
         .target(name: "Lesions", dependencies: ["Imaging"]),
@@ -70,14 +71,14 @@ let package = Package(
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected"]),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner).
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "StudyStore", "VolumeIO", "Imaging",
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
