@@ -63,7 +63,8 @@ let package = Package(
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"]),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], path: "Benchmarks/volumeio",
                           exclude: ["load_dicom.sh", "load_nibabel.py", "load_nifti.sh", "make_ct_series.py"]),
-        .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore"], path: "Benchmarks/store"),
+        // TestSupport (Foundation only) gives the benchmark the tests' seeded SplitMix generator.
+        .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore", "TestSupport"], path: "Benchmarks/store"),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"]),
@@ -79,11 +80,15 @@ let package = Package(
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Core", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["segstation", "Core", "StudyStore", .product(name: "Logging", package: "swift-log"), "TestSupport", "VolumeIO", "Imaging"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
+        // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
+        // in-process tests of the CLI's formatting and logging set-up.
+        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     cxxLanguageStandard: .cxx17
 )

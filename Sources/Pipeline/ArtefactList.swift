@@ -29,10 +29,12 @@ struct ArtefactList {
         }
         _ = chmod(url.path, 0o600)
         records.append(ArtefactInfo(path: url.path, kind: kind, sha256: digest, bytes: bytes.int64Value))
+        FaultInjection.reach("after-artefact-\(url.lastPathComponent)")
     }
 
     /// Writes a JSON document atomically (not recorded as an artefact kind of its own).
     func addJSON<T: Encodable>(_ value: T, name: String) throws {
         try AtomicFile.write(try JSONFormat.encoder().encode(value), to: folder.appendingPathComponent(name), permissions: 0o600)
+        FaultInjection.reach("after-artefact-\(name)")
     }
 }

@@ -47,13 +47,17 @@ public enum SegmentJob {
                                  segstationVersion: SegStationVersion.string)
         start.derivedIdentifiers = identity.derived
         let runID = try store.beginRun(start)
+        FaultInjection.reach("after-begin-run")
         do {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
             defer { folderLock.release() }
             let network = try EngineNetwork(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
-            var result = try segmenter.segment(channels: scans.map(\.volume), progress: progress)
+            var result = try segmenter.segment(channels: scans.map(\.volume)) { done, total in
+                FaultInjection.reach("after-window-\(done)")
+                progress?(done, total)
+            }
             result.timings["loadSeconds"] = loadSeconds
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
@@ -95,7 +99,7 @@ public enum SegmentJob {
                 notes: result.notes + identityNotes + scans.flatMap(\.warnings))
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
-                                                   artefacts: artefacts.records))
+                                                   artefacts: artefacts.records)) { FaultInjection.reach("in-final-transaction") }
             lap("databaseSeconds")
             // segmentation.json was written before the database step: its timings end at the report.
             var returned = summary

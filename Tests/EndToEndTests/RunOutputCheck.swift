@@ -1,72 +1,9 @@
 import Core
 import Foundation
+import GRDB
 import XCTest
+import TestSupport
 @testable import StudyStore
-
-/// Runs the built `segstation` executable (beside the test bundle, or $SEGSTATION_BIN) with its
-/// output captured in files under `scratch` (no pipe can fill up).
-struct CLIRunner {
-    let scratch: URL
-    /// The program: `segstation`, or `segstation-testkit` for the test helpers.
-    var program = "segstation"
-
-    struct Outcome {
-        var status: Int32
-        /// True when the process ended by a signal (e.g. our SIGKILL), false when it exited.
-        var signalled: Bool
-        var stdout: String
-        var stderr: String
-        var arguments: [String]
-    }
-
-    static func binary(_ program: String = "segstation") throws -> URL {
-        if program == "segstation", let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, Bundle(for: ProcessTests.self).bundleURL]
-            .map { $0.deletingLastPathComponent().appendingPathComponent(program) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("\(program) binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
-        }
-        return found
-    }
-
-    /// Starts `segstation arguments` in `directory` (default: the test's working directory).
-    func launch(_ arguments: [String], in directory: URL? = nil) throws -> (Process, () throws -> Outcome) {
-        let process = Process()
-        process.executableURL = try Self.binary(program)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = scratch.appendingPathComponent("\(UUID().uuidString).out"), err = scratch.appendingPathComponent("\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        return (process, {
-            process.waitUntilExit()
-            return Outcome(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
-                           stdout: try String(contentsOf: out, encoding: .utf8),
-                           stderr: try String(contentsOf: err, encoding: .utf8), arguments: arguments)
-        })
-    }
-
-    func run(_ arguments: [String], in directory: URL? = nil) throws -> Outcome {
-        let (_, wait) = try launch(arguments, in: directory)
-        return try wait()
-    }
-
-    /// Writes a small phantom DICOM study (`segstation sample --size`) into `folder`; returns the
-    /// FLAIR and T1c series folders.
-    func phantom(in folder: URL, size: String = "32,32,16") throws -> [String] {
-        let outcome = try run(["sample", "-o", folder.path, "--size", size])
-        guard outcome.status == 0 else { throw StoreError.sqlite(operation: "segstation sample", message: outcome.stderr) }
-        return [folder.appendingPathComponent("FLAIR").path, folder.appendingPathComponent("T1c").path]
-    }
-
-    /// The tiny fixture model of the pipeline tests: label 1 where FLAIR > 0.5 (a 1x1x1 convolution),
-    /// so a debug-build `segment` spends its time in our code paths, not in a network.
-    static let fixtureModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("PipelineTests/Fixtures/threshold-3d").path
-}
 
 /// Checks of what `segment` leaves on disk and in the database.
 enum RunOutputCheck {
@@ -75,6 +12,11 @@ enum RunOutputCheck {
 
     /// Whether `name` is a temporary name of an atomic write (`Core.TemporaryName`).
     static func isTemporaryName(_ name: String) -> Bool { TemporaryName.isTemporary(name) }
+
+    /// The number of rows of `table`.
+    static func rowCount(_ store: StudyStore, _ table: String) throws -> Int {
+        try store.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
 
     /// Every file under `root` (relative paths), recursively.
     static func files(under root: URL) -> [String] {
@@ -111,16 +53,12 @@ enum RunOutputCheck {
         }
     }
 
-    /// nil when `executable arguments` exits 0, else its exit status.
+    /// nil when `executable arguments` exits 0, else its exit status and message.
     static func tool(_ executable: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "\(executable) cannot run: \(error)" }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)"
+        let outcome: ProcessRunner.Outcome
+        do { outcome = try ProcessRunner.run(URL(fileURLWithPath: executable), arguments) } catch { return "\(executable) cannot run: \(error)" }
+        return outcome.status == 0 && !outcome.signalled ? nil
+            : "\(URL(fileURLWithPath: executable).lastPathComponent) \(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.stderr)"
     }
 
     /// Problems of the runs in `store`: every run is completed or incomplete (its process is gone);
@@ -168,16 +106,6 @@ enum RunOutputCheck {
         }
         return (problems, temporaries)
     }
-}
-
-/// A thread-safe integer for workers of `concurrentPerform`. `@unchecked Sendable`: `storage` is
-/// read and written only while holding `lock`.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: Int
-    init(_ value: Int) { storage = value }
-    func add(_ delta: Int) { lock.lock(); storage += delta; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return storage }
 }
 
 extension RunOutputCheck {
@@ -228,15 +156,4 @@ final class FileCache {
         digests[key] = digest
         return digest
     }
-}
-
-/// Base of the tests that drive `segstation` processes: a scratch folder per test and a runner.
-class ProcessTestCase: XCTestCase {
-    var folder: URL!
-    var cli: CLIRunner!
-    override func setUpWithError() throws {
-        folder = try Fixture.temporaryFolder()
-        cli = CLIRunner(scratch: folder)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 }

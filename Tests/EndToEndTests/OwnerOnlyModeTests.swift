@@ -13,21 +13,21 @@ final class OwnerOnlyModeTests: ProcessTestCase {
         let inputs = try cli.phantom(in: folder.appendingPathComponent("study"))
         let work = folder.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let arguments = ["segment"] + inputs + ["--model", CLIRunner.fixtureModel, "--db", work.appendingPathComponent("db.sqlite").path]
+        let arguments = ["segment"] + inputs + ["--model", SegStationCLI.fixtureModel, "--db", work.appendingPathComponent("db.sqlite").path]
 
         let previous = umask(0o022)
         defer { umask(previous) }
         var exposed: Set<String> = []
         var observations = 0
         for _ in 0..<3 {
-            let (process, wait) = try cli.launch(arguments, in: work)
+            let process = try cli.launch(arguments, in: work)
             repeat {
                 for (path, mode) in Self.modes(under: work) {
                     observations += 1
                     if mode & 0o077 != 0 { exposed.insert("\(path) mode \(String(mode, radix: 8))") }
                 }
             } while process.isRunning
-            let outcome = try wait()
+            let outcome = process.wait()
             XCTAssertEqual(outcome.status, 0, outcome.stderr)
         }
         XCTAssertGreaterThan(observations, 0, "the watcher saw no files: it tested nothing")

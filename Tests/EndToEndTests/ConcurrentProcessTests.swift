@@ -1,34 +1,35 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import StudyStore
 
 /// Many `segstation` processes on one database file: real `segment` runs (phantom DICOM study, the
 /// fixture threshold model) next to query commands. The SIGKILL harness is in `KilledSegmentTests`.
 /// Set SEGSTATION_BIN to test another binary.
-final class ProcessTests: ProcessTestCase {
-    func run(_ arguments: [String]) throws -> CLIRunner.Outcome { try cli.run(arguments) }
+final class ConcurrentProcessTests: ProcessTestCase {
+    func run(_ arguments: [String]) throws -> SegStationCLI.Outcome { try cli.run(arguments) }
 
     /// 8 processes at once on a database none of them has created yet: 4 run `segment` twice each
     /// (two studies of one patient, each process its own output folders), 4 run queries
     /// (`studies`, `runs`, `lesions`, `history`, `show`, table/CSV/JSON) until the writers are done.
     func testEightConcurrentSegmentAndQueryProcessesNeverSeeLockedDatabase() throws {
-        let (cli, folder): (CLIRunner, URL) = (self.cli, self.folder)
+        let (cli, folder): (SegStationCLI, URL) = (self.cli, self.folder)
         let db = folder.appendingPathComponent("shared.sqlite").path
         let studies = try (0..<2).map { try cli.phantom(in: folder.appendingPathComponent("study-\($0)")) }
         let runsPerWriter = 2
-        let failures = ErrorBox()
-        let writersLeft = Counter(4)
-        let queryCount = Counter(0)
+        let failures = Locked([String]())
+        let writersLeft = Locked(4)
+        let queryCount = Locked(0)
         let started = Date()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             do {
                 if worker < 4 {
-                    defer { writersLeft.add(-1) }
+                    defer { writersLeft.withLock { $0 -= 1 } }
                     for round in 0..<runsPerWriter {
                         let output = folder.appendingPathComponent("out-\(worker)-\(round)").path
-                        let outcome = try cli.run(["segment"] + studies[(worker + round) % 2] + ["--model", CLIRunner.fixtureModel, "--db", db, "-o", output, "--json"])
+                        let outcome = try cli.run(["segment"] + studies[(worker + round) % 2] + ["--model", SegStationCLI.fixtureModel, "--db", db, "-o", output, "--json"])
                         if outcome.status != 0 || outcome.stderr.lowercased().contains("locked") {
-                            failures.append("segment worker \(worker): exit \(outcome.status): \(outcome.stderr)")
+                            failures.withLock { $0.append("segment worker \(worker): exit \(outcome.status): \(outcome.stderr)") }
                         }
                     }
                     return
@@ -38,37 +39,37 @@ final class ProcessTests: ProcessTestCase {
                                ["runs", "--json", "--patient", "PHANTOM-0001"], ["show", "1", "--json"], ["studies", "--json"]]
                 var index = worker
                 // At least 5 queries each, and keep querying while any writer is still at work.
-                while index < worker + 5 || writersLeft.value > 0 {
+                while index < worker + 5 || writersLeft.current > 0 {
                     let command = queries[index % queries.count] + ["--db", db]
                     index += 1
                     let outcome = try cli.run(command)
-                    queryCount.add(1)
+                    queryCount.withLock { $0 += 1 }
                     // A query may start before any writer created the file, its patient or run 1: that is
                     // a clean "not found" (exit 1 with a message), never a lock error.
                     let notYet = ["no study database", "no patient", "no segmentation run"].contains { outcome.stderr.contains($0) }
                     if (outcome.status != 0 && !notYet) || outcome.stderr.lowercased().contains("locked") {
-                        failures.append("\(command): exit \(outcome.status): \(outcome.stderr)")
+                        failures.withLock { $0.append("\(command): exit \(outcome.status): \(outcome.stderr)") }
                     }
                 }
             } catch {
-                failures.append("worker \(worker): \(error)")
+                failures.withLock { $0.append("worker \(worker): \(error)") }
             }
         }
-        print("8 processes: \(4 * runsPerWriter) segment runs and \(queryCount.value) queries in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        XCTAssertEqual(failures.items, [])
+        print("8 processes: \(4 * runsPerWriter) segment runs and \(queryCount.current) queries in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        XCTAssertEqual(failures.current, [])
         let store = try StudyStore(path: db, createIfMissing: false)
         let check = try RunOutputCheck.runProblems(store, directory: folder)
         XCTAssertEqual(check.problems, [])
         XCTAssertEqual(check.completed, 4 * runsPerWriter)
-        XCTAssertEqual(try Fixture.count(store, "patient"), 1)
-        XCTAssertEqual(try Fixture.count(store, "study"), 2)
-        XCTAssertEqual(try Fixture.count(store, "series"), 2)
+        XCTAssertEqual(try RunOutputCheck.rowCount(store, "patient"), 1)
+        XCTAssertEqual(try RunOutputCheck.rowCount(store, "study"), 2)
+        XCTAssertEqual(try RunOutputCheck.rowCount(store, "series"), 2)
         XCTAssertEqual(RunOutputCheck.folderProblems(under: folder.appendingPathComponent("out-0-0")).problems, [])
     }
 
     func testCLIOutputShapes() throws {
         let db = folder.appendingPathComponent("cli.sqlite").path
-        let testkit = CLIRunner(scratch: folder, program: "segstation-testkit")
+        let testkit = SegStationCLI(program: "segstation-testkit")
         XCTAssertEqual(try testkit.run(["debug-store-write", "--db", db, "--runs", "2", "--lesions", "3"]).stdout, "1\n2\n")
         let csv = try run(["lesions", "--db", db, "--csv", "--min-volume-ml", "0.02"])
         XCTAssertEqual(csv.status, 0, csv.stderr)

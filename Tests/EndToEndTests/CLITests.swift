@@ -1,30 +1,13 @@
+import Foundation
 import XCTest
 import TestSupport
+import VolumeIO
 
 /// End-to-end: the built `segstation` binary, its help, exit codes and messages.
 final class CLITests: XCTestCase {
-    /// The binary next to the test bundle (SwiftPM puts products and tests in one folder).
-    var binary: URL {
-        let bundle = Bundle(for: CLITests.self).bundleURL
-        let candidates = [bundle.appendingPathComponent("segstation"), bundle.deletingLastPathComponent().appendingPathComponent("segstation")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
-
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("segstation is not built at \(binary.path); run `swift build` first")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let outcome = try SegStationCLI().run(arguments)
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 
     func testHelpListsEveryCommand() throws {
@@ -93,8 +76,6 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(convert.out.contains("\"size\""))
     }
 }
-
-import VolumeIO
 
 extension CLITests {
     /// `convert` reads a DICOM-SEG: dcmqi's liver.dcm on its source grid equals the NRRD dcmqi made it from.

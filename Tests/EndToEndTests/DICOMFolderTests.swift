@@ -12,29 +12,12 @@ final class DICOMFolderTests: XCTestCase {
     override func setUpWithError() throws { root = try TestData.temporaryDirectory("cli-dicom") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
-    var binary: URL {
-        let bundle = Bundle(for: DICOMFolderTests.self).bundleURL
-        let candidates = [bundle.appendingPathComponent("segstation"), bundle.deletingLastPathComponent().appendingPathComponent("segstation")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
-
-    /// Runs the binary with stdout and stderr going to files (no pipe can fill up).
+    /// Runs the binary (study database in the scratch folder); DCMTK must never print to the terminal.
     func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("segstation is not built at \(binary.path)") }
-        let outURL = root.appendingPathComponent("stdout-\(UUID().uuidString)"), errURL = root.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["SEGSTATION_DB": root.appendingPathComponent("db.sqlite").path]) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-        process.waitUntilExit()
-        let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? "", err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        XCTAssertFalse(err.contains("W: ") || err.contains("E: ") || err.contains("F: "), "a DCMTK log line reached the terminal: \(err)")
-        return (process.terminationStatus, out, err)
+        let outcome = try SegStationCLI().run(arguments, environment: ["SEGSTATION_DB": root.appendingPathComponent("db.sqlite").path])
+        XCTAssertFalse(outcome.stderr.contains("W: ") || outcome.stderr.contains("E: ") || outcome.stderr.contains("F: "),
+                       "a DCMTK log line reached the terminal: \(outcome.stderr)")
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 
     var model: String { TestData.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/threshold-3d").path }
