@@ -37,9 +37,10 @@ public enum ReportJob {
         let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
         let identity = ScanIdentity(scan: scan, fingerprint: detail.inputFingerprint)
         // History without this run: earlier runs only (RunReport adds the current point).
-        let history = RunReport.history(store: store, patientID: identity.patient.patientID)
+        let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)
+        let history = RunReport.history(store: store, patientID: identity.patient.patientID, model: model)
             .filter { $0.studyDate < RunReport.isoDate(identity.study.studyDate) }
-        let context = RunReport.Context(identity: identity, model: ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256),
+        let context = RunReport.Context(identity: identity, model: model,
                                         labelStyles: RunReport.styles(detail.labels), runID: runID, startedAt: detail.run.startedAt,
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: ["inputs": parameters.inputs.joined(separator: ", ")], history: history)

@@ -70,8 +70,11 @@ enum RunReport {
     }
 
     /// Earlier label volumes of the patient from the store (completed runs only).
-    static func history(store: StudyStore, patientID: String) -> [HistoryPoint] {
-        guard let h = try? store.history(patientID: patientID) else { return [] }
+    /// Only runs of the same model name and version: a chart never plots two models as one series,
+    /// since a change of model is not a change of the tumour.
+    static func history(store: StudyStore, patientID: String, model: ModelInfo) -> [HistoryPoint] {
+        let options = HistoryOptions(modelName: model.name, modelVersion: model.version)
+        guard let h = try? store.history(patientID: patientID, options: options) else { return [] }
         return h.labels.flatMap { series in
             series.points.map { HistoryPoint(studyDate: isoDate($0.studyDate), labelName: series.label, volumeML: $0.volumeML) }
         }

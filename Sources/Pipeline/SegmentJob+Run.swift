@@ -78,11 +78,12 @@ public enum SegmentJob {
                 lap("dicomExportSeconds")
             }
             if !request.reportFormats.isEmpty {
-                let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                let model = ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256)
+                let context = RunReport.Context(identity: identity, model: model,
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
                                                 timings: result.timings, parameters: reportParameters(request, identity: identity),
-                                                history: RunReport.history(store: store, patientID: identity.patient.patientID))
+                                                history: RunReport.history(store: store, patientID: identity.patient.patientID, model: model))
                 for written in try ReportWriter.write(RunReport.input(context), formats: request.reportFormats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
                     try artefacts.record(kind, written.url)
