@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -33,7 +34,7 @@ enum DICOMExports {
         guard let dicom = scan.dicom else { return }
         // The stack the loader built and checked: the SEG and SR reference exactly the loaded slices and UIDs.
         let source = try SEGSourceSeries(stack: dicom.stack)
-        var options = SEGWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: manifest.name, algorithmVersion: manifest.version)
+        var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: manifest.name, algorithmVersion: manifest.version)
         options.modelName = manifest.name
         let segments = segmentDescriptions(manifest)
         var written: SEGWriteResult?
@@ -50,7 +51,7 @@ enum DICOMExports {
         let segURL = artefacts.folder.appendingPathComponent("seg.dcm")
         try artefacts.add(.sr, "sr.dcm") { url in
             _ = try MeasurementReportWriter.write(items, seg: segURL, source: source,
-                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegmentJob.segstationVersion), to: url)
+                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegStationVersion.string), to: url)
         }
     }
 }
