@@ -6,6 +6,7 @@
 // Data: 900 patients x 2 studies x 1 run x 50 lesions (90,000) plus one patient "BIG" with
 // 10 runs x 1,000 lesions (10,000). Volumes are log-normal (median 1 mL), from a fixed seed.
 // Numbers go into BENCHMARKS.md (study database section).
+import Core
 import Foundation
 import StudyStore
 import TestSupport  // SplitMix: the tests' fixed-seed generator, so every run builds the same database
@@ -106,7 +107,7 @@ do {
     }
     try time("lesions --patient PAT-k --min-volume-ml 1 --label tumour, as JSON", iterations: iterations) { i in
         let rows = try store.lesions(LesionFilter(patientID: "PAT-\((i * 7919) % 900)", minVolumeML: 1, label: "tumour"))
-        return try StoreOutput.json(rows).isEmpty ? 0 : rows.count
+        return try JSONFormat.encoder().encode(rows).isEmpty ? 0 : rows.count
     }
     try time("lesions --min-volume-ml 100 (all patients)", iterations: max(1, iterations / 10)) { _ in
         try store.lesions(LesionFilter(minVolumeML: 100)).count

@@ -35,6 +35,20 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.nrrd").path), "no output on error")
         let noDatabase = try run(["runs", "--db", folder.appendingPathComponent("none.sqlite").path])
         XCTAssertEqual(noDatabase.status, 66)
+        XCTAssertTrue(noDatabase.err.hasPrefix("segstation: error: no study database at "), noDatabase.err)
+        XCTAssertTrue(noDatabase.err.contains("pass --db"), "the CLI adds the flag hint: \(noDatabase.err)")
+        // Global flags are accepted on either side of the command and change nothing else.
+        let quiet = try run(["--quiet", "runs", "--db", folder.appendingPathComponent("none.sqlite").path, "--verbose"])
+        XCTAssertEqual(quiet.status, 66)
+        XCTAssertEqual(quiet.err, noDatabase.err, "errors are shown even with --quiet")
+        let badBackend = try run(["model", "run", "m.onnx", "--output", "o.npy", "--backend", "gpu"])
+        XCTAssertEqual(badBackend.status, 64)
+        XCTAssertTrue(badBackend.err.contains("reference") && badBackend.err.contains("fast"), badBackend.err)
+        let badFormat = try run(["report", "1", "--format", "html,docx"])
+        XCTAssertEqual(badFormat.status, 64, badFormat.err)
+        let badSince = try run(["studies", "--since", "2024-13-01"])
+        XCTAssertEqual(badSince.status, 64, badSince.err)
+        XCTAssertTrue(badSince.err.contains("--since"), badSince.err)
     }
 
     func testMalformedDICOMFilesFailCleanly() throws {

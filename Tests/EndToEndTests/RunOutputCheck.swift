@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import GRDB
 import XCTest
@@ -9,12 +10,8 @@ enum RunOutputCheck {
     /// The artefacts a completed `segment` run on DICOM input records.
     static let completedKinds: Set<ArtefactKind> = [.mask, .seg, .sr, .reportHTML, .reportPDF, .reportJSON]
 
-    /// Whether `name` is a temporary name of `Imaging.AtomicFile`: "." + 8 hex digits + ".partial." + name.
-    static func isTemporaryName(_ name: String) -> Bool {
-        let parts = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        return parts.count == 3 && parts[0].isEmpty && parts[1].count == 8 && parts[1].allSatisfy(\.isHexDigit)
-            && parts[2].hasPrefix("partial.")
-    }
+    /// Whether `name` is a temporary name of an atomic write (`Core.TemporaryName`).
+    static func isTemporaryName(_ name: String) -> Bool { TemporaryName.isTemporary(name) }
 
     /// The number of rows of `table`.
     static func rowCount(_ store: StudyStore, _ table: String) throws -> Int {
@@ -155,7 +152,7 @@ final class FileCache {
         guard let key = key(url) else { return nil }
         if let digest = digests[key] { return digest }
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        let digest = StudyStore.sha256Hex(data)
+        let digest = Digest.sha256Hex(data)
         digests[key] = digest
         return digest
     }

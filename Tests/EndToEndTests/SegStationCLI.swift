@@ -6,21 +6,23 @@ import TestSupport
 /// `ProcessRunner` with a working directory and extra environment (e.g. SEGSTATION_FAULT).
 struct SegStationCLI: Sendable {
     typealias Outcome = ProcessRunner.Outcome
+    /// The program: `segstation`, or `segstation-testkit` for the test helpers (e.g. debug-store-write).
+    var program = "segstation"
 
-    static func binary() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
+    static func binary(_ program: String = "segstation") throws -> URL {
+        if program == "segstation", let env = ProcessInfo.processInfo.environment["SEGSTATION_BIN"] { return URL(fileURLWithPath: env) }
         let bundle = Bundle(for: ProcessTestCase.self).bundleURL
         let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL, bundle]
-            .map { $0.deletingLastPathComponent().appendingPathComponent("segstation") } + [bundle.appendingPathComponent("segstation")]
+            .map { $0.deletingLastPathComponent().appendingPathComponent(program) } + [bundle.appendingPathComponent(program)]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("segstation binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
+            throw XCTSkip("\(program) binary not found beside the tests (\(candidates.map(\.path))): run `swift build` first or set SEGSTATION_BIN")
         }
         return found
     }
 
     /// Starts `segstation arguments` in `directory` (default: the test's working directory).
     func launch(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> ProcessRunner.Running {
-        try ProcessRunner.launch(try Self.binary(), arguments, in: directory, environment: environment)
+        try ProcessRunner.launch(try Self.binary(program), arguments, in: directory, environment: environment)
     }
 
     /// Runs `segstation arguments` to its end.

@@ -5,7 +5,7 @@
 #      the whole volume, with WITH_CLI=1) vs `python3 load_nibabel.py FILE --once` (Python's interpreter +
 #      numpy/nibabel import time shown separately as a baseline).
 # Needs: swift, python3 with nibabel (pip install nibabel), hyperfine (apt-get install hyperfine; optional).
-# Usage: Scripts/bench/load_nifti.sh [FILE] [REPEATS]
+# Usage: Benchmarks/volumeio/load_nifti.sh [FILE] [REPEATS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 FILE="${1:-${SEGSTATION_DATA:-../shared/data}/brats2013/brats_2013_pat0003_1/Flair_subtrMeanDivStd.nii.gz}"
@@ -23,14 +23,14 @@ fi
 
 echo "== in-process, $REPEATS loads each: $FILE"
 "$BENCH" load "$FILE" --repeat "$REPEATS"
-python3 Scripts/bench/load_nibabel.py "$FILE" --repeat "$REPEATS"
+python3 Benchmarks/volumeio/load_nibabel.py "$FILE" --repeat "$REPEATS"
 
 if command -v hyperfine >/dev/null; then
   echo "== whole process (hyperfine)"
   hyperfine --warmup 2 --runs "$REPEATS" -N \
     --command-name "SegStation volumeio-bench once" "$BENCH once $FILE" \
     "${CLI_ARGS[@]}" \
-    --command-name "nibabel (python3 load_nibabel.py --once)" "python3 Scripts/bench/load_nibabel.py $FILE --once" \
+    --command-name "nibabel (python3 load_nibabel.py --once)" "python3 Benchmarks/volumeio/load_nibabel.py $FILE --once" \
     --command-name "python3 import nibabel+numpy only (baseline)" "python3 -c 'import nibabel, numpy'"
 else
   echo "hyperfine not installed: skipping the whole-process comparison (apt-get install hyperfine)"

@@ -1,29 +1,5 @@
 import Foundation
 
-/// Printing data for people and for programs (`--json`).
-enum Output {
-    /// Encodes `value` as pretty, key-sorted JSON on stdout.
-    static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
-    }
-
-    static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
-
-    static func warning(_ text: String) {
-        FileHandle.standardError.write(Data("segstation: warning: \(text)\n".utf8))
-    }
-
-    /// True when stderr is a terminal: progress is shown only then.
-    static var isInteractive: Bool { isatty(STDERR_FILENO) != 0 }
-}
-
 /// A one-line progress bar on stderr, drawn only when attached to a terminal; silent otherwise.
 final class ProgressBar {
     private let label: String

@@ -1,4 +1,4 @@
-// volumeio-bench: load-time benchmark and sample writer for VolumeIO (not a test; see Scripts/bench).
+// volumeio-bench: load-time benchmark and sample writer for VolumeIO (not a test; run through load_nifti.sh beside it; see BENCHMARKS.md).
 //
 //   volumeio-bench load FILE [--repeat N]   read FILE N times (default 5); print min/median seconds as JSON
 //   volumeio-bench once FILE                read FILE once (for hyperfine, whole process)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Times nibabel loading a NIfTI in-process: nib.load + np.asanyarray(img.dataobj) (incl. gzip).
 
-Usage: python3 Scripts/bench/load_nibabel.py FILE [--repeat N]   -> one JSON line (min/median seconds)
-       python3 Scripts/bench/load_nibabel.py FILE --once         -> load once (for hyperfine)
+Usage: python3 Benchmarks/volumeio/load_nibabel.py FILE [--repeat N]   -> one JSON line (min/median seconds)
+       python3 Benchmarks/volumeio/load_nibabel.py FILE --once         -> load once (for hyperfine)
 """
 import json
 import sys

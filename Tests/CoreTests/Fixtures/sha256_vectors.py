@@ -1,5 +1,5 @@
 """Regenerates sha256_vectors.json (expected SHA-256 digests and safe folder names) with hashlib.
-Run: python3 Tests/StudyStoreTests/Fixtures/sha256_vectors.py"""
+Run: python3 Tests/CoreTests/Fixtures/sha256_vectors.py"""
 import hashlib, json, pathlib
 
 messages = ["", "abc", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
