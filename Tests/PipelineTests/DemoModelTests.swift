@@ -21,9 +21,12 @@ final class DemoModelTests: XCTestCase {
 
     /// At most this fraction of the reference's predicted voxels may differ. Both pipelines compute
     /// the same logits in Float32, but oneDNN and onnxruntime sum the convolutions in different
-    /// orders: the logits differ by ~1e-5, which flips the argmax only where the two classes are
-    /// nearly tied, on the tumour boundary.
-    static let maxDifferingFraction = 1e-3
+    /// orders: the logits differ in their last bits, which flips the argmax only where the two
+    /// classes are nearly tied, on the tumour boundary. Measured 2026-12-06 (oneDNN backend): 3 of 160,609 (2D)
+    /// and 7 of 203,819 (3D) voxels differ; the bound, 1e-4 (16 and 20 voxels), leaves a few times
+    /// that for other CPUs' instruction paths while still catching any real change (the Gaussian's
+    /// half-voxel shift alone changed the 3D model's predicted voxel count by 613).
+    static let maxDifferingFraction = 1e-4
 
     func checkHeldOutDice(model name: String) throws {
         let folder = TestData.repositoryRoot.appendingPathComponent("Models/\(name)")
