@@ -33,6 +33,13 @@ enum DNNL {
         return md
     }
 
+    /// A plain descriptor with explicit strides (in elements): transposed or permuted views.
+    static func strided(_ shape: [Int], _ strides: [Int]) throws -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_strides(&md, Int32(shape.count), dims(shape), dnnl_f32, dims(strides)), "strided memory descriptor \(shape) \(strides)")
+        return md
+    }
+
     static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, plainTag(shape.count)) }
     static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, dnnl_format_tag_any) }
 
