@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Inference
 
@@ -17,7 +18,7 @@ public struct ModelPackage: Sendable {
         // Every network (the ensemble's folds too) must match its recorded SHA-256.
         for network in manifest.networks {
             let url = folder.appendingPathComponent(network.file)
-            guard let digest = FileDigest.sha256(of: url) else {
+            guard let digest = Digest.sha256Hex(ofFile: url) else {
                 throw InferenceError.modelPackage("cannot read the network \(url.path)")
             }
             guard digest == network.sha256.lowercased() else {

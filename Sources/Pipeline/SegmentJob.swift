@@ -5,6 +5,7 @@ import VolumeIO
 import Inference
 import Lesions
 import StudyStore
+import Reports
 
 /// What `segstation segment` was asked to do.
 public struct SegmentRequest: Sendable {
@@ -21,14 +22,22 @@ public struct SegmentRequest: Sendable {
     public var databasePath: String?
     /// Write DICOM-SEG and SR when the first input is DICOM.
     public var writeDICOM: Bool
-    public var reportFormats: [String]
+    public var reportFormats: [ReportFormat]
     /// Connected components (26-connected, per label) smaller than this many millilitres are removed
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// Stack index per DICOM input (`--stack`; one value applies to every input; empty = each series
+    /// must hold one stack apart from localizers).
+    public var stackIndices: [Int] = []
+    /// `--uneven-spacing`, `--tilt`, `--skip-bad-slices`, applied to every DICOM input.
+    public var dicomOptions = DICOMLoadOptions()
+    /// `--allow-mixed-identity`: accept channels of different patients, studies or frames of
+    /// reference (recorded in the run's parameters and notes).
+    public var allowMixedIdentity = false
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
-                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],
+                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,
                 minLesionML: Double = 0) {
         self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
         self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
@@ -66,10 +75,13 @@ struct ScanIdentity {
     var study: StudyInfo
     var series: SeriesInfo
     var fingerprint: String
+    /// DICOM keywords of identifiers the input lacked (derived by the scanner from its fingerprint).
+    var derived: [String] = []
 
     init(scan: LoadedScan, fingerprint: String) {
         self.fingerprint = fingerprint
         if let d = scan.dicom?.stack {
+            derived = d.derivedIdentifiers
             patient = PatientInfo(patientID: d.patient.id ?? "", name: d.patient.name, birthDate: d.patient.birthDate, sex: d.patient.sex)
             study = StudyInfo(studyInstanceUID: d.study.studyInstanceUID, studyDate: d.study.date, studyTime: d.study.time,
                               accessionNumber: d.study.accessionNumber, description: d.study.description)

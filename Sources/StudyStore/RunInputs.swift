@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 // What the pipeline hands the store: `RunStart` at the start of `segment`, `RunResult` at its end.
@@ -75,6 +76,8 @@ public struct RunStart: Sendable {
     public var inputFingerprint: String
     public var segstationVersion: String
     public var startedAt: Date
+    /// Identifiers derived because the input lacked them (DICOM keywords), stored with the run.
+    public var derivedIdentifiers: [String] = []
 
     public init(patient: PatientInfo, study: StudyInfo, series: SeriesInfo, model: ModelInfo,
                 parametersJSON: String = "{}", inputFingerprint: String, segstationVersion: String,
@@ -88,9 +91,7 @@ public struct RunStart: Sendable {
     public init<P: Encodable>(patient: PatientInfo, study: StudyInfo, series: SeriesInfo, model: ModelInfo,
                               parameters: P, inputFingerprint: String, segstationVersion: String,
                               startedAt: Date = Date()) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let text = String(decoding: try encoder.encode(parameters), as: UTF8.self)
+        let text = String(decoding: try JSONFormat.encoder(pretty: false).encode(parameters), as: UTF8.self)
         self.init(patient: patient, study: study, series: series, model: model, parametersJSON: text,
                   inputFingerprint: inputFingerprint, segstationVersion: segstationVersion, startedAt: startedAt)
     }

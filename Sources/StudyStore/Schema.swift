@@ -7,14 +7,15 @@ import GRDB
 /// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
-    /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+    /// Migration identifiers, oldest first (as registered in `migrator`).
+    static var identifiers: [String] { migrator.migrations }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
         return migrator
     }
 
@@ -128,5 +129,12 @@ enum Schema {
         ALTER TABLE run ADD COLUMN pid INTEGER;
         ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
         ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+
+    /// Identifiers of the run's input that were absent or empty in the files and derived from the
+    /// input's fingerprint (comma-separated DICOM keywords, e.g. "PatientID,StudyInstanceUID"; NULL when
+    /// none): see docs/DICOM.md, "Anonymised data".
+    static let i11DerivedIdentity = """
+        ALTER TABLE run ADD COLUMN derivedIdentifiers TEXT;
         """
 }

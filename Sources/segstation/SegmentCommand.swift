@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOM
 import Foundation
 import Pipeline
 
@@ -41,8 +42,15 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("series"), help: "SeriesInstanceUID to use from a DICOM input; repeat per input, or give once for all.")
     var seriesUIDs: [String] = []
 
-    @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @Option(help: "Stack index within a DICOM input's series (see `inspect`); repeat per input, or give once for all. Required when a series holds several stacks.")
+    var stack: [Int] = []
+
+    @OptionGroup var reading: SeriesReadingOptions
+
+    @Flag(help: "Accept channels of different patients, studies or frames of reference (recorded in the run; channels are then placed by their patient coordinates).")
+    var allowMixedIdentity = false
+
+    @OptionGroup var database: DatabaseOption
 
     @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
     var minLesionML: Double = 0
@@ -56,24 +64,26 @@ struct SegmentCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
     }
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
-                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
-                                         minLesionML: minLesionML)
-            let bar = ProgressBar("segmenting")
-            let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
-            bar.finish()
-            if json { try Output.json(summary); return }
-            Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
-            for label in summary.labels {
-                Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
-            }
-            for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
-            Output.line("  database: \(summary.databasePath)")
+        var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+                                     threads: threads, databasePath: database.path, writeDICOM: !noDicom,
+                                     minLesionML: minLesionML)
+        request.stackIndices = stack
+        request.dicomOptions = reading.loadOptions
+        request.allowMixedIdentity = allowMixedIdentity
+        let bar = ProgressBar("segmenting")
+        let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
+        bar.finish()
+        if json { try Output.json(summary); return }
+        Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
+        for label in summary.labels {
+            Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
         }
+        for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
+        Output.line("  database: \(summary.databasePath)")
     }
 }
