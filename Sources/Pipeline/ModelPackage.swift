@@ -15,11 +15,15 @@ public struct ModelPackage: Sendable {
     public init(folder: URL) throws {
         self.folder = folder
         manifest = try ModelManifest.load(from: folder.appendingPathComponent("manifest.json"))
-        guard let digest = Digest.sha256Hex(ofFile: networkURL) else {
-            throw InferenceError.modelPackage("cannot read the network \(networkURL.path)")
-        }
-        guard digest == manifest.network.sha256.lowercased() else {
-            throw InferenceError.modelPackage("\(networkURL.path): SHA-256 \(digest) does not match the manifest's \(manifest.network.sha256)")
+        // Every network (the ensemble's folds too) must match its recorded SHA-256.
+        for network in manifest.networks {
+            let url = folder.appendingPathComponent(network.file)
+            guard let digest = Digest.sha256Hex(ofFile: url) else {
+                throw InferenceError.modelPackage("cannot read the network \(url.path)")
+            }
+            guard digest == network.sha256.lowercased() else {
+                throw InferenceError.modelPackage("\(url.path): SHA-256 \(digest) does not match the manifest's \(network.sha256)")
+            }
         }
     }
 

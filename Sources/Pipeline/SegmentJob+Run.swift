@@ -52,7 +52,7 @@ public enum SegmentJob {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
             defer { folderLock.release() }
-            let network = try EngineNetwork(package: package, threads: request.threads)
+            let network = try EngineNetwork.load(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
             var result = try segmenter.segment(channels: scans.map(\.volume)) { done, total in
                 FaultInjection.reach("after-window-\(done)")

@@ -10,6 +10,8 @@ struct PointwiseNetwork: PatchNetwork {
     var calls = Counter()
     final class Counter { var shapes: [[Int]] = [] }
 
+    init(weight: [Float] = [-1, 0.5, 2], bias: [Float] = [0.3, 0.1, -0.7]) { self.weight = weight; self.bias = bias }
+
     func predict(_ input: [Float], shape: [Int]) throws -> [Float] {
         calls.shapes.append(shape)
         let batch = shape[0], channels = shape[1]
