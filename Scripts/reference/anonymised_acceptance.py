@@ -76,7 +76,9 @@ def highdicom_check(seg_path, source_dir):
         if os.path.isfile(path):
             try:
                 ds = pydicom.dcmread(path, stop_before_pixels=True)
-                sources[ds.SOPInstanceUID] = ds
+                # Anonymisers may empty (0008,0018); the file meta (0002,0003) keeps the instance UID.
+                uid = ds.get("SOPInstanceUID", "") or ds.file_meta.get("MediaStorageSOPInstanceUID", "")
+                sources[uid] = ds
             except Exception:
                 pass
     referenced = [uid for _, _, uid in seg.get_source_image_uids()]

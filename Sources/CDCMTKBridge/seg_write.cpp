@@ -129,12 +129,11 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
         fail(err, SSSEG_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
         return nullptr;
     }
+    // The study and frame of reference are the loaded series' (the files' own, or derived when the
+    // files lack them: dcmseg would otherwise invent a new study UID for an absent one).
     OFString value;
-    w->seg->getStudy().getStudyInstanceUID(value);
-    if (value.empty()) w->seg->getStudy().setStudyInstanceUID(str(spec->study_uid).c_str());
-    value.clear();
-    w->seg->getFrameOfReference().getFrameOfReferenceUID(value);
-    if (value.empty() && w->hasGeometry) w->seg->getFrameOfReference().setFrameOfReferenceUID(str(spec->for_uid).c_str());
+    if (spec->study_uid && *spec->study_uid) w->seg->getStudy().setStudyInstanceUID(spec->study_uid);
+    if (w->hasGeometry && spec->for_uid && *spec->for_uid) w->seg->getFrameOfReference().setFrameOfReferenceUID(spec->for_uid);
     w->seg->getStudy().getStudyInstanceUID(value); w->studyUID = value.c_str();
     w->seg->getPatient().getPatientID(value); w->patientID = value.c_str();
     w->seg->getSeries().setSeriesDescription(str(spec->series_description).c_str());

@@ -53,6 +53,32 @@ final class AnonymisedIdentityTests: XCTestCase {
         XCTAssertEqual(try document.labelMap(on: source).voxels, labels.voxels)
     }
 
+    /// Identifiers removed (absent, not empty) by an anonymiser: the SEG still carries the derived study
+    /// and frame of reference of the loaded series (dcmseg alone would invent a new study UID).
+    func testAbsentIdentitiesAreDerivedAndWrittenIntoTheSEG() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dcmodify") else { throw XCTSkip("dcmodify (Debian dcmtk) is not installed") }
+        let root = try TestData.temporaryDirectory("absent")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("series")
+        try GeneratedSeries.write(to: url, slices: 4, seriesUID: "2.25.31")
+        for file in try GeneratedSeries.files(url) {
+            let removed = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/dcmodify"),
+                                                ["-nb", "-ea", "(0010,0020)", "-ea", "(0010,0010)", "-ea", "(0020,000D)", "-ea", "(0020,000E)", "-ea", "(0020,0052)", file.path])
+            XCTAssertEqual(removed.status, 0, removed.stderr)
+        }
+        let stack = try DICOMScanner.scan(path: url.path).select()
+        XCTAssertEqual(Set(stack.derivedIdentifiers), ["PatientID", "StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID"])
+        let source = try SEGSourceSeries(stack: stack)
+        let seg = root.appendingPathComponent("seg.dcm")
+        var labels = LabelMap(geometry: source.geometry, repeating: 0)
+        labels[6, 5, 1] = 1
+        _ = try SEGWriter(options: SEGWriteOptions(softwareVersion: "0", algorithmName: "t", algorithmVersion: "1")).write(labelMap: labels, over: source, to: seg)
+        let document = try SEGDocument(contentsOf: seg)
+        XCTAssertEqual(document.studyInstanceUID, stack.study.studyInstanceUID)
+        XCTAssertEqual(document.referencedSeriesInstanceUID, stack.series.seriesInstanceUID)
+        XCTAssertEqual(document.frameOfReferenceUID, stack.series.frameOfReferenceUID)
+    }
+
     func testPresentIdentitiesAreKept() throws {
         let root = try TestData.temporaryDirectory("ids")
         defer { try? FileManager.default.removeItem(at: root) }
