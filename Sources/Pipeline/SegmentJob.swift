@@ -26,6 +26,8 @@ public struct SegmentRequest: Sendable {
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// Where `Reports/<hashed patient+study>/run-<id>` goes when `outputFolder` is nil (default "Reports").
+    public var reportsFolder: String = "Reports"
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],

@@ -8,13 +8,14 @@ import GRDB
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
     /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i14-service-queue"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
         return migrator
     }
 
