@@ -13,6 +13,12 @@ dicom_port=${4:-11142}
 case "$action" in
 start)
   command -v Orthanc >/dev/null || { echo "orthanc.sh: Orthanc is not installed (Scripts/install-deps.sh)" >&2; exit 1; }
+  if [ -f "$folder/orthanc.pid" ] && kill -0 "$(cat "$folder/orthanc.pid")" 2>/dev/null; then
+    echo "orthanc.sh: Orthanc already runs for $folder (pid $(cat "$folder/orthanc.pid"))" >&2; exit 1
+  fi
+  if curl -fs "http://127.0.0.1:$http_port/system" >/dev/null 2>&1; then
+    echo "orthanc.sh: port $http_port is already in use" >&2; exit 1
+  fi
   mkdir -p "$folder/db"
   cat > "$folder/orthanc.json" <<JSON
 {
@@ -33,7 +39,11 @@ start)
   "DicomModalities": { "segstation": ["SEGSTATION", "127.0.0.1", 11104] }
 }
 JSON
-  Orthanc "$folder/orthanc.json" > "$folder/orthanc.log" 2>&1 &
+  # Closes inherited descriptors (a caller waiting on a pipe would otherwise wait for Orthanc too).
+  (
+    for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+    exec setsid Orthanc "$folder/orthanc.json" < /dev/null > "$folder/orthanc.log" 2>&1
+  ) &
   echo $! > "$folder/orthanc.pid"
   for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$http_port/system" >/dev/null 2>&1; then

@@ -75,6 +75,7 @@ final class ServiceHarness: @unchecked Sendable {
         let p = Process()
         p.executableURL = try tool.map { URL(fileURLWithPath: $0) } ?? Self.binary()
         p.arguments = arguments
+        p.standardInput = FileHandle.nullDevice
         let out = scratch.appendingPathComponent("\(UUID().uuidString).out"), err = scratch.appendingPathComponent("\(UUID().uuidString).err")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         FileManager.default.createFile(atPath: err.path, contents: nil)
@@ -165,7 +166,7 @@ final class ServiceHarness: @unchecked Sendable {
             if try condition() { return }
             Thread.sleep(forTimeInterval: 0.25)
         }
-        XCTFail("timed out after \(seconds) s waiting for \(what)")
+        XCTFail("timed out after \(seconds) s waiting for \(what); jobs: \(String(decoding: (try? get("/jobs").body) ?? Data(), as: UTF8.self))")
         throw XCTSkip("gave up waiting for \(what)")
     }
 
@@ -174,7 +175,7 @@ final class ServiceHarness: @unchecked Sendable {
     // MARK: Orthanc
 
     func orthancGet(_ path: String) throws -> Any {
-        let r = try request(orthanc.appendingPathComponent(path), auth: false)
+        let r = try request(URL(string: orthanc.absoluteString + "/" + path)!, auth: false)
         return try JSONSerialization.jsonObject(with: r.body)
     }
 
@@ -202,8 +203,8 @@ final class ServiceHarness: @unchecked Sendable {
     }
 
     /// storescu from `callingAE` with every file under `folders`.
-    func send(_ folders: [URL], callingAE: String = "STORESCU") throws -> (status: Int32, out: String, err: String) {
-        try run(["-aet", callingAE, "-aec", "SEGSTATION", "+sd", "+r", "-nh"] + ["127.0.0.1", String(Self.dicomPort)] + folders.map(\.path),
+    func send(_ folders: [URL], callingAE: String = "STORESCU", verbose: Bool = false) throws -> (status: Int32, out: String, err: String) {
+        try run(["-aet", callingAE, "-aec", "SEGSTATION", "+sd", "+r", "-nh"] + (verbose ? ["-v"] : []) + ["127.0.0.1", String(Self.dicomPort)] + folders.map(\.path),
                 tool: "/usr/bin/storescu")
     }
 }
