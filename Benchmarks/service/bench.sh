@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${1:-.build/release/segstation}
+MODEL=${MODEL:-brats-wt-3d}     # the model of parts 2 and 3
 STORE_BENCH=${STORE_BENCH:-.build/release/store-bench}
 work=$(mktemp -d /tmp/segstation-service-bench.XXXX)
 serve_pid=""
@@ -51,22 +52,22 @@ echo "== 1. receive throughput (storescu, same study, 3 rounds each) =="
 config "$work/recv.sqlite" "" 3600
 for round in 1 2 3; do
   rm -rf "$work"/storage-*; start_serve
-  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd +r 127.0.0.1 11104 "$work/study"; t1=$(now)
+  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
   stop_serve; rm -f "$work/recv.sqlite"*
   curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | cut -d, -f1)" >/dev/null || true
-  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd +r 127.0.0.1 11142 "$work/study"; t3=$(now)
+  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 11142 "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
   for p in $(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | tr , ' '); do curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$p" >/dev/null; done
   awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" 'BEGIN {
     s=b-a; o=d-c; printf "round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
     '"$round"', s, n/s, by/s/1e6, o, n/o, by/o/1e6, o/s }'
 done
 
-echo "== 2./3. latency to SEG in PACS, warm job vs cold segment (brats-wt-3d) =="
-config "$work/jobs.sqlite" brats-wt-3d 2
+echo "== 2./3. latency to SEG in PACS, warm job vs cold segment ($MODEL) =="
+config "$work/jobs.sqlite" "$MODEL" 2
 start_serve
 for study in 1 2; do
   "$BIN" sample -o "$work/s$study" >/dev/null
-  storescu -aet STORESCU -aec SEGSTATION +sd +r 127.0.0.1 11104 "$work/s$study"; last=$(now)
+  storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
   until [ "$(segcount)" -ge "$study" ]; do sleep 0.05; done
   seg=$(now)
   job=$(api "/jobs" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]))')
@@ -87,7 +88,7 @@ print(f"last instance -> SEG in Orthanc {seg - last:.2f} s: stable wait {started
 PY
 done
 stop_serve
-t0=$(now); "$BIN" segment "$work/s2/FLAIR" "$work/s2/T1c" --model brats-wt-3d --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold" >/dev/null; t1=$(now)
+t0=$(now); "$BIN" segment "$work/s2/FLAIR" "$work/s2/T1c" --model "$MODEL" --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold" >/dev/null; t1=$(now)
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "cold segment (process, model load, same study): %.2f s\n", b-a }'
 echo "(warm job: the second 'job' figure above; the first job loaded the model)"
 
