@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Hummingbird
 import StudyStore
@@ -44,8 +45,12 @@ struct HTTPAPI: Sendable {
         }
         router.get("/studies") { request, _ in
             let q = request.uri.queryParameters
-            return try result { try store.studies(StudyFilter(patientID: q["patient"].map(String.init), modality: q["modality"].map(String.init),
-                                                               since: q["since"].map(String.init))) }
+            var filter = StudyFilter(patientID: q["patient"].map(String.init), modality: q["modality"].map(String.init))
+            if let since = q["since"] {
+                guard let date = ISODate(dicomOrISO: String(since)) else { return APIResponse.error(.badRequest, "since must be YYYY-MM-DD or YYYYMMDD") }
+                filter.since = date
+            }
+            return try result { try store.studies(filter) }
         }
         router.get("/studies/:uid") { _, context in
             let uid = try context.parameters.require("uid")
@@ -110,9 +115,9 @@ struct HTTPAPI: Sendable {
     /// Runs a store query; store errors become 404/400/500 JSON errors.
     func result<T: Encodable>(_ body: () throws -> T) throws -> Response {
         do { return APIResponse.json(try body()) } catch let error as StoreError {
-            switch error.categoryName {
-            case "notFound": return APIResponse.error(.notFound, error.description)
-            case "invalidArgument": return APIResponse.error(.badRequest, error.description)
+            switch error.category {
+            case .notFound: return APIResponse.error(.notFound, error.description)
+            case .invalidArgument: return APIResponse.error(.badRequest, error.description)
             default: return APIResponse.error(.internalServerError, error.description)
             }
         }
@@ -126,7 +131,7 @@ struct HTTPAPI: Sendable {
             return APIResponse.error(.notFound, "no artefact '\(name)'; one of \(Self.artefactNames.keys.sorted().joined(separator: ", "))")
         }
         let detail: RunDetail
-        do { detail = try store.show(id) } catch let error as StoreError where error.categoryName == "notFound" {
+        do { detail = try store.show(id) } catch let error as StoreError where error.category == .notFound {
             return APIResponse.error(.notFound, error.description)
         }
         guard let file = detail.artefacts.first(where: { $0.kind == kind }),

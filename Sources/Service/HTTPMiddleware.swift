@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Hummingbird
 import StudyStore
@@ -40,7 +41,7 @@ struct LatencyMiddleware<Context: RequestContext>: RouterMiddleware {
 /// JSON bodies and errors, encoded as the CLI's `--json` encodes them.
 enum APIResponse {
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let text = (try? StoreOutput.json(value)) ?? "{}"
+        let text = (try? JSONFormat.encoder().encode(value)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}"
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 

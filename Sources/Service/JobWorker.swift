@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Pipeline
+import Reports
 import StudyStore
 
 /// Per-job progress events (for GET /jobs/{id}/events).
@@ -110,10 +111,10 @@ final class JobWorker: @unchecked Sendable {
         let options = (try? JSONDecoder().decode(RouteOptions.self, from: Data(job.optionsJSON.utf8))) ?? RouteOptions()
         var request = SegmentRequest(inputs: job.inputs.map(\.path), seriesUIDs: job.inputs.map { $0.seriesInstanceUID ?? "" },
                                      model: job.model, tta: options.tta, threads: config.threadsPerWorker,
-                                     databasePath: config.databasePath, writeDICOM: true, reportFormats: ["html", "pdf", "json"],
+                                     databasePath: config.databasePath, writeDICOM: true, reportFormats: ReportFormat.allCases,
                                      minLesionML: options.minLesionML)
         if job.inputs.allSatisfy({ $0.seriesInstanceUID == nil }) { request.seriesUIDs = [] }
-        request.reportsFolder = URL(fileURLWithPath: config.storageFolder).appendingPathComponent("Reports").path
+        request.reportsParent = config.storageFolder
         let model = try model(job.model)
         let summary = try SegmentJob.run(request, model: model) { done, total in
             if total > 0 { self.publish(job, phase: "inference", progress: Double(done) / Double(total)) }

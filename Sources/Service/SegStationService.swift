@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Hummingbird
 import Logging
@@ -65,7 +66,7 @@ public final class SegStationService: Sendable {
         }
         let api = HTTPAPI(config: config, store: store, metrics: metrics, events: events, uploads: UploadIntake(config: config, store: store),
                           health: { [listener] in
-                              HTTPAPI.HealthBody(status: "ok", version: SegmentJob.segstationVersion, activeAssociations: listener.activeAssociations,
+                              HTTPAPI.HealthBody(status: "ok", version: SegStationVersion.string, activeAssociations: listener.activeAssociations,
                                                  busyWorkers: workers.filter { $0.busy.current }.count)
                           })
         var httpLogger = logger
@@ -75,7 +76,7 @@ public final class SegStationService: Sendable {
                               logger: httpLogger)
         logger.notice("serving: DICOM \(config.aeTitle) on port \(config.dicomPort), HTTP on \(config.httpHost):\(config.httpPort)")
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await app.runService()   // returns on SIGTERM or SIGINT
         } catch {
             logger.error("HTTP server stopped: \(error)")
         }

@@ -1,4 +1,4 @@
-import Imaging
+import Core
 
 /// Errors of the service layer: configuration, listener, queue, delivery and HTTP set-up.
 public enum ServiceError: CategorizedError, Equatable {

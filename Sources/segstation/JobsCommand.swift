@@ -46,14 +46,14 @@ struct JobsList: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        do {
             let jobs = try location.open().jobs(state: state.flatMap(JobState.init(rawValue:)))
-            if json { FileHandle.standardOutput.write(Data(try StoreOutput.json(jobs).utf8)); return }
+            if json { try Output.json(jobs); return }
             let rows = jobs.map { j in
                 [String(j.id), j.state.rawValue, j.route ?? j.source, j.model, j.runID.map(String.init) ?? "", String(j.attempts),
                  j.phase ?? "", j.errorMessage ?? ""]
             }
-            Output.line(jobs.isEmpty ? "(none)" : StoreOutput.alignedTable(
+            Output.line(jobs.isEmpty ? "(none)" : QueryOutput.alignedTable(
                 header: ["id", "state", "route", "model", "run", "attempts", "phase", "error"], rows: rows).trimmingCharacters(in: .newlines))
         }
     }
@@ -65,10 +65,8 @@ struct JobsRetry: ParsableCommand {
     @Argument(help: "The job ID.") var id: Int64
 
     func run() throws {
-        try reportingErrors {
-            try location.open().retryJob(id)
-            Output.line("job \(id) queued")
-        }
+        try location.open().retryJob(id)
+        Output.line("job \(id) queued")
     }
 }
 
@@ -78,9 +76,7 @@ struct JobsCancel: ParsableCommand {
     @Argument(help: "The job ID.") var id: Int64
 
     func run() throws {
-        try reportingErrors {
-            try location.open().cancelJob(id)
-            Output.line("job \(id) cancelled")
-        }
+        try location.open().cancelJob(id)
+        Output.line("job \(id) cancelled")
     }
 }

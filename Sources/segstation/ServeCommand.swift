@@ -35,7 +35,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        do {
             let settings = try ServiceConfig.load(path: config)
             if newToken {
                 Output.line(try TokenFile.addNewToken(path: settings.tokensFile))
