@@ -6,7 +6,7 @@ import PackageDescription
 /// DCMTK libraries (Debian `libdcmtk-dev`) and OpenJPEG (`libopenjp2-7-dev`) used by the C++ bridge.
 let dcmtkLibraries = [
     "dcmseg", "dcmfg", "dcmiod", "cmr", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
-    "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
+    "dcmnet", "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
 ].map { LinkerSetting.linkedLibrary($0) }
 
 let package = Package(
@@ -20,6 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // issue 14: the service's HTTP API and its /metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // issue 14: ServiceTests read docs/openapi.yaml to check real responses against it.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -50,10 +55,20 @@ let package = Package(
             dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // issue 14: `segstation serve` (DICOM node, job queue, HTTP API). Swift 6 language mode.
+        .target(
+            name: "Service",
+            dependencies: ["Core", "Pipeline", "DICOM", "StudyStore", "Imaging", "Reports", "CDCMTKBridge",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
+                "Core", "Pipeline", "Service", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -84,6 +99,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "StudyStore", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
         // in-process tests of the CLI's formatting and logging set-up.
         .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",

@@ -21,6 +21,11 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     chromium          # headless screenshot of the HTML report
     dicom3tools       # dciodvfy: DICOM-SEG/SR validation tests
     dcmtk             # dcmdump etc. for debugging test failures
+    # issue 14 (serve): Orthanc is the PACS of the service tests, storescu/echoscu (dcmtk) the modality,
+    # unzip extracts uploaded DICOM zips, wrk drives the HTTP benchmark.
+    orthanc
+    unzip
+    wrk
   )
 fi
 missing=()

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh || exit 1
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
+# issue 14: Orthanc (loopback ports 11142/11143, temporary folder) is the PACS of the service tests.
+orthanc_dir=$(mktemp -d) && eval "$(bash Scripts/ci/orthanc.sh start "$orthanc_dir")" \
+  && trap 'bash Scripts/ci/orthanc.sh stop "$orthanc_dir"; rm -rf "$orthanc_dir"' EXIT
 log=$(mktemp)
 swift test --disable-swift-testing 2>&1 | tee "$log" | grep -vE "^Test Case '.*' (started|passed)"
 status=${PIPESTATUS[0]}

@@ -15,12 +15,13 @@ public enum SegmentJob {
     /// Segments a study end to end: load, segment, measure, write artefacts, record in the study store.
     /// The run is recorded as `running` before the work and completed (with labels, lesions and
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
-    public static func run(_ request: SegmentRequest, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
+    /// - Parameter model: a model already loaded (a service worker keeps one warm); nil loads `request.model`.
+    public static func run(_ request: SegmentRequest, model: LoadedModel? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
         let clockStart = Date()
         guard request.minLesionML >= 0, request.minLesionML.isFinite else {
             throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
         }
-        let package = try ModelPackage.resolve(request.model)
+        let package = try model?.package ?? ModelPackage.resolve(request.model)
         let manifest = package.manifest
         guard request.inputs.count == manifest.inputs.count else {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
@@ -52,7 +53,7 @@ public enum SegmentJob {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
             defer { folderLock.release() }
-            let network = try EngineNetwork.load(package: package, threads: request.threads)
+            let network = try model?.network ?? EngineNetwork.load(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
             var result = try segmenter.segment(channels: scans.map(\.volume)) { done, total in
                 FaultInjection.reach("after-window-\(done)")
@@ -176,8 +177,8 @@ public enum SegmentJob {
 
     static func outputFolder(_ request: SegmentRequest, identity: ScanIdentity, runID: RunID) throws -> URL {
         let url = request.outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: SafeNames.runFolder(patientID: identity.patient.patientID,
-                                                        studyUID: identity.study.studyInstanceUID, runID: String(runID)))
+            ?? URL(fileURLWithPath: request.reportsParent).appendingPathComponent(
+                SafeNames.runFolder(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID, runID: String(runID)))
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -35,6 +35,9 @@ public struct SegmentRequest: Sendable {
     /// `--allow-mixed-identity`: accept channels of different patients, studies or frames of
     /// reference (recorded in the run's parameters and notes).
     public var allowMixedIdentity = false
+    /// The folder that holds `Reports/<hashed patient+study>/run-<id>` when `outputFolder` is nil
+    /// (default: the current directory; the service uses its storage folder).
+    public var reportsParent: String = "."
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,

@@ -16,6 +16,7 @@ enum Schema {
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
         migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
+        migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
         return migrator
     }
 

@@ -16,6 +16,8 @@ public enum StoreError: CategorizedError, Equatable {
     case runNotFound(Int64)
     /// No patient with this ID.
     case patientNotFound(String)
+    /// No service job with this ID (issue 14).
+    case jobNotFound(Int64)
     /// The run is not in a state that allows the operation (completing a failed run...).
     case runNotRunning(runID: Int64, status: String)
     /// The caller passed inconsistent data (a lesion of an undeclared label, invalid JSON...).
@@ -33,6 +35,7 @@ public enum StoreError: CategorizedError, Equatable {
         case .identityConflict(let m): return "identity conflict: \(m)"
         case .runNotFound(let id): return "no segmentation run with ID \(id)"
         case .patientNotFound(let id): return "no patient with ID '\(id)' in the study database"
+        case .jobNotFound(let id): return "no service job with ID \(id)"
         case .runNotRunning(let id, let status): return "run \(id) is \(status), expected running"
         case .invalidArgument(let m): return "invalid argument: \(m)"
         case .sqlite(let op, let m): return "study database error while \(op): \(m)"
@@ -41,7 +44,7 @@ public enum StoreError: CategorizedError, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .databaseMissing, .runNotFound, .patientNotFound: return .notFound
+        case .databaseMissing, .runNotFound, .patientNotFound, .jobNotFound: return .notFound
         case .cannotOpen, .sqlite: return .outputFailed
         case .schemaTooNew: return .unsupported
         case .identityConflict: return .badInput

@@ -23,6 +23,7 @@ struct SegStation: ParsableCommand {
             MeasureCommand.self,
             EvaluateCommand.self,
             MeshCommand.self,
+            ServeCommand.self, JobsCommand.self,   // issue 14
         ]
     )
 

@@ -1,0 +1,34 @@
+import Core
+
+/// Errors of the service layer: configuration, listener, queue, delivery and HTTP set-up.
+public enum ServiceError: CategorizedError, Equatable {
+    /// A configuration key is missing, has the wrong type or a value out of range; `key` is its dotted path.
+    case config(key: String, problem: String)
+    /// The configuration file cannot be read or is not JSON.
+    case configFile(path: String, reason: String)
+    /// The DICOM listener could not start (port in use, network error).
+    case listener(String)
+    /// A job, run or file that was asked for does not exist.
+    case notFound(String)
+    /// A request that cannot be honoured (bad job state, bad argument).
+    case invalidArgument(String)
+    /// An output (stored instance, report) could not be written.
+    case output(String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .config, .invalidArgument: return .invalidArgument
+        case .configFile: return .badInput
+        case .notFound: return .notFound
+        case .listener, .output: return .outputFailed
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .config(let key, let problem): return "configuration key '\(key)': \(problem)"
+        case .configFile(let path, let reason): return "configuration file \(path): \(reason)"
+        case .listener(let m), .notFound(let m), .invalidArgument(let m), .output(let m): return m
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Prometheus
+import StudyStore
+
+/// The service's Prometheus metrics (swift-prometheus registry, served as text by GET /metrics):
+/// jobs by state (read from the database at scrape time), job seconds, received instances and bytes,
+/// refused instances and associations, HTTP request latency by route.
+public final class ServiceMetrics: ListenerObserver, Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let received: Counter
+    let duplicates: Counter
+    let receivedBytes: Counter
+    let refusedInstances: Counter
+    let refusedAssociations: Counter
+    let jobSeconds: ValueHistogram
+    let deliveries: Counter
+    let deliveryRetries: Counter
+
+    public init() {
+        received = registry.makeCounter(name: "segstation_received_instances_total", help: "DICOM instances received and stored")
+        duplicates = registry.makeCounter(name: "segstation_received_duplicates_total", help: "DICOM instances received that were already held")
+        receivedBytes = registry.makeCounter(name: "segstation_received_bytes_total", help: "Bytes of DICOM instances stored")
+        refusedInstances = registry.makeCounter(name: "segstation_refused_instances_total", help: "DICOM instances answered with a failure status")
+        refusedAssociations = registry.makeCounter(name: "segstation_refused_associations_total", help: "Associations rejected (caller not allowed)")
+        jobSeconds = registry.makeValueHistogram(name: "segstation_job_seconds", buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+                                                 help: "Wall-clock seconds of finished jobs (segmentation and delivery)")
+        deliveries = registry.makeCounter(name: "segstation_deliveries_total", help: "Result sets delivered to a destination")
+        deliveryRetries = registry.makeCounter(name: "segstation_delivery_retries_total", help: "Deliveries put back for a later try")
+    }
+
+    public func instanceStored(bytes: Int64, duplicate: Bool) {
+        if duplicate { duplicates.increment(); return }
+        received.increment()
+        receivedBytes.increment(by: bytes)
+    }
+
+    public func instanceRefused(status: UInt16, reason: String) { refusedInstances.increment() }
+    public func associationRefused(callingAE: String, host: String) { refusedAssociations.increment() }
+
+    /// HTTP latency per route pattern (created on first use; the registry returns the same histogram for the same labels).
+    func httpLatency(route: String, status: Int) -> DurationHistogram {
+        registry.makeDurationHistogram(name: "segstation_http_request_duration_seconds",
+                                       labels: [("route", route), ("status", String(status))],
+                                       buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                                 .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)],
+                                       help: "HTTP request latency")
+    }
+
+    /// The exposition text, with the job-state gauges refreshed from the database.
+    public func render(store: StudyStore) -> String {
+        if let counts = try? store.jobCounts() {
+            for (state, n) in counts {
+                registry.makeGauge(name: "segstation_jobs", labels: [("state", state.rawValue)], help: "Jobs in the queue by state").set(Double(n))
+            }
+        }
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import StudyStore
+
+/// POST /jobs: queue a job for series already received (JSON body), or for an uploaded NIfTI file or zip
+/// of DICOM files (raw body, `?model=NAME`). Bodies above `http.maxUploadBytes` get 413.
+struct UploadIntake: Sendable {
+    let config: ServiceConfig
+    let store: StudyStore
+
+    /// JSON form: `{"series": [UID, ...], "model": NAME, "options": {...}, "destinations": [NAME, ...]}`,
+    /// series in the model's input order.
+    struct SeriesRequest: Decodable {
+        var series: [String]
+        var model: String
+        var options: RouteOptions?
+        var destinations: [String]?
+    }
+
+    struct Queued: Codable, Sendable { var jobID: Int64; var created: Bool }
+
+    var uploads: URL { URL(fileURLWithPath: config.storageFolder).appendingPathComponent("Uploads") }
+
+    func accept(_ request: Request) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxUploadBytes {
+            return APIResponse.error(.contentTooLarge, "the body is \(length) bytes; http.maxUploadBytes is \(config.maxUploadBytes)")
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: config.maxUploadBytes) } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            return APIResponse.error(.contentTooLarge, "the body exceeds http.maxUploadBytes (\(config.maxUploadBytes) bytes)")
+        }
+        let type = request.headers[.contentType] ?? ""
+        if type.hasPrefix("application/json") { return try queueSeries(Data(body.readableBytesView)) }
+        guard let model = request.uri.queryParameters["model"].map(String.init), !model.isEmpty else {
+            return APIResponse.error(.badRequest, "an upload needs ?model=NAME")
+        }
+        let minLesion = request.uri.queryParameters["minLesionML"].flatMap { Double(String($0)) } ?? 0
+        let options = String(decoding: try JSONEncoder().encode(RouteOptions(minLesionML: minLesion)), as: UTF8.self)
+        let folder = uploads.appendingPathComponent(UUID().uuidString.lowercased())
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let input: URL
+        switch type {
+        case "application/zip":
+            let zip = folder.appendingPathComponent("upload.zip")
+            try write(body, to: zip)
+            input = folder.appendingPathComponent("dicom")
+            guard Self.unzip(zip, into: input) else {
+                try? FileManager.default.removeItem(at: folder)
+                return APIResponse.error(.badRequest, "the zip could not be extracted")
+            }
+        case "application/gzip", "application/octet-stream":
+            let isGzip = body.readableBytesView.starts(with: [0x1F, 0x8B])
+            input = folder.appendingPathComponent(isGzip ? "image.nii.gz" : "image.nii")
+            try write(body, to: input)
+        default:
+            return APIResponse.error(.unsupportedMediaType, "send application/json (stored series), application/zip (DICOM) or application/octet-stream (NIfTI)")
+        }
+        let (id, created) = try store.enqueueJob(JobSpec(source: "upload", model: model, inputs: [JobInput(path: input.path)], optionsJSON: options))
+        return APIResponse.json(Queued(jobID: id, created: created), status: .accepted)
+    }
+
+    func queueSeries(_ data: Data) throws -> Response {
+        guard let r = try? JSONDecoder().decode(SeriesRequest.self, from: data), !r.series.isEmpty else {
+            return APIResponse.error(.badRequest, "expected {\"series\": [UID, ...], \"model\": NAME, \"options\"?: {...}, \"destinations\"?: [NAME]}")
+        }
+        for name in r.destinations ?? [] where config.destination(named: name) == nil {
+            return APIResponse.error(.badRequest, "unknown destination '\(name)'")
+        }
+        let received = try store.receivedSeries()
+        var inputs: [JobInput] = []
+        for uid in r.series {
+            guard Validate.isUID(uid), let s = received.first(where: { $0.seriesInstanceUID == uid }) else {
+                return APIResponse.error(.notFound, "no received series '\(uid)'")
+            }
+            inputs.append(JobInput(path: s.folder, seriesInstanceUID: uid))
+        }
+        let options = String(decoding: try JSONEncoder().encode(r.options ?? RouteOptions()), as: UTF8.self)
+        let (id, created) = try store.enqueueJob(JobSpec(source: "api", model: r.model, inputs: inputs, optionsJSON: options,
+                                                         destinations: r.destinations ?? []))
+        return APIResponse.json(Queued(jobID: id, created: created), status: .accepted)
+    }
+
+    func write(_ body: ByteBuffer, to url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(body.readableBytesView), attributes: [.posixPermissions: 0o600]) else {
+            throw ServiceError.output("cannot write the upload \(url.path)")
+        }
+    }
+
+    /// Extracts with Info-ZIP's unzip (Debian `unzip`), never outside `folder` (unzip refuses ../ paths;
+    /// -: is not given).
+    static func unzip(_ zip: URL, into folder: URL) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
+        p.arguments = ["-q", "-n", zip.path, "-d", folder.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}
