@@ -22,6 +22,11 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     dicom3tools       # dciodvfy: DICOM-SEG/SR validation tests
     dcmtk             # dcmdump etc. for debugging test failures
   )
+  # issue 18 (RTSTRUCT): plastimatch rasterises our RT Structure Sets in RTStructPlastimatchTests
+  # and writes the reference fixtures (Scripts/reference/rtstruct_fixtures.py).
+  packages+=(
+    plastimatch
+  )
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,7 @@ struct SegStation: ParsableCommand {
             MeasureCommand.self,
             EvaluateCommand.self,
             MeshCommand.self,
+            ExportRTStructCommand.self,
         ]
     )
 
