@@ -8,7 +8,9 @@ in its hole, a block touching the border, on every slice), writes it as NRRD, ru
   Series, that every contour is CLOSED_PLANAR, names an image of the series in its Contour Image Sequence
   and lies on that image's plane (distance along the normal), and counts ROIs, contours and points;
 - rt-utils: RTStructBuilder.create_from(series, rt.dcm), ROI names, get_roi_mask_by_name -> Dice against
-  the mask (rt-utils fills polygons with OpenCV, vertices rounded to whole pixels).
+  the mask (rt-utils fills polygons with OpenCV, vertices rounded to whole pixels; it maps every slice
+  with the first slice's position and one slice step, so a tilted or uneven series is right on its first
+  slice only — printed beside the whole-series Dice).
 Usage: python3 Scripts/reference/rtstruct_check.py [SEGSTATION_BINARY] [DATA_ROOT]
 """
 import os
@@ -106,5 +108,5 @@ for name, rel in cases:
         scores = []
         for label, roi_name in enumerate(b.get_roi_names(), start=1):
             theirs = np.transpose(b.get_roi_mask_by_name(roi_name), (2, 0, 1))  # rt-utils: (rows, cols, slices)
-            scores.append(f"{roi_name} Dice {dice(theirs, mask == label):.4f}")
+            scores.append(f"{roi_name} Dice {dice(theirs, mask == label):.4f} (first slice {dice(theirs[0], mask[0] == label):.4f})")
         print(f"{name}: rt-utils read {b.get_roi_names()}: " + ", ".join(scores))

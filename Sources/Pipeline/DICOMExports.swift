@@ -4,10 +4,10 @@ import DICOM
 import Inference
 import Lesions
 
-/// DICOM-SEG (and, once available, SR TID 1500) for a run whose first input is DICOM.
+/// DICOM-SEG, SR TID 1500 and (with `segment --rtstruct`) an RT Structure Set for a run whose first input is DICOM.
 enum DICOMExports {
     static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
-                      into artefacts: inout ArtefactList) throws {
+                      rtstruct: Bool = false, into artefacts: inout ArtefactList) throws {
         guard let dicom = scan.dicom else { return }
         let source = try SEGSourceSeries.read(URL(fileURLWithPath: scan.sourcePath), seriesInstanceUID: dicom.stack.series.seriesInstanceUID)
         var options = SEGWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: manifest.name, algorithmVersion: manifest.version)
@@ -23,6 +23,7 @@ enum DICOMExports {
             written = try SEGWriter(options: options).write(labelMap: labels, segments: segments, over: source, to: url)
         }
         guard let written else { return }
+        if rtstruct { try writeRTStruct(labels: labels, segments: segments, manifest: manifest, source: source, into: &artefacts) }
         // TID 1500: one measurement group per lesion, referencing its segment in the SEG just written.
         let isCT = dicom.stack.series.modality == "CT"
         let items = measurements.flatMap { label -> [LesionReportItem] in
@@ -38,6 +39,17 @@ enum DICOMExports {
         try artefacts.add(.sr, "sr.dcm") { url in
             _ = try MeasurementReportWriter.write(items, seg: segURL, source: source,
                                                   options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegmentJob.segstationVersion), to: url)
+        }
+    }
+
+    /// `rt.dcm`: one ROI per manifest label (name, colour; interpreted type from its category), contours
+    /// over the same source frames as the SEG (docs/RTSTRUCT.md).
+    static func writeRTStruct(labels: LabelMap, segments: [SegmentDescription], manifest: ModelManifest, source: SEGSourceSeries,
+                              into artefacts: inout ArtefactList) throws {
+        var options = RTStructWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: "\(manifest.name) \(manifest.version)")
+        options.modelName = manifest.name
+        try artefacts.add(.rtstruct, "rt.dcm") { url in
+            try RTStructWriter(options: options).write(labelMap: labels, rois: segments.map { RTROIDescription(segment: $0) }, over: source, to: url)
         }
     }
 }

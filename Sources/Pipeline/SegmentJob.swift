@@ -26,6 +26,8 @@ public struct SegmentRequest: Sendable {
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// Also write an RT Structure Set (`rt.dcm`) beside the SEG when the first input is DICOM.
+    public var writeRTStruct = false
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],

@@ -8,13 +8,14 @@ import GRDB
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
     /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i18-rtstruct-artefact-kind"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        migrator.registerMigration("i18-rtstruct-artefact-kind") { db in try db.execute(sql: i18RTStructArtefactKind) }
         return migrator
     }
 
@@ -128,5 +129,22 @@ enum Schema {
         ALTER TABLE run ADD COLUMN pid INTEGER;
         ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
         ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+
+    /// Issue 18: RT Structure Sets (`segment --rtstruct`) are artefacts of kind 'rtstruct'. SQLite cannot
+    /// change a CHECK constraint, so the artefact table is rebuilt with the wider one (rows and ids kept).
+    static let i18RTStructArtefactKind = """
+        CREATE TABLE artefact_i18 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'report-html', 'report-pdf', 'report-json')),
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0)
+        );
+        INSERT INTO artefact_i18 (id, runID, path, kind, sha256, bytes) SELECT id, runID, path, kind, sha256, bytes FROM artefact;
+        DROP TABLE artefact;
+        ALTER TABLE artefact_i18 RENAME TO artefact;
+        CREATE INDEX artefact_run ON artefact(runID);
         """
 }

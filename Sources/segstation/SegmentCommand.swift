@@ -50,20 +50,25 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Do not write DICOM-SEG/SR even for DICOM input.")
     var noDicom = false
 
+    @Flag(help: "Also write an RT Structure Set (rt.dcm, contours for planning systems) beside seg.dcm (DICOM input).")
+    var rtstruct = false
+
     @Flag(help: "Print the run summary as JSON.")
     var json = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if rtstruct && noDicom { throw ValidationError("--rtstruct writes DICOM: it cannot be combined with --no-dicom") }
     }
 
     func run() throws {
         OwnerOnly.apply()
         try reportingErrors {
-            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+            var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
                                          threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
                                          minLesionML: minLesionML)
+            request.writeRTStruct = rtstruct
             let bar = ProgressBar("segmenting")
             let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
             bar.finish()
