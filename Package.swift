@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"], swiftSettings: swift5),
         .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], swiftSettings: swift5),
         .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store", swiftSettings: swift5),
+        .executableTarget(name: "rtstruct-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/rtstruct", exclude: ["run_benchmark.py"], swiftSettings: swift5),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"], swiftSettings: swift5),
