@@ -23,38 +23,43 @@ enum RTStructTracing {
         var tracedVertexCount: Int
     }
 
+    /// The contours of frame `k` (ROI order, then loop order) and its number of traced vertices.
+    private static func traceFrame(_ plane: UnsafeBufferPointer<UInt8>, frame k: Int, roiOfLabel: [Int?], source: SEGSourceSeries,
+                                   toleranceMM: Double) -> ([TracedContour], Int) {
+        var tracer = PlaneTracer(columns: source.columns, rows: source.rows)
+        let spacing = source.pixelSpacingMM
+        let origin = source.frames[k].positionLPS
+        let row = source.rowDirectionLPS * spacing.x, column = source.columnDirectionLPS * spacing.y
+        var found: [TracedContour] = []
+        var traced = 0
+        for (value, box) in tracer.boxes(plane).enumerated() {
+            guard let box, let roi = roiOfLabel[value] else { continue }
+            for loop in tracer.loops(plane, label: UInt8(value), box: box) {
+                traced += loop.count
+                let xy = loop.map { SIMD2(Double($0.x) / 2, Double($0.y) / 2) }
+                let kept = PolygonSimplifier.keep(xy.map { $0 * spacing }, toleranceMM: toleranceMM)
+                var points: [Double] = []
+                points.reserveCapacity(3 * kept.count)
+                for index in kept {
+                    let p = origin + row * xy[index].x + column * xy[index].y
+                    points.append(p.x); points.append(p.y); points.append(p.z)
+                }
+                found.append(TracedContour(roiIndex: roi, frame: k, pointsLPS: points))
+            }
+        }
+        return (found, traced)
+    }
+
     /// `values`: the label map on the frames (`frames.count * rows * columns`, as `SEGSourceSeries.sampled`).
     /// Contours come ROI after ROI (in `labels` order), frame after frame, loop after loop.
     static func trace(_ values: [UInt8], labels: [UInt8], over source: SEGSourceSeries, toleranceMM: Double) -> Output {
         let planeSize = source.rows * source.columns
         let roiOfLabel: [Int?] = (0..<256).map { v in labels.firstIndex(of: UInt8(v)) }
         let perFrame = FrameResults(count: source.frames.count)
-        let spacing = source.pixelSpacingMM
-        values.withUnsafeBufferPointer { all in
-            let base = all.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: source.frames.count) { k in
-                let plane = UnsafeBufferPointer(start: base + k * planeSize, count: planeSize)
-                var tracer = PlaneTracer(columns: source.columns, rows: source.rows)
-                let origin = source.frames[k].positionLPS
-                let row = source.rowDirectionLPS * spacing.x, column = source.columnDirectionLPS * spacing.y
-                var found: [TracedContour] = []
-                var traced = 0
-                for (value, box) in tracer.boxes(plane).enumerated() {
-                    guard let box, let roi = roiOfLabel[value] else { continue }
-                    for loop in tracer.loops(plane, label: UInt8(value), box: box) {
-                        traced += loop.count
-                        let xy = loop.map { SIMD2(Double($0.x) / 2, Double($0.y) / 2) }
-                        let mm = xy.map { $0 * spacing }
-                        var points: [Double] = []
-                        let kept = PolygonSimplifier.keep(mm, toleranceMM: toleranceMM)
-                        points.reserveCapacity(3 * kept.count)
-                        for index in kept {
-                            let p = origin + row * xy[index].x + column * xy[index].y
-                            points.append(p.x); points.append(p.y); points.append(p.z)
-                        }
-                        found.append(TracedContour(roiIndex: roi, frame: k, pointsLPS: points))
-                    }
-                }
+        DispatchQueue.concurrentPerform(iterations: source.frames.count) { k in
+            values.withUnsafeBufferPointer { all in
+                let plane = UnsafeBufferPointer(rebasing: all[(k * planeSize)..<((k + 1) * planeSize)])
+                let (found, traced) = traceFrame(plane, frame: k, roiOfLabel: roiOfLabel, source: source, toleranceMM: toleranceMM)
                 perFrame.set(k, found, traced)
             }
         }
