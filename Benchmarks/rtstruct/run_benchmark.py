@@ -102,11 +102,11 @@ def main():
     load_pl = os.getloadavg()[0]
     pl_s, pl_cpu = plastimatch_write(series, labels, ds, iop, WORK)
     print("plastimatch", pl_s, pl_cpu, load_pl, flush=True)
-    import rt_utils
+    from importlib.metadata import version as package_version
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     version = subprocess.run(["plastimatch", "--version"], capture_output=True, text=True).stdout.strip()
     print(f"\nRun {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, {cpu_model()}, {os.cpu_count()} cores, "
-          f"rt-utils {getattr(rt_utils, '__version__', '(pip)')}, {version}.\n")
+          f"rt-utils {package_version('rt-utils')}, {version}.\n")
     print("| writer | contours | points | wall (s) | CPU (s) | 1-min load before | file (MB) |\n|---|---|---|---|---|---|---|")
     for ours, load in runs:
         print(f"| SegStation, tolerance {ours['tolerance_mm']} mm | {ours['contours']} | {ours['points']} | {ours['write_s']:.2f} | "
