@@ -76,7 +76,9 @@ for name, rel in cases:
     with tempfile.TemporaryDirectory() as tmp:
         nrrd, rt = os.path.join(tmp, "mask.nrrd"), os.path.join(tmp, "rt.dcm")
         write_nrrd(nrrd, mask, ds, o)
-        subprocess.run([binary, "export-rtstruct", "--mask", nrrd, "--source", folder, "-o", rt], check=True, stdout=subprocess.DEVNULL)
+        # --uneven-spacing resample: accepted for uneven series as by every reader; contours stay on the exact frames.
+        subprocess.run([binary, "export-rtstruct", "--mask", nrrd, "--source", folder, "-o", rt, "--uneven-spacing", "resample"],
+                       check=True, stdout=subprocess.DEVNULL)
         r = pydicom.dcmread(rt)
         by_uid = {d.SOPInstanceUID: d for d in ds}
         problems, contours, points, worst = [], 0, 0, 0.0

@@ -35,6 +35,11 @@ struct ExportRTStructCommand: ParsableCommand {
     @Option(help: "SeriesInstanceUID when the source folder holds several series.")
     var series: String?
 
+    @Option(help: "Stack index within the series (see `inspect`); required when the series holds several stacks.")
+    var stack: Int?
+
+    @OptionGroup var reading: SeriesReadingOptions
+
     @Option(name: .customLong("tolerance-mm"), help: "Vertex reduction tolerance in mm (0: drop only collinear vertices).")
     var toleranceMM = RTStructWriteOptions.defaultToleranceMM
 
@@ -64,7 +69,10 @@ struct ExportRTStructCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             OwnerOnly.apply()
-            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series)
+            // Contours go on the exact source frames whatever the reading options (an uneven series needs
+            // --uneven-spacing resample to be accepted, as by every reader; its frames are not resampled).
+            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
+                                                        options: reading.loadOptions)
             let described = try labels.map { try RTROIDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
             let labelMap = try VolumeFile.readLabels(mask)
             var options = RTStructWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm)

@@ -9,15 +9,16 @@ import VolumeIO
 /// order, or only --roi NAME as label 1.
 enum RTStructInput {
     /// The label map of `path` when it is an RTSTRUCT; nil for any other input.
-    /// - Throws: `ValidationError` (exit 64) when it is an RTSTRUCT and `rtSource` is missing; `RTError` /
-    ///   `SEGError` for bad structure sets or sources.
-    static func labels(_ path: String, rtSource: String?, roi: String?) throws -> (labels: LabelMap, rois: [RasterisedROI])? {
+    /// - Throws: `ValidationError` (exit 64) when it is an RTSTRUCT and `rtSource` is missing; `DICOMError` /
+    ///   `DICOMError` for bad structure sets or sources.
+    static func labels(_ path: String, rtSource: String?, roi: String?,
+                       options: DICOMLoadOptions = DICOMLoadOptions()) throws -> (labels: LabelMap, rois: [RasterisedROI])? {
         let url = URL(fileURLWithPath: path)
         guard VolumeFile.format(of: path) == nil, RTStructDocument.isRTStruct(url) else { return nil }
         guard let rtSource else {
             throw ValidationError("\(path) is an RT Structure Set: give its image series with --rt-source DICOM_DIR")
         }
-        let source = try SEGSourceSeries.read(URL(fileURLWithPath: rtSource))
+        let source = try SEGSourceSeries.read(URL(fileURLWithPath: rtSource), options: options)
         let result = try RTStructDocument(contentsOf: url).labelMap(on: source, roi: roi)
         for r in result.rois where r.voxels == 0 {
             Output.warning("\(path): ROI '\(r.name)' (label \(r.label)) has no contour on the source series: its label is empty")

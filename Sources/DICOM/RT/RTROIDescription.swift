@@ -44,7 +44,7 @@ public struct RTROIDescription: Sendable, Equatable {
 
     /// ROI descriptions from a labels JSON file (a model manifest or its `labels` array, as
     /// `SegmentDescription.list(fromLabelsFile:)`), each entry optionally with `"rtROIInterpretedType"`.
-    /// - Throws: `SEGError` as `SegmentDescription.list`; `RTError.badInput` for an interpreted type that
+    /// - Throws: `DICOMError` as `SegmentDescription.list`; `.badInput` for an interpreted type that
     ///   is not a defined term, or a name longer than 64 characters or holding a backslash.
     public static func list(fromLabelsFile url: URL) throws -> [RTROIDescription] {
         let segments = try SegmentDescription.list(fromLabelsFile: url)
@@ -55,7 +55,7 @@ public struct RTROIDescription: Sendable, Equatable {
         return try segments.map { segment in
             let explicit = entries.first { $0.value == Int(segment.labelValue) }?.rtROIInterpretedType
             if let explicit, !explicit.isEmpty, !interpretedTypes.contains(explicit) {
-                throw RTError.badInput(file: url.path, detail: "label \(segment.labelValue): rtROIInterpretedType '\(explicit)' is not a defined term of RT ROI Interpreted Type (3006,00A4)")
+                throw DICOMError.badInput(file: url.path, detail: "label \(segment.labelValue): rtROIInterpretedType '\(explicit)' is not a defined term of RT ROI Interpreted Type (3006,00A4)")
             }
             let roi = RTROIDescription(segment: segment, interpretedType: explicit)
             try roi.check(file: url.path)
@@ -66,7 +66,7 @@ public struct RTROIDescription: Sendable, Equatable {
     /// Checks the name fits ROI Name (LO).
     func check(file: String) throws {
         guard !name.isEmpty, name.count <= 64, !name.contains("\\"), !name.contains(where: { $0.isNewline }) else {
-            throw RTError.badInput(file: file, detail: "label \(labelValue): ROI Name (3006,0026) '\(name)' must be 1...64 characters without backslash or line break")
+            throw DICOMError.badInput(file: file, detail: "label \(labelValue): ROI Name (3006,0026) '\(name)' must be 1...64 characters without backslash or line break")
         }
     }
 }

@@ -22,26 +22,26 @@ extension RTStructDocument {
     /// reference, on the frame whose plane is nearest; its points must lie within `planeToleranceMM`
     /// (default: half the smallest distance between frames) of that plane. A voxel is inside an ROI when its
     /// pixel centre is inside an odd number of the ROI's contours on its frame (`PolygonFill`).
-    /// - Throws: `RTError.invalidArgument` for an unknown `roi` name; `.badInput` naming ROI, contour and
+    /// - Throws: `DICOMError.invalidArgument` for an unknown `roi` name; `.badInput` naming ROI, contour and
     ///   tag for a Referenced Frame of Reference UID (3006,0024) other than the source's, a contour image
     ///   (0008,1155) not in the source, a contour off its plane or off every plane (3006,0050), a closed
     ///   contour with fewer than 3 points; `.unsupported` for more than 255 ROIs without `roi`, or a source
     ///   without patient geometry.
     public func labelMap(on source: SEGSourceSeries, roi: String? = nil, planeToleranceMM: Double? = nil) throws -> (labels: LabelMap, rois: [RasterisedROI]) {
         guard source.hasPatientGeometry else {
-            throw RTError.unsupported(file: path, detail: "the source series has no patient geometry to place contours on")
+            throw DICOMError.unsupported(file: path, reason: "the source series has no patient geometry to place contours on")
         }
         var selected = rois
         if let roi {
             selected = rois.filter { $0.name == roi }
             if selected.isEmpty { selected = rois.filter { $0.name.caseInsensitiveCompare(roi) == .orderedSame } }
             guard let first = selected.first else {
-                throw RTError.invalidArgument("--roi '\(roi)' is not in \(path); its ROIs are: \(rois.map { "'\($0.name)'" }.joined(separator: ", "))")
+                throw DICOMError.invalidArgument("--roi '\(roi)' is not in \(path); its ROIs are: \(rois.map { "'\($0.name)'" }.joined(separator: ", "))")
             }
             selected = [first]
         }
         guard selected.count <= 255 else {
-            throw RTError.unsupported(file: path, detail: "\(selected.count) ROIs do not fit one 8-bit label map; choose one with --roi NAME")
+            throw DICOMError.unsupported(file: path, reason: "\(selected.count) ROIs do not fit one 8-bit label map; choose one with --roi NAME")
         }
         let planes = FramePlanes(source: source, toleranceMM: planeToleranceMM)
         let planeSize = source.rows * source.columns
@@ -56,7 +56,7 @@ extension RTStructDocument {
                 guard c.geometricType == "CLOSED_PLANAR" else { skipped += 1; continue }
                 let at = "ROI '\(r.name)' (number \(r.number)) contour \(c.number)"
                 guard c.pointsLPS.count >= 3 else {
-                    throw RTError.badInput(file: path, detail: "\(at): a CLOSED_PLANAR contour needs at least 3 points in Contour Data (3006,0050); it has \(c.pointsLPS.count)")
+                    throw DICOMError.badInput(file: path, detail: "\(at): a CLOSED_PLANAR contour needs at least 3 points in Contour Data (3006,0050); it has \(c.pointsLPS.count)")
                 }
                 let k = try planes.frame(of: c, at: at, file: path)
                 perFrame[k, default: []].append(c.pointsLPS.map { planes.pixel($0, frame: k) })
@@ -80,14 +80,14 @@ extension RTStructDocument {
         let uid = r.frameOfReferenceUID.isEmpty ? frameOfReferenceUID : r.frameOfReferenceUID
         // A source without a Frame of Reference UID (badly anonymised: SegStation derives one) cannot be checked.
         guard !uid.isEmpty, uid != source.frameOfReferenceUID, !source.hasDerivedFrameOfReference else { return }
-        throw RTError.badInput(file: path, detail: "ROI '\(r.name)' (number \(r.number)): Referenced Frame of Reference UID (3006,0024) \(uid) is not the source series' Frame of Reference UID (0020,0052) \(source.frameOfReferenceUID)")
+        throw DICOMError.badInput(file: path, detail: "ROI '\(r.name)' (number \(r.number)): Referenced Frame of Reference UID (3006,0024) \(uid) is not the source series' Frame of Reference UID (0020,0052) \(source.frameOfReferenceUID)")
     }
 }
 
 extension SEGSourceSeries {
     /// True when the source files carry no Frame of Reference UID and `frameOfReferenceUID` was derived.
     var hasDerivedFrameOfReference: Bool {
-        frameOfReferenceUID == Self.derivedUID(frames.map(\.sopInstanceUID).joined(separator: "\\") + "|for")
+        derivedIdentifiers.contains("FrameOfReferenceUID")
     }
 }
 
@@ -114,7 +114,7 @@ struct FramePlanes {
         let k: Int
         if let uid = c.referencedSOPInstanceUID {
             guard let found = source.sliceIndex(sopInstanceUID: uid, frameNumber: c.referencedFrameNumber) else {
-                throw RTError.badInput(file: file, detail: "\(at): Contour Image Sequence references SOP Instance UID (0008,1155) \(uid)\(c.referencedFrameNumber.map { " frame \($0)" } ?? ""), which is not in the source series")
+                throw DICOMError.badInput(file: file, detail: "\(at): Contour Image Sequence references SOP Instance UID (0008,1155) \(uid)\(c.referencedFrameNumber.map { " frame \($0)" } ?? ""), which is not in the source series")
             }
             k = found
         } else {
@@ -123,7 +123,7 @@ struct FramePlanes {
         let worst = heights.map { abs($0 - offsets[k]) }.max() ?? 0
         guard worst <= toleranceMM else {
             let which = c.referencedSOPInstanceUID == nil ? "the nearest source plane" : "the plane of its referenced image"
-            throw RTError.badInput(file: file, detail: "\(at): Contour Data (3006,0050) lies up to \(String(format: "%.3f", worst)) mm off \(which) (frame \(k + 1)); tolerance \(String(format: "%.3f", toleranceMM)) mm")
+            throw DICOMError.badInput(file: file, detail: "\(at): Contour Data (3006,0050) lies up to \(String(format: "%.3f", worst)) mm off \(which) (frame \(k + 1)); tolerance \(String(format: "%.3f", toleranceMM)) mm")
         }
         return k
     }
@@ -131,6 +131,6 @@ struct FramePlanes {
     /// A point in frame `k`'s pixel units (x = column, y = row).
     func pixel(_ p: Vector3, frame k: Int) -> SIMD2<Double> {
         let d = p - source.frames[k].positionLPS
-        return SIMD2(dot(d, source.rowDirectionLPS) / source.pixelSpacingMM.x, dot(d, source.columnDirectionLPS) / source.pixelSpacingMM.y)
+        return SIMD2(dot(d, source.rowDirectionLPS) / source.pixelSpacingMM.i, dot(d, source.columnDirectionLPS) / source.pixelSpacingMM.j)
     }
 }

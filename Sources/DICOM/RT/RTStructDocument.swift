@@ -39,15 +39,15 @@ public struct RTStructDocument: Sendable {
     public var rois: [ROI]
 
     /// Reads `url`.
-    /// - Throws: `RTError.notFound`, `.badInput` for a file that is not DICOM, not an RTSTRUCT, or whose
+    /// - Throws: `DICOMError.notFound`, `.badInput` for a file that is not DICOM, not an RTSTRUCT, or whose
     ///   Number of Contour Points (3006,0046) does not match its Contour Data (3006,0050).
     public init(contentsOf url: URL) throws {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw RTError.notFound("\(path) does not exist") }
+        guard FileManager.default.fileExists(atPath: path) else { throw DICOMError.notFound(path: path, reason: "does not exist") }
         var handle: OpaquePointer?
         var error = ssseg_error()
         let status = ssrt_read(path, &handle, &error)
-        guard status == 0, let handle else { throw RTError.bridge(status, error, file: path) }
+        guard status == 0, let handle else { throw DICOMError.bridge(status, error, file: path) }
         defer { ssrt_free(handle) }
         var info = ssrt_info()
         ssrt_info_get(handle, &info)
@@ -67,12 +67,12 @@ public struct RTStructDocument: Sendable {
                 let number = contour.number != 0 ? Int(contour.number) : Int(c) + 1
                 let values = Int(contour.value_count)
                 guard values % 3 == 0, contour.point_count == 0 || Int(contour.point_count) * 3 == values else {
-                    throw RTError.badInput(file: path, detail: "ROI '\(name)' contour \(number): Number of Contour Points (3006,0046) is \(contour.point_count) but Contour Data (3006,0050) holds \(values) values")
+                    throw DICOMError.badInput(file: path, detail: "ROI '\(name)' contour \(number): Number of Contour Points (3006,0046) is \(contour.point_count) but Contour Data (3006,0050) holds \(values) values")
                 }
                 let buffer = UnsafeBufferPointer(start: contour.points, count: values)
                 let points = stride(from: 0, to: values, by: 3).map { Vector3(buffer[$0], buffer[$0 + 1], buffer[$0 + 2]) }
                 guard points.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
-                    throw RTError.badInput(file: path, detail: "ROI '\(name)' contour \(number): Contour Data (3006,0050) holds a non-finite value")
+                    throw DICOMError.badInput(file: path, detail: "ROI '\(name)' contour \(number): Contour Data (3006,0050) holds a non-finite value")
                 }
                 let reference = cString(contour.ref_sop_instance_uid)
                 contours.append(Contour(number: number, geometricType: cString(contour.geometric_type),

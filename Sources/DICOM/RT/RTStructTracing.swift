@@ -27,7 +27,7 @@ enum RTStructTracing {
     private static func traceFrame(_ plane: UnsafeBufferPointer<UInt8>, frame k: Int, roiOfLabel: [Int?], source: SEGSourceSeries,
                                    toleranceMM: Double) -> ([TracedContour], Int) {
         var tracer = PlaneTracer(columns: source.columns, rows: source.rows)
-        let spacing = source.pixelSpacingMM
+        let spacing = SIMD2(source.pixelSpacingMM.i, source.pixelSpacingMM.j)
         let origin = source.frames[k].positionLPS
         let row = source.rowDirectionLPS * spacing.x, column = source.columnDirectionLPS * spacing.y
         var found: [TracedContour] = []

@@ -50,15 +50,15 @@ public struct RTStructWriter: Sendable {
     /// `RTROIDescription.placeholder`), numbered 1, 2, ... in ascending label value. A map on another grid
     /// is resampled (nearest) onto the source frames first; voxels outside it are background. Written to
     /// a temporary name and renamed.
-    /// - Throws: `RTError.invalidArgument` when there is no ROI, `.unsupported` for a source without
+    /// - Throws: `DICOMError.invalidArgument` when there is no ROI, `.unsupported` for a source without
     ///   patient geometry, `.badInput` for a bad ROI name, `.outputFailed` when the file cannot be written.
     @discardableResult
     public func write(labelMap: LabelMap, rois: [RTROIDescription] = [], over source: SEGSourceSeries, to url: URL) throws -> RTStructWriteResult {
         guard source.hasPatientGeometry else {
-            throw RTError.unsupported(file: source.frames.first?.path ?? "", detail: "an RT Structure Set needs patient coordinates; the source has no Image Position / Orientation (Patient) or Pixel Spacing")
+            throw DICOMError.unsupported(file: source.frames.first?.path ?? "", reason: "an RT Structure Set needs patient coordinates; the source has no Image Position / Orientation (Patient) or Pixel Spacing")
         }
         guard options.toleranceMM >= 0, options.toleranceMM.isFinite else {
-            throw RTError.invalidArgument("--tolerance-mm \(options.toleranceMM): expected a finite value >= 0")
+            throw DICOMError.invalidArgument("--tolerance-mm \(options.toleranceMM): expected a finite value >= 0")
         }
         let values = source.sampled(labelMap, interpolation: .nearest, outside: 0)
         var present = [Bool](repeating: false, count: 256)
@@ -70,7 +70,7 @@ public struct RTStructWriter: Sendable {
         }
         for v in 1..<256 where present[v] && described[UInt8(v)] == nil { described[UInt8(v)] = .placeholder(for: UInt8(v)) }
         let ordered = described.values.sorted { $0.labelValue < $1.labelValue }
-        guard !ordered.isEmpty else { throw RTError.invalidArgument("the mask holds no label and --labels describes none: nothing to write") }
+        guard !ordered.isEmpty else { throw DICOMError.invalidArgument("the mask holds no label and --labels describes none: nothing to write") }
         let traced = RTStructTracing.trace(values, labels: ordered.map(\.labelValue), over: source, toleranceMM: options.toleranceMM)
         return try save(rois: ordered, contours: traced, over: source, to: url)
     }
@@ -104,7 +104,7 @@ public struct RTStructWriter: Sendable {
                     spec.rois = roiPointer.baseAddress
                     try AtomicFile.write(to: url) { temporary in
                         let status = ssrt_write(&spec, temporary.path, &seriesUID, &instanceUID, &error)
-                        guard status == 0 else { throw RTError.bridge(status, error, file: url.path) }
+                        guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
                     }
                 }
             }
@@ -147,15 +147,3 @@ final class CStrings {
     }
 }
 
-extension RTError {
-    /// The error for a failed bridge call (`status` an `ssseg_status`).
-    static func bridge(_ status: Int32, _ error: ssseg_error, file: String) -> RTError {
-        let message = cString(error.message)
-        switch UInt32(status) {
-        case SSSEG_UNSUPPORTED.rawValue: return .unsupported(file: file, detail: message)
-        case SSSEG_OUTPUT_FAILED.rawValue: return .outputFailed(file: file, detail: message)
-        case SSSEG_INVALID_ARGUMENT.rawValue: return .invalidArgument(message)
-        default: return .badInput(file: file, detail: message)
-        }
-    }
-}

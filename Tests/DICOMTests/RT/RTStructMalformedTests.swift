@@ -28,7 +28,7 @@ final class RTStructMalformedTests: XCTestCase {
 
     func assertBadInput(_ url: URL, mentions: [String], file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try RTStructDocument(contentsOf: url).labelMap(on: source), file: file, line: line) { error in
-            guard let error = error as? RTError, case .badInput = error else { return XCTFail("\(error)", file: file, line: line) }
+            guard let error = error as? DICOMError, case .badInput = error else { return XCTFail("\(error)", file: file, line: line) }
             XCTAssertEqual(error.category, .badInput)
             for m in mentions { XCTAssertTrue(error.description.contains(m), "\(error) should mention \(m)", file: file, line: line) }
         }
@@ -61,7 +61,7 @@ final class RTStructMalformedTests: XCTestCase {
         let url = try modified(["-m", "\(Self.firstContour).(3006,0046)=7"])
         XCTAssertThrowsError(try RTStructDocument(contentsOf: url)) { error in
             XCTAssertTrue("\(error)".contains("(3006,0046)"), "\(error)")
-            XCTAssertEqual((error as? RTError)?.category, .badInput)
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput)
         }
     }
 
@@ -80,7 +80,7 @@ final class RTStructMalformedTests: XCTestCase {
     func testSelfIntersectingContourFollowsEvenOdd() throws {
         let frame = source.frames[0]
         func lps(_ x: Double, _ y: Double) -> [Double] {
-            let p = frame.positionLPS + source.rowDirectionLPS * (x * source.pixelSpacingMM.x) + source.columnDirectionLPS * (y * source.pixelSpacingMM.y)
+            let p = frame.positionLPS + source.rowDirectionLPS * (x * source.pixelSpacingMM.i) + source.columnDirectionLPS * (y * source.pixelSpacingMM.j)
             return [p.x, p.y, p.z]
         }
         let points = [lps(100, 100), lps(140, 140), lps(140, 100), lps(100, 140)].flatMap { $0 }
@@ -107,7 +107,7 @@ final class RTStructMalformedTests: XCTestCase {
 
     func testUnknownROIName() throws {
         XCTAssertThrowsError(try RTStructDocument(contentsOf: original).labelMap(on: source, roi: "Liver")) { error in
-            XCTAssertEqual((error as? RTError)?.category, .invalidArgument)
+            XCTAssertEqual((error as? DICOMError)?.category, .invalidArgument)
             XCTAssertTrue("\(error)".contains("'Label 1'"), "\(error)")
         }
     }

@@ -39,7 +39,7 @@ final class RTStructPlastimatchTests: XCTestCase {
                mask: (SEGSourceSeries) throws -> LabelMap) throws {
         guard let plastimatch = ExternalTool("plastimatch") else { throw XCTSkip(ExternalTool.missing("plastimatch", package: "plastimatch")) }
         guard let sourcePath = TestData.path(relative) else { throw XCTSkip(TestData.missing(relative)) }
-        let source = try SEGSourceSeries.read(URL(fileURLWithPath: sourcePath))
+        let source = try SEGFixtures.source(relative)
         let map = try mask(source)
         let folder = try TestData.temporaryDirectory("rt-plastimatch-\(name)")
         defer { try? FileManager.default.removeItem(at: folder) }
