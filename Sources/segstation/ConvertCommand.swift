@@ -69,32 +69,30 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let options = reading.loadOptions
-            let g: VolumeGeometry
-            var warnings: [String] = []
-            var rois: [RasterisedROI]?
-            if let rt = try RTStructInput.labels(path, rtSource: rtSource, roi: roi, options: options) {
-                try VolumeFile.write(rt.labels, to: output)
-                g = rt.labels.geometry
-                rois = rt.rois
-            } else if let seg = segmentation() {
-                let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
-                let labels = try seg.labelMap(on: grid)
-                try VolumeFile.write(labels, to: output)
-                g = labels.geometry
-            } else {
-                let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
-                                                                              volumeIndex: volumeIndex, dicomOptions: options))
-                warnings = scan.warnings
-                for w in warnings { Output.warning(w) }
-                try VolumeFile.write(scan.volume, to: output)
-                g = scan.volume.geometry
-            }
-            let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
-                                  spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings, rois: rois)
-            if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
+        let options = reading.loadOptions
+        let g: VolumeGeometry
+        var warnings: [String] = []
+        var rois: [RasterisedROI]?
+        if let rt = try RTStructInput.labels(path, rtSource: rtSource, roi: roi, options: options) {
+            try VolumeFile.write(rt.labels, to: output)
+            g = rt.labels.geometry
+            rois = rt.rois
+        } else if let seg = segmentation() {
+            let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
+            let labels = try seg.labelMap(on: grid)
+            try VolumeFile.write(labels, to: output)
+            g = labels.geometry
+        } else {
+            let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                          volumeIndex: volumeIndex, dicomOptions: options))
+            warnings = scan.warnings
+            for w in warnings { Output.warning(w) }
+            try VolumeFile.write(scan.volume, to: output)
+            g = scan.volume.geometry
         }
+        let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
+                              spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings, rois: rois)
+        if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import DICOM
 import Foundation
 import Imaging
@@ -67,25 +68,23 @@ struct ExportRTStructCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            OwnerOnly.apply()
-            // Contours go on the exact source frames whatever the reading options (an uneven series needs
-            // --uneven-spacing resample to be accepted, as by every reader; its frames are not resampled).
-            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
-                                                        options: reading.loadOptions)
-            let described = try labels.map { try RTROIDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
-            let labelMap = try VolumeFile.readLabels(mask)
-            var options = RTStructWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm)
-            options.modelName = algorithm
-            options.toleranceMM = toleranceMM
-            let result = try RTStructWriter(options: options).write(labelMap: labelMap, rois: described, over: sourceSeries,
-                                                                    to: URL(fileURLWithPath: output))
-            let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
-                                  rois: Dictionary(uniqueKeysWithValues: result.roiNumbers.map { (String($0.key), $0.value) }),
-                                  contours: result.contourCount, points: result.pointCount, toleranceMM: toleranceMM)
-            if json { try Output.json(summary) } else {
-                Output.line("wrote \(output): \(result.roiNumbers.count) ROIs, \(result.contourCount) contours, \(result.pointCount) points")
-            }
+        OwnerOnly.apply()
+        // Contours go on the exact source frames whatever the reading options (an uneven series needs
+        // --uneven-spacing resample to be accepted, as by every reader; its frames are not resampled).
+        let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
+                                                    options: reading.loadOptions)
+        let described = try labels.map { try RTROIDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
+        let labelMap = try VolumeFile.readLabels(mask)
+        var options = RTStructWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm)
+        options.modelName = algorithm
+        options.toleranceMM = toleranceMM
+        let result = try RTStructWriter(options: options).write(labelMap: labelMap, rois: described, over: sourceSeries,
+                                                                to: URL(fileURLWithPath: output))
+        let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
+                              rois: Dictionary(uniqueKeysWithValues: result.roiNumbers.map { (String($0.key), $0.value) }),
+                              contours: result.contourCount, points: result.pointCount, toleranceMM: toleranceMM)
+        if json { try Output.json(summary) } else {
+            Output.line("wrote \(output): \(result.roiNumbers.count) ROIs, \(result.contourCount) contours, \(result.pointCount) points")
         }
     }
 }
