@@ -5,7 +5,7 @@ import PackageDescription
 
 /// DCMTK libraries (Debian `libdcmtk-dev`) and OpenJPEG (`libopenjp2-7-dev`) used by the C++ bridge.
 let dcmtkLibraries = [
-    "dcmseg", "dcmfg", "dcmiod", "cmr", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
+    "dcmrt", "dcmseg", "dcmfg", "dcmiod", "cmr", "dcmsr", "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmdata",
     "dcmnet", "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
 ].map { LinkerSetting.linkedLibrary($0) }
 
@@ -80,6 +80,7 @@ let package = Package(
                           exclude: ["load_dicom.sh", "load_nibabel.py", "load_nifti.sh", "make_ct_series.py"]),
         // TestSupport (Foundation only) gives the benchmark the tests' seeded SplitMix generator.
         .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore", "TestSupport"], path: "Benchmarks/store"),
+        .executableTarget(name: "rtstruct-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/rtstruct", exclude: ["run_benchmark.py"]),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"]),
@@ -91,7 +92,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected", "RT/Fixtures"]),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Core", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),

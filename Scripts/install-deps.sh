@@ -27,6 +27,11 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     unzip
     wrk
   )
+  # issue 18 (RTSTRUCT): plastimatch rasterises our RT Structure Sets in RTStructPlastimatchTests
+  # and writes the reference fixtures (Scripts/reference/rtstruct_fixtures.py).
+  packages+=(
+    plastimatch
+  )
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -75,7 +75,7 @@ public enum SegmentJob {
             lap("maskWriteSeconds")
             if request.writeDICOM, scans[0].dicom != nil {
                 try DICOMExports.write(scan: scans[0], labels: result.labels, manifest: manifest, measurements: measurements,
-                                       into: &artefacts)
+                                       rtstruct: request.writeRTStruct, into: &artefacts)
                 lap("dicomExportSeconds")
             }
             if !request.reportFormats.isEmpty {

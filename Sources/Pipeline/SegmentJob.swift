@@ -38,6 +38,8 @@ public struct SegmentRequest: Sendable {
     /// The folder that holds `Reports/<hashed patient+study>/run-<id>` when `outputFolder` is nil
     /// (default: the current directory; the service uses its storage folder).
     public var reportsParent: String = "."
+    /// Also write an RT Structure Set (`rt.dcm`) beside the SEG when the first input is DICOM.
+    public var writeRTStruct = false
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,

@@ -156,6 +156,8 @@ public struct LesionInfo: Codable, Equatable, Sendable {
 /// Kinds of files a run exports.
 public enum ArtefactKind: String, Codable, CaseIterable, Sendable {
     case mask, seg, sr
+    /// RT Structure Set (`segment --rtstruct`; migration "i18-rtstruct-artefact-kind").
+    case rtstruct
     case reportHTML = "report-html"
     case reportPDF = "report-pdf"
     case reportJSON = "report-json"

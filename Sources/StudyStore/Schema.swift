@@ -17,6 +17,7 @@ enum Schema {
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
         migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
         migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
+        migrator.registerMigration("i18-rtstruct-artefact-kind") { db in try db.execute(sql: i18RTStructArtefactKind) }
         return migrator
     }
 
@@ -137,5 +138,22 @@ enum Schema {
     /// none): see docs/DICOM.md, "Anonymised data".
     static let i11DerivedIdentity = """
         ALTER TABLE run ADD COLUMN derivedIdentifiers TEXT;
+        """
+
+    /// Issue 18: RT Structure Sets (`segment --rtstruct`) are artefacts of kind 'rtstruct'. SQLite cannot
+    /// change a CHECK constraint, so the artefact table is rebuilt with the wider one (rows and ids kept).
+    static let i18RTStructArtefactKind = """
+        CREATE TABLE artefact_i18 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'report-html', 'report-pdf', 'report-json')),
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0)
+        );
+        INSERT INTO artefact_i18 (id, runID, path, kind, sha256, bytes) SELECT id, runID, path, kind, sha256, bytes FROM artefact;
+        DROP TABLE artefact;
+        ALTER TABLE artefact_i18 RENAME TO artefact;
+        CREATE INDEX artefact_run ON artefact(runID);
         """
 }

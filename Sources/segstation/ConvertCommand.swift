@@ -16,6 +16,8 @@ struct ConvertCommand: ParsableCommand {
         (--tilt resample-orthogonal resamples onto an orthogonal grid). Unevenly spaced slices are an \
         error unless --uneven-spacing resample is given. A DICOM-SEG file converts to a label map (segment \
         numbers as values) on the SEG's own frame grid, or on the source series' grid with --seg-source DIR. \
+        An RT Structure Set converts to a label map on its image series given with --rt-source DIR (one \
+        label per ROI in file order, or --roi NAME as label 1; pixel-centre even-odd rule, docs/RTSTRUCT.md). \
         The file is written under a temporary name and renamed.
         """
     )
@@ -40,6 +42,12 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "For a DICOM-SEG input: the source series folder whose grid the label map is written on.")
     var segSource: String?
 
+    @Option(help: "For an RT Structure Set input: the image series its contours are rasterised on (docs/RTSTRUCT.md).")
+    var rtSource: String?
+
+    @Option(help: "For an RT Structure Set input: only this ROI (as label 1); default one label per ROI in file order.")
+    var roi: String?
+
     @Flag(help: "Print a JSON summary of what was written.")
     var json = false
 
@@ -56,13 +64,20 @@ struct ConvertCommand: ParsableCommand {
         var spacingMM: [Double]
         var orientation: String
         var warnings: [String]
+        /// ROIs of an RT Structure Set input, with their labels.
+        var rois: [RasterisedROI]?
     }
 
     func run() throws {
         let options = reading.loadOptions
         let g: VolumeGeometry
         var warnings: [String] = []
-        if let seg = segmentation() {
+        var rois: [RasterisedROI]?
+        if let rt = try RTStructInput.labels(path, rtSource: rtSource, roi: roi, options: options) {
+            try VolumeFile.write(rt.labels, to: output)
+            g = rt.labels.geometry
+            rois = rt.rois
+        } else if let seg = segmentation() {
             let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
             let labels = try seg.labelMap(on: grid)
             try VolumeFile.write(labels, to: output)
@@ -76,7 +91,7 @@ struct ConvertCommand: ParsableCommand {
             g = scan.volume.geometry
         }
         let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
-                              spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings)
+                              spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings, rois: rois)
         if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
     }
 }

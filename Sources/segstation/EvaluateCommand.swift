@@ -10,6 +10,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Compare a predicted mask with a reference: Dice, IoU, Hausdorff, ASSD, surface Dice, lesion detection.",
         discussion: """
         Both masks are NIfTI or NRRD label maps on the same grid; non-zero voxels (or --label N) are compared. \
+        Either may be an RT Structure Set, rasterised on --rt-source DIR (and resampled, nearest, onto the \
+        other mask's grid when they differ). \
         Definitions follow MedPy 0.5 (docs/MEASUREMENTS.md); distances in mm use the voxel spacing.
         """
     )
@@ -29,6 +31,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Neighbourhood for lesion-wise detection: 6, 18 or 26.")
     var connectivity = 26
 
+    @Option(help: "When an input is an RT Structure Set: its image series (contours rasterised on it).")
+    var rtSource: String?
+
+    @Option(help: "When an input is an RT Structure Set: only this ROI (label 1).")
+    var roi: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -38,8 +46,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let p = try VolumeFile.readLabels(prediction)
-        let r = try VolumeFile.readLabels(reference)
+        let (p, r) = try RTStructInput.pair(prediction: prediction, reference: reference, rtSource: rtSource, roi: roi)
         let m = try Evaluation.compare(prediction: p, reference: r, label: label, toleranceMM: toleranceMM,
                                        connectivity: try Connectivity(neighbours: connectivity))
         if json { try Output.json(m); return }

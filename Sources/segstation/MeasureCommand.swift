@@ -11,7 +11,7 @@ struct MeasureCommand: ParsableCommand {
         abstract: "Per-lesion and per-label volumes, shape features, diameters and intensity statistics.",
         discussion: """
         IMAGE is any readable scan (DICOM, NIfTI, NRRD); MASK a NIfTI or NRRD label map on the same grid \
-        (0 = background). Lesions are connected components of each label. Shape features follow pyradiomics' \
+        (0 = background), or an RT Structure Set with --rt-source (one label per ROI). Lesions are connected components of each label. Shape features follow pyradiomics' \
         definitions; --json output carries pyradiomics' feature names next to SegStation's (docs/MEASUREMENTS.md).
         """
     )
@@ -31,6 +31,12 @@ struct MeasureCommand: ParsableCommand {
     @Option(name: .customLong("min-volume-mm3"), help: "Drop components smaller than this volume (mm^3) first.")
     var minVolumeMM3 = 0.0
 
+    @Option(help: "When MASK is an RT Structure Set: its image series (contours rasterised on it).")
+    var rtSource: String?
+
+    @Option(help: "When MASK is an RT Structure Set: only this ROI (label 1).")
+    var roi: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -42,7 +48,7 @@ struct MeasureCommand: ParsableCommand {
 
     func run() throws {
         let scan = try ScanInput.load(image).volume
-        let labels = try VolumeFile.readLabels(mask)
+        let labels = try RTStructInput.readLabels(mask, rtSource: rtSource, roi: roi, onto: scan.geometry)
         let results = try LesionAnalyzer.measure(labels: labels, image: scan, label: label,
                                                  connectivity: try Connectivity(neighbours: connectivity),
                                                  minVolumeMM3: minVolumeMM3)

@@ -24,6 +24,7 @@ struct SegStation: ParsableCommand {
             EvaluateCommand.self,
             MeshCommand.self,
             ServeCommand.self, JobsCommand.self,   // issue 14
+            ExportRTStructCommand.self,
         ]
     )
 

@@ -58,6 +58,9 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Do not write DICOM-SEG/SR even for DICOM input.")
     var noDicom = false
 
+    @Flag(help: "Also write an RT Structure Set (rt.dcm, contours for planning systems) beside seg.dcm (DICOM input).")
+    var rtstruct = false
+
     @Flag(help: "Print the run summary as JSON.")
     var json = false
 
@@ -65,6 +68,7 @@ struct SegmentCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
         if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
+        if rtstruct && noDicom { throw ValidationError("--rtstruct writes DICOM: it cannot be combined with --no-dicom") }
     }
 
     func run() throws {
@@ -75,6 +79,7 @@ struct SegmentCommand: ParsableCommand {
         request.stackIndices = stack
         request.dicomOptions = reading.loadOptions
         request.allowMixedIdentity = allowMixedIdentity
+        request.writeRTStruct = rtstruct
         let bar = ProgressBar("segmenting")
         let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
         bar.finish()

@@ -25,5 +25,6 @@ extension SEGSourceSeries {
                   studyInstanceUID: stack.study.studyInstanceUID, seriesInstanceUID: stack.series.seriesInstanceUID,
                   frameOfReferenceUID: stack.series.frameOfReferenceUID ?? "",
                   lossyRatio: lossy?.lossyCompressionRatio, lossyMethod: lossy?.lossyCompressionMethod)
+        derivedIdentifiers = stack.derivedIdentifiers
     }
 }

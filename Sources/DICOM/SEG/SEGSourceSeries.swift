@@ -46,6 +46,8 @@ public struct SEGSourceSeries: Sendable, Equatable {
     /// (0, 0, k)), masks must have the source's size and are taken voxel for voxel, and SEGs over it carry
     /// no frame of reference, plane positions, orientation or pixel measures (see docs/DICOM-SEG.md).
     public var hasPatientGeometry = true
+    /// Identifiers the files lacked and SegStation derived (DICOM keywords, as `DICOMStack.derivedIdentifiers`).
+    public var derivedIdentifiers: [String] = []
 
     /// The unit normal of the image planes (row x column direction).
     public var normalLPS: Vector3 {
