@@ -38,24 +38,26 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
         // Swift layers.
-        .target(name: "Imaging", swiftSettings: swift5),
+        // Safety: refusals before work (memory budget, regular input files, confined paths, checked conversions).
+        .target(name: "Safety"),
+        .target(name: "Imaging", dependencies: ["Safety"], swiftSettings: swift5),
         .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge"], swiftSettings: swift5),
-        .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"], swiftSettings: swift5),
-        .target(name: "Engine", dependencies: ["CDNNL"], swiftSettings: swift5),
+        .target(name: "VolumeIO", dependencies: ["Imaging", "Safety", "CNIfTI"], swiftSettings: swift5),
+        .target(name: "Engine", dependencies: ["CDNNL", "Safety"], swiftSettings: swift5),
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
-        .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
+        .target(name: "Inference", dependencies: ["Imaging", "Safety"], swiftSettings: swift5),
         .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
         .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
+            dependencies: ["Imaging", "Safety", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swift5
         ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
+                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Safety",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,7 +74,9 @@ let package = Package(
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: swift5),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swift5),
+        // The fuzz and abuse suite (issue 11): generators and runner, run by Scripts/test.sh after the XCTests.
+        .executableTarget(name: "segstation-abuse", dependencies: ["TestSupport", "Safety"], path: "Tests/Abuse"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Safety", "TestSupport"], swiftSettings: swift5),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected"], swiftSettings: swift5),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"], swiftSettings: swift5),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"], swiftSettings: swift5),

@@ -1,10 +1,12 @@
 import Foundation
+import Safety
 
 /// NumPy `.npy` files (format versions 1-3): little-endian float32 (`<f4`) or int64 (`<i8`),
 /// C order only. Fortran order, other dtypes, truncated data and absurd shapes give `EngineError.badNpy`.
 public enum Npy {
     /// Reads a `.npy` file.
     public static func read(path: String) throws -> Tensor {
+        try InputFile.requireRegular(path, role: ".npy input")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EngineError.io(path: path, reason: "file not found or unreadable")
         }

@@ -1,3 +1,4 @@
+import Safety
 /// What kind of failure an error is, so the CLI can map every layer's error type to a documented
 /// exit code (see README "Exit codes") without knowing the layer's cases.
 public enum ErrorCategory: String, Sendable, Codable {
@@ -25,4 +26,8 @@ extension ImagingError: CategorizedError {
         case .invalidArgument: return .invalidArgument
         }
     }
+}
+
+extension SafetyError: CategorizedError {
+    public var category: ErrorCategory { ErrorCategory(rawValue: categoryName) ?? .badInput }
 }

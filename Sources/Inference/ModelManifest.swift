@@ -24,6 +24,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var mirrorAxes: [String]
     public var output: Output
     public var labels: [Label]
+    /// Body parts (DICOM BodyPartExamined terms, e.g. "BRAIN", "HEAD") the model was trained on;
+    /// nil or empty: not stated. Modalities are per input channel (`inputs[].modality`).
+    public var bodyParts: [String]?
 
     public struct Network: Codable, Sendable, Equatable {
         public var file: String

@@ -46,17 +46,20 @@ public enum PipelineError: CategorizedError {
     case output(String)
     case notFound(String)
     case invalidArgument(String)
+    /// The inputs are not what the model was trained on (modality, body part): exit 65 unless `--force`.
+    case inputMismatch(String)
 
     public var category: ErrorCategory {
         switch self {
         case .output: return .outputFailed
         case .notFound: return .notFound
         case .invalidArgument: return .invalidArgument
+        case .inputMismatch: return .badInput
         }
     }
     public var description: String {
         switch self {
-        case .output(let m), .notFound(let m), .invalidArgument(let m): return m
+        case .output(let m), .notFound(let m), .invalidArgument(let m), .inputMismatch(let m): return m
         }
     }
 }

@@ -1,24 +1,34 @@
 import Foundation
 import Inference
+import Safety
 
 /// A model package on disk: a folder with `manifest.json` and the ONNX network it names.
 public struct ModelPackage: Sendable {
     public var folder: URL
     public var manifest: ModelManifest
-    public var networkURL: URL { folder.appendingPathComponent(manifest.network.file) }
+    /// The network file, resolved inside the package folder (see `init(folder:)`).
+    public var networkURL: URL
 
     /// The name used when `--model` is not given.
     public static let defaultName = "brats-wt-3d"
 
     /// Loads and validates a package; checks the network's SHA-256 against the manifest.
+    ///
+    /// Every path the manifest names is confined to the package folder (no absolute path, no `..`,
+    /// no symlink out), and the network must be a regular file: a FIFO or /dev/zero would hang the
+    /// hashing. So a mismatch message only ever shows the hash of a file inside the package.
     public init(folder: URL) throws {
         self.folder = folder
-        manifest = try ModelManifest.load(from: folder.appendingPathComponent("manifest.json"))
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        try InputFile.requireRegular(manifestURL.path, role: "model manifest")
+        manifest = try ModelManifest.load(from: manifestURL)
+        networkURL = try ConfinedPath.resolve(manifest.network.file, inside: folder, field: "network.file", file: manifestURL.path)
+        try InputFile.requireRegular(networkURL.path, role: "model network (manifest network.file)")
         guard let digest = FileDigest.sha256(of: networkURL) else {
             throw InferenceError.modelPackage("cannot read the network \(networkURL.path)")
         }
         guard digest == manifest.network.sha256.lowercased() else {
-            throw InferenceError.modelPackage("\(networkURL.path): SHA-256 \(digest) does not match the manifest's \(manifest.network.sha256)")
+            throw InferenceError.modelPackage("\(networkURL.path): SHA-256 \(digest) does not match the manifest's network.sha256 \(manifest.network.sha256)")
         }
     }
 

@@ -29,6 +29,19 @@ final class OutputFolderLock {
         descriptor = Self.sweep(folder, keepingLock: true)
     }
 
+    /// Sweeps `folder` and holds its EXCLUSIVE lock until `release()`; nil (without waiting) when
+    /// another process holds the folder (`segment -o`: one run per folder at a time).
+    init?(exclusive folder: URL) {
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where Self.isTemporaryName(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        descriptor = fd
+    }
+
     /// Drops the lock (also dropped when the process exits).
     func release() {
         if descriptor >= 0 { close(descriptor) }

@@ -76,16 +76,21 @@ enum RunReport {
         }
     }
 
-    /// DICOM DA (YYYYMMDD) to ISO (YYYY-MM-DD); today when absent or malformed.
+    /// DICOM DA (YYYYMMDD) to ISO (YYYY-MM-DD); `StudyHeader.unknownDate` ("unknown") when absent or
+    /// malformed: never today's date, which would put the study at the wrong point of the history.
     static func isoDate(_ da: String?) -> String {
         if let da, da.count == 8, da.allSatisfy(\.isNumber) {
             let c = Array(da)
             return "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8]))"
         }
         if let da, da.count == 10, da.dropFirst(4).first == "-" { return da }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
+        return StudyHeader.unknownDate
+    }
+
+    /// The run parameters shown on the report.
+    static func parameters(inputs: [String], tta: Bool, minLesionML: Double, forced: String?) -> [String: String] {
+        var p = ["tta": "\(tta)", "inputs": inputs.joined(separator: ", "), "min lesion (mL)": "\(minLesionML)"]
+        if let forced { p["FORCED (--force)"] = forced }
+        return p
     }
 }

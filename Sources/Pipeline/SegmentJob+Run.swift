@@ -6,6 +6,7 @@ import Inference
 import Lesions
 import StudyStore
 import Reports
+import Safety
 
 public enum SegmentJob {
     public static let segstationVersion = "0.1.0"
@@ -23,22 +24,42 @@ public enum SegmentJob {
         guard request.inputs.count == manifest.inputs.count else {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
         }
+        let overrides = try request.identity.validated()
+        // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
+        for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in
             try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index)))
         }
+        if !overrides.isEmpty, scans[0].dicom != nil {
+            throw PipelineError.invalidArgument("--patient-id, --study-date, --study-uid and --series-description apply to NIfTI/NRRD input; DICOM input carries its own identity")
+        }
+        let gate = try InputGate.check(scans: scans, manifest: manifest, modality: request.modality, force: request.force)
         let loadSeconds = Date().timeIntervalSince(clockStart)
-        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
+        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), overrides: overrides)
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
         let store = try StudyStore(path: databasePath)
-        let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
-                                       minLesionML: request.minLesionML)
+        // An explicit -o is claimed before the run is recorded: one run per folder, never over another run's artefacts.
+        let claim = try request.outputFolder.map { try OutputFolderClaim.claim($0, store: store, overwrite: request.overwrite) }
+        // Inputs are recorded absolute and resolved, so `report RUN` works from any folder.
+        let absoluteInputs = request.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        let parameters = RunParameters(inputs: absoluteInputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
+                                       minLesionML: request.minLesionML, identity: overrides.isEmpty ? nil : overrides,
+                                       forced: gate.forcedReason)
         let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                                     model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                     parameters: parameters, inputFingerprint: identity.fingerprint,
                                                     segstationVersion: segstationVersion))
         do {
-            let folder = try outputFolder(request, identity: identity, runID: runID)
-            let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
+            if let reason = gate.forcedReason { try store.markForced(runID, reason: reason) }
+            let folder: URL
+            let folderLock: OutputFolderLock
+            if let claim {
+                try claim.supersede(by: runID, store: store)
+                (folder, folderLock) = (claim.folder, claim.lock)
+            } else {
+                folder = try outputFolder(request, identity: identity, runID: runID)
+                folderLock = OutputFolderLock(folder: folder, sweepSiblings: true)
+            }
             defer { folderLock.release() }
             let network = try EngineNetwork(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
@@ -70,8 +91,8 @@ public enum SegmentJob {
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
-                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "),
-                                                             "min lesion (mL)": "\(request.minLesionML)"],
+                                                timings: result.timings, parameters: RunReport.parameters(inputs: absoluteInputs, tta: request.tta,
+                                                                                                          minLesionML: request.minLesionML, forced: gate.forcedReason),
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
                 for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
@@ -81,12 +102,12 @@ public enum SegmentJob {
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
-                segstationVersion: segstationVersion, inputs: request.inputs, minLesionML: request.minLesionML,
+                segstationVersion: segstationVersion, inputs: absoluteInputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
                 outputFolder: folder.path, timingsSeconds: result.timings,
-                notes: result.notes + scans.flatMap(\.warnings))
+                notes: result.notes + scans.flatMap(\.warnings) + gate.notes)
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
                                                    artefacts: artefacts.records))
@@ -108,6 +129,10 @@ public enum SegmentJob {
         var tta: Bool
         var threads: Int?
         var minLesionML: Double
+        /// NIfTI/NRRD identity flags, so `report RUN` shows the same identity.
+        var identity: IdentityOverrides?
+        /// Why the run was forced past the model's stated inputs (`--force`), or nil.
+        var forced: String?
     }
 
     /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.

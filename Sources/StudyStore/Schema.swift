@@ -8,13 +8,14 @@ import GRDB
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
     /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i11-superseded-and-forced"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        migrator.registerMigration("i11-superseded-and-forced") { db in try db.execute(sql: i11SupersededAndForced) }
         return migrator
     }
 
@@ -128,5 +129,14 @@ enum Schema {
         ALTER TABLE run ADD COLUMN pid INTEGER;
         ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
         ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+
+    /// Issue 11: an artefact replaced by a later run written into the same folder with `--overwrite`
+    /// names that run (its file no longer holds what this row's SHA-256 says); a run started with
+    /// `--force` outside the model's stated modalities or body parts records why.
+    static let i11SupersededAndForced = """
+        ALTER TABLE artefact ADD COLUMN supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL;
+        CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
+        ALTER TABLE run ADD COLUMN forcedReason TEXT;
         """
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Safety
 import Imaging
 import DICOM
 import VolumeIO
@@ -64,6 +65,8 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Refused before any work: -o must name a file in an existing folder (exit 73).
+            try InputFile.requireWritableFileTarget(output, flag: "-o")
             var options = DICOMLoadOptions()
             options.unevenSpacing = unevenSpacing
             options.tilt = tilt

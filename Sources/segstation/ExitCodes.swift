@@ -40,6 +40,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch let error as ValidationError {
         throw error
+    } catch let error as CocoaError where (512...642).contains(error.code.rawValue) {
+        // Foundation's write failures (disk full, read-only volume, no permission): the output failed.
+        FileHandle.standardError.write(Data("segstation: error: cannot write \(error.userInfo[NSFilePathErrorKey] ?? ""): \(error.localizedDescription)\n".utf8))
+        throw ExitCode(SegStationExit.outputFailed)
+    } catch let error as POSIXError where [.ENOSPC, .EROFS, .EACCES, .EDQUOT, .EISDIR].contains(error.code) {
+        FileHandle.standardError.write(Data("segstation: error: cannot write: \(error.localizedDescription)\n".utf8))
+        throw ExitCode(SegStationExit.outputFailed)
     } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {
         FileHandle.standardError.write(Data("segstation: error: \(error.localizedDescription)\n".utf8))
         throw ExitCode(SegStationExit.notFound)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DICOM
 import Foundation
+import Safety
 import Imaging
 import Lesions
 import Pipeline
@@ -31,6 +32,8 @@ struct ExportSRCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Refused before any work: -o must name a file in an existing folder (exit 73).
+            try InputFile.requireWritableFileTarget(output, flag: "-o")
             let source = try SEGSourceSeries.read(URL(fileURLWithPath: image), seriesInstanceUID: series)
             let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
             let masks = try document.segmentMasks(on: source)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DICOM
 import Foundation
+import Safety
 import Imaging
 import VolumeIO
 
@@ -54,7 +55,10 @@ struct ExportSegCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Refused before any work: -o must name a file in an existing folder (exit 73).
+            try InputFile.requireWritableFileTarget(output, flag: "-o")
             let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series)
+            if let labels { try InputFile.requireRegular(labels, role: "--labels") }
             let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
             let labelMap = try VolumeFile.readLabels(mask)
             var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import DICOM
 import VolumeIO
+import Safety
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if InputFile.kind(of: path) != .missing { try InputFile.requireRegularOrDirectory(path, role: "inspect PATH") }
             if VolumeFile.format(of: path) != nil {
                 try inspectVolumeFile()
             } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Safety
 import Imaging
 
 extension EngineError: CategorizedError {
@@ -114,6 +115,7 @@ struct ModelRun: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try InputFile.requireWritableFileTarget(output, flag: "--output")
             guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
             let m = try ONNXModel(path: model)
             guard input.count == m.inputs.count else {
@@ -178,9 +180,10 @@ struct ModelBench: ParsableCommand {
             guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
             let m = try ONNXModel(path: model)
             guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
+            let session = try InferenceSession(model: m, backend: b, threads: threads)
+            try session.requireWithinBudget(inputShapes: shapes)
             var rng = SystemRandomNumberGenerator()
             let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
-            let session = try InferenceSession(model: m, backend: b, threads: threads)
             _ = try session.run(feeds)
             var times: [Double] = []
             let cpuStart = cpuSeconds()
