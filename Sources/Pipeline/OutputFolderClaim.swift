@@ -5,7 +5,7 @@ import StudyStore
 /// `segment -o DIR`: the folder belongs to one run at a time, and a run never overwrites artefacts
 /// another run recorded (issue 11 point 8).
 ///
-/// - The folder's exclusive lock (`OutputFolderLock`) is taken without waiting: a second run into a
+/// - The folder's lock (`OutputFolderLock(claiming:)`) is taken without waiting: a second run into a
 ///   folder another run is writing into is REFUSED (exit 73), never queued and never interleaved.
 /// - Holding the lock, the folder is checked for another run's artefacts: current artefacts recorded
 ///   in the database under it, or a `segmentation.json` a run left there (another database). Either
@@ -22,18 +22,21 @@ struct OutputFolderClaim {
     ///   artefacts without `overwrite`; `PipelineError.output` when it cannot be created.
     static func claim(_ path: String, store: StudyStore, overwrite: Bool) throws -> OutputFolderClaim {
         let folder = try create(path)
-        guard let lock = OutputFolderLock(exclusive: folder) else {
+        var previous: [RecordedArtefact] = []
+        let claimed = try OutputFolderLock(claiming: folder) {
+            previous = try store.currentArtefacts(inFolder: folder.path)
+            let leftover = FileManager.default.fileExists(atPath: folder.appendingPathComponent("segmentation.json").path)
+            if !overwrite, !previous.isEmpty || leftover {
+                let runs = Set(previous.map(\.runID)).sorted().map { "run \($0)" }
+                let what = runs.isEmpty ? "the artefacts of a run recorded elsewhere (segmentation.json)"
+                    : "artefacts recorded by \(runs.joined(separator: ", ")) (\(previous.prefix(3).map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")))"
+                throw SafetyError(.badOutput, subject: folder.path,
+                                  reason: "-o: the folder holds \(what); pass --overwrite to replace them (the older run's artefacts are then marked superseded in the database), or choose another -o")
+            }
+        }
+        guard let lock = claimed else {
             throw SafetyError(.badOutput, subject: folder.path,
                               reason: "-o: another segstation run is writing into this folder (it holds the folder's lock); refused rather than interleaved: wait for it or choose another -o")
-        }
-        let previous = try store.currentArtefacts(inFolder: folder.path)
-        let leftover = FileManager.default.fileExists(atPath: folder.appendingPathComponent("segmentation.json").path)
-        if !overwrite, !previous.isEmpty || leftover {
-            let runs = Set(previous.map(\.runID)).sorted().map { "run \($0)" }
-            let what = runs.isEmpty ? "the artefacts of a run recorded elsewhere (segmentation.json)"
-                : "artefacts recorded by \(runs.joined(separator: ", ")) (\(previous.prefix(3).map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ")))"
-            throw SafetyError(.badOutput, subject: folder.path,
-                              reason: "-o: the folder holds \(what); pass --overwrite to replace them (the older run's artefacts are then marked superseded in the database), or choose another -o")
         }
         return OutputFolderClaim(folder: folder, lock: lock, previous: previous)
     }

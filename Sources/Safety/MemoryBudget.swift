@@ -70,7 +70,7 @@ public struct MemoryBudget: Sendable, Equatable {
     /// "8.00 GiB (8589934592 bytes)".
     public static func format(_ bytes: Int) -> String {
         let gib = Double(bytes) / 1_073_741_824
-        if gib >= 1 { return String(format: "%.2f GiB (%d bytes)", gib, bytes) }
-        return String(format: "%.1f MiB (%d bytes)", Double(bytes) / 1_048_576, bytes)
+        if gib >= 1 { return String(format: "%.2f GiB", gib) + " (\(bytes) bytes)" }
+        return String(format: "%.1f MiB", Double(bytes) / 1_048_576) + " (\(bytes) bytes)"
     }
 }

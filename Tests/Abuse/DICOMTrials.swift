@@ -22,7 +22,8 @@ enum DICOMTrials {
             let name = URL(fileURLWithPath: victim).lastPathComponent
             trials.append(Trial(category: "dicom-truncated", name: "segment: series with a slice missing its last byte",
                                 arguments: ["segment", flair, sample + "/T1c", "-o", out + "/run", "--db", out + "/db.sqlite"],
-                                expectedExit: [65], mentions: [name], watchedFolders: [out], timeout: 120))
+                                expectedExit: [65], mentions: [name], watchedFolders: [out], timeout: 120,
+                                note: "issue 11 point 5: the bad slice named (i11-dicom)"))
             trials.append(Trial(category: "dicom-truncated", name: "export-seg: source with a slice missing its last byte",
                                 arguments: ["export-seg", "--mask", sample + "/reference-mask.nii.gz", "--source", flair, "-o", out + "/seg.dcm"],
                                 expectedExit: [65], mentions: [name], watchedFolders: [out], note: "issue 11 point 5 (i11-dicom)"))
@@ -68,9 +69,9 @@ enum DICOMTrials {
         add("slice moved 1e12 mm", absurdSeries(c, "moved", only: 2) { $0.set(0x0020, 0x0032, "DS", "0\\0\\1e12") }, ["s2.dcm"],
             note: "issue 11 point 5 (i11-dicom)")
         add("Rows/Columns 65535 over 512 bytes", absurdSeries(c, "rows") { $0.setUS(0x0028, 0x0010, 65535); $0.setUS(0x0028, 0x0011, 65535) },
-            ["s0.dcm", "s1.dcm", "s2.dcm"], note: nil)
+            ["s0.dcm", "s1.dcm", "s2.dcm"], note: "absurd DICOM sizes as 65, not 'nothing usable' 66 (i11-dicom)")
         add("NumberOfFrames 2147483647", absurdSeries(c, "frames") { $0.set(0x0028, 0x0008, "IS", "2147483647") },
-            ["s0.dcm", "s1.dcm", "s2.dcm", "NumberOfFrames"], note: nil)
+            ["s0.dcm", "s1.dcm", "s2.dcm", "NumberOfFrames"], note: "absurd DICOM sizes as 65, not 'nothing usable' 66 (i11-dicom)")
         return trials
     }
 

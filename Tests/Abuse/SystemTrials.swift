@@ -72,7 +72,11 @@ enum SystemTrials {
         let full = c.folder("full-disk")
         guard mount(full, options: "size=64k") else { c.skipped.append("disks: mount -t tmpfs failed (no CAP_SYS_ADMIN in this container?)"); return [] }
         c.mounts.append(full)
-        _ = c.write(Data(count: 40_000), full + "/ballast")
+        // Fill it: every write from here on gets ENOSPC.
+        if let handle = FileHandle(forWritingAtPath: c.write(Data(), full + "/ballast")) {
+            while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
+            try? handle.close()
+        }
         trials.append(Trial(category: "disks", name: "convert onto a full disk", arguments: ["convert", sample + "/FLAIR", "-o", full + "/out.nii.gz"],
                             expectedExit: [73], mentions: ["out.nii.gz", full], watchedFolders: [full]))
         trials.append(Trial(category: "disks", name: "export-seg onto a full disk",

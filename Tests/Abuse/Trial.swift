@@ -70,7 +70,10 @@ func judge(_ trial: Trial, _ finished: Finished, budgetBytes: Int, before: [Fold
         }
         if code != 0 {
             for (folder, snapshot) in zip(trial.watchedFolders, before) {
-                let changed = FolderSnapshot(folder).changes(since: snapshot).filter { !$0.hasSuffix(".abuse-stdout") && !$0.hasSuffix(".abuse-stderr") }
+                // The study database is written in transactions (a refused run may be recorded as failed): not an artefact.
+                let changed = FolderSnapshot(folder).changes(since: snapshot).filter { name in
+                    ![".abuse-stdout", ".abuse-stderr", ".sqlite", ".sqlite-wal", ".sqlite-shm"].contains { name.hasSuffix($0) }
+                }
                 if !changed.isEmpty { failures.append("failing command left or changed \(changed.prefix(3)) in \(folder)") }
             }
         }
