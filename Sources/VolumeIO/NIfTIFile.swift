@@ -135,6 +135,10 @@ public enum NIfTIFile {
         guard h.voxOffset.isFinite, h.voxOffset >= 0, h.voxOffset < 1e15 else {
             throw VolumeIOError(.invalidHeader, file: path, field: "vox_offset", expected: "a non-negative byte offset", found: "\(h.voxOffset)")
         }
+        // 0 or NaN means "no scaling" (as nibabel reads it); an infinite slope would make every voxel infinite.
+        if h.sclSlope.isInfinite {
+            throw VolumeIOError(.invalidHeader, file: path, field: "scl_slope", expected: "a finite slope (or 0: no scaling)", found: "\(h.sclSlope)")
+        }
         if h.scaling != nil, !h.sclInter.isFinite {
             throw VolumeIOError(.invalidHeader, file: path, field: "scl_inter", expected: "a finite intercept with scl_slope \(h.sclSlope)",
                                 found: "\(h.sclInter)")

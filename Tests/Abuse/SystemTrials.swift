@@ -89,15 +89,18 @@ enum SystemTrials {
         let ro = c.folder("read-only")
         guard mount(ro, options: "size=64m") else { return trials }
         c.mounts.append(ro)
-        c.setup(["segment", nifti, nifti, "-o", ro + "/run", "--db", ro + "/db.sqlite"], in: ro)
+        c.setup(["segment", nifti, nifti, "-o", ro + "/run", "--db", ro + "/db.sqlite", "--patient-id", "ABUSE-RO", "--study-date", "2026-01-02"], in: ro)
         _ = c.spawner.run(["/bin/mount", "-o", "remount,ro", ro], timeout: 10, currentDirectory: c.work.path)
         let noSidecars: (Finished) -> String? = { _ in
             FileManager.default.fileExists(atPath: ro + "/db.sqlite-wal") || FileManager.default.fileExists(atPath: ro + "/db.sqlite-shm") ? "left -wal/-shm" : nil
         }
-        for args in [["runs"], ["studies"], ["lesions"], ["show", "1"], ["history", "file:"]] {
+        for args in [["runs"], ["studies"], ["lesions"], ["show", "1"], ["history", "--patient", "ABUSE-RO"], ["verify"]] {
             trials.append(Trial(category: "disks", name: "\(args[0]) on a read-only mount", arguments: args + ["--db", ro + "/db.sqlite"],
-                                expectedExit: args[0] == "history" ? [0, 66] : [0], mentions: [], check: noSidecars))
+                                expectedExit: [0], mentions: [], check: noSidecars))
         }
+        trials.append(Trial(category: "disks", name: "report of a run on a read-only mount (-o elsewhere)",
+                            arguments: ["report", "1", "--db", ro + "/db.sqlite", "-o", c.folder("ro-report")], expectedExit: [0], mentions: [],
+                            check: noSidecars))
         trials.append(Trial(category: "disks", name: "convert into a read-only mount", arguments: ["convert", nifti, "-o", ro + "/x.nii.gz"],
                             expectedExit: [73], mentions: ["x.nii.gz", ro], watchedFolders: [ro]))
         return trials

@@ -20,6 +20,8 @@ struct Trial {
     var environment: [String: String] = [:]
     /// Runs after the command with its result; returns a failure text or nil (extra assertions).
     var check: ((Finished) -> String?)? = nil
+    /// Runs just before the command (e.g. damages a file an earlier trial made).
+    var prepare: (() -> Void)? = nil
     /// The trial is known to depend on work not on this branch yet; it still runs and counts.
     var note: String? = nil
 }

@@ -50,7 +50,7 @@ let generators: [(String, (Context) -> [Trial])] = [
     ("nifti-headers", VolumeTrials.nifti), ("nrrd", VolumeTrials.nrrd),
     ("onnx-npy", ModelTrials.onnx), ("manifests", ModelTrials.manifests), ("labels", ModelTrials.labels),
     ("special-files", SystemTrials.specialFiles), ("output-targets", SystemTrials.outputTargets),
-    ("disks", SystemTrials.disks), ("output-folders", SystemTrials.runs),
+    ("disks", SystemTrials.disks), ("output-folders", SystemTrials.runs), ("segment-contract", SegmentTrials.contract),
 ]
 
 var passed = 0, failed = 0
@@ -62,6 +62,7 @@ outer: for (category, generate) in generators where only == nil || only == categ
             failed += 1
             break outer
         }
+        trial.prepare?()
         let before = trial.watchedFolders.map(FolderSnapshot.init)
         var env = environment
         for (k, v) in trial.environment { env[k] = v }
