@@ -46,20 +46,20 @@ public enum PipelineError: CategorizedError {
     case output(String)
     case notFound(String)
     case invalidArgument(String)
-    /// The inputs are not what the model was trained on (modality, body part): exit 65 unless `--force`.
-    case inputMismatch(String)
+    /// The inputs cannot be used together (channels of different patients, studies or frames of reference).
+    case badInput(String)
 
     public var category: ErrorCategory {
         switch self {
+        case .badInput: return .badInput
         case .output: return .outputFailed
         case .notFound: return .notFound
         case .invalidArgument: return .invalidArgument
-        case .inputMismatch: return .badInput
         }
     }
     public var description: String {
         switch self {
-        case .output(let m), .notFound(let m), .invalidArgument(let m), .inputMismatch(let m): return m
+        case .output(let m), .notFound(let m), .invalidArgument(let m), .badInput(let m): return m
         }
     }
 }

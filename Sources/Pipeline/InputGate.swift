@@ -36,7 +36,7 @@ struct InputGate {
         guard !mismatches.isEmpty else { return InputGate(forcedReason: nil, notes: notes) }
         let reason = mismatches.joined(separator: "; ")
         guard force else {
-            throw PipelineError.inputMismatch("the inputs do not fit model '\(manifest.name)': \(reason); pass --force to run anyway (the run is then flagged as forced in the database and on the report)")
+            throw PipelineError.badInput("the inputs do not fit model '\(manifest.name)': \(reason); pass --force to run anyway (the run is then flagged as forced in the database and on the report)")
         }
         return InputGate(forcedReason: reason, notes: notes + ["forced past the model's stated inputs (--force): \(reason)"])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import DICOM
 import VolumeIO
 import Lesions
 import Reports
@@ -30,18 +31,26 @@ public enum ReportJob {
         }
         struct Parameters: Decodable {
             var inputs: [String]; var seriesUIDs: [String]?; var tta: Bool?; var minLesionML: Double?
+            var stacks: [Int]?; var unevenSpacing: String?; var tilt: String?; var skipBadSlices: Bool?
             var identity: IdentityOverrides?; var forced: String?
         }
         let parameters = try JSONDecoder().decode(Parameters.self, from: Data(detail.parametersJSON.utf8))
         guard let firstInput = parameters.inputs.first else { throw PipelineError.notFound("run \(runID) recorded no inputs") }
-        // The inputs are re-read (paths are recorded absolute) and must still be what the run segmented.
+        // The inputs are re-read as the run read them (paths are recorded absolute) and must still be
+        // what it segmented.
+        var request = SegmentRequest(inputs: parameters.inputs, seriesUIDs: parameters.seriesUIDs ?? [])
+        request.stackIndices = parameters.stacks ?? []
+        if let u = parameters.unevenSpacing.flatMap(DICOMLoadOptions.UnevenSpacing.init(rawValue:)) { request.dicomOptions.unevenSpacing = u }
+        if let t = parameters.tilt.flatMap(DICOMLoadOptions.Tilt.init(rawValue:)) { request.dicomOptions.tilt = t }
+        request.dicomOptions.skipBadSlices = parameters.skipBadSlices ?? false
         let scans = try parameters.inputs.enumerated().map { index, path in
-            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: SegmentJob.seriesUID(
-                SegmentRequest(inputs: parameters.inputs, seriesUIDs: parameters.seriesUIDs ?? []), index)))
+            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: SegmentJob.seriesUID(request, index),
+                                                              stackIndex: SegmentJob.stackIndex(request, index),
+                                                              dicomOptions: request.dicomOptions))
         }
         let fingerprint = SegmentJob.fingerprint(scans)
         guard fingerprint == detail.inputFingerprint else {
-            throw PipelineError.inputMismatch("the inputs of run \(runID) (\(parameters.inputs.joined(separator: ", "))) changed since it ran: input fingerprint \(fingerprint.prefix(16))... differs from the recorded \(detail.inputFingerprint.prefix(16))...")
+            throw PipelineError.badInput("the inputs of run \(runID) (\(parameters.inputs.joined(separator: ", "))) changed since it ran: input fingerprint \(fingerprint.prefix(16))... differs from the recorded \(detail.inputFingerprint.prefix(16))...")
         }
         let scan = scans[0]
         let labels = try VolumeFile.readLabels(mask.path)

@@ -28,11 +28,14 @@ public enum SegmentJob {
         // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
         for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in
-            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index)))
+            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index), stackIndex: stackIndex(request, index),
+                                                              dicomOptions: request.dicomOptions))
         }
         if !overrides.isEmpty, scans[0].dicom != nil {
             throw PipelineError.invalidArgument("--patient-id, --study-date, --study-uid and --series-description apply to NIfTI/NRRD input; DICOM input carries its own identity")
         }
+        // Everything that can refuse the input is checked here, before any inference.
+        let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
         let gate = try InputGate.check(scans: scans, manifest: manifest, modality: request.modality, force: request.force)
         let loadSeconds = Date().timeIntervalSince(clockStart)
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), overrides: overrides)
@@ -43,12 +46,17 @@ public enum SegmentJob {
         // Inputs are recorded absolute and resolved, so `report RUN` works from any folder.
         let absoluteInputs = request.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
         let parameters = RunParameters(inputs: absoluteInputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
-                                       minLesionML: request.minLesionML, identity: overrides.isEmpty ? nil : overrides,
+                                       minLesionML: request.minLesionML, stacks: request.stackIndices,
+                                       unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
+                                       skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
+                                       derivedIdentifiers: identity.derived, identity: overrides.isEmpty ? nil : overrides,
                                        forced: gate.forcedReason)
-        let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
-                                                    model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
-                                                    parameters: parameters, inputFingerprint: identity.fingerprint,
-                                                    segstationVersion: segstationVersion))
+        var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
+                                 model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                                 parameters: parameters, inputFingerprint: identity.fingerprint,
+                                 segstationVersion: segstationVersion)
+        start.derivedIdentifiers = identity.derived
+        let runID = try store.beginRun(start)
         do {
             if let reason = gate.forcedReason { try store.markForced(runID, reason: reason) }
             let folder: URL
@@ -91,8 +99,8 @@ public enum SegmentJob {
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
-                                                timings: result.timings, parameters: RunReport.parameters(inputs: absoluteInputs, tta: request.tta,
-                                                                                                          minLesionML: request.minLesionML, forced: gate.forcedReason),
+                                                timings: result.timings,
+                                                parameters: reportParameters(request, identity: identity, inputs: absoluteInputs, forced: gate.forcedReason),
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
                 for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
@@ -107,7 +115,7 @@ public enum SegmentJob {
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
                 outputFolder: folder.path, timingsSeconds: result.timings,
-                notes: result.notes + scans.flatMap(\.warnings) + gate.notes)
+                notes: result.notes + identityNotes + scans.flatMap(\.warnings) + gate.notes)
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
                                                    artefacts: artefacts.records))
@@ -129,10 +137,30 @@ public enum SegmentJob {
         var tta: Bool
         var threads: Int?
         var minLesionML: Double
+        var stacks: [Int]
+        var unevenSpacing: String
+        var tilt: String
+        var skipBadSlices: Bool
+        var allowMixedIdentity: Bool
+        var derivedIdentifiers: [String]
         /// NIfTI/NRRD identity flags, so `report RUN` shows the same identity.
         var identity: IdentityOverrides?
         /// Why the run was forced past the model's stated inputs (`--force`), or nil.
         var forced: String?
+    }
+
+    /// The parameters shown on the report (derived identifiers, overrides and --force are flagged there).
+    static func reportParameters(_ request: SegmentRequest, identity: ScanIdentity, inputs: [String], forced: String?) -> [String: String] {
+        var p = RunReport.parameters(inputs: inputs, tta: request.tta, minLesionML: request.minLesionML, forced: forced)
+        if !identity.derived.isEmpty { p["derived identifiers"] = identity.derived.joined(separator: ", ") + " (absent in the input; derived from its fingerprint)" }
+        if request.allowMixedIdentity { p["allow mixed identity"] = "true (--allow-mixed-identity)" }
+        if request.dicomOptions.skipBadSlices { p["skip bad slices"] = "true (--skip-bad-slices)" }
+        return p
+    }
+
+    static func stackIndex(_ request: SegmentRequest, _ index: Int) -> Int? {
+        if request.stackIndices.count == 1 { return request.stackIndices[0] }
+        return index < request.stackIndices.count ? request.stackIndices[index] : nil
     }
 
     /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.

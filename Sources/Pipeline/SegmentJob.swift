@@ -26,6 +26,14 @@ public struct SegmentRequest: Sendable {
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// Stack index per DICOM input (`--stack`; one value applies to every input; empty = each series
+    /// must hold one stack apart from localizers).
+    public var stackIndices: [Int] = []
+    /// `--uneven-spacing`, `--tilt`, `--skip-bad-slices`, applied to every DICOM input.
+    public var dicomOptions = DICOMLoadOptions()
+    /// `--allow-mixed-identity`: accept channels of different patients, studies or frames of
+    /// reference (recorded in the run's parameters and notes).
+    public var allowMixedIdentity = false
     /// Replace another run's artefacts in `outputFolder` (marked superseded in the database).
     public var overwrite: Bool = false
     /// Run even when an input is outside the model's stated modalities or body parts (recorded).
@@ -121,10 +129,13 @@ struct ScanIdentity {
     var study: StudyInfo
     var series: SeriesInfo
     var fingerprint: String
+    /// DICOM keywords of identifiers the input lacked (derived by the scanner from its fingerprint).
+    var derived: [String] = []
 
     init(scan: LoadedScan, fingerprint: String, overrides: IdentityOverrides = IdentityOverrides()) {
         self.fingerprint = fingerprint
         if let d = scan.dicom?.stack {
+            derived = d.derivedIdentifiers
             patient = PatientInfo(patientID: d.patient.id ?? "", name: d.patient.name, birthDate: d.patient.birthDate, sex: d.patient.sex)
             study = StudyInfo(studyInstanceUID: d.study.studyInstanceUID, studyDate: d.study.date, studyTime: d.study.time,
                               accessionNumber: d.study.accessionNumber, description: d.study.description)

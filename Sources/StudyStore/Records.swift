@@ -67,6 +67,8 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var pid: Int64?
     var processStartTicks: Int64?
     var bootID: String?
+    /// Since i11-derived-identity: derived identifiers, comma-separated (nil when none).
+    var derivedIdentifiers: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

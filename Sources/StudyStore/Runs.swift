@@ -23,7 +23,8 @@ extension StudyStore {
                     modelVersion: start.model.version, modelSHA256: start.model.sha256,
                     segstationVersion: start.segstationVersion, inputFingerprint: start.inputFingerprint,
                     errorMessage: nil, hostname: owner.hostname, pid: owner.pid,
-                    processStartTicks: owner.startTicks, bootID: owner.bootID)
+                    processStartTicks: owner.startTicks, bootID: owner.bootID,
+                    derivedIdentifiers: start.derivedIdentifiers.isEmpty ? nil : start.derivedIdentifiers.joined(separator: ","))
                 try run.insert(db)
                 return run.id!
             }

@@ -8,13 +8,14 @@ import GRDB
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
     /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i11-superseded-and-forced"]
+    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i11-derived-identity", "i11-superseded-and-forced"]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
         migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
         migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
         migrator.registerMigration("i11-superseded-and-forced") { db in try db.execute(sql: i11SupersededAndForced) }
         return migrator
     }
@@ -129,6 +130,13 @@ enum Schema {
         ALTER TABLE run ADD COLUMN pid INTEGER;
         ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
         ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+
+    /// Identifiers of the run's input that were absent or empty in the files and derived from the
+    /// input's fingerprint (comma-separated DICOM keywords, e.g. "PatientID,StudyInstanceUID"; NULL when
+    /// none): see docs/DICOM.md, "Anonymised data".
+    static let i11DerivedIdentity = """
+        ALTER TABLE run ADD COLUMN derivedIdentifiers TEXT;
         """
 
     /// Issue 11: an artefact replaced by a later run written into the same folder with `--overwrite`

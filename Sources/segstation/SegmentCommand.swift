@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOM
 import Foundation
 import Pipeline
 
@@ -50,6 +51,14 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("series"), help: "SeriesInstanceUID to use from a DICOM input; repeat per input, or give once for all.")
     var seriesUIDs: [String] = []
 
+    @Option(help: "Stack index within a DICOM input's series (see `inspect`); repeat per input, or give once for all. Required when a series holds several stacks.")
+    var stack: [Int] = []
+
+    @OptionGroup var reading: SeriesReadingOptions
+
+    @Flag(help: "Accept channels of different patients, studies or frames of reference (recorded in the run; channels are then placed by their patient coordinates).")
+    var allowMixedIdentity = false
+
     @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
     var databasePath: String?
 
@@ -86,23 +95,26 @@ struct SegmentCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
     }
 
     func run() throws {
         OwnerOnly.apply()
         try reportingErrors {
-            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+            var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
                                          threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
                                          minLesionML: minLesionML)
-            var full = request
-            full.overwrite = overwrite; full.force = force; full.modality = modality
-            full.identity = IdentityOverrides(patientID: patientID, studyDate: studyDate, studyInstanceUID: studyUID,
-                                              seriesDescription: seriesDescription)
+            request.stackIndices = stack
+            request.dicomOptions = reading.loadOptions
+            request.allowMixedIdentity = allowMixedIdentity
+            request.overwrite = overwrite; request.force = force; request.modality = modality
+            request.identity = IdentityOverrides(patientID: patientID, studyDate: studyDate, studyInstanceUID: studyUID,
+                                                 seriesDescription: seriesDescription)
             let bar = ProgressBar("segmenting")
             let log = ProgressLog(command: "segment", enabled: !Output.isInteractive)
             log.stage("loading and preprocessing")
             defer { log.stop() }
-            let summary = try SegmentJob.run(full) { done, total in
+            let summary = try SegmentJob.run(request) { done, total in
                 bar.update(done * 100 / max(total, 1))
                 log.update(stage: done < total ? "inference" : "writing outputs", percent: done * 100 / max(total, 1))
             }

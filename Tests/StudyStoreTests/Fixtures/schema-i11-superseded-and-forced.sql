@@ -65,7 +65,7 @@ CREATE TABLE run (
     segstationVersion TEXT NOT NULL,
     inputFingerprint TEXT NOT NULL,
     errorMessage TEXT
-, hostname TEXT, pid INTEGER, processStartTicks INTEGER, bootID TEXT, forcedReason TEXT);
+, hostname TEXT, pid INTEGER, processStartTicks INTEGER, bootID TEXT, derivedIdentifiers TEXT, forcedReason TEXT);
 CREATE TABLE series (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     studyRowID INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
