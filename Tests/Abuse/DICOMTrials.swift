@@ -86,9 +86,13 @@ enum DICOMTrials {
         return [
             Trial(category: "nested-sequences", name: "inspect a 6,000-level file", arguments: ["inspect", file],
                   expectedExit: [65], mentions: ["deep.dcm"], note: note),
-            Trial(category: "nested-sequences", name: "convert a folder holding it (skipped with a note)",
-                  arguments: ["convert", folder, "-o", dir + "/out.nii.gz"], expectedExit: [0], mentions: [],
-                  check: { $0.stderr.contains("deep.dcm") || $0.stdout.contains("deep.dcm") ? nil : "no note names deep.dcm" }, note: note),
+            // The documented rule (docs/REFUSALS.md, DICOM): a bad file refuses the input naming it,
+            // unless --skip-bad-slices, which leaves it out with a warning naming it.
+            Trial(category: "nested-sequences", name: "convert a folder holding it: refused, naming it",
+                  arguments: ["convert", folder, "-o", dir + "/out.nii.gz"], expectedExit: [65], mentions: ["deep.dcm"], watchedFolders: [dir]),
+            Trial(category: "nested-sequences", name: "convert --skip-bad-slices: skipped with a warning naming it",
+                  arguments: ["convert", folder, "--skip-bad-slices", "-o", dir + "/skipped.nii.gz"], expectedExit: [0], mentions: [],
+                  check: { $0.stderr.contains("deep.dcm") || $0.stdout.contains("deep.dcm") ? nil : "no warning names deep.dcm" }),
         ]
     }
 
