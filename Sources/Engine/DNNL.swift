@@ -27,8 +27,13 @@ enum DNNL {
 
     static func dims(_ shape: [Int]) -> [dnnl_dim_t] { shape.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 12 - shape.count) }
 
-    static func plainTag(_ rank: Int) -> dnnl_format_tag_t {
-        [dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd, dnnl_abcde, dnnl_abcdef][max(rank, 1) - 1]
+    /// Row-major tags for ranks 1 to 12 (oneDNN's maximum, `DNNL_MAX_NDIMS`).
+    static let plainTags = [dnnl_a, dnnl_ab, dnnl_abc, dnnl_abcd, dnnl_abcde, dnnl_abcdef, dnnl_abcdefg, dnnl_abcdefgh, dnnl_abcdefghi,
+                            dnnl_abcdefghij, dnnl_abcdefghijk, dnnl_abcdefghijkl]
+
+    static func plainTag(_ rank: Int) throws -> dnnl_format_tag_t {
+        guard rank <= plainTags.count else { throw EngineError.unsupported("tensors of rank \(rank) (the fast backend handles up to \(plainTags.count))") }
+        return plainTags[max(rank, 1) - 1]
     }
 
     /// A descriptor with a format tag (`dnnl_format_tag_any` lets a primitive choose).
@@ -39,7 +44,15 @@ enum DNNL {
         return md
     }
 
-    static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, plainTag(shape.count)) }
+    /// A plain descriptor with explicit strides (in elements): transposed or permuted views.
+    static func strided(_ shape: [Int], _ strides: [Int]) throws -> dnnl_memory_desc_t {
+        _ = try plainTag(shape.count)
+        var md = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_strides(&md, Int32(shape.count), dims(shape), dnnl_f32, dims(strides)), "strided memory descriptor \(shape) \(strides)")
+        return md
+    }
+
+    static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, try plainTag(shape.count)) }
     static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, dnnl_format_tag_any) }
 
     static func size(_ md: dnnl_memory_desc_t) -> Int { withUnsafePointer(to: md) { Int(dnnl_memory_desc_get_size($0)) } }

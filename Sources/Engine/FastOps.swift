@@ -8,13 +8,21 @@ extension FastExecutor {
         let runtimeInputs = node.inputs.filter { !$0.isEmpty && locs[$0] != nil }
         let floatOnly = runtimeInputs.allSatisfy { locs[$0]!.type == .float32 }
         var done = false
-        if floatOnly && !runtimeInputs.isEmpty {
+        if floatOnly && !runtimeInputs.isEmpty && node.opType == "Div" { done = try compileGeluChain(node, index: index) }
+        if floatOnly && !runtimeInputs.isEmpty && !done {
             switch node.opType {
             case "Conv": done = try compileConv(node, index: index, temps: &temps)
             case "ConvTranspose": done = try compileDeconv(node, index: index, temps: &temps)
             case "InstanceNormalization", "BatchNormalization": done = try compileNorm(node, index: index, temps: &temps)
-            case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Gelu", "Clip", "Sqrt", "Exp", "Abs", "Log", "Neg", "Softplus":
+            case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Gelu", "Clip", "Sqrt", "Exp", "Abs", "Log", "Neg", "Softplus", "HardSwish":
                 done = try compileEltwise(node, index: index)
+            case "MatMul": done = try compileMatMul(node, temps: &temps)
+            case "Gemm": done = try compileGemm(node, temps: &temps)
+            case "Einsum": done = try compileEinsum(node, temps: &temps)
+            case "LayerNormalization": done = try compileLayerNorm(node, index: index, temps: &temps)
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare": done = try compileReduce(node, temps: &temps)
+            case "Transpose": done = try compileTranspose(node)
+            case "Gather": done = try compileGather(node, index: index, temps: &temps)
             case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow": done = try compileBinary(node, index: index, temps: &temps)
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": done = try compilePool(node, temps: &temps)
             case "Concat": done = try compileConcatInPlace(node, index: index) || compileConcat(node, temps: &temps)
@@ -55,6 +63,7 @@ extension FastExecutor {
         case "Log": return (dnnl_eltwise_log, 0, 0)
         case "Neg": return (dnnl_eltwise_linear, -1, 0)
         case "Softplus": return (dnnl_eltwise_soft_relu, 0, 0)
+        case "HardSwish": return (dnnl_eltwise_hardswish, 0, 0)
         case "Gelu": return try node.string("approximate", "none") == "tanh" ? (dnnl_eltwise_gelu_tanh, 0, 0) : (dnnl_eltwise_gelu_erf, 0, 0)
         case "Clip":
             var lo = try node.float("min", -.greatestFiniteMagnitude), hi = try node.float("max", .greatestFiniteMagnitude)

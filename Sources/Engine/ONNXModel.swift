@@ -1,5 +1,5 @@
 import Foundation
-import Safety
+import Core
 
 /// An ONNX model loaded into the engine's graph form. Loading checks the whole file: protobuf
 /// structure, opset (11 to 20), operator support, graph connectivity (no cycles, no undefined

@@ -1,4 +1,4 @@
-import Safety
+import Core
 
 extension Plan {
     /// Bytes of one value when it is computed at run time (0 for constants); nil beyond 64 bits.

@@ -12,6 +12,11 @@ enum RefElementwise {
         case "HardSigmoid":
             let a = try node.float("alpha", 0.2), b = try node.float("beta", 0.5)
             return { max(0, min(1, a * $0 + b)) }
+        case "HardSwish": return { $0 * max(0, min(1, $0 / 6 + 0.5)) }
+        case "Sign": return { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
+        case "Round": return { $0.rounded(.toNearestOrEven) }
+        case "Sin": return { sinf($0) }
+        case "Cos": return { cosf($0) }
         case "Softplus": return { $0 > 20 ? $0 : log1pf(expf($0)) }
         case "Tanh": return { tanhf($0) }
         case "Erf": return { erff($0) }
@@ -44,6 +49,8 @@ enum RefElementwise {
             case "Identity", "Dropout": return x
             case "Neg": return Tensor(shape: x.shape, ints: x.ints.map { -$0 })
             case "Abs": return Tensor(shape: x.shape, ints: x.ints.map { abs($0) })
+            case "Sign": return Tensor(shape: x.shape, ints: x.ints.map { $0.signum() })
+            case "Floor", "Ceil", "Round": return x
             case "Clip":
                 let lo = ins.count > 1 ? ins[1]?.intValues.first ?? .min : .min
                 let hi = ins.count > 2 ? ins[2]?.intValues.first ?? .max : .max

@@ -90,23 +90,65 @@ enum RefNormalization {
         return Tensor(shape: x.shape, floats: out)
     }
 
+    /// ReduceMean/Sum/Max/Min/L1/L2/SumSquare over `axes`, accumulated in Double.
     static func reduce(_ node: Node, x: Tensor, axes: Set<Int>, outShape: [Int]) -> Tensor {
         let rank = x.shape.count
         let keptShape = (0..<rank).map { axes.contains($0) ? 1 : x.shape[$0] }
         let outStrides = Tensor.strides(keptShape)
         let inStrides = Tensor.strides(x.shape)
         let nOut = Tensor.elementCount(keptShape)
-        let isMax = node.opType == "ReduceMax"
-        var acc = [Double](repeating: isMax ? -.infinity : 0, count: nOut)
+        let op = node.opType
+        let start: Double = op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : 0
+        let combine: (Double, Double) -> Double
+        switch op {
+        case "ReduceMax": combine = { max($0, $1) }
+        case "ReduceMin": combine = { min($0, $1) }
+        case "ReduceL1": combine = { $0 + abs($1) }
+        case "ReduceL2", "ReduceSumSquare": combine = { $0 + $1 * $1 }
+        default: combine = { $0 + $1 }
+        }
+        var acc = [Double](repeating: start, count: nOut)
         let vals = x.floatValues
         for i in 0..<x.count {
             var o = 0
             for d in 0..<rank where !axes.contains(d) { o += ((i / inStrides[d]) % x.shape[d]) * outStrides[d] }
-            acc[o] = isMax ? max(acc[o], Double(vals[i])) : acc[o] + Double(vals[i])
+            acc[o] = combine(acc[o], Double(vals[i]))
         }
         let count = Double(x.count / max(nOut, 1))
-        let out = acc.map { node.opType == "ReduceMean" ? Float($0 / count) : Float($0) }
+        let out = acc.map { op == "ReduceMean" ? Float($0 / count) : op == "ReduceL2" ? Float($0.squareRoot()) : Float($0) }
+        if x.elementType == .int64 && ["ReduceMax", "ReduceMin", "ReduceSum"].contains(op) {
+            return Tensor(shape: outShape, ints: out.map { Int64($0) })
+        }
         return Tensor(shape: outShape, floats: out)
+    }
+
+    /// LayerNormalization (opset 17) over the dims from `axis` on: Y, and optionally Mean and
+    /// InvStdDev (shape of X with the normalised dims set to 1).
+    static func layerNorm(_ node: Node, x: Tensor, scale: Tensor, bias: Tensor?) throws -> [Tensor] {
+        let axis = try OpParams.axis(try node.int("axis", -1), rank: x.rank, node)
+        let eps = Double(try node.float("epsilon", 1e-5))
+        let normShape = Array(x.shape[axis...]), len = Tensor.elementCount(normShape), rows = x.count / max(len, 1)
+        let sOff = RefElementwise.broadcastOffsets(scale.shape, to: normShape)
+        let bOff = bias.map { RefElementwise.broadcastOffsets($0.shape, to: normShape) }
+        let sv = scale.floatValues, bv = bias?.floatValues ?? []
+        var out = x.floats, means = [Float](repeating: 0, count: rows), invs = means
+        for r in 0..<rows {
+            let base = r * len
+            var sum = 0.0
+            for i in 0..<len { sum += Double(out[base + i]) }
+            let mean = sum / Double(len)
+            var sq = 0.0
+            for i in 0..<len { let d = Double(out[base + i]) - mean; sq += d * d }
+            let inv = 1 / (sq / Double(len) + eps).squareRoot()
+            means[r] = Float(mean); invs[r] = Float(inv)
+            for i in 0..<len {
+                var y = Float((Double(out[base + i]) - mean) * inv) * sv[sOff[i]]
+                if let b = bOff { y += bv[b[i]] }
+                out[base + i] = y
+            }
+        }
+        let statShape = Array(x.shape[..<axis]) + [Int](repeating: 1, count: x.rank - axis)
+        return [Tensor(shape: x.shape, floats: out), Tensor(shape: statShape, floats: means), Tensor(shape: statShape, floats: invs)]
     }
 
     static func argMax(_ node: Node, x: Tensor, outShape: [Int]) throws -> Tensor {

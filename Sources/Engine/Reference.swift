@@ -12,13 +12,18 @@ enum Reference {
         func floats(_ t: Tensor) -> Tensor { t.elementType == .float32 ? t : RefTensorOps.cast(t, to: .float32) }
         switch node.opType {
         case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Erf", "Gelu", "Clip", "Exp", "Log", "Abs", "Neg",
-             "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity":
+             "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity", "HardSwish", "Sign", "Round", "Sin", "Cos":
             return [try RefElementwise.unary(node, ins, x: try x())]
         case "Dropout":
             let t = try x()
             return node.outputs.count > 1 ? [t, Tensor(shape: t.shape, ints: [Int64](repeating: 1, count: t.count))] : [t]
         case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "PRelu":
             return [try RefElementwise.binary(node, ins.compactMap { $0 }, outShape: shape)]
+        case "Mean":
+            var asSum = node; asSum.opType = "Sum"
+            let sum = try RefElementwise.binary(asSum, ins.compactMap { $0 }, outShape: shape)
+            let n = Float(ins.compactMap { $0 }.count)
+            return [Tensor(shape: shape, floats: sum.floatValues.map { $0 / n })]
         case "Conv":
             return [try RefConv.conv(node, x: floats(try x()), w: floats(try req(1)), bias: ins.count > 2 ? ins[2].map(floats) : nil, outShape: shape)]
         case "ConvTranspose":
@@ -35,7 +40,7 @@ enum Reference {
             return [try RefNormalization.batchNorm(node, x: floats(try x()), try (1...4).map { floats(try req($0)) })]
         case "Softmax", "LogSoftmax":
             return [try RefNormalization.softmax(node, x: floats(try x()), opset: opset)]
-        case "ReduceMean", "ReduceSum", "ReduceMax":
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare":
             let (_, axes) = try ShapeInference.reduceAxes(node, try x().shape, descs)
             return [RefNormalization.reduce(node, x: try x(), axes: axes, outShape: shape)]
         case "ArgMax":
@@ -84,6 +89,33 @@ enum Reference {
         case "Resize", "Upsample":
             let spec = try ShapeInference.resizeSpec(node, descs, opset: opset)
             return [RefTensorOps.resize(try x(), spec: spec)]
+        case "MatMul":
+            return [try RefLinearAlgebra.matMul(node, floats(try x()), floats(try req(1)))]
+        case "Gemm":
+            return [try RefLinearAlgebra.gemm(node, floats(try x()), floats(try req(1)), ins.count > 2 ? ins[2].map(floats) : nil, outShape: shape)]
+        case "Einsum":
+            return [try RefLinearAlgebra.einsum(node, ins.compactMap { $0 }.map(floats))]
+        case "LayerNormalization":
+            let all = try RefNormalization.layerNorm(node, x: floats(try x()), scale: floats(try req(1)), bias: ins.count > 2 ? ins[2].map(floats) : nil)
+            return Array(all.prefix(node.outputs.count))
+        case "Split":
+            let t = try x()
+            let a = try OpParams.axis(try node.int("axis", 0), rank: t.rank, node)
+            return RefIndexing.split(t, axis: a, sizes: outs.map { $0.shape[a] })
+        case "Where":
+            return [RefIndexing.whereOp(try x(), try req(1), try req(2), outShape: shape)]
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Mod":
+            return [try RefIndexing.binary(node, try x(), try req(1), outShape: shape)]
+        case "Not":
+            return [RefIndexing.not(try x())]
+        case "Tile":
+            return [RefIndexing.tile(try x(), outShape: shape)]
+        case "GatherElements":
+            return [try RefIndexing.gatherElements(node, try x(), try req(1))]
+        case "ScatterND":
+            return [try RefIndexing.scatterND(node, try x(), try req(1), try req(2))]
+        case "CumSum":
+            return [try RefIndexing.cumSum(node, try x(), axis: Int(clamping: try req(1).intValues[0]))]
         default:
             throw EngineError.unsupportedOperator(op: node.opType, node: node.name, opset: opset)
         }

@@ -13,8 +13,12 @@ enum ShapeInference {
         "Conv", "ConvTranspose", "InstanceNormalization", "BatchNormalization", "GroupNormalization",
         "Relu", "LeakyRelu", "PRelu", "Elu", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Erf", "Gelu", "Clip",
         "Exp", "Log", "Abs", "Neg", "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid",
+        "HardSwish", "Sign", "Round", "Sin", "Cos",
         "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize", "Upsample",
-        "Concat", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "ReduceMean", "ReduceSum", "ReduceMax",
+        "Concat", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceMax",
+        "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+        "MatMul", "Gemm", "Einsum", "LayerNormalization", "Split", "Where", "Equal", "Less", "Greater", "LessOrEqual",
+        "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Tile", "GatherElements", "ScatterND", "CumSum",
         "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Pad", "Expand",
         "Identity", "Dropout", "ArgMax", "Constant", "ConstantOfShape", "Shape", "Gather", "Cast", "Range",
     ]
@@ -55,13 +59,13 @@ enum ShapeInference {
         func same() throws -> [([Int], ElementType)] { let v = try required(ins, 0, node); return [(v.shape, v.type)] }
         switch node.opType {
         case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Erf", "Gelu", "Clip", "Exp", "Log", "Abs", "Neg",
-             "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity",
+             "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity", "HardSwish", "Sign", "Round", "Sin", "Cos",
              "InstanceNormalization", "BatchNormalization", "GroupNormalization", "Softmax", "LogSoftmax":
             return try same()
         case "Dropout":
             let v = try required(ins, 0, node)
             return node.outputs.count > 1 ? [(v.shape, v.type), (v.shape, .int64)] : [(v.shape, v.type)]
-        case "PRelu", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum":
+        case "PRelu", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean":
             let all = ins.compactMap { $0 }
             guard !all.isEmpty else { throw node.invalid("no inputs") }
             return [(try OpParams.broadcast(all.map(\.shape), node), all[0].type)]
@@ -110,7 +114,7 @@ enum ShapeInference {
                 out[a] += v.shape[a]
             }
             return [(out, first.type)]
-        case "ReduceMean", "ReduceSum", "ReduceMax":
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare":
             let v = try required(ins, 0, node)
             let (outShape, _) = try reduceAxes(node, v.shape, ins)
             return [(outShape, v.type)]
@@ -193,7 +197,7 @@ enum ShapeInference {
             let n = max(0, Int(count))
             return [([n], x?.type ?? .float32)]
         default:
-            throw EngineError.unsupportedOperator(op: node.opType, node: node.name, opset: opset)
+            return try inferAlgebra(node, ins, opset: opset)
         }
     }
 

@@ -1,5 +1,5 @@
 import Dispatch
-import Safety
+import Core
 
 public enum Interpolation: String, Sendable, Codable, CaseIterable {
     /// The value of the closest voxel: for label maps.

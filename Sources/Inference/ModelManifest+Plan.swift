@@ -33,20 +33,30 @@ extension ModelManifest {
     /// Checks the manifest's internal consistency.
     public func validate() throws {
         guard schemaVersion == 1 else { throw fail("schemaVersion \(schemaVersion); expected 1") }
-        guard ["2d", "3d"].contains(dimensionality) else { throw fail("dimensionality '\(dimensionality)'; expected 2d or 3d") }
         guard patchSizeIJK.count == 3, patchSizeIJK.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else { throw fail("patchSizeIJK \(patchSizeIJK); expected 3 sizes in 1...4096") }
         let axes = try spatialTensorAxes()
         guard !is2D || patchSizeIJK[axes[0]] == 1 else { throw fail("a 2d model's patch is 1 along the slice axis; found \(patchSizeIJK)") }
         guard targetSpacingMM.count == 3, targetSpacingMM.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail("targetSpacingMM \(targetSpacingMM)") }
-        _ = try AxisOrientation.parse(orientation)
         guard !inputs.isEmpty else { throw fail("no input channels") }
         guard slidingWindow.stepFraction > 0, slidingWindow.stepFraction <= 1 else { throw fail("slidingWindow.stepFraction \(slidingWindow.stepFraction); expected (0, 1]") }
         if let sigma = slidingWindow.sigmaFraction, abs(sigma - 0.125) > 1e-9 { throw fail("slidingWindow.sigmaFraction \(sigma): only 0.125 is supported") }
         if let importance = slidingWindow.importance, importance != "gaussian" { throw fail("slidingWindow.importance '\(importance)': only gaussian is supported") }
         guard mirrorAxes.allSatisfy({ Self.axisIndex[$0] != nil }) else { throw fail("mirrorAxes \(mirrorAxes) must be i, j or k") }
-        guard ["logits", "probabilities"].contains(output.kind) else { throw fail("output.kind '\(output.kind)'; expected logits or probabilities") }
         guard !labels.isEmpty else { throw fail("labels is empty; a model segments at least one label") }
-        guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
+        switch decision {
+        case .argmax:
+            guard output.regions == nil else { throw fail("output.regions needs output.decision \"regions\"") }
+            guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
+        case .regions:
+            guard let regions = output.regions, regions.count == output.classes, !regions.isEmpty else {
+                throw fail("output.decision regions needs one output.regions entry per output channel (\(output.classes))")
+            }
+            for r in regions {
+                guard labels.contains(where: { $0.value == r.label }) else { throw fail("region '\(r.name)' writes label \(r.label), which is not in labels") }
+                if let t = r.threshold, !(t > 0 && t < 1) { throw fail("region '\(r.name)' threshold \(t); expected (0, 1)") }
+            }
+        }
+        guard Set(networks.map(\.file)).count == networks.count else { throw fail("network and ensemble name the same file twice") }
         guard labels.map(\.value) == Array(1...labels.count) else { throw fail("labels[].value must be the class indices 1...\(labels.count) in order") }
         guard labels.count <= 255, labels.allSatisfy({ $0.colorRGB.count == 3 }) else { throw fail("at most 255 labels, each with an RGB colour") }
         for label in labels where !label.colorRGB.allSatisfy({ (0...255).contains($0) }) {
@@ -66,7 +76,7 @@ extension ModelManifest {
 
     /// The preprocessing this manifest asks for.
     public func preprocessingPlan() throws -> PreprocessingPlan {
-        var plan = PreprocessingPlan(orientation: orientation,
+        var plan = PreprocessingPlan(orientation: orientation.rawValue,
                                      spacingMM: Vector3(targetSpacingMM[0], targetSpacingMM[1], targetSpacingMM[2]),
                                      normalizations: try inputs.map { try $0.normalization.normalization() },
                                      channelNames: inputs.map(\.name), tensorAxes: try spatialTensorAxes())
@@ -75,7 +85,7 @@ extension ModelManifest {
         return plan
     }
 
-    /// Sliding-window options in tensor terms; classes = background + labels.
+    /// Sliding-window options in tensor terms; classes = output channels.
     public func slidingWindowOptions(tta: Bool) throws -> SlidingWindowOptions {
         let axes = try spatialTensorAxes()
         let mirror = tta ? mirrorAxes.compactMap { Self.axisIndex[$0] }.compactMap { axes.firstIndex(of: $0) }.filter { !is2D || $0 != 0 } : []

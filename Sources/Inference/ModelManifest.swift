@@ -11,11 +11,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var licence: String
     public var network: Network
     public var inputs: [InputChannel]
-    /// "LPS" or "RAS": the voxel order the network was trained on.
-    public var orientation: String
+    /// The voxel order the network was trained on.
+    public var orientation: VoxelOrientation
     public var targetSpacingMM: [Double]
-    /// "2d" (slice-wise along `sliceAxis`) or "3d".
-    public var dimensionality: String
+    /// Slice-wise along `sliceAxis`, or volumetric.
+    public var dimensionality: Dimensionality
     public var sliceAxis: String?
     public var patchSizeIJK: [Int]
     public var cropToForeground: Bool?
@@ -27,6 +27,19 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// Body parts (DICOM BodyPartExamined terms, e.g. "BRAIN", "HEAD") the model was trained on;
     /// nil or empty: not stated. Modalities are per input channel (`inputs[].modality`).
     public var bodyParts: [String]?
+    /// Further networks (cross-validation folds) run on the same patches as `network`: the folds'
+    /// probabilities are averaged before the decision. Absent or empty: one network.
+    public var ensemble: [Network]?
+
+    /// "LPS" or "RAS" (docs/MODEL_PACKAGE.md, "Frames and axes").
+    public enum VoxelOrientation: String, Codable, Sendable, Equatable { case lps = "LPS", ras = "RAS" }
+    /// "2d" or "3d".
+    public enum Dimensionality: String, Codable, Sendable, Equatable { case twoD = "2d", threeD = "3d" }
+    /// What the network outputs: raw scores or probabilities (softmax / sigmoid already applied).
+    public enum ScoreKind: String, Codable, Sendable, Equatable { case logits, probabilities }
+    /// How blended scores become labels: argmax over classes (semantic), or per-region thresholds
+    /// in precedence order (nnU-Net's region-based training, e.g. BraTS whole tumour / core / enhancing).
+    public enum Decision: String, Codable, Sendable, Equatable { case argmax, regions }
 
     public struct Network: Codable, Sendable, Equatable {
         public var file: String
@@ -49,7 +62,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
     /// JSON form of `Normalization` (kinds in docs/MODEL_PACKAGE.md).
     public struct NormalizationSpec: Codable, Sendable, Equatable {
-        public var kind: String
+        public enum Kind: String, Codable, Sendable, Equatable {
+            case none, zscore, zscoreNonzero = "zscore-nonzero", zscoreForeground = "zscore-foreground"
+            case ctClipZscore = "ct-clip-zscore", clipScale = "clip-scale"
+        }
+        public var kind: Kind
         public var foreground: String?
         public var clip: [Double]?
         public var to: [Double]?
@@ -58,26 +75,24 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
         public func normalization() throws -> Normalization {
             switch kind {
-            case "none": return .none
-            case "zscore": return .zscore
-            case "zscore-nonzero": return .zscoreNonzero
-            case "zscore-foreground":
+            case .none: return .none
+            case .zscore: return .zscore
+            case .zscoreNonzero: return .zscoreNonzero
+            case .zscoreForeground:
                 guard foreground == nil || foreground == "greater-than-minimum" else {
                     throw InferenceError.modelPackage("zscore-foreground: foreground '\(foreground!)' is not greater-than-minimum")
                 }
                 return .zscoreAboveMinimum
-            case "ct-clip-zscore":
+            case .ctClipZscore:
                 guard let clip, clip.count == 2, let mean, let std else {
                     throw InferenceError.modelPackage("ct-clip-zscore needs clip [lo, hi], mean and std")
                 }
                 return .ct(lower: clip[0], upper: clip[1], mean: mean, std: std)
-            case "clip-scale":
+            case .clipScale:
                 guard let clip, clip.count == 2, let to, to.count == 2, clip[1] > clip[0] else {
                     throw InferenceError.modelPackage("clip-scale needs clip [lo, hi] with lo < hi and to [b0, b1]")
                 }
                 return .clipScale(lower: clip[0], upper: clip[1], to0: to[0], to1: to[1])
-            default:
-                throw InferenceError.modelPackage("normalization kind '\(kind)' is not one of none, zscore, zscore-nonzero, zscore-foreground, ct-clip-zscore, clip-scale")
             }
         }
     }
@@ -92,10 +107,24 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     }
 
     public struct Output: Codable, Sendable, Equatable {
-        public var kind: String
+        public var kind: ScoreKind
+        /// Output channels: background + labels (argmax), or one per region (regions).
         public var classes: Int
         public var aggregation: String?
-        public var decision: String?
+        /// Absent: argmax.
+        public var decision: Decision?
+        /// For `decision` regions: one entry per output channel, in order of application; a later
+        /// region overwrites an earlier one where both hold, so the last has precedence.
+        public var regions: [Region]?
+    }
+
+    /// One sigmoid output channel of a region-based model.
+    public struct Region: Codable, Sendable, Equatable {
+        public var name: String
+        /// Label value written where the region's probability exceeds `threshold`.
+        public var label: Int
+        /// Probability threshold (nnU-Net: 0.5); strictly greater-than.
+        public var threshold: Double?
     }
 
     /// A coded concept (DICOM code sequence item): e.g. 108369006 / SCT / "Neoplasm".
@@ -114,5 +143,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var type: Code
     }
 
-    public var is2D: Bool { dimensionality == "2d" }
+    public var is2D: Bool { dimensionality == .twoD }
+    public var decision: Decision { output.decision ?? .argmax }
+    /// `network` followed by the ensemble's other folds.
+    public var networks: [Network] { [network] + (ensemble ?? []) }
 }

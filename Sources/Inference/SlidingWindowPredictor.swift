@@ -1,4 +1,4 @@
-import Safety
+import Core
 /// A network that maps a batch of patches to per-class scores.
 /// Input: `[batch, channels, p0, p1, p2]` (3D) or `[batch, channels, p1, p2]` (2D), C order.
 /// Output: `[batch, classes, ...same spatial dims]`, logits or probabilities.
@@ -44,21 +44,12 @@ public struct SlidingWindowPredictor {
         self.options = options
     }
 
-    /// Predicts a label map (argmax over classes) of `input.shape`.
-    public func predictLabels(_ input: ChannelArray, progress: ((Int, Int) -> Void)? = nil) throws -> [UInt8] {
+    /// Predicts a label map of `input.shape`: argmax over classes, or the given decision.
+    public func predictLabels(_ input: ChannelArray, decision: LabelDecision = .argmax, progress: ((Int, Int) -> Void)? = nil) throws -> [UInt8] {
         var labels = [UInt8](repeating: 0, count: input.voxelsPerChannel)
         let plane = input.shape[1] * input.shape[2]
-        let k = options.classes
         try run(input, progress: progress) { x0, scores in
-            let base = x0 * plane
-            for v in 0..<plane {
-                var best = 0
-                var bestScore = scores[v]
-                for c in 1..<max(k, 1) where scores[c * plane + v] > bestScore {
-                    best = c; bestScore = scores[c * plane + v]
-                }
-                labels[base + v] = UInt8(truncatingIfNeeded: best)
-            }
+            decision.apply(scores, classes: options.classes, plane: plane, into: &labels, base: x0 * plane)
         }
         return labels
     }

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Inference
-import Safety
 
 /// A model package on disk: a folder with `manifest.json` and the ONNX network it names.
 public struct ModelPackage: Sendable {
@@ -22,14 +22,22 @@ public struct ModelPackage: Sendable {
         let manifestURL = folder.appendingPathComponent("manifest.json")
         try InputFile.requireRegular(manifestURL.path, role: "model manifest")
         manifest = try ModelManifest.load(from: manifestURL)
-        networkURL = try ConfinedPath.resolve(manifest.network.file, inside: folder, field: "network.file", file: manifestURL.path)
-        try InputFile.requireRegular(networkURL.path, role: "model network (manifest network.file)")
-        guard let digest = FileDigest.sha256(of: networkURL) else {
-            throw InferenceError.modelPackage("cannot read the network \(networkURL.path)")
+        // Every network (the ensemble's folds too) stays inside the package, is a regular file and
+        // matches its recorded SHA-256.
+        var urls: [URL] = []
+        for (index, network) in manifest.networks.enumerated() {
+            let field = index == 0 ? "network.file" : "ensemble[\(index - 1)].file"
+            let url = try ConfinedPath.resolve(network.file, inside: folder, field: field, file: manifestURL.path)
+            try InputFile.requireRegular(url.path, role: "model network (manifest \(field))")
+            guard let digest = Digest.sha256Hex(ofFile: url) else {
+                throw InferenceError.modelPackage("cannot read the network \(url.path)")
+            }
+            guard digest == network.sha256.lowercased() else {
+                throw InferenceError.modelPackage("\(url.path): SHA-256 \(digest) does not match the manifest's \(field.replacingOccurrences(of: ".file", with: ".sha256")) \(network.sha256)")
+            }
+            urls.append(url)
         }
-        guard digest == manifest.network.sha256.lowercased() else {
-            throw InferenceError.modelPackage("\(networkURL.path): SHA-256 \(digest) does not match the manifest's network.sha256 \(manifest.network.sha256)")
-        }
+        networkURL = urls[0]
     }
 
     /// Resolves `--model NAME|PATH`: an existing folder (or a manifest.json inside one) is used as is;

@@ -1,5 +1,5 @@
 import Foundation
-import Safety
+import Core
 import StudyStore
 
 /// `segment -o DIR`: the folder belongs to one run at a time, and a run never overwrites artefacts

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -11,7 +12,7 @@ import StudyStore
 public enum ReportJob {
     /// - Parameter target: a run ID, or a StudyInstanceUID (its latest completed run).
     /// - Returns: the written files.
-    public static func run(target: String, databasePath: String?, formats: [String], outputFolder: String?) throws -> [URL] {
+    public static func run(target: String, databasePath: String?, formats: [ReportFormat], outputFolder: String?) throws -> [URL] {
         let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let runID: RunID
         if let id = RunID(target) {
@@ -56,14 +57,11 @@ public enum ReportJob {
         let labels = try VolumeFile.readLabels(mask.path)
         let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
         let identity = ScanIdentity(scan: scan, fingerprint: detail.inputFingerprint, overrides: parameters.identity ?? IdentityOverrides())
-        let formatList = try formats.map { name -> ReportFormat in
-            guard let f = ReportFormat(rawValue: name) else { throw PipelineError.invalidArgument("report format '\(name)' is not html, pdf or json") }
-            return f
-        }
         // History without this run: earlier runs only (RunReport adds the current point).
-        let history = RunReport.history(store: store, patientID: identity.patient.patientID)
+        let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)
+        let history = RunReport.history(store: store, patientID: identity.patient.patientID, model: model)
             .filter { $0.studyDate < RunReport.isoDate(identity.study.studyDate) }
-        let context = RunReport.Context(identity: identity, model: ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256),
+        let context = RunReport.Context(identity: identity, model: model,
                                         labelStyles: RunReport.styles(detail.labels), runID: runID, startedAt: detail.run.startedAt,
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: RunReport.parameters(inputs: parameters.inputs, tta: parameters.tta ?? false,
@@ -72,14 +70,14 @@ public enum ReportJob {
         // Default: the run's own folder (where its mask is recorded), wherever the command runs from.
         let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: mask.path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let written = try ReportWriter.write(RunReport.input(context), formats: formatList, to: folder).map(\.url)
+        let written = try ReportWriter.write(RunReport.input(context), formats: formats, to: folder).map(\.url)
         // Re-rendered files that are recorded artefacts of the run get their new SHA-256 and size.
         // (A read-only database keeps its rows: the files then no longer match, which `verify` reports.)
         let recorded = store.isReadOnly ? [] : Set(detail.artefacts.map(\.path))
         for url in written {
             let path = url.standardizedFileURL.resolvingSymlinksInPath().path
             let match = recorded.contains(url.path) ? url.path : recorded.contains(path) ? path : nil
-            guard let match, let digest = FileDigest.sha256(of: url),
+            guard let match, let digest = Digest.sha256Hex(ofFile: url),
                   let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber else { continue }
             try store.updateArtefactDigest(runID: runID, path: match, sha256: digest, bytes: size.int64Value)
         }

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import DICOM
 import VolumeIO
-import Safety
+import Core
 
 /// One scan loaded from any supported input: a DICOM file/folder/DICOMDIR, NIfTI or NRRD.
 public struct LoadedScan {

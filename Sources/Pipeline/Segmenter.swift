@@ -36,9 +36,11 @@ public struct Segmenter {
         var options = try manifest.slidingWindowOptions(tta: tta)
         options.padValue = plan.padValue
         let predictor = SlidingWindowPredictor(network: network, options: options)
-        let classIndexLabels = try predictor.predictLabels(prepared.tensor, progress: progress)
+        let decision = LabelDecision(manifest: manifest, scores: network is FoldEnsemble ? .probabilities : manifest.output.kind)
+        let classIndexLabels = try predictor.predictLabels(prepared.tensor, decision: decision, progress: progress)
         lap("inferenceSeconds")
-        // Class index c is label value c (the manifest requires labels[].value == 1...n).
+        // Argmax: class index c is label value c (the manifest requires labels[].value == 1...n);
+        // regions: the label values of output.regions.
         let labels = try Preprocessor.restore(labels: classIndexLabels, from: prepared)
         lap("restoreSeconds")
         return SegmentationResult(labels: labels, notes: prepared.notes, timings: timings)

@@ -1,5 +1,5 @@
 import Foundation
-import Safety
+import Core
 import Imaging
 
 /// The pictures of a report, drawn once and shared by the HTML and PDF writers.

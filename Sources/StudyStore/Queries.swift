@@ -1,13 +1,14 @@
+import Core
 import Foundation
 import GRDB
 
-/// Filters of `studies`; nil means "any". `since` is "YYYY-MM-DD" or "YYYYMMDD" (inclusive);
-/// studies without a date never match `since`. Modality compares case-insensitively.
+/// Filters of `studies`; nil means "any". `since` is inclusive; studies without a date never match
+/// it. Modality compares case-insensitively.
 public struct StudyFilter: Sendable {
     public var patientID: String?
     public var modality: String?
-    public var since: String?
-    public init(patientID: String? = nil, modality: String? = nil, since: String? = nil) {
+    public var since: ISODate?
+    public init(patientID: String? = nil, modality: String? = nil, since: ISODate? = nil) {
         self.patientID = patientID; self.modality = modality; self.since = since
     }
 }
@@ -57,7 +58,7 @@ extension StudyStore {
         if let m = filter.modality {
             c.add("EXISTS (SELECT 1 FROM series x WHERE x.studyRowID = s.id AND x.modality = ? COLLATE NOCASE)", [m])
         }
-        if let since = filter.since { c.add("s.studyDate >= ?", [try Self.isoDate(since, field: "--since")]) }
+        if let since = filter.since { c.add("s.studyDate >= ?", [since.description]) }
         let sql = """
             SELECT p.patientID, p.issuer, s.studyInstanceUID, s.studyDate, s.studyDescription, s.accessionNumber,
               (SELECT group_concat(m, '\\') FROM (SELECT DISTINCT modality AS m FROM series WHERE studyRowID = s.id ORDER BY m)) AS modalities,
@@ -77,7 +78,7 @@ extension StudyStore {
                                  studyDescription: row["studyDescription"], accessionNumber: row["accessionNumber"],
                                  modalities: row["modalities"] ?? "", seriesCount: row["seriesCount"],
                                  runCount: row["runCount"], completedRunCount: row["completedRunCount"],
-                                 folderName: Self.safeFolderName(patientID: row["patientID"], studyUID: row["studyInstanceUID"]))
+                                 folderName: SafeNames.studyFolder(patientID: row["patientID"], studyUID: row["studyInstanceUID"]))
                 }
             }
         }

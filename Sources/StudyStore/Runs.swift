@@ -35,7 +35,9 @@ extension StudyStore {
     /// label, lesion and artefact is stored and the run is completed, or nothing changes.
     /// - Throws: `StoreError.runNotFound`; `.runNotRunning` when the run is not `running`;
     ///   `.invalidArgument` for a lesion of an undeclared label, duplicate labels or bad JSON.
-    public func completeRun(_ runID: RunID, _ result: RunResult) throws {
+    /// - Parameter beforeCommit: runs inside the transaction after every row is written, just before
+    ///   the commit (the crash tests stop the process there); an error it throws rolls back.
+    public func completeRun(_ runID: RunID, _ result: RunResult, beforeCommit: () throws -> Void = {}) throws {
         try Self.validate(result)
         try StoreError.wrap("recording the results of run \(runID)") {
             try writer.write { db in
@@ -63,6 +65,7 @@ extension StudyStore {
                 run.endedAt = result.endedAt
                 run.durationSeconds = result.endedAt.timeIntervalSince(run.startedAt)
                 try run.update(db)
+                try beforeCommit()
             }
         }
     }

@@ -7,8 +7,8 @@ import GRDB
 /// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
-    /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness", "i11-derived-identity", "i11-superseded-and-forced"]
+    /// Migration identifiers, oldest first (as registered in `migrator`).
+    static var identifiers: [String] { migrator.migrations }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

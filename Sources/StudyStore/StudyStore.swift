@@ -57,7 +57,7 @@ public final class StudyStore: Sendable {
     /// Opens the WAL pool. Turning a fresh file into WAL mode needs a moment of exclusive access, and
     /// SQLite reports SQLITE_BUSY for it at once instead of waiting on the busy timeout when another
     /// process is opening the same new file: such opens are retried with backoff for up to
-    /// `busyTimeoutSeconds` (regression: 8 concurrent processes on one new database, CI 2026-11-25).
+    /// `busyTimeoutSeconds` (MigrationTests.testConcurrentFirstOpenMigratesOnce opens one new file from 8 stores at once).
     static func openPool(_ url: URL) throws -> DatabasePool {
         let deadline = Date().addingTimeInterval(busyTimeoutSeconds)
         var delayMicroseconds: useconds_t = 5_000
@@ -156,10 +156,12 @@ public final class StudyStore: Sendable {
 
     /// Refuses a database written by a newer SegStation (migrations this build does not know).
     private func requireKnownMigrations() throws {
+        // A newer SegStation applied migrations this build does not register (GRDB: "superseded").
+        let migrator = Schema.migrator
         let unknown: [String] = try StoreError.wrap("reading the schema version") {
             try writer.read { db in
-                let known = Set(Schema.identifiers)
-                return try Schema.migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+                guard try migrator.hasBeenSuperseded(db) else { return [] }
+                return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
             }
         }
         if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path ?? ":memory:", unknownMigrations: unknown) }

@@ -1,7 +1,7 @@
 internal import CNIfTI
 import Foundation
 import Imaging
-import Safety
+import Core
 
 /// One 3D volume read from a NIfTI file, with the header it came from.
 public struct NIfTIImage: Sendable {

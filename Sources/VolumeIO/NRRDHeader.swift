@@ -1,6 +1,6 @@
 import Foundation
 import Imaging
-import Safety
+import Core
 
 /// The header of a NRRD file (teem's format, as 3D Slicer writes it), parsed and checked.
 ///

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Core
 import DICOM
 import Foundation
-import Safety
 import Imaging
 import Lesions
 import Pipeline
@@ -38,24 +38,22 @@ struct ExportSRCommand: ParsableCommand {
     @OptionGroup var reading: SeriesReadingOptions
 
     func run() throws {
-        try reportingErrors {
-            // Refused before any work: -o must name a file in an existing folder (exit 73).
-            try InputFile.requireWritableFileTarget(output, flag: "-o")
-            // One read of the series: the loaded stack is the SR's source (no second reader).
-            let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
-                                                                          dicomOptions: reading.loadOptions))
-            guard let loaded = scan.dicom else {
-                throw ValidationError("--image must be the DICOM source series of the SEG; \(image) is not DICOM")
-            }
-            let source = try SEGSourceSeries(stack: loaded.stack)
-            let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
-            let items = MeasurementItems.items(try MeasurementItems.segments(of: document, on: source, image: scan.volume),
-                                               modality: loaded.stack.series.modality)
-            let algorithm = document.segments.first?.algorithmName ?? "SegStation"
-            let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
-            let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
-                                                        to: URL(fileURLWithPath: output))
-            Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
+        // One read of the series: the loaded stack is the SR's source (no second reader).
+        let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                      dicomOptions: reading.loadOptions))
+        guard let loaded = scan.dicom else {
+            throw ValidationError("--image must be the DICOM source series of the SEG; \(image) is not DICOM")
         }
+        let source = try SEGSourceSeries(stack: loaded.stack)
+        let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
+        let items = MeasurementItems.items(try MeasurementItems.segments(of: document, on: source, image: scan.volume),
+                                           modality: loaded.stack.series.modality)
+        let algorithm = document.segments.first?.algorithmName ?? "SegStation"
+        let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
+        let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
+                                                    to: URL(fileURLWithPath: output))
+        Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
     }
 }

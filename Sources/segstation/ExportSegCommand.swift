@@ -1,7 +1,7 @@
 import ArgumentParser
+import Core
 import DICOM
 import Foundation
-import Safety
 import Imaging
 import VolumeIO
 
@@ -59,37 +59,35 @@ struct ExportSegCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            // Refused before any work: -o must name a file in an existing folder (exit 73).
-            try InputFile.requireWritableFileTarget(output, flag: "-o")
-            if let labels { try InputFile.requireRegular(labels, role: "--labels") }
-            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
-                                                        options: reading.loadOptions)
-            let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
-            let labelMap = try VolumeFile.readLabels(mask)
-            var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)
-            options.modelName = algorithm
-            let writer = SEGWriter(options: options)
-            let url = URL(fileURLWithPath: output)
-            let result: SEGWriteResult
-            if let fractional {
-                var present = Set(labelMap.voxels.filter { $0 != 0 })
-                present.formUnion(described.map(\.labelValue))
-                var pairs = [(segment: SegmentDescription, probability: Volume<Float>)]()
-                for value in present.sorted() {
-                    let segment = described.first { $0.labelValue == value } ?? .placeholder(for: value)
-                    pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: Int(value) - 1)))
-                }
-                result = try writer.write(probabilities: pairs, over: sourceSeries, to: url)
-            } else {
-                result = try writer.write(labelMap: labelMap, segments: described, over: sourceSeries, to: url)
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
+        if let labels { try InputFile.requireRegular(labels, role: "--labels") }
+        let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
+                                                    options: reading.loadOptions)
+        let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
+        let labelMap = try VolumeFile.readLabels(mask)
+        var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)
+        options.modelName = algorithm
+        let writer = SEGWriter(options: options)
+        let url = URL(fileURLWithPath: output)
+        let result: SEGWriteResult
+        if let fractional {
+            var present = Set(labelMap.voxels.filter { $0 != 0 })
+            present.formUnion(described.map(\.labelValue))
+            var pairs = [(segment: SegmentDescription, probability: Volume<Float>)]()
+            for value in present.sorted() {
+                let segment = described.first { $0.labelValue == value } ?? .placeholder(for: value)
+                pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: Int(value) - 1)))
             }
-            let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
-                                  frames: result.frameCount,
-                                  segments: Dictionary(uniqueKeysWithValues: result.segmentNumbers.map { (String($0.key), Int($0.value)) }))
-            if json { try Output.json(summary) } else {
-                Output.line("wrote \(output): \(result.segmentNumbers.count) segments, \(result.frameCount) frames")
-            }
+            result = try writer.write(probabilities: pairs, over: sourceSeries, to: url)
+        } else {
+            result = try writer.write(labelMap: labelMap, segments: described, over: sourceSeries, to: url)
+        }
+        let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
+                              frames: result.frameCount,
+                              segments: Dictionary(uniqueKeysWithValues: result.segmentNumbers.map { (String($0.key), Int($0.value)) }))
+        if json { try Output.json(summary) } else {
+            Output.line("wrote \(output): \(result.segmentNumbers.count) segments, \(result.frameCount) frames")
         }
     }
 }

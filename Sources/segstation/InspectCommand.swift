@@ -3,7 +3,7 @@ import Foundation
 import Imaging
 import DICOM
 import VolumeIO
-import Safety
+import Core
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,13 +24,11 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try reportingErrors {
-            if InputFile.kind(of: path) != .missing { try InputFile.requireRegularOrDirectory(path, role: "inspect PATH") }
-            if VolumeFile.format(of: path) != nil {
-                try inspectVolumeFile()
-            } else {
-                try inspectDICOM()
-            }
+        if InputFile.kind(of: path) != .missing { try InputFile.requireRegularOrDirectory(path, role: "inspect PATH") }
+        if VolumeFile.format(of: path) != nil {
+            try inspectVolumeFile()
+        } else {
+            try inspectDICOM()
         }
     }
 

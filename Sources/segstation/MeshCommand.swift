@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Safety
+import Core
 import Imaging
 import Lesions
 import VolumeIO
@@ -28,17 +28,15 @@ struct MeshCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            // Refused before any work: -o must name a file in an existing folder (exit 73).
-            try InputFile.requireWritableFileTarget(output, flag: "-o")
-            let labels = try VolumeFile.readLabels(mask)
-            let region = BinaryRegion(labels) { v in label.map { v == $0 } ?? (v != 0) }
-            guard !region.isEmpty else {
-                throw LesionsError.invalidArgument("no voxels of \(label.map { "label \($0)" } ?? "any label") in \(mask)")
-            }
-            let mesh = SurfaceMesh(region)
-            try mesh.write(to: URL(fileURLWithPath: output))
-            Output.line("\(output): \(mesh.verticesLPS.count) vertices, \(mesh.triangles.count) triangles")
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
+        let labels = try VolumeFile.readLabels(mask)
+        let region = BinaryRegion(labels) { v in label.map { v == $0 } ?? (v != 0) }
+        guard !region.isEmpty else {
+            throw LesionsError.invalidArgument("no voxels of \(label.map { "label \($0)" } ?? "any label") in \(mask)")
         }
+        let mesh = SurfaceMesh(region)
+        try mesh.write(to: URL(fileURLWithPath: output))
+        Output.line("\(output): \(mesh.verticesLPS.count) vertices, \(mesh.triangles.count) triangles")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Imaging
 import Pipeline
@@ -18,8 +19,7 @@ struct VerifyCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("db"), help: "Study database (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -50,30 +50,28 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let path = StudyStore.resolvePath(option: databasePath)
-            let store = try StudyStore(path: path, createIfMissing: false)
-            var entries: [Entry] = []
-            for a in try store.recordedArtefacts() {
-                var entry = Entry(runID: a.runID, kind: a.kind, path: a.path, status: "ok", recordedSHA256: a.sha256, actualSHA256: nil)
-                if a.supersededByRunID != nil {
-                    entry.status = "superseded"
-                } else if let digest = FileDigest.sha256(of: URL(fileURLWithPath: a.path)) {
-                    entry.actualSHA256 = digest
-                    let size = (try? FileManager.default.attributesOfItem(atPath: a.path))?[.size] as? NSNumber
-                    if digest != a.sha256.lowercased() || size?.int64Value != a.bytes { entry.status = "changed" }
-                } else {
-                    entry.status = "missing"
-                }
-                entries.append(entry)
+        let path = database.resolvedPath
+        let store = try database.openExisting()
+        var entries: [Entry] = []
+        for a in try store.recordedArtefacts() {
+            var entry = Entry(runID: a.runID, kind: a.kind, path: a.path, status: "ok", recordedSHA256: a.sha256, actualSHA256: nil)
+            if a.supersededByRunID != nil {
+                entry.status = "superseded"
+            } else if let digest = Digest.sha256Hex(ofFile: URL(fileURLWithPath: a.path)) {
+                entry.actualSHA256 = digest
+                let size = (try? FileManager.default.attributesOfItem(atPath: a.path))?[.size] as? NSNumber
+                if digest != a.sha256.lowercased() || size?.int64Value != a.bytes { entry.status = "changed" }
+            } else {
+                entry.status = "missing"
             }
-            let bad = entries.filter { $0.status == "changed" || $0.status == "missing" }
-            let report = Report(database: path, checked: entries.filter { $0.status != "superseded" }.count, mismatches: bad.count, artefacts: entries)
-            if json { try Output.json(report) } else {
-                for e in bad { Output.line("\(e.status): run \(e.runID) \(e.kind) \(e.path)") }
-                Output.line("verify: \(report.checked) artefact(s) checked, \(bad.count) changed or missing, \(entries.count - report.checked) superseded")
-            }
-            if !bad.isEmpty { throw Mismatch(count: bad.count, database: path) }
+            entries.append(entry)
         }
+        let bad = entries.filter { $0.status == "changed" || $0.status == "missing" }
+        let report = Report(database: path, checked: entries.filter { $0.status != "superseded" }.count, mismatches: bad.count, artefacts: entries)
+        if json { try Output.json(report) } else {
+            for e in bad { Output.line("\(e.status): run \(e.runID) \(e.kind) \(e.path)") }
+            Output.line("verify: \(report.checked) artefact(s) checked, \(bad.count) changed or missing, \(entries.count - report.checked) superseded")
+        }
+        if !bad.isEmpty { throw Mismatch(count: bad.count, database: path) }
     }
 }

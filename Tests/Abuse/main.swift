@@ -1,5 +1,5 @@
 import Foundation
-import Safety
+import Core
 import TestSupport
 
 // segstation-abuse: the fuzz and abuse suite of issue 11. Generates hostile inputs (seeded), runs

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import Imaging
-import Safety
+import Core
 
 /// Issue 11: the refusals made before any work (memory budget, regular input files, confined paths,
 /// checked conversions), each against an input made here.

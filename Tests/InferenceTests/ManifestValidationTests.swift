@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import Safety
+import Core
 @testable import Inference
 import TestSupport
 

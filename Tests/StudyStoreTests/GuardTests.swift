@@ -19,7 +19,7 @@ final class GuardTests: XCTestCase {
             XCTAssertThrowsError(try StudyStore(path: path, createIfMissing: create)) { error in
                 guard case .notSegStationDatabase(_, let tables) = error as? StoreError else { return XCTFail("\(error)") }
                 XCTAssertEqual(tables, ["invoices"])
-                XCTAssertEqual((error as? StoreError)?.categoryName, "badInput")
+                XCTAssertEqual((error as? StoreError)?.category, .badInput)
             }
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)

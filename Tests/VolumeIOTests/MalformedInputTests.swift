@@ -1,7 +1,7 @@
 import CNIfTI
 import Foundation
 import Imaging
-import Safety
+import Core
 import TestSupport
 import VolumeIO
 import XCTest

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Per-operator fixtures for the transformer, DeepLab and indexing operators (issue 16): one-node
+(or few-node) models built with `onnx`, seeded random inputs, onnxruntime outputs, recorded under
+Tests/EngineTests/Fixtures as op_<name>.* and listed in ops_manifest.json with a tolerance each
+(max|engine-ort| / max|ort|). Reuses make_fixtures.py's graph builder.
+Dev-only dependencies: pip install onnx onnxruntime numpy
+Usage: python3 Scripts/engine/make_op_fixtures.py [--out DIR]
+"""
+import argparse, json, os, sys
+import numpy as np
+import onnxruntime as ort
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(__file__))
+from make_fixtures import G, OUT, single  # noqa: E402
+
+i64 = lambda *v: np.array(v, np.int64)
+f32 = lambda *v: np.array(v, np.float32)
+
+
+def typed(model, name_types):
+    """Declares non-float graph inputs (bool/int64 run-time inputs)."""
+    for inp in model.graph.input:
+        if inp.name in name_types:
+            inp.type.tensor_type.elem_type = name_types[inp.name]
+    return model
+
+
+def decomposed_layernorm(seed):
+    """nn.LayerNorm as exports before opset 17 write it: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add."""
+    g = G(seed)
+    m = g.op("ReduceMean", ["x0"], axes=[-1], keepdims=1)
+    d = g.op("Sub", ["x0", m])
+    v = g.op("ReduceMean", [g.op("Pow", [d, g.const(f32(2).reshape(()))])], axes=[-1], keepdims=1)
+    y = g.op("Div", [d, g.op("Sqrt", [g.op("Add", [v, g.const(f32(1e-5).reshape(()))])])])
+    y = g.op("Add", [g.op("Mul", [y, g.w([16], 1.0)]), g.w([16], 0.1)])
+    return g.model([("x0", [2, 5, 16])], [y], opset=13)
+
+
+def gelu_exported(seed):
+    """nn.GELU as torch.onnx writes it at opset 17: x * 0.5 * (1 + erf(x / sqrt 2))."""
+    g = G(seed)
+    e = g.op("Erf", [g.op("Div", ["x0", g.const(f32(1.4142135).reshape(()))])])
+    y = g.op("Mul", [g.op("Mul", ["x0", g.op("Add", [e, g.const(f32(1).reshape(()))])]), g.const(f32(0.5).reshape(()))])
+    return g.model([("x0", [2, 6, 8])], [y])
+
+
+def attention(seed):
+    """MONAI SABlock's core: qkv Linear, head split, einsum scores, softmax, einsum, out Linear."""
+    g = G(seed)
+    b, l, c, h = 1, 10, 16, 4
+    qkv = g.op("Add", [g.op("MatMul", ["x0", g.w([c, 3 * c])]), g.w([3 * c], 0.1)])
+    r = g.op("Transpose", [g.op("Reshape", [qkv, g.const(i64(b, l, 3, h, c // h))])], perm=[2, 0, 3, 1, 4])
+    q, k, v = (g.op("Gather", [r, g.const(np.array(i, np.int64))], axis=0) for i in range(3))
+    s = g.op("Mul", [g.op("Einsum", [q, k], equation="blxd,blyd->blxy"), g.const(f32((c // h) ** -0.5).reshape(()))])
+    a = g.op("Einsum", [g.op("Softmax", [s], axis=-1), v], equation="bhxy,bhyd->bhxd")
+    o = g.op("Reshape", [g.op("Transpose", [a], perm=[0, 2, 1, 3]), g.const(i64(b, l, c))])
+    y = g.op("Add", [g.op("MatMul", [o, g.w([c, c])]), g.w([c], 0.1)])
+    return g.model([("x0", [b, l, c])], [y])
+
+
+def masked_fill(seed):
+    """Swin's shifted-window mask: Equal/Not on a run-time value, Where, Softmax."""
+    g = G(seed)
+    m = g.op("Not", [g.op("Equal", ["x1", g.const(f32(0).reshape(()))])])
+    y = g.op("Where", [m, g.op("Sub", ["x0", g.const(f32(5).reshape(()))]), "x0"])
+    return g.model([("x0", [2, 4, 6]), ("x1", [1, 4, 6])], [g.op("Softmax", [y], axis=-1)])
+
+
+def range_added(seed):
+    """Range on constants (folded at planning time), added to a run-time value."""
+    g = G(seed)
+    rg = g.op("Range", [g.const(f32(0.5).reshape(())), g.const(f32(4).reshape(())), g.const(f32(0.75).reshape(()))])
+    return g.model([("x0", [2, 5])], [g.op("Add", ["x0", rg])])
+
+
+def cases():
+    r = np.random.default_rng(16)
+    w = lambda *s: (r.standard_normal(s) * 0.3).astype(np.float32)
+    # (name, model, tolerance, integer inputs {input name: values})
+    yield "matmul_2d", single("MatMul", [[7, 9]], consts=(w(9, 5),)), 1e-5, None
+    yield "matmul_batched", single("MatMul", [[2, 3, 7, 9], [2, 3, 9, 5]]), 1e-5, None
+    yield "matmul_broadcast", single("MatMul", [[2, 1, 7, 9], [3, 9, 5]]), 1e-5, None
+    yield "matmul_weights_3d", single("MatMul", [[2, 6, 9]], consts=(w(9, 11),), extra=lambda g, y: g.op("Add", [y, g.w([11], 0.1)])), 1e-5, None
+    yield "matmul_vector", single("MatMul", [[9], [2, 9, 4]]), 1e-5, None
+    yield "gemm", single("Gemm", [[4, 6]], {"transB": 1}, consts=(w(5, 6), w(5))), 1e-5, None
+    yield "gemm_alpha_beta", single("Gemm", [[6, 4]], {"transA": 1, "alpha": 0.5, "beta": 2.0}, consts=(w(6, 5), w(4, 5))), 1e-5, None
+    yield "einsum_attention", single("Einsum", [[1, 3, 5, 4], [1, 3, 6, 4]], {"equation": "blxd,blyd->blxy"}), 1e-5, None
+    yield "einsum_values", single("Einsum", [[1, 3, 5, 6], [1, 3, 6, 4]], {"equation": "bhxy,bhyd->bhxd"}), 1e-5, None
+    yield "einsum_permuted_out", single("Einsum", [[2, 5, 4], [2, 4, 3]], {"equation": "bij,bjk->kbi"}), 1e-5, None
+    yield "einsum_trace_sum", single("Einsum", [[4, 4, 3]], {"equation": "iij->j"}), 1e-5, None
+    yield "layernorm17", single("LayerNormalization", [[2, 5, 16]], {"epsilon": 1e-5}, consts=(w(16) + 1, w(16))), 1e-5, None
+    yield "layernorm17_axis", single("LayerNormalization", [[2, 3, 4, 5]], {"axis": 2, "epsilon": 1e-3}, consts=(w(4, 5) + 1,)), 1e-5, None
+    yield "layernorm_decomposed", decomposed_layernorm(1), 1e-5, None
+    yield "gelu_exported", gelu_exported(2), 1e-5, None
+    yield "attention", attention(3), 1e-5, None
+    yield "softmax_axis1", single("Softmax", [[2, 3, 4, 5]], {"axis": 1}), 1e-5, None
+    yield "softmax_axis0", single("Softmax", [[3, 4, 5]], {"axis": 0}), 1e-5, None
+    yield "logsoftmax_axis2", single("LogSoftmax", [[2, 3, 4, 5]], {"axis": 2}), 1e-5, None
+    yield "split_input", single("Split", [[2, 9, 4]], {"axis": 1}, consts=(i64(2, 3, 4),), n_out=3), 0, None
+    yield "split_equal11", single("Split", [[2, 6, 4]], {"axis": -1}, opset=11, n_out=2), 0, None
+    yield "split_num_outputs18", single("Split", [[2, 7, 4]], {"axis": 1, "num_outputs": 3}, opset=18, n_out=3), 0, None
+    yield "erf", single("Erf", [[3, 4, 5]]), 1e-6, None
+    yield "gelu20", single("Gelu", [[3, 4, 5]], opset=20), 1e-6, None
+    yield "where", single("Where", [[2, 1, 5], [3, 5], [2, 3, 1]]), 0, {"x0": "bool"}
+    for op in ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"]:
+        yield f"cmp_{op.lower()}", single(op, [[2, 3, 4], [3, 1]], extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int", "x1": "int"}
+    yield "cmp_less_float", single("Less", [[2, 3, 4], [4]], extra=lambda g, y: g.op("Cast", [y], to=1)), 0, None
+    yield "not", single("Not", [[3, 4]], extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "bool"}
+    for op in ["And", "Or", "Xor"]:
+        yield f"logic_{op.lower()}", single(op, [[3, 4], [4]], extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "bool", "x1": "bool"}
+    yield "min3", single("Min", [[2, 3, 4], [3, 4], [4]]), 0, None
+    yield "max3", single("Max", [[2, 3, 4], [3, 1], [1]]), 0, None
+    yield "mean2", single("Mean", [[2, 3, 4], [3, 4]]), 1e-6, None
+    for op in ["ReduceMax", "ReduceSum", "ReduceL2", "ReduceMin", "ReduceL1", "ReduceSumSquare"]:
+        yield f"{op.lower()}_11", single(op, [[2, 3, 4, 5]], {"axes": [1, 3], "keepdims": 1}, opset=11), 1e-5, None
+        yield f"{op.lower()}_18", single(op, [[2, 3, 4, 5]], {"keepdims": 0}, opset=18, consts=(i64(-1),)), 1e-5, None
+    yield "reducemean_all", single("ReduceMean", [[2, 3, 4]], {"keepdims": 1}), 1e-5, None
+    yield "gather_scalar_axis0", single("Gather", [[3, 2, 4, 5]], {"axis": 0}, consts=(i64(2).reshape(()),)), 0, None
+    yield "gather_scalar_axis2", single("Gather", [[3, 2, 4, 5]], {"axis": 2}, consts=(i64(-1).reshape(()),)), 0, None
+    yield "range_float", range_added(5), 1e-6, None
+    yield "tile", single("Tile", [[2, 3, 4]], consts=(i64(2, 1, 3),)), 0, None
+    yield "expand_bigger", single("Expand", [[3, 1]], consts=(i64(2, 1, 4),)), 0, None
+    yield "expand_smaller_shape", single("Expand", [[2, 3, 4]], consts=(i64(3, 1),)), 0, None
+    yield "gatherelements", single("GatherElements", [[3, 4, 5], [3, 2, 5]], {"axis": 1}), 0, {"x1": "index:4"}
+    yield "scatternd", single("ScatterND", [[4, 5, 6], [2, 2], [2, 6]]), 0, {"x1": "index:4"}
+    yield "scatternd_add", single("ScatterND", [[4, 5], [3, 1], [3, 5]], {"reduction": "add"}, opset=16), 1e-6, {"x1": "distinct:4"}
+    yield "cumsum", single("CumSum", [[3, 4, 5]], consts=(i64(1).reshape(()),)), 1e-6, None
+    yield "cumsum_exclusive_reverse", single("CumSum", [[3, 4, 5]], {"exclusive": 1, "reverse": 1}, consts=(i64(-1).reshape(()),)), 1e-6, None
+    yield "mod_fmod", single("Mod", [[3, 4]], {"fmod": 1}, consts=(f32(0.7, -0.4, 1.3, 0.9),)), 1e-6, None
+    yield "mod_int", single("Mod", [[3, 4], [4]], extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int", "x1": "nonzero"}
+    for op in ["Neg", "Abs", "Floor", "Ceil", "Sign", "Round"]:
+        yield f"unary16_{op.lower()}", single(op, [[3, 4, 5]]), 0, None
+    yield "hardsigmoid", single("HardSigmoid", [[3, 4, 5]], {"alpha": 1 / 6, "beta": 0.5}), 1e-6, None
+    yield "hardswish", single("HardSwish", [[3, 4, 5]]), 1e-6, None
+    yield "masked_fill", masked_fill(4), 1e-6, {"x1": "bool_as_float"}
+    yield "transpose_5d", single("Transpose", [[1, 4, 3, 5, 2]], {"perm": [0, 2, 3, 4, 1]}), 0, None
+
+
+def make_input(rng, kind, shape, inp_type):
+    if kind is None:
+        return (rng.standard_normal(shape) * 2).astype(np.float32)
+    if kind == "bool":
+        return rng.random(shape) < 0.5
+    if kind == "int":
+        return rng.integers(-3, 4, shape).astype(np.int64)
+    if kind == "nonzero":
+        v = rng.integers(1, 4, shape) * rng.choice([-1, 1], shape)
+        return v.astype(np.int64)
+    if kind == "bool_as_float":
+        return (rng.random(shape) < 0.5).astype(np.float32)
+    if kind.startswith("index:"):
+        return rng.integers(-int(kind[6:]) + 1, int(kind[6:]), shape).astype(np.int64)
+    if kind.startswith("distinct:"):
+        return rng.permutation(int(kind[9:]))[: shape[0]].reshape(shape).astype(np.int64)
+    raise ValueError(kind)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=OUT)
+    args = ap.parse_args()
+    rng = np.random.default_rng(1616)
+    manifest = []
+    for name, model, tol, kinds in cases():
+        if model is None:
+            continue
+        kinds = kinds or {}
+        types = {"bool": TensorProto.BOOL, "int": TensorProto.INT64, "nonzero": TensorProto.INT64}
+        decl = {k: (TensorProto.INT64 if v.startswith(("index", "distinct")) else types.get(v, TensorProto.FLOAT)) for k, v in kinds.items()}
+        typed(model, decl)
+        path = os.path.join(args.out, f"op_{name}.onnx")
+        with open(path, "wb") as fh:
+            fh.write(model.SerializeToString())
+        so = ort.SessionOptions(); so.intra_op_num_threads = 1
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        feeds, entry = {}, {"name": f"op_{name}", "tolerance": tol, "inputs": [], "outputs": []}
+        for i, inp in enumerate(sess.get_inputs()):
+            a = make_input(rng, kinds.get(inp.name), inp.shape, inp.type)
+            feeds[inp.name] = a
+            f = f"op_{name}.in{i}.npy"
+            # The engine reads float32/int64 .npy: booleans are stored as int64 0/1.
+            np.save(os.path.join(args.out, f), a.astype(np.int64) if a.dtype == bool else a)
+            entry["inputs"].append({"name": inp.name, "file": f})
+        for i, (o, v) in enumerate(zip(sess.get_outputs(), sess.run(None, feeds))):
+            f = f"op_{name}.out{i}.npy"
+            np.save(os.path.join(args.out, f), np.ascontiguousarray(v.astype(np.float32)))
+            entry["outputs"].append({"name": o.name, "file": f})
+        manifest.append(entry)
+    with open(os.path.join(args.out, "ops_manifest.json"), "w") as fh:
+        json.dump(manifest, fh, indent=1)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out) if f.startswith("op_"))
+    print(f"{len(manifest)} operator fixtures, {total / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()
