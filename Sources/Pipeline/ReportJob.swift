@@ -36,7 +36,7 @@ public enum ReportJob {
             var identity: IdentityOverrides?; var forced: String?
         }
         let parameters = try JSONDecoder().decode(Parameters.self, from: Data(detail.parametersJSON.utf8))
-        guard let firstInput = parameters.inputs.first else { throw PipelineError.notFound("run \(runID) recorded no inputs") }
+        guard !parameters.inputs.isEmpty else { throw PipelineError.notFound("run \(runID) recorded no inputs") }
         // The inputs are re-read as the run read them (paths are recorded absolute) and must still be
         // what it segmented.
         var request = SegmentRequest(inputs: parameters.inputs, seriesUIDs: parameters.seriesUIDs ?? [])

@@ -169,10 +169,11 @@ struct ModelBench: ParsableCommand {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let m = try ONNXModel(path: model)
         guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
-        var rng = SystemRandomNumberGenerator()
-        let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
+        // The budget is checked before the random inputs are allocated (a huge --shape is refused, exit 65).
         let session = try InferenceSession(model: m, backend: backend, threads: threads)
         try session.requireWithinBudget(inputShapes: shapes)
+        var rng = SystemRandomNumberGenerator()
+        let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
         _ = try session.run(feeds)
         var times: [Double] = []
         let cpuStart = cpuSeconds()
