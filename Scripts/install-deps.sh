@@ -21,6 +21,8 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     chromium          # headless screenshot of the HTML report
     dicom3tools       # dciodvfy: DICOM-SEG/SR validation tests
     dcmtk             # dcmdump etc. for debugging test failures
+    # issue 11 abuse suite (segstation-abuse): prlimit (util-linux), gzip for gzip bombs, sqlite3 CLI for a foreign database
+    util-linux gzip sqlite3
     # issue 14 (serve): Orthanc is the PACS of the service tests, storescu/echoscu (dcmtk) the modality,
     # unzip extracts uploaded DICOM zips, wrk drives the HTTP benchmark.
     orthanc

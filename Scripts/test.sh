@@ -18,4 +18,8 @@ failed=$(grep -cE "^Test Case '.*' failed" "$log")
 skipped=$(grep -cE "^Test Case '.*' skipped" "$log")
 rm -f "$log"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
+# The fuzz and abuse suite (issue 11): fixed seed, at most 5 minutes; see docs/REFUSALS.md.
+timeout 330 "$(swift build --show-bin-path)/segstation-abuse" --seed 20261206 --time-limit 280
+abuse=$?
+[ "$status" -eq 0 ] && status=$abuse
 exit "$status"

@@ -116,21 +116,34 @@ int cnifti_convert_to_float(const void *src, int datatype, int64_t count, float 
     }
 }
 
+/// Reads the raw bytes of 3D volume `volume_index` (dims 4..7 follow the 3D block in file order) and
+/// swaps them to native order. nifticlib's own readers (nifti_read_collapsed_image, nifti_image_load)
+/// replace NaN and infinite floats by 0 without telling the caller, which turned all-NaN images into
+/// silent zero statistics (issue 11 point 10); reading through znzlib keeps the values as stored.
+/// Returns the bytes read (the caller compares with what it needs), or -1.
+static int64_t read_raw_volume(const nifti_image *nim, int64_t volume_index, int64_t bytes, void **out) {
+    znzFile fp = znzopen(nim->iname, "rb", nifti_is_gzfile(nim->iname));
+    if (znz_isnull(fp)) return -1;
+    int64_t offset = (int64_t)nim->iname_offset + volume_index * bytes;
+    if (znzseek(fp, (long)offset, SEEK_SET) < 0) { znzclose(fp); return -1; }
+    void *buffer = malloc((size_t)bytes);
+    if (buffer == NULL) { znzclose(fp); return -1; }
+    int64_t got = (int64_t)znzread(buffer, 1, (size_t)bytes, fp);
+    znzclose(fp);
+    if (got == bytes && nim->swapsize > 1 && nim->byteorder != nifti_short_order())
+        nifti_swap_Nbytes((size_t)(bytes / nim->swapsize), nim->swapsize, buffer);
+    *out = buffer;
+    return got;
+}
+
 int cnifti_read_volume_float(const char *path, int64_t volume_index, float *out, int64_t nvox,
                              int apply_scaling, double slope, double inter) {
     nifti_image *nim = nifti_image_read(path, 0);
     if (nim == NULL) return -1;
-    int64_t blip[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
-    int64_t rest = volume_index;
-    for (int d = 4; d <= 7; d++) {
-        int64_t n = d <= nim->ndim && nim->dim[d] > 0 ? nim->dim[d] : 1;
-        blip[d] = rest % n;
-        rest /= n;
-    }
     if (nim->nx * nim->ny * nim->nz != nvox) { nifti_image_free(nim); return -1; }
     void *raw = NULL;
-    int64_t got = nifti_read_collapsed_image(nim, blip, &raw);
     int64_t needed = nvox * nim->nbyper;
+    int64_t got = read_raw_volume(nim, volume_index, needed, &raw);
     int status = 0;
     if (got != needed || raw == NULL) status = -2;
     else status = cnifti_convert_to_float(raw, nim->datatype, nvox, out, apply_scaling, slope, inter);

@@ -29,6 +29,25 @@ public final class OutputFolderLock {
         descriptor = Self.sweep(folder, keepingLock: true, removed: &removed)
     }
 
+    /// Claims `folder` for one run (`segment -o`): takes its exclusive lock WITHOUT waiting (nil when
+    /// any other process holds the folder, shared or exclusive), sweeps it, runs `check` while still
+    /// exclusive, then converts to the shared lock writers hold (so this process's own report writer,
+    /// which takes a shared lock on another descriptor, does not deadlock). Another run's exclusive
+    /// attempt fails for as long as this lock is held. On Linux the kernel converts the lock under its
+    /// lock-list spinlock, so no other process can take the folder in between.
+    public init?(claiming folder: URL, check: () throws -> Void) throws {
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
+        descriptor = fd
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where TemporaryName.isTemporary(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+        try check()
+        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
+    }
+
     /// Drops the lock (also dropped when the process exits).
     public func release() {
         if descriptor >= 0 { close(descriptor) }

@@ -33,6 +33,7 @@ public final class InferenceSession {
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
         let shapes = inputs.mapValues(\.shape)
         let plan = try self.plan(for: shapes)
+        try plan.requireWithinBudget(shapes)
         for name in plan.inputNames {
             guard let t = inputs[name], plan.values[name]?.shape == t.shape else { throw EngineError.invalidInput("missing input '\(name)'") }
         }
@@ -48,6 +49,7 @@ public final class InferenceSession {
     public func runProfiled(_ inputs: [String: Tensor]) throws -> (outputs: [String: Tensor], secondsByOperator: [String: Double]) {
         let shapes = inputs.mapValues(\.shape)
         let plan = try self.plan(for: shapes)
+        try plan.requireWithinBudget(shapes)
         guard backend == .fast else {
             let start = Date()
             let out = try ReferenceExecutor.run(plan, inputs: inputs)
@@ -83,6 +85,10 @@ public final class InferenceSession {
 
     /// Convolution FLOPs of one run for the given input shapes.
     public func flops(inputShapes: [String: [Int]]) throws -> Double { try plan(for: inputShapes).flops }
+
+    /// Refuses input shapes whose run would exceed the process memory budget (`MemoryBudget`), before
+    /// the caller allocates its inputs. Every run checks it too.
+    public func requireWithinBudget(inputShapes: [String: [Int]]) throws { try plan(for: inputShapes).requireWithinBudget(inputShapes) }
 
     /// Output shapes for the given input shapes (shape inference only, nothing runs).
     public func outputShapes(inputShapes: [String: [Int]]) throws -> [String: [Int]] {

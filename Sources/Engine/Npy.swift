@@ -6,6 +6,7 @@ import Foundation
 public enum Npy {
     /// Reads a `.npy` file.
     public static func read(path: String) throws -> Tensor {
+        try InputFile.requireRegular(path, role: ".npy input")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EngineError.io(path: path, reason: "file not found or unreadable")
         }

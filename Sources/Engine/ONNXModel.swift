@@ -1,4 +1,5 @@
 import Foundation
+import Core
 
 /// An ONNX model loaded into the engine's graph form. Loading checks the whole file: protobuf
 /// structure, opset (11 to 20), operator support, graph connectivity (no cycles, no undefined
@@ -15,6 +16,7 @@ public struct ONNXModel: Sendable {
     /// Loads a `.onnx` file. Errors: `.io` (unreadable), `.malformedModel`, `.unsupported`,
     /// `.unsupportedOperator` (names the first unsupported node).
     public init(path: String) throws {
+        try InputFile.requireRegular(path, role: "ONNX model")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EngineError.io(path: path, reason: "file not found or unreadable")
         }

@@ -50,6 +50,7 @@ struct Plan {
                 let (s, e) = try ShapeInference.shapeRange(node, rank: v.shape.count)
                 folded = [Tensor(shape: [e - s], ints: v.shape[s..<e].map { Int64($0) })]
             } else if allConstant {
+                for o in outs { try Plan.requireFoldable(node, shape: o.shape) }
                 folded = try Reference.run(node, node.inputs.map { $0.isEmpty ? nil : values[$0]?.constant }, opset: opset)
             }
             for (i, name) in node.outputs.enumerated() where !name.isEmpty && i < outs.count {

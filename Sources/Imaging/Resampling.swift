@@ -1,4 +1,5 @@
 import Dispatch
+import Core
 
 public enum Interpolation: String, Sendable, Codable, CaseIterable {
     /// The value of the closest voxel: for label maps.
@@ -11,14 +12,26 @@ extension VolumeGeometry {
     /// A grid over the same field of view with another voxel size: same direction, the outer
     /// faces of the field of view kept (the first voxel centre moves by half the change in spacing),
     /// `size = max(1, round(size * spacing / newSpacing))` per axis, as nnU-Net computes new shapes.
-    public func withSpacing(_ newSpacingMM: Vector3) throws -> VolumeGeometry {
+    /// - Parameter bytesPerVoxel: what one voxel of the resampled volume costs, for the memory budget.
+    /// - Throws: `ImagingError.invalidArgument` for a non-positive spacing; `SafetyError.memoryBudget`
+    ///   (naming both grids) when the new grid does not fit `MemoryBudget`, before anything is allocated.
+    public func withSpacing(_ newSpacingMM: Vector3, bytesPerVoxel: Int = 4) throws -> VolumeGeometry {
         for a in 0..<3 where !(newSpacingMM[a] > 0 && newSpacingMM[a].isFinite) {
             throw ImagingError.invalidArgument("target spacing along axis \(a) is \(newSpacingMM[a]) mm; expected positive")
         }
         var newSize = SIMD3<Int>(1, 1, 1)
+        let subject = "resampling \(size.x)x\(size.y)x\(size.z) voxels of \(spacingMM.x)x\(spacingMM.y)x\(spacingMM.z) mm to \(newSpacingMM.x)x\(newSpacingMM.y)x\(newSpacingMM.z) mm"
         for a in 0..<3 {
-            newSize[a] = max(1, Int((Double(size[a]) * spacingMM[a] / newSpacingMM[a]).rounded()))
+            // 1e38 mm voxels or 1e-300 mm targets give sizes beyond Int: refused by the budget, not trapped.
+            let exact = (Double(size[a]) * spacingMM[a] / newSpacingMM[a]).rounded()
+            guard let n = Checked.intOrNil(exact) else {
+                try MemoryBudget.require(bytes: nil, for: "the resampled volume (\(exact) voxels along axis \(a))", input: subject)
+                return self
+            }
+            newSize[a] = max(1, n)
         }
+        try MemoryBudget.require([newSize.x, newSize.y, newSize.z, bytesPerVoxel],
+                                 for: "the resampled volume (\(newSize.x)x\(newSize.y)x\(newSize.z) voxels)", input: subject)
         let shiftIndex = (newSpacingMM - spacingMM) / 2 / spacingMM   // in source voxels
         let origin = indexToPatient(shiftIndex)
         return VolumeGeometry(size: newSize, spacingMM: newSpacingMM, originLPS: origin, direction: direction)
@@ -65,9 +78,9 @@ extension Volume where Voxel: VoxelScalar {
                             if p.x < -0.5 || p.y < -0.5 || p.z < -0.5 || p.x >= limit.x || p.y >= limit.y || p.z >= limit.z { continue }
                             switch interpolation {
                             case .nearest:
-                                let ix = min(ss.x - 1, max(0, Int((p.x).rounded())))
-                                let iy = min(ss.y - 1, max(0, Int((p.y).rounded())))
-                                let iz = min(ss.z - 1, max(0, Int((p.z).rounded())))
+                                let ix = Checked.clampedInt(p.x.rounded(), 0...(ss.x - 1))
+                                let iy = Checked.clampedInt(p.y.rounded(), 0...(ss.y - 1))
+                                let iz = Checked.clampedInt(p.z.rounded(), 0...(ss.z - 1))
                                 dstBase[row] = src[ix + ss.x * (iy + ss.y * iz)]
                             case .linear:
                                 dstBase[row] = Voxel(clampingDouble: Self.trilinear(src, ss, p))
@@ -88,7 +101,8 @@ extension Volume where Voxel: VoxelScalar {
     @inline(__always)
     static func trilinear(_ src: UnsafeBufferPointer<Voxel>, _ s: SIMD3<Int>, _ p: Vector3) -> Double {
         let c = Vector3(min(max(p.x, 0), Double(s.x - 1)), min(max(p.y, 0), Double(s.y - 1)), min(max(p.z, 0), Double(s.z - 1)))
-        let x0 = min(Int(c.x), max(s.x - 2, 0)), y0 = min(Int(c.y), max(s.y - 2, 0)), z0 = min(Int(c.z), max(s.z - 2, 0))
+        let x0 = Checked.clampedInt(c.x, 0...max(s.x - 2, 0)), y0 = Checked.clampedInt(c.y, 0...max(s.y - 2, 0))
+        let z0 = Checked.clampedInt(c.z, 0...max(s.z - 2, 0))
         let x1 = min(x0 + 1, s.x - 1), y1 = min(y0 + 1, s.y - 1), z1 = min(z0 + 1, s.z - 1)
         let fx = c.x - Double(x0), fy = c.y - Double(y0), fz = c.z - Double(z0)
         @inline(__always) func v(_ x: Int, _ y: Int, _ z: Int) -> Double { src[x + s.x * (y + s.y * z)].doubleValue }

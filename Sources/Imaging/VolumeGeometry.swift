@@ -143,6 +143,12 @@ public struct VolumeGeometry: Equatable, Hashable, Codable, Sendable, CustomStri
         for a in 0..<3 where !(spacingMM[a] > 0 && spacingMM[a].isFinite) {
             throw ImagingError.invalidGeometry("spacing along axis \(a) is \(spacingMM[a]) mm; expected positive and finite")
         }
+        for a in 0..<3 where !originLPS[a].isFinite {
+            throw ImagingError.invalidGeometry("origin along axis \(a) is \(originLPS[a]) mm; expected finite")
+        }
+        guard direction.rows.joined().allSatisfy(\.isFinite) else {
+            throw ImagingError.invalidGeometry("direction cosines \(direction.rows) are not all finite")
+        }
         guard direction.inverse != nil else { throw ImagingError.invalidGeometry("direction cosines are singular") }
     }
 }

@@ -42,6 +42,7 @@ extension ModelManifest {
         if let sigma = slidingWindow.sigmaFraction, abs(sigma - 0.125) > 1e-9 { throw fail("slidingWindow.sigmaFraction \(sigma): only 0.125 is supported") }
         if let importance = slidingWindow.importance, importance != "gaussian" { throw fail("slidingWindow.importance '\(importance)': only gaussian is supported") }
         guard mirrorAxes.allSatisfy({ Self.axisIndex[$0] != nil }) else { throw fail("mirrorAxes \(mirrorAxes) must be i, j or k") }
+        guard !labels.isEmpty else { throw fail("labels is empty; a model segments at least one label") }
         switch decision {
         case .argmax:
             guard output.regions == nil else { throw fail("output.regions needs output.decision \"regions\"") }
@@ -58,7 +59,19 @@ extension ModelManifest {
         guard Set(networks.map(\.file)).count == networks.count else { throw fail("network and ensemble name the same file twice") }
         guard labels.map(\.value) == Array(1...labels.count) else { throw fail("labels[].value must be the class indices 1...\(labels.count) in order") }
         guard labels.count <= 255, labels.allSatisfy({ $0.colorRGB.count == 3 }) else { throw fail("at most 255 labels, each with an RGB colour") }
+        for label in labels where !label.colorRGB.allSatisfy({ (0...255).contains($0) }) {
+            throw fail("labels[\(label.value - 1)].colorRGB \(label.colorRGB); expected three values in 0...255")
+        }
+        if let batch = slidingWindow.batchSize, !(1...1024).contains(batch) {
+            throw fail("slidingWindow.batchSize \(batch); expected 1...1024")
+        }
+        guard Self.isValidName(name) else { throw fail("name '\(name)' must match [a-z0-9-]+ (lower-case letters, digits, hyphens)") }
         for input in inputs { _ = try input.normalization.normalization() }
+    }
+
+    /// The documented package name rule: `[a-z0-9-]+`.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 
     /// The preprocessing this manifest asks for.

@@ -24,6 +24,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var mirrorAxes: [String]
     public var output: Output
     public var labels: [Label]
+    /// Body parts (DICOM BodyPartExamined terms, e.g. "BRAIN", "HEAD") the model was trained on;
+    /// nil or empty: not stated. Modalities are per input channel (`inputs[].modality`).
+    public var bodyParts: [String]?
     /// Further networks (cross-validation folds) run on the same patches as `network`: the folds'
     /// probabilities are averaged before the decision. Absent or empty: one network.
     public var ensemble: [Network]?

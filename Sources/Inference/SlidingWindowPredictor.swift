@@ -1,3 +1,4 @@
+import Core
 /// A network that maps a batch of patches to per-class scores.
 /// Input: `[batch, channels, p0, p1, p2]` (3D) or `[batch, channels, p1, p2]` (2D), C order.
 /// Output: `[batch, classes, ...same spatial dims]`, logits or probabilities.
@@ -67,11 +68,34 @@ public struct SlidingWindowPredictor {
         return out
     }
 
+    /// Refuses, before any work, a prediction whose buffers do not fit the process memory budget:
+    /// the padded input, the per-slice accumulators, the batch of patches in and out, the weights.
+    func requireWithinBudget(_ input: ChannelArray) throws {
+        let patch = options.patch, k = options.classes, c = input.channels
+        let padded = (0..<3).map { max(input.shape[$0], patch[$0]) }
+        let parts: [Int?] = [
+            MemoryBudget.product([c] + padded),
+            MemoryBudget.product([k + 1, patch[0], padded[1], padded[2]]),
+            MemoryBudget.product([options.batchSize, c + k] + patch),
+            MemoryBudget.product(patch),
+        ]
+        var floats: Int? = 0
+        for part in parts {
+            guard let f = floats, let part else { floats = nil; break }
+            let (sum, overflow) = f.addingReportingOverflow(part)
+            floats = overflow ? nil : sum
+        }
+        try MemoryBudget.require(bytes: floats.flatMap { MemoryBudget.product([$0, 4]) },
+                                 for: "sliding-window inference (patch \(patch.map(String.init).joined(separator: "x")), batch \(options.batchSize), \(k) classes)",
+                                 input: "input of \(c) channel(s) \(input.shape.map(String.init).joined(separator: "x")) after preprocessing (manifest patchSizeIJK, slidingWindow.batchSize)")
+    }
+
     /// Core loop: calls `finalize(x0, scores[classes * d1 * d2])` once per d0-slice of the input, in order.
     public func run(_ input: ChannelArray, progress: ((Int, Int) -> Void)?,
                     finalize: (Int, [Float]) throws -> Void) throws {
         let patch = options.patch
         precondition(patch.count == 3 && options.classes >= 1)
+        try requireWithinBudget(input)
         let (padded, offset) = input.padded(toAtLeast: patch, value: options.padValue)
         let shape = padded.shape
         let starts = SlidingWindowPlan.starts(shape: shape, patch: patch, stepFraction: options.stepFraction)

@@ -6,25 +6,38 @@ import Inference
 public struct ModelPackage: Sendable {
     public var folder: URL
     public var manifest: ModelManifest
-    public var networkURL: URL { folder.appendingPathComponent(manifest.network.file) }
+    /// The network file, resolved inside the package folder (see `init(folder:)`).
+    public var networkURL: URL
 
     /// The name used when `--model` is not given.
     public static let defaultName = "brats-wt-3d"
 
     /// Loads and validates a package; checks the network's SHA-256 against the manifest.
+    ///
+    /// Every path the manifest names is confined to the package folder (no absolute path, no `..`,
+    /// no symlink out), and the network must be a regular file: a FIFO or /dev/zero would hang the
+    /// hashing. So a mismatch message only ever shows the hash of a file inside the package.
     public init(folder: URL) throws {
         self.folder = folder
-        manifest = try ModelManifest.load(from: folder.appendingPathComponent("manifest.json"))
-        // Every network (the ensemble's folds too) must match its recorded SHA-256.
-        for network in manifest.networks {
-            let url = folder.appendingPathComponent(network.file)
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        try InputFile.requireRegular(manifestURL.path, role: "model manifest")
+        manifest = try ModelManifest.load(from: manifestURL)
+        // Every network (the ensemble's folds too) stays inside the package, is a regular file and
+        // matches its recorded SHA-256.
+        var urls: [URL] = []
+        for (index, network) in manifest.networks.enumerated() {
+            let field = index == 0 ? "network.file" : "ensemble[\(index - 1)].file"
+            let url = try ConfinedPath.resolve(network.file, inside: folder, field: field, file: manifestURL.path)
+            try InputFile.requireRegular(url.path, role: "model network (manifest \(field))")
             guard let digest = Digest.sha256Hex(ofFile: url) else {
                 throw InferenceError.modelPackage("cannot read the network \(url.path)")
             }
             guard digest == network.sha256.lowercased() else {
-                throw InferenceError.modelPackage("\(url.path): SHA-256 \(digest) does not match the manifest's \(network.sha256)")
+                throw InferenceError.modelPackage("\(url.path): SHA-256 \(digest) does not match the manifest's \(field.replacingOccurrences(of: ".file", with: ".sha256")) \(network.sha256)")
             }
+            urls.append(url)
         }
+        networkURL = urls[0]
     }
 
     /// Resolves `--model NAME|PATH`: an existing folder (or a manifest.json inside one) is used as is;

@@ -80,8 +80,16 @@ enum RunReport {
         }
     }
 
-    /// DICOM DA (YYYYMMDD) or ISO date as ISO (YYYY-MM-DD); today (UTC) when absent or malformed.
+    /// DICOM DA (YYYYMMDD) or ISO date as ISO (YYYY-MM-DD); `StudyHeader.unknownDate` ("unknown") when
+    /// absent or malformed: never today's date, which would put the study at the wrong point of the history.
     static func isoDate(_ da: String?) -> String {
-        (da.flatMap { ISODate(dicomOrISO: $0) } ?? ISODate(Date())).description
+        da.flatMap { ISODate(dicomOrISO: $0) }?.description ?? StudyHeader.unknownDate
+    }
+
+    /// The run parameters shown on the report.
+    static func parameters(inputs: [String], tta: Bool, minLesionML: Double, forced: String?) -> [String: String] {
+        var p = ["tta": "\(tta)", "inputs": inputs.joined(separator: ", "), "min lesion (mL)": "\(minLesionML)"]
+        if let forced { p["FORCED (--force)"] = forced }
+        return p
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import DICOM
 import VolumeIO
+import Core
 
 /// One scan loaded from any supported input: a DICOM file/folder/DICOMDIR, NIfTI or NRRD.
 public struct LoadedScan {
@@ -29,9 +30,11 @@ public struct ScanSelection: Sendable {
 public enum ScanInput {
     /// Loads `path`: NIfTI/NRRD by suffix, anything else as DICOM.
     public static func load(_ path: String, selection: ScanSelection = ScanSelection()) throws -> LoadedScan {
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard InputFile.kind(of: path) != .missing else {
             throw DICOMError.notFound(path: path, reason: "no such file or folder")
         }
+        // A FIFO, device or symlink loop is refused before anything opens it (it would hang or stream for ever).
+        try InputFile.requireRegularOrDirectory(path, role: "scan input")
         if VolumeFile.format(of: path) != nil {
             return LoadedScan(volume: try VolumeFile.read(path, volumeIndex: selection.volumeIndex), dicom: nil, sourcePath: path)
         }

@@ -26,22 +26,34 @@ public enum SegmentJob {
         guard request.inputs.count == manifest.inputs.count else {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
         }
+        let overrides = try request.identity.validated()
+        // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
+        for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in
             try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index), stackIndex: stackIndex(request, index),
                                                               dicomOptions: request.dicomOptions))
         }
+        if !overrides.isEmpty, scans[0].dicom != nil {
+            throw PipelineError.invalidArgument("--patient-id, --study-date, --study-uid and --series-description apply to NIfTI/NRRD input; DICOM input carries its own identity")
+        }
         // Everything that can refuse the input is checked here, before any inference.
         let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
+        let gate = try InputGate.check(scans: scans, manifest: manifest, modality: request.modality, force: request.force)
         if request.writeDICOM { try DICOMExports.checkBeforeInference(scan: scans[0], manifest: manifest) }
         let loadSeconds = Date().timeIntervalSince(clockStart)
-        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
+        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), overrides: overrides)
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
         let store = try StudyStore(path: databasePath)
-        let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
+        // An explicit -o is claimed before the run is recorded: one run per folder, never over another run's artefacts.
+        let claim = try request.outputFolder.map { try OutputFolderClaim.claim($0, store: store, overwrite: request.overwrite) }
+        // Inputs are recorded absolute and resolved, so `report RUN` works from any folder.
+        let absoluteInputs = request.inputs.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        let parameters = RunParameters(inputs: absoluteInputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
                                        minLesionML: request.minLesionML, stacks: request.stackIndices,
                                        unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
                                        skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
-                                       derivedIdentifiers: identity.derived)
+                                       derivedIdentifiers: identity.derived, identity: overrides.isEmpty ? nil : overrides,
+                                       forced: gate.forcedReason)
         var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                  model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                  parameters: parameters, inputFingerprint: identity.fingerprint,
@@ -50,8 +62,16 @@ public enum SegmentJob {
         let runID = try store.beginRun(start)
         FaultInjection.reach("after-begin-run")
         do {
-            let folder = try outputFolder(request, identity: identity, runID: runID)
-            let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
+            if let reason = gate.forcedReason { try store.markForced(runID, reason: reason) }
+            let folder: URL
+            let folderLock: OutputFolderLock
+            if let claim {
+                try claim.supersede(by: runID, store: store)
+                (folder, folderLock) = (claim.folder, claim.lock)
+            } else {
+                folder = try outputFolder(request, identity: identity, runID: runID)
+                folderLock = OutputFolderLock(folder: folder, sweepSiblings: true)
+            }
             defer { folderLock.release() }
             let network = try model?.network ?? EngineNetwork.load(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
@@ -83,7 +103,8 @@ public enum SegmentJob {
                 let context = RunReport.Context(identity: identity, model: model,
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
-                                                timings: result.timings, parameters: reportParameters(request, identity: identity),
+                                                timings: result.timings,
+                                                parameters: reportParameters(request, identity: identity, inputs: absoluteInputs, forced: gate.forcedReason),
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID, model: model))
                 for written in try ReportWriter.write(RunReport.input(context), formats: request.reportFormats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
@@ -93,12 +114,12 @@ public enum SegmentJob {
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
-                segstationVersion: SegStationVersion.string, inputs: request.inputs, minLesionML: request.minLesionML,
+                segstationVersion: SegStationVersion.string, inputs: absoluteInputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
                 outputFolder: folder.path, timingsSeconds: result.timings,
-                notes: result.notes + identityNotes + scans.flatMap(\.warnings))
+                notes: result.notes + identityNotes + scans.flatMap(\.warnings) + gate.notes)
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
                                                    artefacts: artefacts.records)) { FaultInjection.reach("in-final-transaction") }
@@ -130,11 +151,15 @@ public enum SegmentJob {
         var skipBadSlices: Bool
         var allowMixedIdentity: Bool
         var derivedIdentifiers: [String]
+        /// NIfTI/NRRD identity flags, so `report RUN` shows the same identity.
+        var identity: IdentityOverrides?
+        /// Why the run was forced past the model's stated inputs (`--force`), or nil.
+        var forced: String?
     }
 
-    /// The parameters shown on the report (derived identifiers and overrides are flagged there).
-    static func reportParameters(_ request: SegmentRequest, identity: ScanIdentity) -> [String: String] {
-        var p = ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "), "min lesion (mL)": "\(request.minLesionML)"]
+    /// The parameters shown on the report (derived identifiers, overrides and --force are flagged there).
+    static func reportParameters(_ request: SegmentRequest, identity: ScanIdentity, inputs: [String], forced: String?) -> [String: String] {
+        var p = RunReport.parameters(inputs: inputs, tta: request.tta, minLesionML: request.minLesionML, forced: forced)
         if !identity.derived.isEmpty { p["derived identifiers"] = identity.derived.joined(separator: ", ") + " (absent in the input; derived from its fingerprint)" }
         if request.allowMixedIdentity { p["allow mixed identity"] = "true (--allow-mixed-identity)" }
         if request.dicomOptions.skipBadSlices { p["skip bad slices"] = "true (--skip-bad-slices)" }

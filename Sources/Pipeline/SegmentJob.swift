@@ -40,6 +40,14 @@ public struct SegmentRequest: Sendable {
     public var reportsParent: String = "."
     /// Also write an RT Structure Set (`rt.dcm`) beside the SEG when the first input is DICOM.
     public var writeRTStruct = false
+    /// Replace another run's artefacts in `outputFolder` (marked superseded in the database).
+    public var overwrite: Bool = false
+    /// Run even when an input is outside the model's stated modalities or body parts (recorded).
+    public var force: Bool = false
+    /// The modality of NIfTI/NRRD inputs (which carry none), checked against the manifest.
+    public var modality: String?
+    /// Identity of NIfTI/NRRD inputs (DICOM carries its own).
+    public var identity: IdentityOverrides = IdentityOverrides()
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,
@@ -47,6 +55,53 @@ public struct SegmentRequest: Sendable {
         self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
         self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
         self.reportFormats = reportFormats; self.minLesionML = minLesionML
+    }
+}
+
+/// `segment --patient-id/--study-date/--study-uid/--series-description`: the identity of a NIfTI or
+/// NRRD input, so its runs join the patient's history. Absent fields stay unknown (derived IDs from
+/// the file's content, and "unknown" as the study date: never today's date).
+public struct IdentityOverrides: Sendable, Codable, Equatable {
+    public var patientID: String?
+    /// YYYYMMDD (DICOM DA) after `validated()`.
+    public var studyDate: String?
+    public var studyInstanceUID: String?
+    public var seriesDescription: String?
+
+    public init(patientID: String? = nil, studyDate: String? = nil, studyInstanceUID: String? = nil, seriesDescription: String? = nil) {
+        self.patientID = patientID; self.studyDate = studyDate; self.studyInstanceUID = studyInstanceUID; self.seriesDescription = seriesDescription
+    }
+
+    public var isEmpty: Bool { self == IdentityOverrides() }
+
+    /// Checks each flag and normalises the date to YYYYMMDD.
+    /// - Throws: `PipelineError.invalidArgument` naming the flag.
+    public func validated() throws -> IdentityOverrides {
+        var v = self
+        if let id = patientID {
+            guard !id.isEmpty, id.count <= 64, id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0 != "\\" }) else {
+                throw PipelineError.invalidArgument("--patient-id '\(id)': expected 1...64 printable characters without backslash (DICOM LO)")
+            }
+        }
+        if let date = studyDate {
+            let digits = date.replacingOccurrences(of: "-", with: "")
+            let c = Array(digits)
+            guard digits.count == 8, digits.allSatisfy(\.isNumber), date.count == 8 || (date.count == 10 && Array(date)[4] == "-" && Array(date)[7] == "-"),
+                  let month = Int(String(c[4..<6])), (1...12).contains(month), let day = Int(String(c[6..<8])), (1...31).contains(day) else {
+                throw PipelineError.invalidArgument("--study-date '\(date)': expected YYYY-MM-DD or YYYYMMDD")
+            }
+            v.studyDate = digits
+        }
+        if let uid = studyInstanceUID {
+            let parts = uid.split(separator: ".", omittingEmptySubsequences: false)
+            guard uid.count <= 64, parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) && ($0 == "0" || $0.first != "0") }) else {
+                throw PipelineError.invalidArgument("--study-uid '\(uid)': expected a DICOM UID (digits and dots, at most 64 characters, no leading zeros)")
+            }
+        }
+        if let d = seriesDescription, d.count > 64 || d.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            throw PipelineError.invalidArgument("--series-description: at most 64 printable characters")
+        }
+        return v
     }
 }
 
@@ -83,7 +138,7 @@ struct ScanIdentity {
     /// DICOM keywords of identifiers the input lacked (derived by the scanner from its fingerprint).
     var derived: [String] = []
 
-    init(scan: LoadedScan, fingerprint: String) {
+    init(scan: LoadedScan, fingerprint: String, overrides: IdentityOverrides = IdentityOverrides()) {
         self.fingerprint = fingerprint
         if let d = scan.dicom?.stack {
             derived = d.derivedIdentifiers
@@ -94,11 +149,13 @@ struct ScanIdentity {
                                 seriesNumber: d.series.seriesNumber, description: d.series.description,
                                 frameOfReferenceUID: d.series.frameOfReferenceUID)
         } else {
-            // NIfTI/NRRD carry no identifiers: the file's content hash stands in for study and series.
+            // NIfTI/NRRD carry no identifiers: the flags give them; otherwise the file's content hash
+            // stands in for patient, study and series, and the study date stays unknown.
             let name = URL(fileURLWithPath: scan.sourcePath).lastPathComponent
-            patient = PatientInfo(patientID: "file:\(fingerprint.prefix(16))")
-            study = StudyInfo(studyInstanceUID: "file:\(fingerprint.prefix(32))", description: name)
-            series = SeriesInfo(seriesInstanceUID: "file:\(fingerprint)", modality: "OT", description: name)
+            patient = PatientInfo(patientID: overrides.patientID ?? "file:\(fingerprint.prefix(16))")
+            study = StudyInfo(studyInstanceUID: overrides.studyInstanceUID ?? "file:\(fingerprint.prefix(32))", studyDate: overrides.studyDate,
+                              description: name)
+            series = SeriesInfo(seriesInstanceUID: "file:\(fingerprint)", modality: "OT", description: overrides.seriesDescription ?? name)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Imaging
 
 /// The pictures of a report, drawn once and shared by the HTML and PDF writers.
@@ -58,8 +59,9 @@ public struct RenderedReport {
         let halfMM = max(20, 1.5 * lesion.longestAxialDiameterMM)
         func range(_ c: Double, _ spacing: Double, _ count: Int) -> Range<Int> {
             let half = halfMM / spacing
-            let lower = min(max(Int((c - half).rounded(.down)), 0), count - 1)
-            let upper = max(min(Int((c + half).rounded(.up)) + 1, count), lower + 1)
+            // Range-checked: a centroid far outside the slice (or a huge diameter) clamps, never traps.
+            let lower = Checked.clampedInt((c - half).rounded(.down), 0...(count - 1))
+            let upper = max(Checked.clampedInt((c + half).rounded(.up) + 1, 0...count), lower + 1)
             return lower..<upper
         }
         let region = SliceRegion(columns: range(centre.column, slice.columnSpacingMM, slice.width),

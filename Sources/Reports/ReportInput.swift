@@ -57,8 +57,8 @@ public struct ReportInput: Sendable {
             throw ReportError.invalidInput("image grid \(image.geometry) differs from label map grid \(labelMap.geometry)")
         }
         do { try image.geometry.validate() } catch { throw ReportError.invalidInput("image geometry: \(error)") }
-        guard ISODate(header.studyDate) != nil else {
-            throw ReportError.invalidInput("study date '\(header.studyDate)'; expected YYYY-MM-DD")
+        guard ISODate(header.studyDate) != nil || header.studyDate == StudyHeader.unknownDate else {
+            throw ReportError.invalidInput("study date '\(header.studyDate)'; expected YYYY-MM-DD or \(StudyHeader.unknownDate)")
         }
         for (n, row) in lesions.enumerated() {
             let numbers = [row.volumeML, row.longestAxialDiameterMM, row.shortAxisMM, row.max3DDiameterMM,
@@ -82,7 +82,7 @@ public struct ReportInput: Sendable {
             throw ReportError.invalidInput("label '\(label.name)' has value 0, which is background")
         }
         for (n, point) in history.enumerated() {
-            guard ISODate(point.studyDate) != nil else {
+            guard ISODate(point.studyDate) != nil || point.studyDate == StudyHeader.unknownDate else {
                 throw ReportError.invalidInput("history point \(n) date '\(point.studyDate)'; expected YYYY-MM-DD")
             }
             guard point.lesionIndex.map({ $0 >= 1 }) ?? true, point.volumeML.isFinite, point.volumeML >= 0 else {
@@ -100,7 +100,9 @@ public struct StudyHeader: Codable, Sendable, Equatable {
     public var patientID: String
     public var patientName: String?
     public var studyInstanceUID: String
-    /// ISO 8601 calendar date, `YYYY-MM-DD`.
+    /// The study date shown when the input has none (NIfTI without --study-date, anonymised DICOM).
+    public static let unknownDate = "unknown"
+    /// ISO 8601 calendar date, `YYYY-MM-DD`, or `unknownDate`.
     public var studyDate: String
     public var modality: String
     public var seriesDescription: String

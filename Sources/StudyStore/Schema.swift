@@ -18,6 +18,7 @@ enum Schema {
         migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
         migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
         migrator.registerMigration("i18-rtstruct-artefact-kind") { db in try db.execute(sql: i18RTStructArtefactKind) }
+        migrator.registerMigration("i11-superseded-and-forced") { db in try db.execute(sql: i11SupersededAndForced) }
         return migrator
     }
 
@@ -155,5 +156,14 @@ enum Schema {
         DROP TABLE artefact;
         ALTER TABLE artefact_i18 RENAME TO artefact;
         CREATE INDEX artefact_run ON artefact(runID);
+        """
+
+    /// Issue 11: an artefact replaced by a later run written into the same folder with `--overwrite`
+    /// names that run (its file no longer holds what this row's SHA-256 says); a run started with
+    /// `--force` outside the model's stated modalities or body parts records why.
+    static let i11SupersededAndForced = """
+        ALTER TABLE artefact ADD COLUMN supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL;
+        CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
+        ALTER TABLE run ADD COLUMN forcedReason TEXT;
         """
 }

@@ -8,6 +8,9 @@ public enum StoreError: CategorizedError, Equatable {
     case databaseMissing(path: String)
     /// The file could not be created or opened (permissions, not a database, disk full).
     case cannotOpen(path: String, reason: String)
+    /// The file is a SQLite database of something else (tables, but no SegStation migrations): refused
+    /// before anything is written to it.
+    case notSegStationDatabase(path: String, tables: [String])
     /// The database was written by a newer SegStation: it holds migrations this build does not know.
     case schemaTooNew(path: String, unknownMigrations: [String])
     /// An identifier already belongs to something else (a StudyInstanceUID under another patient...).
@@ -30,6 +33,8 @@ public enum StoreError: CategorizedError, Equatable {
         case .databaseMissing(let path):
             return "no study database at \(path)"
         case .cannotOpen(let path, let reason): return "cannot open study database \(path): \(reason)"
+        case .notSegStationDatabase(let path, let tables):
+            return "\(path) is not a SegStation study database (it holds tables \(tables.prefix(5).joined(separator: ", ")) and no SegStation schema); it was left unchanged: pass another --db"
         case .schemaTooNew(let path, let ids):
             return "study database \(path) was written by a newer SegStation (unknown migrations: \(ids.joined(separator: ", ")))"
         case .identityConflict(let m): return "identity conflict: \(m)"
@@ -47,7 +52,7 @@ public enum StoreError: CategorizedError, Equatable {
         case .databaseMissing, .runNotFound, .patientNotFound, .jobNotFound: return .notFound
         case .cannotOpen, .sqlite: return .outputFailed
         case .schemaTooNew: return .unsupported
-        case .identityConflict: return .badInput
+        case .identityConflict, .notSegStationDatabase: return .badInput
         case .runNotRunning, .invalidArgument: return .invalidArgument
         }
     }

@@ -18,21 +18,39 @@ public final class StudyStore: Sendable {
     /// The database file, or nil for an in-memory store.
     public let path: String?
 
+    /// True when the store was opened read-only (a query on a read-only file or medium).
+    public let isReadOnly: Bool
+
     /// Opens (and when `createIfMissing`, creates) the database at `path` and migrates it.
+    ///
+    /// The schema is looked at read-only first: a SQLite file that is not a SegStation database is
+    /// refused before anything (WAL mode, a migration table) is written to it. Queries
+    /// (`createIfMissing: false`) on a read-only file (no write permission bits) or a read-only mount
+    /// open it read-only, without creating `-wal`/`-shm` files, and without migrating.
     /// - Throws: `StoreError.databaseMissing` when absent and not `createIfMissing`;
-    ///   `.cannotOpen` when the file cannot be created or is not a database; `.schemaTooNew`.
+    ///   `.cannotOpen` when the file cannot be created or is not a database; `.notSegStationDatabase`;
+    ///   `.schemaTooNew`.
     public init(path: String, createIfMissing: Bool = true) throws {
         let url = URL(fileURLWithPath: path)
         try Self.prepareFile(at: url, createIfMissing: createIfMissing)
-        writer = try Self.openPool(url)
+        let readOnly = !createIfMissing && Self.isReadOnlyMedium(url)
+        try Self.requireSegStationSchema(url, readOnlyMedium: readOnly)
         self.path = url.path
-        try migrate()
+        isReadOnly = readOnly
+        if readOnly {
+            writer = try Self.openReadOnly(url)
+            try requireKnownMigrations()
+        } else {
+            writer = try Self.openPool(url)
+            try migrate()
+        }
     }
 
     /// A private in-memory store (tests, dry runs); gone when released.
     public init(inMemory: Void = ()) throws {
         writer = try DatabaseQueue(configuration: Self.configuration())
         path = nil
+        isReadOnly = false
         try migrate()
     }
 
@@ -116,14 +134,7 @@ public final class StudyStore: Sendable {
     private func migrate() throws {
         let migrator = Schema.migrator
         let where_ = path ?? ":memory:"
-        // A newer SegStation applied migrations this build does not register (GRDB: "superseded").
-        let unknown: [String] = try StoreError.wrap("reading the schema version") {
-            try writer.read { db in
-                guard try migrator.hasBeenSuperseded(db) else { return [] }
-                return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
-            }
-        }
-        if !unknown.isEmpty { throw StoreError.schemaTooNew(path: where_, unknownMigrations: unknown) }
+        try requireKnownMigrations()
         // Up to date (the usual case): no write lock, so query processes never queue behind writers here.
         if (try? writer.read({ try migrator.hasCompletedMigrations($0) })) == true { return }
         var attempt = 0
@@ -141,6 +152,19 @@ public final class StudyStore: Sendable {
                 usleep(useconds_t(20_000 * attempt))
             }
         }
+    }
+
+    /// Refuses a database written by a newer SegStation (migrations this build does not know).
+    private func requireKnownMigrations() throws {
+        // A newer SegStation applied migrations this build does not register (GRDB: "superseded").
+        let migrator = Schema.migrator
+        let unknown: [String] = try StoreError.wrap("reading the schema version") {
+            try writer.read { db in
+                guard try migrator.hasBeenSuperseded(db) else { return [] }
+                return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            }
+        }
+        if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path ?? ":memory:", unknownMigrations: unknown) }
     }
 
     /// Identifiers of the applied migrations, oldest first.

@@ -1,6 +1,7 @@
 internal import CNIfTI
 import Foundation
 import Imaging
+import Core
 
 /// One 3D volume read from a NIfTI file, with the header it came from.
 public struct NIfTIImage: Sendable {
@@ -33,7 +34,8 @@ public enum NIfTIFile {
     /// `read` rejects complex and RGB).
     /// - Throws: `VolumeIOError` (`fileNotFound`, `invalidHeader`, `truncatedData`).
     public static func readHeader(path: String) throws -> NIfTIHeader {
-        guard FileManager.default.fileExists(atPath: path) else { throw VolumeIOError(.fileNotFound, file: path) }
+        guard InputFile.kind(of: path) != .missing else { throw VolumeIOError(.fileNotFound, file: path) }
+        try InputFile.requireRegular(path, role: "NIfTI file")
         cnifti_set_quiet(1)
         var raw = cnifti_header()
         guard cnifti_read_header(path, &raw) == 0 else {
@@ -73,6 +75,9 @@ public enum NIfTIFile {
             throw VolumeIOError(.invalidHeader, file: path, field: header.affineSource == .sform ? "srow_x/y/z" : "pixdim/quatern",
                                 expected: "an invertible affine", found: "\(error)")
         }
+        // Refused from the header, before any byte is inflated (a 2 MB gzip bomb declares 2^31 voxels).
+        try MemoryBudget.require([geometry.voxelCount, 4], for: "volume \(volumeIndex) as 32-bit floats (\(size.x)x\(size.y)x\(size.z) voxels)",
+                                 input: path)
         try checkDataSize(header, shape: shape, path: path)
 
         var voxels = [Float](repeating: 0, count: geometry.voxelCount)
@@ -130,6 +135,10 @@ public enum NIfTIFile {
         guard h.voxOffset.isFinite, h.voxOffset >= 0, h.voxOffset < 1e15 else {
             throw VolumeIOError(.invalidHeader, file: path, field: "vox_offset", expected: "a non-negative byte offset", found: "\(h.voxOffset)")
         }
+        // 0 or NaN means "no scaling" (as nibabel reads it); an infinite slope would make every voxel infinite.
+        if h.sclSlope.isInfinite {
+            throw VolumeIOError(.invalidHeader, file: path, field: "scl_slope", expected: "a finite slope (or 0: no scaling)", found: "\(h.sclSlope)")
+        }
         if h.scaling != nil, !h.sclInter.isFinite {
             throw VolumeIOError(.invalidHeader, file: path, field: "scl_inter", expected: "a finite intercept with scl_slope \(h.sclSlope)",
                                 found: "\(h.sclInter)")
@@ -148,9 +157,10 @@ public enum NIfTIFile {
             throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: expectedData, found: "none")
         }
         let dataPath = String(cBuffer: capacity)
-        guard FileManager.default.fileExists(atPath: dataPath) else {
+        guard InputFile.kind(of: dataPath) != .missing else {
             throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: dataPath, found: "no such file")
         }
+        try InputFile.requireRegular(dataPath, role: "NIfTI image file")
         let onDisk = fileSize(dataPath)
         let offset = Int(h.voxOffset)
         let needed = (h.isSingleFile ? max(offset, h.version == 2 ? 544 : 352) : offset) + bytes

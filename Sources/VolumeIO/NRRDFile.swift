@@ -1,6 +1,7 @@
 internal import CNIfTI
 import Foundation
 import Imaging
+import Core
 
 /// One 3D volume read from a NRRD file.
 public struct NRRDImage: Sendable {
@@ -37,12 +38,16 @@ public enum NRRDFile {
             total = p
         }
         let geometry = try header.geometry(file: path)
+        // Every value of the file is decoded (then one volume kept): refuse what the budget cannot hold.
+        try MemoryBudget.require([total, 4 + header.type.bytesPerVoxel], for: "decoding \(header.sizes.map(String.init).joined(separator: "x")) voxels",
+                                 input: path)
         let dataPath = header.dataFile ?? path
         var data: Data
         if let detached = header.dataFile {
-            guard FileManager.default.fileExists(atPath: detached) else {
+            guard InputFile.kind(of: detached) != .missing else {
                 throw VolumeIOError(.fileNotFound, file: path, field: "data file", expected: detached, found: "no such file")
             }
+            try InputFile.requireRegular(detached, role: "'data file' of \(path)")
             data = try readData(detached)
         } else {
             data = fileData.subdata(in: header.headerLength..<fileData.count)
@@ -64,7 +69,8 @@ public enum NRRDFile {
 
     /// The parsed header and the whole header file's bytes.
     static func load(path: String) throws -> (header: NRRDHeader, data: Data) {
-        guard FileManager.default.fileExists(atPath: path) else { throw VolumeIOError(.fileNotFound, file: path) }
+        guard InputFile.kind(of: path) != .missing else { throw VolumeIOError(.fileNotFound, file: path) }
+        try InputFile.requireRegular(path, role: "NRRD file")
         let data = try readData(path)
         let bytes = [UInt8](data.prefix(1 << 20))
         guard bytes.count >= 8, String(decoding: bytes[0..<4], as: UTF8.self) == "NRRD" else {

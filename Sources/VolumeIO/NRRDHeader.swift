@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Core
 
 /// The header of a NRRD file (teem's format, as 3D Slicer writes it), parsed and checked.
 ///
@@ -182,7 +183,9 @@ extension NRRDHeader {
             guard !d.contains(" "), d != "LIST" else {
                 throw VolumeIOError(.unsupported, file: file, field: "data file", expected: "one file name", found: d)
             }
-            dataFile = d.hasPrefix("/") ? d : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(d).path
+            // Confined to the header's folder: absolute paths, '..' and symlinks out are refused (issue 11 point 11).
+            dataFile = try ConfinedPath.resolve(d, inside: URL(fileURLWithPath: file).deletingLastPathComponent(),
+                                                field: "data file", file: file).path
         }
         return NRRDHeader(version: version, type: type, typeName: typeText, dimension: dimension, sizes: sizes, encoding: encoding,
                           isBigEndian: endianText == "big", space: space, spaceDirections: directions, spaceOrigin: origin,

@@ -23,11 +23,25 @@ public enum VolumeFile {
     }
 
     /// Reads volume `volumeIndex` (0 by default) as Float, geometry in LPS.
+    /// - Throws: `VolumeIOError`; `.invalidHeader` (field `voxel values`) when a voxel is NaN or
+    ///   infinite after scaling: non-finite intensities are input errors, never silently zero statistics.
     public static func read(_ path: String, volumeIndex: Int = 0) throws -> Volume<Float> {
+        let volume: Volume<Float>
         switch try requireFormat(path) {
-        case .nifti: return try NIfTIFile.read(path: path, volumeIndex: volumeIndex).volume
-        case .nrrd: return try NRRDFile.read(path: path, volumeIndex: volumeIndex).volume
+        case .nifti: volume = try NIfTIFile.read(path: path, volumeIndex: volumeIndex).volume
+        case .nrrd: volume = try NRRDFile.read(path: path, volumeIndex: volumeIndex).volume
         }
+        try requireFinite(volume, path: path)
+        return volume
+    }
+
+    /// Refuses a volume holding NaN or infinite values, naming the first voxel and how many there are.
+    static func requireFinite(_ volume: Volume<Float>, path: String) throws {
+        guard let first = volume.voxels.firstIndex(where: { !$0.isFinite }) else { return }
+        let count = volume.voxels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        let s = volume.geometry.size
+        throw VolumeIOError(.invalidHeader, file: path, field: "voxel values", expected: "finite intensities",
+                            found: "\(count) of \(volume.voxels.count) voxels NaN or infinite, the first \(volume.voxels[first]) at voxel (\(first % s.x), \(first / s.x % s.y), \(first / (s.x * s.y)))")
     }
 
     /// Reads a label map: every value must be an integer in 0...255.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Core
 import Imaging
 import DICOM
 import VolumeIO
@@ -69,6 +70,8 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
         let options = reading.loadOptions
         let g: VolumeGeometry
         var warnings: [String] = []

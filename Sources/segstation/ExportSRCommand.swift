@@ -38,6 +38,8 @@ struct ExportSRCommand: ParsableCommand {
     @OptionGroup var reading: SeriesReadingOptions
 
     func run() throws {
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
         // One read of the series: the loaded stack is the SR's source (no second reader).
         let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
                                                                       dicomOptions: reading.loadOptions))

@@ -59,6 +59,9 @@ struct ExportSegCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
+        if let labels { try InputFile.requireRegular(labels, role: "--labels") }
         let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
                                                     options: reading.loadOptions)
         let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import DICOM
 import VolumeIO
+import Core
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,7 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if InputFile.kind(of: path) != .missing { try InputFile.requireRegularOrDirectory(path, role: "inspect PATH") }
         if VolumeFile.format(of: path) != nil {
             try inspectVolumeFile()
         } else {

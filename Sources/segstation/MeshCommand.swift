@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Core
 import Imaging
 import Lesions
 import VolumeIO
@@ -27,6 +28,8 @@ struct MeshCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Refused before any work: -o must name a file in an existing folder (exit 73).
+        try InputFile.requireWritableFileTarget(output, flag: "-o")
         let labels = try VolumeFile.readLabels(mask)
         let region = BinaryRegion(labels) { v in label.map { v == $0 } ?? (v != 0) }
         guard !region.isEmpty else {

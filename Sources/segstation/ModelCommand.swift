@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Core
 import Imaging
 
 /// `segstation model info|run|bench`: inspect, run and time ONNX models with the engine.
@@ -107,6 +108,7 @@ struct ModelRun: ParsableCommand {
     @Option(help: "Engine backend.") var backend: Backend = .fast
 
     func run() throws {
+        try InputFile.requireWritableFileTarget(output, flag: "--output")
         let m = try ONNXModel(path: model)
         guard input.count == m.inputs.count else {
             throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
@@ -167,9 +169,11 @@ struct ModelBench: ParsableCommand {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let m = try ONNXModel(path: model)
         guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
+        // The budget is checked before the random inputs are allocated (a huge --shape is refused, exit 65).
+        let session = try InferenceSession(model: m, backend: backend, threads: threads)
+        try session.requireWithinBudget(inputShapes: shapes)
         var rng = SystemRandomNumberGenerator()
         let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
-        let session = try InferenceSession(model: m, backend: backend, threads: threads)
         _ = try session.run(feeds)
         var times: [Double] = []
         let cpuStart = cpuSeconds()

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Commands that write patient data (`segment`, `report`) create every file and folder owner-only.
+/// Every command creates every file and folder owner-only (`SegStation.main` applies it before
+/// parsing, so `convert`, `export-seg`, `export-sr`, `mesh`, `sample` and the rest follow one rule).
 ///
 /// The process umask is set to 077 before anything is written, so files are 0600 and folders 0700
 /// from the moment they exist: temporaries during an atomic write, and the final file after its

@@ -12,7 +12,9 @@ struct ReportCommand: ParsableCommand {
         The report has the patient and study header, model and provenance, the lesion table, axial, \
         coronal and sagittal key slices through the largest lesion with contours, and a volume-over-time \
         chart when the patient has earlier studies. `segment` writes it already; this command renders \
-        it again (e.g. after later studies were added). Default folder: Reports/<hashed patient+study>/run-<id>/.
+        it again (e.g. after later studies were added). Default folder: the run's own folder (where its mask is \
+        recorded), from any working directory; re-rendered files that are recorded artefacts get their new SHA-256 in \
+        the database. The inputs are re-read from their recorded absolute paths and must match the recorded fingerprint.
         """
     )
 

@@ -25,6 +25,7 @@ struct SegStation: ParsableCommand {
             MeshCommand.self,
             ServeCommand.self, JobsCommand.self,   // issue 14
             ExportRTStructCommand.self,
+            VerifyCommand.self,
         ]
     )
 
@@ -32,13 +33,20 @@ struct SegStation: ParsableCommand {
     /// one stderr line and the exit code of its category (README "Exit codes"), whichever command
     /// threw it; Foundation's "no such file" is a not-found error; anything else is an internal bug.
     static func main() {
+        // Owner-only outputs for every command that writes (issue 11 point 14): one rule, set first.
+        OwnerOnly.apply()
         let arguments = LogSetup.bootstrap(Array(CommandLine.arguments.dropFirst()))
         var command: ParsableCommand
-        do { command = try parseAsRoot(arguments) } catch { exit(withError: error) }
+        do { command = try parseAsRoot(try GlobalOptions.apply(to: arguments)) } catch { exit(withError: error) }
         do {
             try command.run()
         } catch let error as CategorizedError {
             fail(error.description + hint(for: error), code: error.category.exitCode)
+        } catch let error as CocoaError where (512...642).contains(error.code.rawValue) {
+            // Foundation's write failures (disk full, read-only volume, no permission): the output failed.
+            fail("cannot write \(error.userInfo[NSFilePathErrorKey] ?? ""): \(error.localizedDescription)", code: ExitStatus.outputFailed)
+        } catch let error as POSIXError where [.ENOSPC, .EROFS, .EACCES, .EDQUOT, .EISDIR].contains(error.code) {
+            fail("cannot write: \(error.localizedDescription)", code: ExitStatus.outputFailed)
         } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {
             fail(error.localizedDescription, code: ExitStatus.notFound)
         } catch {
@@ -62,3 +70,33 @@ struct SegStation: ParsableCommand {
         }
     }
 }
+
+/// Options every command takes, anywhere on the command line, applied before parsing:
+/// `--max-memory SIZE` sets the process memory budget (`MemoryBudget`, `$SEGSTATION_MAX_MEMORY`).
+enum GlobalOptions {
+    /// Removes the global options from `arguments` and applies them.
+    /// - Throws: `ValidationError` for a malformed size.
+    static func apply(to arguments: [String]) throws -> [String] {
+        var rest: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            var value: String?
+            if argument == "--max-memory" {
+                guard index + 1 < arguments.count else { throw ValidationError("--max-memory needs a size, e.g. 4G") }
+                value = arguments[index + 1]; index += 2
+            } else if argument.hasPrefix("--max-memory=") {
+                value = String(argument.dropFirst("--max-memory=".count)); index += 1
+            } else {
+                rest.append(argument); index += 1
+                continue
+            }
+            guard let value, MemoryBudget.parse(value) != nil else {
+                throw ValidationError("--max-memory '\(value ?? "")' is not a size: bytes, or a number with K, M, G or T (powers of 1024), e.g. 4G")
+            }
+            setenv(MemoryBudget.environmentVariable, value, 1)
+        }
+        return rest
+    }
+}
+

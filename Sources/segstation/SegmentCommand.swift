@@ -20,7 +20,16 @@ struct SegmentCommand: ParsableCommand {
         --min-lesion-ml X removes every connected component (26-connected, per label) smaller than X mL \
         from the prediction before measurement, mask, DICOM-SEG, report and database; the value and the \
         number removed are recorded in segmentation.json and in the run's parameters. The default, 0, \
-        keeps everything (as nnU-Net does): see docs/MODEL_PACKAGE.md.
+        keeps everything (as nnU-Net does): see docs/MODEL_PACKAGE.md. \
+        An -o folder is claimed for the run: a folder another run is writing into is refused (exit 73, \
+        never interleaved), and so is a folder holding another run's artefacts unless --overwrite, which \
+        marks the older artefacts superseded in the database. Inputs whose modality (or body part) is \
+        not what the manifest says the model was trained on are refused (exit 65) unless --force, which \
+        flags the run in the database and on the report. NIfTI/NRRD carry no modality: --modality states \
+        it (and is checked), otherwise the run notes that it was not checked. They carry no identity \
+        either: --patient-id, --study-date, --study-uid and --series-description give it (the report \
+        says "unknown" for a missing study date). When stderr is not a terminal, progress is logged as \
+        lines (stage, percent, elapsed) at least every 10 s. See docs/REFUSALS.md.
         """
     )
 
@@ -60,6 +69,26 @@ struct SegmentCommand: ParsableCommand {
 
     @Flag(help: "Also write an RT Structure Set (rt.dcm, contours for planning systems) beside seg.dcm (DICOM input).")
     var rtstruct = false
+    @Flag(help: "Replace another run's artefacts in the -o folder (they are marked superseded in the database).")
+    var overwrite = false
+
+    @Flag(help: "Run even when an input's modality or body part is not what the model was trained on (the run is flagged).")
+    var force = false
+
+    @Option(help: "Modality of NIfTI/NRRD inputs (e.g. MR, CT), checked against the model's; DICOM states its own.")
+    var modality: String?
+
+    @Option(name: .customLong("patient-id"), help: "Patient ID of a NIfTI/NRRD input (default: derived from the file's content).")
+    var patientID: String?
+
+    @Option(name: .customLong("study-date"), help: "Study date of a NIfTI/NRRD input, YYYY-MM-DD (default: unknown).")
+    var studyDate: String?
+
+    @Option(name: .customLong("study-uid"), help: "StudyInstanceUID of a NIfTI/NRRD input (default: derived from the file's content).")
+    var studyUID: String?
+
+    @Option(name: .customLong("series-description"), help: "Series description of a NIfTI/NRRD input (default: the file name).")
+    var seriesDescription: String?
 
     @Flag(help: "Print the run summary as JSON.")
     var json = false
@@ -80,8 +109,17 @@ struct SegmentCommand: ParsableCommand {
         request.dicomOptions = reading.loadOptions
         request.allowMixedIdentity = allowMixedIdentity
         request.writeRTStruct = rtstruct
+        request.overwrite = overwrite; request.force = force; request.modality = modality
+        request.identity = IdentityOverrides(patientID: patientID, studyDate: studyDate, studyInstanceUID: studyUID,
+                                             seriesDescription: seriesDescription)
         let bar = ProgressBar("segmenting")
-        let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
+        let log = ProgressLog(command: "segment", enabled: !Output.isInteractive)
+        log.stage("loading and preprocessing")
+        defer { log.stop() }
+        let summary = try SegmentJob.run(request) { done, total in
+            bar.update(done * 100 / max(total, 1))
+            log.update(stage: done < total ? "inference" : "writing outputs", percent: done * 100 / max(total, 1))
+        }
         bar.finish()
         if json { try Output.json(summary); return }
         Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")

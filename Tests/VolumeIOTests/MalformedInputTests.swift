@@ -1,6 +1,7 @@
 import CNIfTI
 import Foundation
 import Imaging
+import Core
 import TestSupport
 import VolumeIO
 import XCTest
@@ -204,5 +205,75 @@ final class MalformedInputTests: XCTestCase {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("partial") }
         XCTAssertEqual(leftovers, [])
+    }
+}
+
+/// Issue 11 points 2, 10, 11: NIfTI bombs, non-finite voxels and NRRD data files leaving their folder.
+final class HostileVolumeTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        unsetenv(MemoryBudget.environmentVariable)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A NIfTI-1 header (348 bytes + 4) with `dims`, float32 or uint8 voxels, identity sform.
+    func header(dims: [Int16], datatype: Int16 = 16, bitpix: Int16 = 32) -> Data {
+        var d = Data(count: 352)
+        func put<T>(_ v: T, _ offset: Int) { withUnsafeBytes(of: v) { d.replaceSubrange(offset..<offset + $0.count, with: $0) } }
+        put(Int32(348), 0)
+        for (i, v) in ([Int16(dims.count)] + dims + Array(repeating: 1, count: 7 - dims.count)).enumerated() { put(v, 40 + 2 * i) }
+        put(datatype, 70); put(bitpix, 72)
+        for i in 0..<8 { put(Float(1), 76 + 4 * i) }
+        put(Float(352), 108); put(Int16(1), 254)
+        for (r, row) in [[Float(1), 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]].enumerated() { for (c, v) in row.enumerated() { put(v, 280 + 16 * r + 4 * c) } }
+        d.replaceSubrange(344..<348, with: Array("n+1\0".utf8))
+        return d
+    }
+
+    /// Regression: a .nii.gz declaring 2^31 voxels was inflated (8 GB) before a misleading "truncated".
+    func testBombIsRefusedFromTheHeader() throws {
+        setenv(MemoryBudget.environmentVariable, "1G", 1)
+        let path = folder.appendingPathComponent("bomb.nii").path
+        FileManager.default.createFile(atPath: path, contents: header(dims: [2048, 1024, 1024], datatype: 2, bitpix: 8))
+        let start = Date()
+        XCTAssertThrowsError(try VolumeFile.read(path)) { error in
+            XCTAssertEqual((error as? SafetyError)?.kind, .memoryBudget, "\(error)")
+            XCTAssertTrue("\(error)".contains("bomb.nii"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+    }
+
+    /// Regression: nifticlib replaced NaN voxels by 0, so all-NaN images gave statistics of 0.
+    func testNonFiniteVoxelsAreRefused() throws {
+        for value in [Float.nan, .infinity] {
+            var data = header(dims: [2, 2, 2])
+            for _ in 0..<8 { withUnsafeBytes(of: value) { data.append(contentsOf: $0) } }
+            let path = folder.appendingPathComponent("nonfinite.nii").path
+            FileManager.default.createFile(atPath: path, contents: data)
+            XCTAssertThrowsError(try VolumeFile.read(path)) { error in
+                XCTAssertEqual((error as? VolumeIOError)?.field, "voxel values", "\(error)")
+            }
+            XCTAssertThrowsError(try VolumeFile.readLabels(path))
+        }
+    }
+
+    /// Regression: `data file: ../../../../etc/shadow` was followed and its bytes became voxels.
+    func testNRRDDataFileStaysInItsFolder() throws {
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.raw").path, withDestinationPath: "/etc/passwd")
+        for target in ["../../../../etc/shadow", "/etc/passwd", "link.raw"] {
+            let path = folder.appendingPathComponent("h.nhdr").path
+            let text = "NRRD0004\ntype: uint8\ndimension: 3\nsizes: 2 2 2\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nencoding: raw\ndata file: \(target)\n"
+            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            XCTAssertThrowsError(try VolumeFile.read(path), target) { error in
+                XCTAssertEqual((error as? SafetyError)?.kind, .outsideFolder, "\(error)")
+                XCTAssertTrue("\(error)".contains("data file"))
+            }
+        }
     }
 }
