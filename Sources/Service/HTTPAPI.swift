@@ -31,6 +31,7 @@ struct HTTPAPI: Sendable {
     /// Files of a run that can be downloaded, by URL name.
     static let artefactNames: [String: (ArtefactKind, String)] = [
         "mask.nii.gz": (.mask, "application/gzip"), "seg.dcm": (.seg, "application/dicom"), "sr.dcm": (.sr, "application/dicom"),
+        "rt.dcm": (.rtstruct, "application/dicom"),
         "report.html": (.reportHTML, "text/html; charset=utf-8"), "report.pdf": (.reportPDF, "application/pdf"),
     ]
 

@@ -115,6 +115,7 @@ final class JobWorker: @unchecked Sendable {
                                      minLesionML: options.minLesionML)
         if job.inputs.allSatisfy({ $0.seriesInstanceUID == nil }) { request.seriesUIDs = [] }
         request.reportsParent = config.storageFolder
+        request.writeRTStruct = options.rtstruct
         let model = try model(job.model)
         let summary = try SegmentJob.run(request, model: model) { done, total in
             if total > 0 { self.publish(job, phase: "inference", progress: Double(done) / Double(total)) }
@@ -123,10 +124,11 @@ final class JobWorker: @unchecked Sendable {
         return summary.runID
     }
 
-    /// Sends the run's SEG and SR to each destination not yet served.
+    /// Sends the run's SEG and SR (and RT Structure Set, when the route asks for one) to each
+    /// destination not yet served.
     func deliver(_ job: JobRow, runID: Int64) throws -> Delivery.Outcome {
         let detail = try store.show(runID)
-        let files = detail.artefacts.filter { $0.kind == .seg || $0.kind == .sr }.map { URL(fileURLWithPath: $0.path) }
+        let files = detail.artefacts.filter { $0.kind == .seg || $0.kind == .sr || $0.kind == .rtstruct }.map { URL(fileURLWithPath: $0.path) }
         for name in job.destinations where !job.delivered.contains(name) {
             guard let destination = config.destination(named: name) else {
                 return .permanent("destination '\(name)' is no longer in the configuration")

@@ -77,7 +77,19 @@ public struct RouteOptions: Sendable, Equatable, Codable {
     public var tta: Bool = false
     /// Components under this volume (mL) are removed (segment's --min-lesion-ml).
     public var minLesionML: Double = 0
-    public init(tta: Bool = false, minLesionML: Double = 0) { self.tta = tta; self.minLesionML = minLesionML }
+    /// Also write an RT Structure Set and send it with the SEG and SR (segment's --rtstruct).
+    public var rtstruct: Bool = false
+    public init(tta: Bool = false, minLesionML: Double = 0, rtstruct: Bool = false) {
+        self.tta = tta; self.minLesionML = minLesionML; self.rtstruct = rtstruct
+    }
+
+    /// Every key optional, so a job queued before a key existed keeps its other options.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tta = try c.decodeIfPresent(Bool.self, forKey: .tta) ?? false
+        minLesionML = try c.decodeIfPresent(Double.self, forKey: .minLesionML) ?? 0
+        rtstruct = try c.decodeIfPresent(Bool.self, forKey: .rtstruct) ?? false
+    }
 }
 
 /// A routing rule: a series matching `match` is segmented with `model`. A multi-channel model takes
@@ -113,6 +125,7 @@ public struct Route: Sendable, Equatable {
         if var o = try r.object("options", required: false) {
             options.tta = try o.bool("tta", default: false)
             options.minLesionML = try o.double("minLesionML", in: 0...1_000_000, default: 0)
+            options.rtstruct = try o.bool("rtstruct", default: false)
             try o.finish()
         }
         let destinations = try r.array("destinations", required: false).enumerated().map { i, v -> String in

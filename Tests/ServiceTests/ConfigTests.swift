@@ -12,7 +12,7 @@ final class ConfigTests: XCTestCase {
         "workers": 2, "threadsPerWorker": 1, "stableSeconds": 2.5,
         "routes": [["name": "brain", "match": ["modality": "MR", "seriesDescription": "FLAIR"],
                     "channels": [["seriesDescription": "T1c"]], "model": "brats-wt-3d",
-                    "options": ["minLesionML": 0.1], "destinations": ["pacs"]]],
+                    "options": ["minLesionML": 0.1, "rtstruct": true], "destinations": ["pacs"]]],
         "destinations": [["name": "pacs", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": 11142]],
     ] }
 
@@ -40,6 +40,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.databasePath, "/srv/seg/db.sqlite")
         XCTAssertEqual(c.routes.first?.channels.count, 1)
         XCTAssertEqual(c.routes.first?.options.minLesionML, 0.1)
+        XCTAssertEqual(c.routes.first?.options.rtstruct, true)
         XCTAssertEqual(c.stableSeconds, 2.5)
     }
 

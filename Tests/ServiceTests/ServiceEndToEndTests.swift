@@ -38,6 +38,12 @@ final class ServiceEndToEndTests: XCTestCase {
         let seg = try h.orthancInstances(modality: "SEG"), sr = try h.orthancInstances(modality: "SR")
         XCTAssertEqual(seg.count, 1)
         XCTAssertEqual(sr.count, 1)
+        // The route asks for an RT Structure Set (options.rtstruct): it goes to the PACS too.
+        let rt = try h.orthancInstances(modality: "RTSTRUCT")
+        XCTAssertEqual(rt.count, 1)
+        let rtTags = try XCTUnwrap(try h.orthancGet("instances/\(rt[0])/tags?simplify") as? [String: Any])
+        XCTAssertEqual(rtTags["SOPClassUID"] as? String, "1.2.840.10008.5.1.4.1.1.481.3")
+        XCTAssertEqual(try h.get("/runs/\(runID)/rt.dcm").status, 200)
         // The SEG references the FLAIR series it was made from, and Orthanc parsed it.
         let segTags = try XCTUnwrap(try h.orthancGet("instances/\(seg[0])/tags?simplify") as? [String: Any])
         let referenced = (segTags["ReferencedSeriesSequence"] as? [[String: Any]])?.first?["SeriesInstanceUID"] as? String

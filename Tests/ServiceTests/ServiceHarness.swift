@@ -59,6 +59,7 @@ final class ServiceHarness: @unchecked Sendable {
             "workers": workers, "threadsPerWorker": 1, "stableSeconds": stableSeconds,
             "routes": [["name": "brain", "match": ["modality": "MR", "seriesDescription": "^FLAIR"],
                         "channels": [["modality": "MR", "seriesDescription": "^T1c"]], "model": Self.fixtureModel,
+                        "options": ["rtstruct": true],
                         "destinations": orthancURL == nil ? [] : ["pacs"]]],
             "destinations": orthancURL == nil ? [] : [["name": "pacs", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": orthancDICOMPort]],
         ]
