@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Issue 15 (batch): CSV manifests and summaries.
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // Issue 15: PostgreSQL as a shared study database (docs/DATABASE.md says why postgres-nio).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -45,11 +49,13 @@ let package = Package(
         .target(name: "Lesions", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Inference", dependencies: ["Imaging"], swiftSettings: swift5),
         .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
-        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift5),
+        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio")], swiftSettings: swift5),
         .target(
             name: "Pipeline",
             dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CSV", package: "CSV.swift")],
             swiftSettings: swift5
         ),
         .executableTarget(

@@ -21,6 +21,10 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     chromium          # headless screenshot of the HTML report
     dicom3tools       # dciodvfy: DICOM-SEG/SR validation tests
     dcmtk             # dcmdump etc. for debugging test failures
+    # Issue 15: the shared-database and cluster tests (Scripts/ci/postgres.sh, Scripts/ci/slurm.sh).
+    postgresql        # a throwaway PostgreSQL cluster: the store suite runs on it too
+    slurm-wlm         # slurmctld + slurmd for the job-array test
+    munge             # Slurm's authentication daemon
   )
 fi
 missing=()

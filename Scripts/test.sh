@@ -7,8 +7,24 @@ bash Scripts/install-deps.sh || exit 1
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
 log=$(mktemp)
+# Issue 15: a throwaway PostgreSQL cluster and a one-node Slurm cluster on loopback ports (their tests
+# skip with the reason when a service cannot start); both are stopped on exit.
+services_stop() {
+  [ -z "${SEGSTATION_SLURM_DIR:-}" ] || bash Scripts/ci/slurm.sh stop "$SEGSTATION_SLURM_DIR"
+  [ -z "${SEGSTATION_PG_DIR:-}" ] || bash Scripts/ci/postgres.sh stop "$SEGSTATION_PG_DIR"
+}
+trap services_stop EXIT
+if env_lines=$(bash Scripts/ci/postgres.sh start); then eval "$env_lines"; else echo "test.sh: PostgreSQL did not start: its tests will skip"; fi
+if env_lines=$(bash Scripts/ci/slurm.sh start); then eval "$env_lines"; else echo "test.sh: Slurm did not start: its test will skip"; fi
 swift test --disable-swift-testing 2>&1 | tee "$log" | grep -vE "^Test Case '.*' (started|passed)"
 status=${PIPESTATUS[0]}
+# The store suite a second time, on PostgreSQL (StudyStoreTests' TestStore reads SEGSTATION_TEST_STORE).
+if [ -n "${SEGSTATION_TEST_POSTGRES:-}" ]; then
+  SEGSTATION_TEST_STORE=postgres swift test --skip-build --disable-swift-testing \
+    --filter 'StudyStoreTests\.(RunLifecycleTests|LesionQueryTests|HistoryTests|OutputTests)' 2>&1 \
+    | tee -a "$log" | grep -vE "^Test Case '.*' (started|passed)"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 # One plain summary line: counts from XCTest's own report.
 passed=$(grep -cE "^Test Case '.*' passed" "$log")
 failed=$(grep -cE "^Test Case '.*' failed" "$log")

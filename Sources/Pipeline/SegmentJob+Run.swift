@@ -14,11 +14,16 @@ public enum SegmentJob {
     /// The run is recorded as `running` before the work and completed (with labels, lesions and
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
     public static func run(_ request: SegmentRequest, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
-        let clockStart = Date()
-        guard request.minLesionML >= 0, request.minLesionML.isFinite else {
-            throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
-        }
+        try validate(request)
         let package = try ModelPackage.resolve(request.model)
+        return try run(request, loaded: try load(request, package: package), network: nil, progress: progress)
+    }
+
+    /// Loads a request's inputs for `package` (the first half of `run`; `batch` calls it ahead of time,
+    /// on another thread, while the previous case is being segmented).
+    public static func load(_ request: SegmentRequest, package: ModelPackage) throws -> LoadedCase {
+        let clockStart = Date()
+        try validate(request)
         let manifest = package.manifest
         guard request.inputs.count == manifest.inputs.count else {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
@@ -26,10 +31,22 @@ public enum SegmentJob {
         let scans = try request.inputs.enumerated().map { index, path in
             try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index)))
         }
-        let loadSeconds = Date().timeIntervalSince(clockStart)
-        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans))
+        let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), override: request.caseIdentity)
+        return LoadedCase(package: package, scans: scans, identity: identity, startedAt: clockStart,
+                          loadSeconds: Date().timeIntervalSince(clockStart))
+    }
+
+    /// The second half of `run`: segments loaded inputs with `network` (nil: load the package's network
+    /// now), then measures, writes and records as `run` documents.
+    public static func run(_ request: SegmentRequest, loaded: LoadedCase, network: PatchNetwork?,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
+        let clockStart = loaded.startedAt
+        let package = loaded.package
+        let manifest = package.manifest
+        let scans = loaded.scans
+        let identity = loaded.identity
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
-        let store = try StudyStore(path: databasePath)
+        let store = try StudyStore.connect(databasePath)
         let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
                                        minLesionML: request.minLesionML)
         let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
@@ -40,10 +57,12 @@ public enum SegmentJob {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
             defer { folderLock.release() }
-            let network = try EngineNetwork(package: package, threads: request.threads)
+            let network = try network ?? EngineNetwork(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
-            var result = try segmenter.segment(channels: scans.map(\.volume), progress: progress)
-            result.timings["loadSeconds"] = loadSeconds
+            var result = try loaded.prepared.map { try segmenter.segment(prepared: $0, progress: progress) }
+                ?? segmenter.segment(channels: scans.map(\.volume), progress: progress)
+            result.timings["loadSeconds"] = loaded.loadSeconds
+            if let seconds = loaded.preprocessSeconds { result.timings["preprocessSeconds"] = seconds }
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
             var removed = 0
@@ -84,7 +103,7 @@ public enum SegmentJob {
                 segstationVersion: segstationVersion, inputs: request.inputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
-                lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
+                lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: PostgresLocation.redacted(databasePath),
                 outputFolder: folder.path, timingsSeconds: result.timings,
                 notes: result.notes + scans.flatMap(\.warnings))
             try artefacts.addJSON(summary, name: "segmentation.json")
@@ -99,6 +118,12 @@ public enum SegmentJob {
         } catch {
             try? store.failRun(runID, message: "\(error)")
             throw error
+        }
+    }
+
+    static func validate(_ request: SegmentRequest) throws {
+        guard request.minLesionML >= 0, request.minLesionML.isFinite else {
+            throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
         }
     }
 

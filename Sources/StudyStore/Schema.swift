@@ -7,16 +7,26 @@ import GRDB
 /// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
+    /// The migrations, oldest first: GRDB applies them to SQLite, `PostgresSchema` to PostgreSQL.
+    static let migrations: [(id: String, sql: String)] = [
+        ("v1-initial", v1Initial), ("v2-query-indexes", v2QueryIndexes), ("v3-run-liveness", v3RunLiveness),
+    ]
+
     /// Migration identifiers, oldest first.
-    static let identifiers = ["v1-initial", "v2-query-indexes", "v3-run-liveness"]
+    static let identifiers = migrations.map(\.id)
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
-        migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
-        migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
+        for migration in migrations {
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sql) }
+        }
         return migrator
     }
+
+    /// (table, column, parent table) of every foreign key (PostgreSQL's integrity check walks them).
+    static let foreignKeys = [("study", "patientRowID", "patient"), ("series", "studyRowID", "study"),
+                              ("run", "seriesRowID", "series"), ("label", "runID", "run"), ("lesion", "runID", "run"),
+                              ("lesion", "labelID", "label"), ("artefact", "runID", "run")]
 
     /// Tables, keys and the indexes that back foreign keys.
     static let v1Initial = """

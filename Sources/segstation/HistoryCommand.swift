@@ -38,7 +38,7 @@ struct HistoryCommand: ParsableCommand {
     func run() throws { try reportingErrors(execute) }
 
     func execute() throws {
-        let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
+        let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let options = HistoryOptions(matchDistanceMM: matchDistanceMM, modelName: model, issuer: issuer,
                                      assumeSharedFrame: assumeSharedFrame)
         let history = try store.history(patientID: patientID, options: options)

@@ -9,7 +9,7 @@ struct SegStation: ParsableCommand {
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
         version: SegStationVersion.string,
         subcommands: [
-            SegmentCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
+            SegmentCommand.self, BatchCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
             ExportSegCommand.self, ExportSRCommand.self, ModelCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             DebugStoreWriteCommand.self,

@@ -17,7 +17,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws { try reportingErrors(execute) }
 
     func execute() throws {
-        let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
+        let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let detail = try store.show(runID)
         if json { write(try StoreOutput.json(detail)); return }
         let r = detail.run

@@ -49,7 +49,7 @@ struct StoreOptions: ParsableArguments {
     var resolvedPath: String { StudyStore.resolvePath(option: databasePath) }
 
     /// Opens an existing database (queries never create one).
-    func open() throws -> StudyStore { try StudyStore(path: resolvedPath, createIfMissing: false) }
+    func open() throws -> StudyStore { try StudyStore.connect(resolvedPath, createIfMissing: false) }
 
     func print<T: TabularRow>(_ rows: [T]) throws {
         switch format {

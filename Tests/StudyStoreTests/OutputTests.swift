@@ -5,7 +5,7 @@ import XCTest
 /// Shapes of the CSV, JSON and table output of the query commands.
 final class OutputTests: XCTestCase {
     func populatedStore() throws -> StudyStore {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         var result = Fixture.result([(1, 2.5, [1.5, -2, 3]), (2, 0.75, [0, 0, 0])])
         result.labels[0].name = "tumour, \"primary\""
@@ -73,7 +73,7 @@ final class OutputTests: XCTestCase {
     }
 
     func testEmptyResultsKeepTheirShape() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         XCTAssertEqual(try StoreOutput.csv(try store.lesions()), LesionRow.columns.joined(separator: ",") + "\n")
         XCTAssertEqual(try jsonObjects(try StoreOutput.json(try store.runs())).count, 0)
     }
@@ -88,7 +88,7 @@ final class OutputTests: XCTestCase {
     }
 
     func testFiltersOfQueries() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let a = try store.beginRun(Fixture.start(patient: "A", study: "1.1", series: "1.1.1", date: "2024-01-01", modality: "CT"))
         try store.completeRun(a, Fixture.result([(1, 5, [0, 0, 0]), (1, 0.5, [9, 9, 9]), (2, 2, [1, 1, 1])]))
         let b = try store.beginRun(Fixture.start(patient: "B", study: "2.1", series: "2.1.1", date: "20250301"))
