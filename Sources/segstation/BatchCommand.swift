@@ -116,9 +116,11 @@ final class BatchProgress: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     init() {
-        guard !interactive else { return }
+        // A terminal's bar is redrawn every second (elapsed time moves during long cases); a log
+        // gets a line at least every 10 s.
         let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.schedule(deadline: .now() + 10, repeating: 10)
+        let period: Double = interactive ? 1 : 10
+        timer.schedule(deadline: .now() + period, repeating: period)
         timer.setEventHandler { [weak self] in self?.heartbeat() }
         timer.resume()
         self.timer = timer
@@ -155,7 +157,11 @@ final class BatchProgress: @unchecked Sendable {
 
     private func heartbeat() {
         lock.lock(); defer { lock.unlock() }
-        if Date().timeIntervalSince(lastLine) >= 9 { log("batch: \(status())") }
+        if interactive {
+            if selected > 0 { drawBar() }
+        } else if Date().timeIntervalSince(lastLine) >= 9 {
+            log("batch: \(status())")
+        }
     }
 
     /// "3/8 done (1 failed, 0 skipped), 42 s elapsed, ETA 70 s" (ETA from the mean time per ended case).
