@@ -78,7 +78,7 @@ func time(_ name: String, iterations: Int, _ query: (Int) throws -> Int) rethrow
                  iterations, Double(rows) / Double(iterations)))
 }
 
-var arguments = Array(CommandLine.arguments.dropFirst())
+let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return arguments[i + 1]

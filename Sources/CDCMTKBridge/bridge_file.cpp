@@ -14,7 +14,7 @@ namespace ssdcm {
 void initialise() {
     static std::once_flag once;
     std::call_once(once, [] {
-        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        installLogRouting();
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();

@@ -32,8 +32,10 @@ inline void ok(ssdcm_status *status) {
     status->message[0] = 0;
 }
 
-/// Registers DCMTK's decoders and silences its logger (once per process).
+/// Registers DCMTK's decoders and routes its logger (once per process).
 void initialise();
+/// Sends DCMTK's log to the routing of bridge_log.cpp (once; safe from any thread).
+void installLogRouting();
 
 /// Decodes the encapsulated JPEG 2000 frames of `file` into `out` as raw component values.
 bool decodeJPEG2000(ssdcm_file *file, const ssdcm_pixel_info &info, int32_t *out, ssdcm_status *status);

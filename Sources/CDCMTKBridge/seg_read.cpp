@@ -5,6 +5,7 @@
 // misplaces frames not starting on a byte boundary) and LABELMAP frames (Supplement 243, unknown to
 // DCMTK 3.6.7) are read from Pixel Data directly.
 #include "segstation_seg.h"
+#include "bridge_internal.hpp"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmseg/segdoc.h>
@@ -137,6 +138,7 @@ int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::
 } // namespace
 
 extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *err) {
+    ssdcm::installLogRouting();
     std::unique_ptr<ssseg_document> doc(new ssseg_document());
     std::memset(&doc->info, 0, sizeof doc->info);
     OFCondition status = doc->file.loadFile(path);

@@ -3,6 +3,7 @@
 // derivation image (source image reference to the exact instance and frame), referenced series,
 // patient/study/frame-of-reference copied from a source file.
 #include "segstation_seg.h"
+#include "bridge_internal.hpp"
 #include "seg_packed.hpp"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
@@ -81,6 +82,7 @@ CodeSequenceMacro code(const ssseg_code &c) {
 } // namespace
 
 extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssseg_error *err) {
+    ssdcm::installLogRouting();
     if (spec->rows <= 0 || spec->columns <= 0 || spec->rows > 65535 || spec->columns > 65535) {
         fail(err, SSSEG_INVALID_ARGUMENT, "frame size " + std::to_string(spec->rows) + "x" + std::to_string(spec->columns) + " out of range");
         return nullptr;

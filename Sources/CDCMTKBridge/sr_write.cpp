@@ -2,6 +2,7 @@
 // the source images, and one TID 1411 volumetric ROI group per lesion referencing its SEG segment and
 // the source series, with volume (mL), long axis (mm) and mean intensity.
 #include "segstation_seg.h"
+#include "bridge_internal.hpp"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <dcmtk/dcmsr/cmr/tid1500.h>
@@ -46,6 +47,7 @@ std::string text(DcmItem &item, const DcmTagKey &tag) {
 
 extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
                               const char *path, char instance_uid[80], ssseg_error *err) {
+    ssdcm::installLogRouting();
     DcmFileFormat segFile;
     if (segFile.loadFile(str(spec->seg_path).c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
         return fail(err, SSSEG_BAD_INPUT, str(spec->seg_path) + ": not readable as DICOM");

@@ -1,7 +1,8 @@
 import Imaging
 
-/// Every failure of the DICOM layer. Messages name the file, the attribute tag such as
-/// "(0028,0010)", the slice or frame, and what was expected versus found.
+/// Every failure of the DICOM layer (reading series, SEG and SR, writing them): one error type.
+/// Messages name the file, the attribute tag such as "(0028,0010)", the slice or frame, and what was
+/// expected versus found.
 public enum DICOMError: Error, Equatable, CategorizedError {
     /// The file cannot be opened or read.
     case unreadable(file: String, reason: String)
@@ -22,11 +23,28 @@ public enum DICOMError: Error, Equatable, CategorizedError {
     case notFound(path: String, reason: String)
     /// The caller asked for something invalid (stack index out of range).
     case invalidArgument(String)
+    /// A file of the scanned folder (or a slice of the stack) is unreadable or inconsistent with the
+    /// others; the loading commands refuse it unless `--skip-bad-slices`. `others` counts the rest.
+    case badSlice(file: String, reason: String, others: Int)
+    /// A series holds several stacks and none was chosen (`--stack N`); the message lists them.
+    case ambiguousStacks(series: String, stacks: [String])
+    /// A non-finite or absurd value of a geometry or intensity attribute.
+    case nonFinite(file: String, tag: DICOMTag, name: String, value: String)
+    /// A DICOM object (SEG, SR) or its inputs are inconsistent: missing functional groups, wrong frame
+    /// counts, segment text beyond its VR, a labels file that does not fit.
+    case badInput(file: String, detail: String)
+    /// A SEG frame references a source instance (or frame) that is not in the given source series.
+    case unknownReferencedInstance(file: String, frame: Int, sopInstanceUID: String)
+    /// A DICOM output (SEG, SR, series) could not be written.
+    case outputFailed(file: String, reason: String)
 
     public var category: ErrorCategory {
         switch self {
         case .unreadable, .notFound: return .notFound
-        case .malformed, .missingAttribute, .decodeFailed, .tooLarge, .inconsistentStack: return .badInput
+        case .malformed, .missingAttribute, .decodeFailed, .tooLarge, .inconsistentStack, .badSlice, .nonFinite,
+             .badInput, .unknownReferencedInstance: return .badInput
+        case .outputFailed: return .outputFailed
+        case .ambiguousStacks: return .invalidArgument
         case .unsupported: return .unsupported
         case .invalidArgument: return .invalidArgument
         }
@@ -43,6 +61,17 @@ public enum DICOMError: Error, Equatable, CategorizedError {
         case .inconsistentStack(let stack, let reason): return "stack \(stack): \(reason)"
         case .notFound(let path, let reason): return "\(path): \(reason)"
         case .invalidArgument(let message): return "invalid argument: \(message)"
+        case .badSlice(let file, let reason, let others):
+            let more = others > 0 ? " (and \(others) more bad file(s))" : ""
+            return "\(file): bad slice: \(reason)\(more); remove it, or pass --skip-bad-slices to load the series without it"
+        case .ambiguousStacks(let series, let stacks):
+            return "series \(series) holds \(stacks.count) stacks; choose one with --stack N:\n" + stacks.joined(separator: "\n")
+        case .nonFinite(let file, let tag, let name, let value):
+            return "\(file): \(name) \(tag) is \(value); expected a finite value in range"
+        case .badInput(let file, let detail): return "\(file): \(detail)"
+        case .unknownReferencedInstance(let file, let frame, let uid):
+            return "\(file): frame \(frame) references SOP instance \(uid), which is not in the source series"
+        case .outputFailed(let file, let reason): return "\(file): cannot write: \(reason)"
         }
     }
 
@@ -54,6 +83,10 @@ public enum DICOMError: Error, Equatable, CategorizedError {
             return r
         case .missingAttribute(_, let tag, let name): return "\(name) \(tag) is missing"
         case .invalidArgument(let m): return m
+        case .badSlice(_, let r, _), .badInput(_, let r), .outputFailed(_, let r): return r
+        case .unknownReferencedInstance: return description
+        case .ambiguousStacks: return description
+        case .nonFinite(_, let tag, let name, let value): return "\(name) \(tag) is \(value); expected a finite value in range"
         }
     }
 
@@ -61,10 +94,11 @@ public enum DICOMError: Error, Equatable, CategorizedError {
     public var file: String? {
         switch self {
         case .unreadable(let f, _), .malformed(let f, _), .missingAttribute(let f, _, _), .unsupported(let f, _),
-             .decodeFailed(let f, _), .tooLarge(let f, _):
+             .decodeFailed(let f, _), .tooLarge(let f, _), .badSlice(let f, _, _), .nonFinite(let f, _, _, _),
+             .badInput(let f, _), .unknownReferencedInstance(let f, _, _), .outputFailed(let f, _):
             return f
         case .notFound(let p, _): return p
-        case .inconsistentStack, .invalidArgument: return nil
+        case .inconsistentStack, .invalidArgument, .ambiguousStacks: return nil
         }
     }
 }

@@ -8,9 +8,12 @@ final class DICOMFile {
     let path: String
     private let handle: OpaquePointer
 
-    /// Opens and parses the file. Throws `DICOMError` naming the file on any failure.
+    /// Opens and parses the file (after `NestingGuard`). Throws `DICOMError` naming the file on any failure.
     init(path: String) throws {
         self.path = path
+        _ = DCMTKLog.routed
+        // DCMTK parses nested sequences recursively: refuse absurd nesting before it overflows the stack.
+        if let reason = NestingGuard.check(path) { throw DICOMError.malformed(file: path, reason: reason) }
         var status = ssdcm_status()
         guard let opened = ssdcm_open(path, &status) else {
             throw DICOMFile.error(from: status, file: path)

@@ -27,11 +27,15 @@ public struct DICOMLoadOptions: Sendable, Equatable {
     public var unevenSpacing: UnevenSpacing
     public var tilt: Tilt
     public var padding: Padding
+    /// `--skip-bad-slices`: leave out unreadable files and slices inconsistent with the rest, with a
+    /// warning naming each, instead of refusing the series (see `DICOMInventory.select`).
+    public var skipBadSlices: Bool
 
-    public init(unevenSpacing: UnevenSpacing = .fail, tilt: Tilt = .shear, padding: Padding = .fillWithMinimum) {
+    public init(unevenSpacing: UnevenSpacing = .fail, tilt: Tilt = .shear, padding: Padding = .fillWithMinimum, skipBadSlices: Bool = false) {
         self.unevenSpacing = unevenSpacing
         self.tilt = tilt
         self.padding = padding
+        self.skipBadSlices = skipBadSlices
     }
 }
 
@@ -56,31 +60,21 @@ public enum DICOMLoader {
     /// ImagePositionPatient/ImageOrientationPatient/PixelSpacing.
     /// - Throws: `DICOMError` naming the file or stack: decode failures, files that changed
     ///   since the scan, duplicate or non-collinear positions, uneven spacing with `.fail`.
-    public static func load(stack: DICOMStack, options: DICOMLoadOptions = DICOMLoadOptions()) throws -> DICOMImage {
-        guard !stack.slices.isEmpty else { throw DICOMError.inconsistentStack(stack: stack.label, reason: "no slices") }
+    public static func load(stack scanned: DICOMStack, options: DICOMLoadOptions = DICOMLoadOptions()) throws -> DICOMImage {
+        let stack = try prepare(stack: scanned, options: options)
         let name = "\(stack.index) (\(stack.label))"
-        for w in stack.warnings {
-            switch w.kind {
-            case .duplicatePositions, .nonCollinearPositions:
-                throw DICOMError.inconsistentStack(stack: name, reason: w.message)
-            case .unevenSpacing, .missingSlices:
-                guard options.unevenSpacing == .fail else { continue }
-                throw DICOMError.inconsistentStack(stack: name, reason: w.message + "; load with unevenSpacing = .resample to interpolate onto even spacing")
-            default: break
-            }
-        }
         let voxelCount = stack.rows.multipliedReportingOverflow(by: stack.columns).partialValue.multipliedReportingOverflow(by: stack.slices.count)
         guard !voxelCount.overflow, voxelCount.partialValue <= maxVoxels else {
             throw DICOMError.tooLarge(file: stack.slices[0].file, reason: "stack \(name) is \(stack.columns)x\(stack.rows)x\(stack.slices.count) voxels; the limit is \(maxVoxels)")
         }
         let normal = cross(stack.rowDirectionLPS, stack.columnDirectionLPS)
         let layout = SliceLayout(sortedPositions: stack.slices.map(\.positionLPS), normal: normal,
-                                 inPlaneSpacingMM: stack.pixelSpacingMM.min() ?? 1)
+                                 inPlaneSpacingMM: stack.pixelSpacingMM.smaller)
         let values = try PixelReader.read(stack: stack, padding: options.padding)
         let spacingK = layout.meanStepMM ?? singleSliceThickness(stack)
         let geometry = VolumeGeometry(
             size: SIMD3(stack.columns, stack.rows, stack.slices.count),
-            spacingMM: Vector3(stack.pixelSpacingMM[0], stack.pixelSpacingMM[1], spacingK),
+            spacingMM: Vector3(stack.pixelSpacingMM.i, stack.pixelSpacingMM.j, spacingK),
             originLPS: stack.slices[0].positionLPS,
             direction: Matrix3(columns: stack.rowDirectionLPS, stack.columnDirectionLPS, layout.lineDirection))
         do { try geometry.validate() } catch { throw DICOMError.inconsistentStack(stack: name, reason: "\(error)") }
@@ -97,7 +91,7 @@ public enum DICOMLoader {
             warnings.append(DICOMWarning(kind: .unevenSpacing, message: String(format: "resampled linearly onto %d slices %.4f mm apart", volume.size.z, volume.geometry.spacingMM.z)))
         }
         if layout.tiltDegrees > 0 && options.tilt == .resampleOrthogonal {
-            volume = EvenSpacing.orthogonalised(volume)
+            volume = TiltResampling.orthogonalised(volume)
             sources = Array(repeating: nil, count: volume.size.z)
             warnings.append(DICOMWarning(kind: .gantryTilt, message: "resampled onto an orthogonal grid \(volume.geometry)"))
         }

@@ -38,13 +38,20 @@ public enum DICOMScanner {
             switch r.outcome {
             case .success(.image(let instance)): instances.append(instance)
             case .success(.skipped(let reason)): skipped.append(DICOMSkippedFile(path: r.path, reason: reason))
-            case .success(.directory): skipped.append(DICOMSkippedFile(path: r.path, reason: "DICOMDIR (the folder is scanned directly)"))
-            case .failure(let error): skipped.append(DICOMSkippedFile(path: r.path, reason: error.description))
+            case .success(.directory): skipped.append(DICOMSkippedFile(path: r.path, reason: "DICOMDIR or DIRFILE: a media directory (the folder is scanned directly)"))
+            case .failure(let error):
+                // Unsupported objects are noted like non-images; unreadable and malformed ones are bad slices.
+                let kind: DICOMSkippedFile.Kind = error.category == .unsupported ? .notImage : .unreadable
+                skipped.append(DICOMSkippedFile(path: r.path, reason: error.reasonText, kind: kind))
             }
         }
-        let studies = group(instances)
+        var studies = group(instances)
+        deriveMissingIdentities(&studies)
         if studies.isEmpty {
             if singleFile, let only = skipped.first { throw DICOMError.notFound(path: path, reason: "not a loadable image: \(only.reason)") }
+            if let bad = skipped.first(where: { $0.kind == .unreadable }) {
+                throw DICOMError.badSlice(file: bad.path, reason: bad.reason, others: skipped.filter { $0.kind == .unreadable }.count - 1)
+            }
             let reasons = skipped.prefix(3).map { "\(($0.path as NSString).lastPathComponent): \($0.reason)" }
             throw DICOMError.notFound(path: path, reason: "no loadable DICOM image among \(files.count) file(s)" + (reasons.isEmpty ? "" : "; " + reasons.joined(separator: "; ")))
         }
@@ -70,10 +77,13 @@ public enum DICOMScanner {
     /// Parses files on all cores. With `strict`, a non-DICOM file is an error rather than a skip.
     static func parseAll(_ files: [String], strict: Bool) -> [Result] {
         var results = [Result?](repeating: nil, count: files.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: files.count) { i in
-            let r = Result(path: files[i], outcome: parseOne(files[i], strict: strict))
-            lock.lock(); results[i] = r; lock.unlock()
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Safe to share: iteration i writes only element i, and concurrentPerform returns
+            // before the buffer's scope ends.
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                slots[i] = Result(path: files[i], outcome: parseOne(files[i], strict: strict))
+            }
         }
         return results.compactMap { $0 }
     }
@@ -114,7 +124,9 @@ public enum DICOMScanner {
         var syntaxes = [String: Set<String>]()
         for inst in instances {
             let study = inst.study.studyInstanceUID
-            let series = inst.series.seriesInstanceUID
+            // Files without a SeriesInstanceUID form one series per folder (its UID is derived later).
+            let series = inst.series.seriesInstanceUID.isEmpty
+                ? "\u{0}" + study + "\u{0}" + (inst.path as NSString).deletingLastPathComponent : inst.series.seriesInstanceUID
             if studyInfo[study] == nil { studyOrder.append(study); studyInfo[study] = (inst.study, inst.patient) }
             if seriesInfo[series] == nil { seriesByStudy[study, default: []].append(series); seriesInfo[series] = inst.series }
             records[series, default: []].append(contentsOf: inst.frames)

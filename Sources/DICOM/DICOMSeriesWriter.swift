@@ -34,7 +34,7 @@ public enum DICOMUID {
     public static func make() -> String {
         var buffer = [CChar](repeating: 0, count: 128)
         ssdcm_new_uid(nil, &buffer, buffer.count)
-        return String(cString: buffer)
+        return String(cBuffer: buffer)
     }
 }
 

@@ -80,6 +80,9 @@ extension DICOMTag {
     static let pixelPaddingRangeLimit = DICOMTag(0x0028, 0x0121)
     static let rescaleIntercept = DICOMTag(0x0028, 0x1052)
     static let rescaleSlope = DICOMTag(0x0028, 0x1053)
+    static let lossyImageCompression = DICOMTag(0x0028, 0x2110)
+    static let lossyImageCompressionRatio = DICOMTag(0x0028, 0x2112)
+    static let lossyImageCompressionMethod = DICOMTag(0x0028, 0x2114)
     static let pixelMeasuresSequence = DICOMTag(0x0028, 0x9110)
     static let pixelValueTransformationSequence = DICOMTag(0x0028, 0x9145)
     static let sharedFunctionalGroupsSequence = DICOMTag(0x5200, 0x9229)
@@ -87,6 +90,7 @@ extension DICOMTag {
     static let pixelData = DICOMTag(0x7FE0, 0x0010)
     // File meta and DICOMDIR
     static let mediaStorageSOPClassUID = DICOMTag(0x0002, 0x0002)
+    static let mediaStorageSOPInstanceUID = DICOMTag(0x0002, 0x0003)
     static let transferSyntaxUID = DICOMTag(0x0002, 0x0010)
     static let directoryRecordSequence = DICOMTag(0x0004, 0x1220)
     static let directoryRecordType = DICOMTag(0x0004, 0x1430)

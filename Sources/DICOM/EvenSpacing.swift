@@ -1,8 +1,7 @@
 import Foundation
 import Imaging
 
-/// Resampling of loaded stacks: uneven slice steps onto even ones, and sheared (tilted) grids
-/// onto orthogonal ones.
+/// Resampling of loaded stacks with uneven slice steps onto even ones (`--uneven-spacing resample`).
 enum EvenSpacing {
     /// Linear interpolation along k between the two source slices around each even position.
     /// The new step is the source span divided by round(span / median step): first and last
@@ -48,25 +47,5 @@ enum EvenSpacing {
             guard let i = d.indices.min(by: { abs(d[$0] - t) < abs(d[$1] - t) }), abs(d[i] - t) < 0.01 * spacingMM else { return nil }
             return slices[i]
         }
-    }
-
-    /// The sheared grid resampled onto (row, column, normal) axes with the same in-plane spacing and
-    /// the slice step projected on the normal, enlarged in-plane to cover every slice.
-    static func orthogonalised(_ volume: Volume<Float>) -> Volume<Float> {
-        let g = volume.geometry
-        let row = g.direction.c0, column = g.direction.c1
-        var normal = cross(row, column)
-        if dot(normal, g.direction.c2) < 0 { normal = -normal }
-        let step = g.direction.c2 * g.spacingMM.z
-        let last = step * Double(g.size.z - 1)
-        let shiftI = dot(last, row) / g.spacingMM.x, shiftJ = dot(last, column) / g.spacingMM.y
-        let i0 = min(0, shiftI.rounded(.down)), j0 = min(0, shiftJ.rounded(.down))
-        let i1 = max(0, shiftI.rounded(.up)), j1 = max(0, shiftJ.rounded(.up))
-        let size = SIMD3(g.size.x + Int(i1 - i0), g.size.y + Int(j1 - j0), g.size.z)
-        let origin = g.originLPS + row * (i0 * g.spacingMM.x) + column * (j0 * g.spacingMM.y)
-        let target = VolumeGeometry(size: size, spacingMM: Vector3(g.spacingMM.x, g.spacingMM.y, dot(step, normal)),
-                                    originLPS: origin, direction: Matrix3(columns: row, column, normal))
-        let minimum = volume.voxels.min() ?? 0
-        return volume.resampled(onto: target, interpolation: .linear, outside: minimum)
     }
 }

@@ -1,60 +1,19 @@
 import Foundation
 import Imaging
 
-/// One image frame with everything grouping and loading need.
-struct FrameRecord {
-    var slice: DICOMSlice
-    /// Direction of increasing column index (first triplet of ImageOrientationPatient), LPS.
-    var rowDirection: Vector3
-    /// Direction of increasing row index (second triplet), LPS.
-    var columnDirection: Vector3
-    /// PixelSpacing (0028,0030): [0] between rows (along `columnDirection`), [1] between columns.
-    var pixelSpacingMM: (betweenRows: Double, betweenColumns: Double)
-    var pixelSpacingMissing: Bool
-    var rows: Int
-    var columns: Int
-    /// Split keys: echo, temporal position, image/frame type, stack ID.
-    var echoKey: String?
-    var temporalKey: Int?
-    var typeKey: String
-    var stackID: String?
-    var isLocalizer: Bool
-    var isDerived: Bool
-    var sliceThicknessMM: Double?
-    var gantryTiltDegrees: Double?
-
-    var normal: Vector3 { cross(rowDirection, columnDirection) }
-}
-
-/// The header of one image file, frames expanded.
-struct ParsedInstance {
-    var path: String
-    var patient: DICOMPatient
-    var study: DICOMStudyInfo
-    var series: DICOMSeriesInfo
-    var frames: [FrameRecord]
-}
-
-enum ParseOutcome {
-    case image(ParsedInstance)
-    /// A valid DICOM object that is not a loadable image (reason for the inventory note).
-    case skipped(String)
-    /// A DICOMDIR: the referenced files (absolute paths).
-    case directory([String])
-}
-
 enum InstanceParser {
     /// SOP class prefixes of objects that are not cross-sectional scans.
     static let nonImageClasses: [(prefix: String, name: String)] = [
         ("1.2.840.10008.5.1.4.1.1.66.4", "Segmentation (SEG)"),
         ("1.2.840.10008.5.1.4.1.1.66", "raw data / registration"),
         ("1.2.840.10008.5.1.4.1.1.481.", "radiotherapy object (RT)"),
+        ("1.2.840.10008.5.1.4.1.1.88.59", "key object selection (KO)"),
         ("1.2.840.10008.5.1.4.1.1.88.", "structured report (SR)"),
         ("1.2.840.10008.5.1.4.1.1.11.", "presentation state (PR)"),
         ("1.2.840.10008.5.1.4.1.1.9.", "waveform"),
         ("1.2.840.10008.5.1.4.1.1.104.", "encapsulated document"),
         ("1.2.840.10008.5.1.4.1.1.7", "secondary capture"),
-        ("1.2.840.10008.1.3.10", "media directory"),
+        ("1.2.840.10008.1.3.10", "media directory (DICOMDIR / Philips DIRFILE)"),
     ]
 
     static func parse(_ file: DICOMFile) throws -> ParseOutcome {
@@ -80,8 +39,9 @@ enum InstanceParser {
         guard !frames.isEmpty else {
             return .skipped("no ImageOrientationPatient \(DICOMTag.imageOrientationPatient) / ImagePositionPatient \(DICOMTag.imagePositionPatient): not a cross-sectional image")
         }
-        let studyUID = ds.string(.studyInstanceUID) ?? "unknown-study"
-        let seriesUID = ds.string(.seriesInstanceUID) ?? "unknown-series:" + (path as NSString).deletingLastPathComponent
+        // Missing UIDs stay empty here; DICOMScanner derives them once the series are grouped.
+        let studyUID = ds.string(.studyInstanceUID) ?? ""
+        let seriesUID = ds.string(.seriesInstanceUID) ?? ""
         return .image(ParsedInstance(
             path: path,
             patient: DICOMPatient(id: ds.string(.patientID), name: ds.string(.patientName),

@@ -77,8 +77,8 @@ public struct DICOMStack: Codable, Sendable {
     public var rows: Int
     public var columns: Int
     public var sliceCount: Int
-    /// In-plane spacing: [between columns (along i), between rows (along j)], mm.
-    public var pixelSpacingMM: [Double]
+    /// In-plane spacing (JSON: [between columns (along i), between rows (along j)]), mm.
+    public var pixelSpacingMM: PixelSpacing
     /// Mean distance between consecutive slice positions, mm (nil for one slice).
     public var sliceSpacingMM: Double?
     /// ImageOrientationPatient: direction of i (along a row) and j (down a column), LPS.
@@ -95,6 +95,13 @@ public struct DICOMStack: Codable, Sendable {
     public var transferSyntaxUIDs: [String]
     /// Slices in load order (ascending along the slice normal).
     public var slices: [DICOMSlice]
+    /// Identifiers absent or empty in the files and derived from their fingerprint (attribute
+    /// keywords such as "StudyInstanceUID"; see `DerivedIdentity`).
+    public var derivedIdentifiers: [String] = []
+    /// SliceThickness (0018,0050) of the first slice, mm.
+    public var sliceThicknessMM: Double? = nil
+    /// What sets this stack apart within its series ("echo time 4.92 ms", "ImageType ORIGINAL\\PRIMARY\\B0"...).
+    public var distinguishingAttributes: [String] = []
 }
 
 /// A condition worth reporting that does not stop scanning.
@@ -102,6 +109,8 @@ public struct DICOMWarning: Codable, Sendable, Equatable, CustomStringConvertibl
     public enum Kind: String, Codable, Sendable {
         case gantryTilt, unevenSpacing, missingSlices, duplicatePositions, nonCollinearPositions
         case mixedSizes, missingPixelSpacing
+        /// A bad file or slice left out under `--skip-bad-slices` (the message names it).
+        case badSliceSkipped
     }
     public var kind: Kind
     public var message: String
@@ -109,6 +118,14 @@ public struct DICOMWarning: Codable, Sendable, Equatable, CustomStringConvertibl
 }
 
 public struct DICOMSkippedFile: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// Not an image to load: a non-DICOM file, DICOMDIR/DIRFILE, SR, PR, KO, RT objects, colour...
+        case notImage
+        /// A DICOM file that cannot be read (truncated, corrupt header, nesting too deep): the loading
+        /// commands refuse the folder unless `--skip-bad-slices`.
+        case unreadable
+    }
     public var path: String
     public var reason: String
+    public var kind: Kind = .notImage
 }

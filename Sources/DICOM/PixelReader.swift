@@ -16,43 +16,49 @@ enum PixelReader {
         let work: [(path: String, slices: [(k: Int, slice: DICOMSlice)])] = fileOrder.map { ($0, byFile[$0]!) }
         var output = [Float](repeating: 0, count: frameSize * stack.slices.count)
         var padded = [Bool](repeating: false, count: padding == .fillWithMinimum ? output.count : 0)
-        var firstError: Error?
-        let lock = NSLock()
+        // One slot per file: the first failing file in file order is reported, whatever the timing.
+        var errors = [(any Error)?](repeating: nil, count: work.count)
         output.withUnsafeMutableBufferPointer { out in
             padded.withUnsafeMutableBufferPointer { pad in
-                let outBase = out.baseAddress!
-                // An empty array may still report a (dangling) base address.
-                let padBase = padding == .fillWithMinimum ? pad.baseAddress : nil
-                DispatchQueue.concurrentPerform(iterations: work.count) { f in
-                    do {
-                        let path = work[f].path
-                        let file = try DICOMFile(path: path)
-                        let info = try file.pixelInfo()
-                        let tiles = work[f].slices.first?.slice.mosaicTilesPerRow ?? 1
-                        guard info.rows == stack.rows * tiles, info.columns == stack.columns * tiles else {
-                            throw DICOMError.malformed(file: path, reason: "Rows x Columns (0028,0010/0011) is \(info.rows)x\(info.columns); the stack was scanned as \(stack.rows)x\(stack.columns) (file changed?)")
-                        }
-                        let stored = try file.decodeStoredValues(info)
-                        for (k, slice) in work[f].slices {
-                            guard slice.frameNumber >= 1, slice.frameNumber <= info.frames else {
-                                throw DICOMError.malformed(file: path, reason: "frame \(slice.frameNumber) requested; NumberOfFrames (0028,0008) is \(info.frames)")
+                errors.withUnsafeMutableBufferPointer { errorSlots in
+                    // Safe to share: the work lists partition the slices, so iteration f writes only the
+                    // frames k of its own file (and error slot f); concurrentPerform returns before
+                    // these buffers' scopes end.
+                    nonisolated(unsafe) let outBase = out.baseAddress!
+                    // An empty array may still report a (dangling) base address.
+                    nonisolated(unsafe) let padBase = padding == .fillWithMinimum ? pad.baseAddress : nil
+                    nonisolated(unsafe) let errorSlots = errorSlots
+                    DispatchQueue.concurrentPerform(iterations: work.count) { f in
+                        do {
+                            let path = work[f].path
+                            let file = try DICOMFile(path: path)
+                            let info = try file.pixelInfo()
+                            let tiles = work[f].slices.first?.slice.mosaicTilesPerRow ?? 1
+                            guard info.rows == stack.rows * tiles, info.columns == stack.columns * tiles else {
+                                throw DICOMError.malformed(file: path, reason: "Rows x Columns (0028,0010/0011) is \(info.rows)x\(info.columns); the stack was scanned as \(stack.rows)x\(stack.columns) (file changed?)")
                             }
-                            var source = (slice.frameNumber - 1) * frameSize
-                            var values = stored
-                            if let tile = slice.mosaicTile {
-                                values = mosaicTile(stored, tile: tile, tilesPerRow: tiles, rows: stack.rows, columns: stack.columns)
-                                source = 0
+                            let stored = try file.decodeStoredValues(info)
+                            for (k, slice) in work[f].slices {
+                                guard slice.frameNumber >= 1, slice.frameNumber <= info.frames else {
+                                    throw DICOMError.malformed(file: path, reason: "frame \(slice.frameNumber) requested; NumberOfFrames (0028,0008) is \(info.frames)")
+                                }
+                                var source = (slice.frameNumber - 1) * frameSize
+                                var values = stored
+                                if let tile = slice.mosaicTile {
+                                    values = mosaicTile(stored, tile: tile, tilesPerRow: tiles, rows: stack.rows, columns: stack.columns)
+                                    source = 0
+                                }
+                                convert(values, from: source, count: frameSize, slice: slice, info: info,
+                                        into: outBase + k * frameSize, padded: padBase.map { $0 + k * frameSize })
                             }
-                            convert(values, from: source, count: frameSize, slice: slice, info: info,
-                                    into: outBase + k * frameSize, padded: padBase.map { $0 + k * frameSize })
+                        } catch {
+                            errorSlots[f] = error
                         }
-                    } catch {
-                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
                     }
                 }
             }
         }
-        if let firstError { throw firstError }
+        if let firstError = errors.lazy.compactMap({ $0 }).first { throw firstError }
         if padding == .fillWithMinimum, padded.contains(true) {
             var minimum = Float.infinity
             for (v, p) in zip(output, padded) where !p { minimum = min(minimum, v) }

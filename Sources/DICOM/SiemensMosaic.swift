@@ -38,10 +38,10 @@ struct SiemensMosaic: Equatable {
 
     /// Position of tile `s` given the mosaic's ImagePositionPatient and orientation.
     func position(tile s: Int, mosaicPosition: Vector3, row: Vector3, column: Vector3,
-                  spacing: (betweenRows: Double, betweenColumns: Double), sliceSpacingMM: Double) -> Vector3 {
+                  spacing: PixelSpacing, sliceSpacingMM: Double) -> Vector3 {
         let columnsTotal = Double(tileColumns * tilesPerRow), rowsTotal = Double(tileRows * tilesPerRow)
-        let first = mosaicPosition + row * (spacing.betweenColumns * (columnsTotal - Double(tileColumns)) / 2)
-            + column * (spacing.betweenRows * (rowsTotal - Double(tileRows)) / 2)
+        let first = mosaicPosition + row * (spacing.i * (columnsTotal - Double(tileColumns)) / 2)
+            + column * (spacing.j * (rowsTotal - Double(tileRows)) / 2)
         let n = sliceNormal ?? cross(row, column)
         return first + n * (sliceSpacingMM * Double(s))
     }

@@ -9,7 +9,7 @@ enum StackBuilder {
     struct Key {
         var rows: Int, columns: Int
         var row: Vector3, column: Vector3
-        var spacing: (Double, Double)
+        var spacing: PixelSpacing
         var echo: String?, temporal: Int?, type: String, stackID: String?, localizer: Bool
 
         init(_ r: FrameRecord) {
@@ -21,7 +21,7 @@ enum StackBuilder {
         func matches(_ o: Key) -> Bool {
             func close(_ a: Vector3, _ b: Vector3) -> Bool { max(abs(a.x - b.x), abs(a.y - b.y), abs(a.z - b.z)) < 1e-3 }
             return rows == o.rows && columns == o.columns && close(row, o.row) && close(column, o.column)
-                && abs(spacing.0 - o.spacing.0) <= 1e-4 * spacing.0 && abs(spacing.1 - o.spacing.1) <= 1e-4 * spacing.1
+                && abs(spacing.i - o.spacing.i) <= 1e-4 * spacing.i && abs(spacing.j - o.spacing.j) <= 1e-4 * spacing.j
                 && echo == o.echo && temporal == o.temporal && type == o.type && stackID == o.stackID && localizer == o.localizer
         }
     }
@@ -37,13 +37,16 @@ enum StackBuilder {
         for group in groups {
             built.append(contentsOf: splitRepeats(sorted(group.records)))
         }
-        var stacks = built.map { makeStack($0.records, suffix: $0.suffix, patient: patient, study: study, series: series) }
-        stacks.sort { a, b in
+        var pairs = built.map { (stack: makeStack($0.records, suffix: $0.suffix, patient: patient, study: study, series: series), records: $0.records) }
+        pairs.sort { x, y in
+            let a = x.stack, b = y.stack
             if a.isLocalizer != b.isLocalizer { return !a.isLocalizer }
             if a.sliceCount != b.sliceCount { return a.sliceCount > b.sliceCount }
             return a.label < b.label
         }
+        var stacks = pairs.map(\.stack)
         for i in stacks.indices { stacks[i].index = i }
+        distinguish(&stacks, records: pairs.map(\.records))
         var warnings = [DICOMWarning]()
         let sizes = Set(stacks.filter { !$0.isLocalizer }.map { "\($0.columns)x\($0.rows)" })
         if sizes.count > 1 {
@@ -92,7 +95,7 @@ enum StackBuilder {
                           series: DICOMSeriesInfo) -> DICOMStack {
         let first = records[0]
         let layout = SliceLayout(sortedPositions: records.map(\.slice.positionLPS), normal: first.normal,
-                                 inPlaneSpacingMM: min(first.pixelSpacingMM.betweenRows, first.pixelSpacingMM.betweenColumns))
+                                 inPlaneSpacingMM: first.pixelSpacingMM.smaller)
         var warnings = layout.warnings
         if hasDuplicates(records) {
             warnings.append(DICOMWarning(kind: .duplicatePositions, message: "several slices share one position and no acquisition number or repetition pattern separates them"))
@@ -113,12 +116,12 @@ enum StackBuilder {
         return DICOMStack(
             index: 0, label: label, patient: patient, study: study, series: series,
             rows: first.rows, columns: first.columns, sliceCount: records.count,
-            pixelSpacingMM: [first.pixelSpacingMM.betweenColumns, first.pixelSpacingMM.betweenRows],
+            pixelSpacingMM: first.pixelSpacingMM,
             sliceSpacingMM: layout.meanStepMM, rowDirectionLPS: first.rowDirection, columnDirectionLPS: first.columnDirection,
             orientationCode: AxisOrientation.code(for: direction), tiltDegrees: layout.tiltDegrees,
             isLocalizer: first.isLocalizer || records.contains(where: \.isLocalizer), isDerived: first.isDerived,
             warnings: warnings, transferSyntaxUIDs: Array(Set(records.map(\.slice.transferSyntaxUID))).sorted(),
-            slices: records.map(\.slice))
+            slices: records.map(\.slice), sliceThicknessMM: first.sliceThicknessMM)
     }
 
     /// "axial", "coronal", "sagittal" or "oblique" from the slice normal.

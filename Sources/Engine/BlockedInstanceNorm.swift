@@ -80,10 +80,14 @@ struct BlockedInstanceNorm {
         }
     }
 
-    /// Runs `body` for 0..<count on `threads` workers.
+    /// Runs `body` for 0..<count on `threads` workers. `body(i)` must write only what item `i` owns
+    /// (both callers above write element `item` of their own buffers and only read the rest).
     private func parallel(_ count: Int, _ body: (Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 { for i in 0..<count { body(i) }; return }
+        // Safe to share: items write disjoint elements (see above), and concurrentPerform returns
+        // before the buffers that `body` captures go out of scope.
+        nonisolated(unsafe) let body = body
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var i = w
             while i < count { body(i); i += workers }

@@ -4,6 +4,12 @@ import Foundation
 /// Thin helpers over the oneDNN 2.6 C API: status checks, memory descriptors, primitive creation.
 enum DNNL {
     /// The CPU engine and an in-order stream, created once per process.
+    ///
+    /// `nonisolated(unsafe)` because C handles are not `Sendable`. Sharing them is safe: each is a
+    /// `let` initialised once (Swift runs lazy static initialisers exactly once), never destroyed or
+    /// reassigned; oneDNN engines may be used from any thread; and a CPU stream on the OpenMP runtime
+    /// executes every primitive synchronously on the calling thread (`cpu_stream_t::wait` returns at
+    /// once), so sessions on different threads share no queue state through it.
     nonisolated(unsafe) static let engine: dnnl_engine_t = {
         var e: dnnl_engine_t?
         precondition(dnnl_engine_create(&e, dnnl_cpu, 0) == dnnl_success, "oneDNN CPU engine unavailable")

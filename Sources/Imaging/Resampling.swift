@@ -49,9 +49,12 @@ extension Volume where Voxel: VoxelScalar {
         var out = [Voxel](repeating: outside, count: target.voxelCount)
         let ss = geometry.size
         let limit = Vector3(ss) - 0.5
-        voxels.withUnsafeBufferPointer { src in
+        voxels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { dst in
-                let dstBase = dst.baseAddress!
+                // Safe to share: the source is only read, iteration k writes only slice k of `out`,
+                // and concurrentPerform returns before either buffer's scope ends.
+                nonisolated(unsafe) let src = source
+                nonisolated(unsafe) let dstBase = dst.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: n.z) { k in
                     for j in 0..<n.y {
                         let rowStart = map.m * Vector3(0, Double(j), Double(k)) + map.offset

@@ -2,7 +2,7 @@ import Imaging
 
 /// Runs of equal non-zero voxels along i, grouped by row (row = j + ny * k), for
 /// `ConnectedComponents`: each run is one union-find element, so unions cost per run, not per voxel.
-struct RowRuns<Voxel: FixedWidthInteger> {
+struct RowRuns<Voxel: FixedWidthInteger & Sendable> {
     struct Run {
         var begin: Int32
         /// Exclusive.

@@ -46,9 +46,12 @@ public enum PipelineError: CategorizedError {
     case output(String)
     case notFound(String)
     case invalidArgument(String)
+    /// The inputs cannot be used together (channels of different patients, studies or frames of reference).
+    case badInput(String)
 
     public var category: ErrorCategory {
         switch self {
+        case .badInput: return .badInput
         case .output: return .outputFailed
         case .notFound: return .notFound
         case .invalidArgument: return .invalidArgument
@@ -56,7 +59,7 @@ public enum PipelineError: CategorizedError {
     }
     public var description: String {
         switch self {
-        case .output(let m), .notFound(let m), .invalidArgument(let m): return m
+        case .output(let m), .notFound(let m), .invalidArgument(let m), .badInput(let m): return m
         }
     }
 }

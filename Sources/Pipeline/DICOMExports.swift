@@ -4,12 +4,13 @@ import DICOM
 import Inference
 import Lesions
 
-/// DICOM-SEG (and, once available, SR TID 1500) for a run whose first input is DICOM.
+/// DICOM-SEG and SR TID 1500 for a run whose first input is DICOM, over the stack the loader built.
 enum DICOMExports {
     static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
                       into artefacts: inout ArtefactList) throws {
         guard let dicom = scan.dicom else { return }
-        let source = try SEGSourceSeries.read(URL(fileURLWithPath: scan.sourcePath), seriesInstanceUID: dicom.stack.series.seriesInstanceUID)
+        // The stack the loader built and checked: the SEG and SR reference exactly the loaded slices and UIDs.
+        let source = try SEGSourceSeries(stack: dicom.stack)
         var options = SEGWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: manifest.name, algorithmVersion: manifest.version)
         options.modelName = manifest.name
         let segments = manifest.labels.map { l in
@@ -24,15 +25,10 @@ enum DICOMExports {
         }
         guard let written else { return }
         // TID 1500: one measurement group per lesion, referencing its segment in the SEG just written.
-        let isCT = dicom.stack.series.modality == "CT"
-        let items = measurements.flatMap { label -> [LesionReportItem] in
-            guard let segment = written.segmentNumbers[UInt8(label.label)] else { return [] }
-            return label.lesions.enumerated().map { index, m in
-                LesionReportItem(lesionIndex: index + 1, segmentNumber: Int(segment), volumeML: m.volumeML,
-                                 longestDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean,
-                                 intensityUnit: isCT ? .hounsfieldUnit : .noUnit)
-            }
+        let measured = measurements.compactMap { label -> MeasurementItems.Segment? in
+            written.segmentNumbers[UInt8(label.label)].map { MeasurementItems.Segment(number: Int($0), lesions: label.lesions) }
         }
+        let items = MeasurementItems.items(measured, modality: dicom.stack.series.modality)
         guard !items.isEmpty else { return }      // nothing segmented: a SEG without an SR
         let segURL = artefacts.folder.appendingPathComponent("seg.dcm")
         try artefacts.add(.sr, "sr.dcm") { url in

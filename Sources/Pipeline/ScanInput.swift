@@ -15,11 +15,12 @@ public struct LoadedScan {
 /// Which part of a DICOM input to load and how to treat irregular stacks.
 public struct ScanSelection: Sendable {
     public var seriesInstanceUID: String?
-    public var stackIndex: Int
+    /// nil: the series must hold one stack apart from localizers (`DICOMInventory.select`).
+    public var stackIndex: Int?
     public var volumeIndex: Int
     public var dicomOptions: DICOMLoadOptions
 
-    public init(seriesInstanceUID: String? = nil, stackIndex: Int = 0, volumeIndex: Int = 0, dicomOptions: DICOMLoadOptions = DICOMLoadOptions()) {
+    public init(seriesInstanceUID: String? = nil, stackIndex: Int? = nil, volumeIndex: Int = 0, dicomOptions: DICOMLoadOptions = DICOMLoadOptions()) {
         self.seriesInstanceUID = seriesInstanceUID; self.stackIndex = stackIndex
         self.volumeIndex = volumeIndex; self.dicomOptions = dicomOptions
     }
@@ -35,7 +36,8 @@ public enum ScanInput {
             return LoadedScan(volume: try VolumeFile.read(path, volumeIndex: selection.volumeIndex), dicom: nil, sourcePath: path)
         }
         let inventory = try DICOMScanner.scan(path: path)
-        let stack = try inventory.stack(seriesInstanceUID: selection.seriesInstanceUID, index: selection.stackIndex)
+        let stack = try inventory.select(seriesInstanceUID: selection.seriesInstanceUID, stackIndex: selection.stackIndex,
+                                         options: selection.dicomOptions)
         let image = try DICOMLoader.load(stack: stack, options: selection.dicomOptions)
         return LoadedScan(volume: image.volume, dicom: image, sourcePath: path)
     }

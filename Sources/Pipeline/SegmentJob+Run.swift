@@ -29,10 +29,13 @@ public enum SegmentJob {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
         }
         let scans = try request.inputs.enumerated().map { index, path in
-            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index)))
+            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: seriesUID(request, index), stackIndex: stackIndex(request, index),
+                                                              dicomOptions: request.dicomOptions))
         }
+        // Everything that can refuse the input is checked here, before any inference.
+        let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), override: request.caseIdentity)
-        return LoadedCase(package: package, scans: scans, identity: identity, startedAt: clockStart,
+        return LoadedCase(package: package, scans: scans, identity: identity, identityNotes: identityNotes, startedAt: clockStart,
                           loadSeconds: Date().timeIntervalSince(clockStart))
     }
 
@@ -45,14 +48,20 @@ public enum SegmentJob {
         let manifest = package.manifest
         let scans = loaded.scans
         let identity = loaded.identity
+        let identityNotes = loaded.identityNotes
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
         let store = try StudyStore.connect(databasePath)
         let parameters = RunParameters(inputs: request.inputs, seriesUIDs: request.seriesUIDs, tta: request.tta, threads: request.threads,
-                                       minLesionML: request.minLesionML)
-        let runID = try store.beginRun(try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
-                                                    model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
-                                                    parameters: parameters, inputFingerprint: identity.fingerprint,
-                                                    segstationVersion: segstationVersion))
+                                       minLesionML: request.minLesionML, stacks: request.stackIndices,
+                                       unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
+                                       skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
+                                       derivedIdentifiers: identity.derived)
+        var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
+                                 model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                                 parameters: parameters, inputFingerprint: identity.fingerprint,
+                                 segstationVersion: segstationVersion)
+        start.derivedIdentifiers = identity.derived
+        let runID = try store.beginRun(start)
         do {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
@@ -89,8 +98,7 @@ public enum SegmentJob {
                 let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
-                                                timings: result.timings, parameters: ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "),
-                                                             "min lesion (mL)": "\(request.minLesionML)"],
+                                                timings: result.timings, parameters: reportParameters(request, identity: identity),
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID))
                 for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
@@ -105,7 +113,7 @@ public enum SegmentJob {
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: PostgresLocation.redacted(databasePath),
                 outputFolder: folder.path, timingsSeconds: result.timings,
-                notes: result.notes + scans.flatMap(\.warnings))
+                notes: result.notes + identityNotes + scans.flatMap(\.warnings))
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
                                                    artefacts: artefacts.records))
@@ -133,6 +141,26 @@ public enum SegmentJob {
         var tta: Bool
         var threads: Int?
         var minLesionML: Double
+        var stacks: [Int]
+        var unevenSpacing: String
+        var tilt: String
+        var skipBadSlices: Bool
+        var allowMixedIdentity: Bool
+        var derivedIdentifiers: [String]
+    }
+
+    /// The parameters shown on the report (derived identifiers and overrides are flagged there).
+    static func reportParameters(_ request: SegmentRequest, identity: ScanIdentity) -> [String: String] {
+        var p = ["tta": "\(request.tta)", "inputs": request.inputs.joined(separator: ", "), "min lesion (mL)": "\(request.minLesionML)"]
+        if !identity.derived.isEmpty { p["derived identifiers"] = identity.derived.joined(separator: ", ") + " (absent in the input; derived from its fingerprint)" }
+        if request.allowMixedIdentity { p["allow mixed identity"] = "true (--allow-mixed-identity)" }
+        if request.dicomOptions.skipBadSlices { p["skip bad slices"] = "true (--skip-bad-slices)" }
+        return p
+    }
+
+    static func stackIndex(_ request: SegmentRequest, _ index: Int) -> Int? {
+        if request.stackIndices.count == 1 { return request.stackIndices[0] }
+        return index < request.stackIndices.count ? request.stackIndices[index] : nil
     }
 
     /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.

@@ -29,6 +29,14 @@ public struct SegmentRequest: Sendable {
     /// Identifiers for inputs that carry none (NIfTI/NRRD): a batch CSV manifest's patient ID, study
     /// date and study UID. Ignored for DICOM input, whose own identifiers are used.
     public var caseIdentity: CaseIdentity? = nil
+    /// Stack index per DICOM input (`--stack`; one value applies to every input; empty = each series
+    /// must hold one stack apart from localizers).
+    public var stackIndices: [Int] = []
+    /// `--uneven-spacing`, `--tilt`, `--skip-bad-slices`, applied to every DICOM input.
+    public var dicomOptions = DICOMLoadOptions()
+    /// `--allow-mixed-identity`: accept channels of different patients, studies or frames of
+    /// reference (recorded in the run's parameters and notes).
+    public var allowMixedIdentity = false
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
                 threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],
@@ -81,6 +89,8 @@ public struct LoadedCase {
     public let package: ModelPackage
     let scans: [LoadedScan]
     let identity: ScanIdentity
+    /// Notes of the channel identity check (`ChannelIdentity`), carried into the summary.
+    let identityNotes: [String]
     let startedAt: Date
     let loadSeconds: Double
     /// The model input, when preprocessed ahead (`Segmenter.prepare`); nil = preprocess in `run`.
@@ -101,10 +111,13 @@ struct ScanIdentity {
     var study: StudyInfo
     var series: SeriesInfo
     var fingerprint: String
+    /// DICOM keywords of identifiers the input lacked (derived by the scanner from its fingerprint).
+    var derived: [String] = []
 
     init(scan: LoadedScan, fingerprint: String, override: CaseIdentity? = nil) {
         self.fingerprint = fingerprint
         if let d = scan.dicom?.stack {
+            derived = d.derivedIdentifiers
             patient = PatientInfo(patientID: d.patient.id ?? "", name: d.patient.name, birthDate: d.patient.birthDate, sex: d.patient.sex)
             study = StudyInfo(studyInstanceUID: d.study.studyInstanceUID, studyDate: d.study.date, studyTime: d.study.time,
                               accessionNumber: d.study.accessionNumber, description: d.study.description)

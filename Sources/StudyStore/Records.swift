@@ -24,6 +24,8 @@ struct RunRecord {
     var pid: Int64?
     var processStartTicks: Int64?
     var bootID: String?
+    /// Since i11-derived-identity: derived identifiers, comma-separated (nil when none).
+    var derivedIdentifiers: String?
 
     /// Decodes the `run` columns of a row (`SELECT r.* ...`).
     init(row: SQLRow) throws {
@@ -45,5 +47,6 @@ struct RunRecord {
         pid = row.int64("pid")
         processStartTicks = row.int64("processStartTicks")
         bootID = row.string("bootID")
+        derivedIdentifiers = row.string("derivedIdentifiers")
     }
 }

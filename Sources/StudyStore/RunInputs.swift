@@ -75,6 +75,8 @@ public struct RunStart: Sendable {
     public var inputFingerprint: String
     public var segstationVersion: String
     public var startedAt: Date
+    /// Identifiers derived because the input lacked them (DICOM keywords), stored with the run.
+    public var derivedIdentifiers: [String] = []
 
     public init(patient: PatientInfo, study: StudyInfo, series: SeriesInfo, model: ModelInfo,
                 parametersJSON: String = "{}", inputFingerprint: String, segstationVersion: String,

@@ -16,12 +16,13 @@ extension StudyStore {
             let seriesRowID = try Self.upsertSeries(start.series, studyRowID: studyRowID, s)
             return try s.insert("""
                 INSERT INTO run (seriesRowID, status, startedAt, parametersJSON, modelName, modelVersion, modelSHA256,
-                  segstationVersion, inputFingerprint, hostname, pid, processStartTicks, bootID)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  segstationVersion, inputFingerprint, hostname, pid, processStartTicks, bootID, derivedIdentifiers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [seriesRowID.sqlValue, RunStatus.running.rawValue.sqlValue, start.startedAt.sqlValue, start.parametersJSON.sqlValue,
                       start.model.name.sqlValue, start.model.version.sqlValue, start.model.sha256.sqlValue,
                       start.segstationVersion.sqlValue, start.inputFingerprint.sqlValue, owner.hostname.sqlValue,
-                      owner.pid.sqlValue, owner.startTicks.sqlValue, owner.bootID.sqlValue])
+                      owner.pid.sqlValue, owner.startTicks.sqlValue, owner.bootID.sqlValue,
+                      (start.derivedIdentifiers.isEmpty ? nil : start.derivedIdentifiers.joined(separator: ",")).sqlValue])
         }
     }
 

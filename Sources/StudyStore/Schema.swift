@@ -10,6 +10,7 @@ enum Schema {
     /// The migrations, oldest first: GRDB applies them to SQLite, `PostgresSchema` to PostgreSQL.
     static let migrations: [(id: String, sql: String)] = [
         ("v1-initial", v1Initial), ("v2-query-indexes", v2QueryIndexes), ("v3-run-liveness", v3RunLiveness),
+        ("i11-derived-identity", i11DerivedIdentity),
     ]
 
     /// Migration identifiers, oldest first.
@@ -138,5 +139,12 @@ enum Schema {
         ALTER TABLE run ADD COLUMN pid INTEGER;
         ALTER TABLE run ADD COLUMN processStartTicks INTEGER;
         ALTER TABLE run ADD COLUMN bootID TEXT;
+        """
+
+    /// Identifiers of the run's input that were absent or empty in the files and derived from the
+    /// input's fingerprint (comma-separated DICOM keywords, e.g. "PatientID,StudyInstanceUID"; NULL when
+    /// none): see docs/DICOM.md, "Anonymised data".
+    static let i11DerivedIdentity = """
+        ALTER TABLE run ADD COLUMN derivedIdentifiers TEXT;
         """
 }

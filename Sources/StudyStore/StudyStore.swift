@@ -15,11 +15,11 @@ import GRDB
 ///   "database is locked"; every write is one IMMEDIATE transaction.
 /// - A new database file is created with mode 0600 (its folder, when created, 0700); SQLite gives
 ///   the `-wal` and `-shm` files the same mode as the database.
-public final class StudyStore: @unchecked Sendable {
+public final class StudyStore: Sendable {
     /// How long a writer waits for another process's write transaction before failing.
     public static let busyTimeoutSeconds: TimeInterval = 60
 
-    enum Backend {
+    enum Backend: Sendable {
         case sqlite(any DatabaseWriter)
         case postgres(PostgresConnectionBox)
     }

@@ -147,7 +147,7 @@ public enum NIfTIFile {
             let expectedData = h.isSingleFile ? path : "an .img (or .img.gz) beside \(path)"
             throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: expectedData, found: "none")
         }
-        let dataPath = String(cString: capacity)
+        let dataPath = String(cBuffer: capacity)
         guard FileManager.default.fileExists(atPath: dataPath) else {
             throw VolumeIOError(.fileNotFound, file: path, field: "image file", expected: dataPath, found: "no such file")
         }

@@ -29,17 +29,13 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "SeriesInstanceUID to convert when the input holds several series.")
     var series: String?
 
-    @Option(help: "Stack index within the series (see `inspect`).")
-    var stack = 0
+    @Option(help: "Stack index within the series (see `inspect`); required when the series holds several stacks.")
+    var stack: Int?
 
     @Option(help: "Volume of a 4D NIfTI to read (0-based).")
     var volumeIndex = 0
 
-    @Option(help: "Uneven slice spacing: fail (default) or resample (linear, onto even steps).")
-    var unevenSpacing: DICOMLoadOptions.UnevenSpacing = .fail
-
-    @Option(help: "Gantry tilt: shear (default; exact voxels, sheared direction) or resample-orthogonal.")
-    var tilt: DICOMLoadOptions.Tilt = .shear
+    @OptionGroup var reading: SeriesReadingOptions
 
     @Option(help: "For a DICOM-SEG input: the source series folder whose grid the label map is written on.")
     var segSource: String?
@@ -64,13 +60,11 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var options = DICOMLoadOptions()
-            options.unevenSpacing = unevenSpacing
-            options.tilt = tilt
+            let options = reading.loadOptions
             let g: VolumeGeometry
             var warnings: [String] = []
             if let seg = segmentation() {
-                let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0)) } ?? seg.ownFrameGrid()
+                let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
                 let labels = try seg.labelMap(on: grid)
                 try VolumeFile.write(labels, to: output)
                 g = labels.geometry
@@ -96,16 +90,5 @@ extension ConvertCommand {
         guard VolumeFile.format(of: path) == nil, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
               !isDirectory.boolValue else { return nil }
         return try? SEGDocument(contentsOf: URL(fileURLWithPath: path))
-    }
-}
-
-extension DICOMLoadOptions.UnevenSpacing: ExpressibleByArgument {}
-extension DICOMLoadOptions.Tilt: ExpressibleByArgument {
-    public init?(argument: String) {
-        switch argument {
-        case "shear": self = .shear
-        case "resample-orthogonal", "resampleOrthogonal": self = .resampleOrthogonal
-        default: return nil
-        }
     }
 }

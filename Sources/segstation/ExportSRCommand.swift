@@ -10,10 +10,12 @@ struct ExportSRCommand: ParsableCommand {
         commandName: "export-sr",
         abstract: "Write a DICOM SR TID 1500 measurement report for a SEG over its source series.",
         discussion: """
-        One volumetric measurement group per segment of SEG: volume (mL), longest 3D diameter (mm, \
-        SNOMED CT Long Axis) and mean intensity of IMAGE inside it (HU for CT, no unit otherwise), \
-        measured by the Lesions layer on the loaded series; each group references its segment and the \
-        source series. The observer is the device (SegStation, its version, the algorithm of the SEG).
+        One volumetric measurement group per lesion (26-connected component) of each segment of SEG, \
+        as `segment` writes and the report shows: volume (mL), longest 3D diameter (mm, SNOMED CT Long \
+        Axis) and mean intensity of IMAGE inside it (HU for CT, no unit otherwise), measured by the \
+        Lesions layer on the loaded series; each group references its segment and the source series. \
+        IMAGE is read with the same rules as every other command (--stack, --uneven-spacing, --tilt, \
+        --skip-bad-slices). The observer is the device (SegStation, its version, the algorithm of the SEG).
         """
     )
 
@@ -29,25 +31,23 @@ struct ExportSRCommand: ParsableCommand {
     @Option(help: "SeriesInstanceUID when the image folder holds several series.")
     var series: String?
 
+    @Option(help: "Stack index within the series (see `inspect`); required when the series holds several stacks.")
+    var stack: Int?
+
+    @OptionGroup var reading: SeriesReadingOptions
+
     func run() throws {
         try reportingErrors {
-            let source = try SEGSourceSeries.read(URL(fileURLWithPath: image), seriesInstanceUID: series)
-            let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
-            let masks = try document.segmentMasks(on: source)
-            let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series ?? source.seriesInstanceUID))
-            let isCT = scan.dicom?.stack.series.modality == "CT"
-            var items = [LesionReportItem]()
-            for segment in document.segments where segment.number > 0 {
-                guard let mask = masks[segment.number] else { continue }
-                let onImage = mask.geometry.isSameGrid(as: scan.volume.geometry, toleranceMM: 0.01)
-                    ? Volume(geometry: scan.volume.geometry, voxels: mask.voxels)
-                    : mask.resampled(onto: scan.volume.geometry, interpolation: .nearest, outside: 0)
-                guard let total = try LesionAnalyzer.measure(labels: onImage, image: scan.volume, label: 1).first?.total else { continue }
-                items.append(LesionReportItem(lesionIndex: items.count + 1, segmentNumber: segment.number, volumeML: total.volumeML,
-                                              longestDiameterMM: total.shape.maximum3DDiameterMM, meanIntensity: total.intensity?.mean,
-                                              intensityUnit: isCT ? .hounsfieldUnit : .noUnit,
-                                              finding: segment.type.value.isEmpty ? .lesion : segment.type))
+            // One read of the series: the loaded stack is the SR's source (no second reader).
+            let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                          dicomOptions: reading.loadOptions))
+            guard let loaded = scan.dicom else {
+                throw ValidationError("--image must be the DICOM source series of the SEG; \(image) is not DICOM")
             }
+            let source = try SEGSourceSeries(stack: loaded.stack)
+            let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
+            let items = MeasurementItems.items(try MeasurementItems.segments(of: document, on: source, image: scan.volume),
+                                               modality: loaded.stack.series.modality)
             let algorithm = document.segments.first?.algorithmName ?? "SegStation"
             let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
             let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,

@@ -35,6 +35,11 @@ struct ExportSegCommand: ParsableCommand {
     @Option(help: "SeriesInstanceUID when the source folder holds several series.")
     var series: String?
 
+    @Option(help: "Stack index within the series (see `inspect`); required when the series holds several stacks.")
+    var stack: Int?
+
+    @OptionGroup var reading: SeriesReadingOptions
+
     @Option(help: "Algorithm (model) name written into each segment.")
     var algorithm = "SegStation"
 
@@ -54,7 +59,8 @@ struct ExportSegCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series)
+            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
+                                                        options: reading.loadOptions)
             let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
             let labelMap = try VolumeFile.readLabels(mask)
             var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)

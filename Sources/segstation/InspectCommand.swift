@@ -65,18 +65,25 @@ struct InspectCommand: ParsableCommand {
                 let s = series.info
                 Output.line("  series \(s.seriesInstanceUID) #\(s.seriesNumber.map(String.init) ?? "-") \(s.modality ?? "?") \"\(s.description ?? "")\" syntaxes \(series.transferSyntaxUIDs.joined(separator: ","))")
                 for stack in series.stacks {
-                    let spacing = stack.pixelSpacingMM.map { String(format: "%.4g", $0) }.joined(separator: " x ")
+                    let spacing = [stack.pixelSpacingMM.i, stack.pixelSpacingMM.j].map { String(format: "%.4g", $0) }.joined(separator: " x ")
                     let slice = stack.sliceSpacingMM.map { String(format: " x %.4g", $0) } ?? ""
                     var flags: [String] = []
                     if stack.isLocalizer { flags.append("localizer") }
                     if stack.isDerived { flags.append("derived") }
                     if abs(stack.tiltDegrees) > 0.01 { flags.append(String(format: "tilt %.2f deg", stack.tiltDegrees)) }
-                    Output.line("    stack \(stack.index): \(stack.columns)x\(stack.rows)x\(stack.sliceCount) @ \(spacing)\(slice) mm \(stack.orientationCode) \(flags.joined(separator: ", "))")
+                    let apart = stack.distinguishingAttributes.isEmpty ? "" : " | " + stack.distinguishingAttributes.joined(separator: ", ")
+                    Output.line("    stack \(stack.index): \(stack.columns)x\(stack.rows)x\(stack.sliceCount) @ \(spacing)\(slice) mm \(stack.orientationCode) \(flags.joined(separator: ", "))\(apart)")
+                    if !stack.derivedIdentifiers.isEmpty {
+                        Output.line("      derived (absent in the files): \(stack.derivedIdentifiers.joined(separator: ", "))")
+                    }
                     for w in stack.warnings { Output.line("      warning: \(w)") }
                 }
                 for w in series.warnings { Output.line("    warning: \(w)") }
             }
         }
-        for skipped in inventory.skipped { Output.line("skipped \(skipped.path): \(skipped.reason)") }
+        for skipped in inventory.skipped {
+            let kind = skipped.kind == .unreadable ? "skipped (bad file; loading commands refuse it unless --skip-bad-slices)" : "skipped"
+            Output.line("\(kind) \(skipped.path): \(skipped.reason)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOM
 import Foundation
 import Pipeline
 
@@ -41,6 +42,14 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("series"), help: "SeriesInstanceUID to use from a DICOM input; repeat per input, or give once for all.")
     var seriesUIDs: [String] = []
 
+    @Option(help: "Stack index within a DICOM input's series (see `inspect`); repeat per input, or give once for all. Required when a series holds several stacks.")
+    var stack: [Int] = []
+
+    @OptionGroup var reading: SeriesReadingOptions
+
+    @Flag(help: "Accept channels of different patients, studies or frames of reference (recorded in the run; channels are then placed by their patient coordinates).")
+    var allowMixedIdentity = false
+
     @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
     var databasePath: String?
 
@@ -56,14 +65,18 @@ struct SegmentCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
     }
 
     func run() throws {
         OwnerOnly.apply()
         try reportingErrors {
-            let request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+            var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
                                          threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
                                          minLesionML: minLesionML)
+            request.stackIndices = stack
+            request.dicomOptions = reading.loadOptions
+            request.allowMixedIdentity = allowMixedIdentity
             let bar = ProgressBar("segmenting")
             let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
             bar.finish()

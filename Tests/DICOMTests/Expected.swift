@@ -4,7 +4,9 @@ import Imaging
 
 /// Expected values recorded by Scripts/reference/dicom_expected.py (dcm2niix, pydicom, nibabel).
 enum Expected {
-    static let json: [String: Any] = {
+    /// Read once and never mutated; the values are immutable JSON values (strings, numbers, arrays,
+    /// dictionaries), so sharing them between test threads is safe.
+    nonisolated(unsafe) static let json: [String: Any] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Expected/dicom_expected.json")
         guard let data = try? Data(contentsOf: url), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             preconditionFailure("cannot read \(url.path)")

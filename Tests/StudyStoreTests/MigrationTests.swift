@@ -117,7 +117,8 @@ final class MigrationTests: XCTestCase {
         """
 }
 
-/// Collects messages from concurrent closures.
+/// Collects messages from concurrent closures. `@unchecked Sendable`: `storage` is read and written
+/// only while holding `lock`.
 final class ErrorBox: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [String] = []

@@ -171,7 +171,8 @@ enum RunOutputCheck {
     }
 }
 
-/// A thread-safe integer for workers of `concurrentPerform`.
+/// A thread-safe integer for workers of `concurrentPerform`. `@unchecked Sendable`: `storage` is
+/// read and written only while holding `lock`.
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: Int

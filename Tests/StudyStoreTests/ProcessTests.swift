@@ -12,6 +12,7 @@ final class ProcessTests: ProcessTestCase {
     /// (two studies of one patient, each process its own output folders), 4 run queries
     /// (`studies`, `runs`, `lesions`, `history`, `show`, table/CSV/JSON) until the writers are done.
     func testEightConcurrentSegmentAndQueryProcessesNeverSeeLockedDatabase() throws {
+        let (cli, folder): (CLIRunner, URL) = (self.cli, self.folder)
         let db = folder.appendingPathComponent("shared.sqlite").path
         let studies = try (0..<2).map { try cli.phantom(in: folder.appendingPathComponent("study-\($0)")) }
         let runsPerWriter = 2
@@ -25,7 +26,7 @@ final class ProcessTests: ProcessTestCase {
                     defer { writersLeft.add(-1) }
                     for round in 0..<runsPerWriter {
                         let output = folder.appendingPathComponent("out-\(worker)-\(round)").path
-                        let outcome = try run(["segment"] + studies[(worker + round) % 2] + ["--model", CLIRunner.fixtureModel, "--db", db, "-o", output, "--json"])
+                        let outcome = try cli.run(["segment"] + studies[(worker + round) % 2] + ["--model", CLIRunner.fixtureModel, "--db", db, "-o", output, "--json"])
                         if outcome.status != 0 || outcome.stderr.lowercased().contains("locked") {
                             failures.append("segment worker \(worker): exit \(outcome.status): \(outcome.stderr)")
                         }
@@ -40,7 +41,7 @@ final class ProcessTests: ProcessTestCase {
                 while index < worker + 5 || writersLeft.value > 0 {
                     let command = queries[index % queries.count] + ["--db", db]
                     index += 1
-                    let outcome = try run(command)
+                    let outcome = try cli.run(command)
                     queryCount.add(1)
                     // A query may start before any writer created the file, its patient or run 1: that is
                     // a clean "not found" (exit 1 with a message), never a lock error.

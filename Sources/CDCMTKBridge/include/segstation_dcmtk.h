@@ -16,6 +16,13 @@ extern "C" {
 /// DCMTK's version string, e.g. "3.6.7".
 const char *ssdcm_dcmtk_version(void);
 
+/// Receives DCMTK's own log events (level 1 warning, 2 error; the DCMTK logger name; the message).
+/// May be called from any thread.
+typedef void (*ssdcm_log_callback)(int level, const char *logger, const char *message);
+/// Routes DCMTK's log (oflog) to `callback` (NULL drops it). Nothing is ever printed by DCMTK itself:
+/// every bridge entry point installs the routing before using DCMTK.
+void ssdcm_log_route(ssdcm_log_callback callback);
+
 /// Failure classes. Swift maps them onto `DICOMError` cases.
 typedef enum {
     SSDCM_OK = 0,

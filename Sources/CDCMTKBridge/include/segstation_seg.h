@@ -7,7 +7,7 @@
 extern "C" {
 #endif
 
-/// Failure kinds, mapped to SEGError cases on the Swift side.
+/// Failure kinds, mapped to DICOMError cases on the Swift side (DICOMError.bridge).
 typedef enum {
     SSSEG_OK = 0,
     SSSEG_NOT_DICOM = 1,       ///< not a DICOM file (unreadable as DICOM)
@@ -18,34 +18,6 @@ typedef enum {
 } ssseg_status;
 
 typedef struct { char message[1024]; } ssseg_error;
-
-/// UI values are at most 64 characters; LO 64; we keep room for longer malformed values (truncated).
-typedef struct {
-    char sop_class_uid[80];
-    char sop_instance_uid[80];
-    int32_t frame_number;    ///< 1-based frame of a multi-frame source; 0 for single-frame instances
-    int32_t has_position;
-    double position[3];      ///< ImagePositionPatient (LPS, mm)
-    int32_t has_orientation;
-    double orientation[6];   ///< ImageOrientationPatient row then column direction
-} ssseg_source_frame;
-
-/// What a SEG needs from one source file (one instance: single-frame or enhanced multi-frame).
-typedef struct {
-    int32_t rows, columns;
-    int32_t has_pixel_spacing;
-    double pixel_spacing[2];   ///< row spacing (between rows), column spacing (mm)
-    double slice_thickness;    ///< 0 when absent
-    char study_uid[80], series_uid[80], for_uid[80], sop_class_uid[80];
-    char lossy_ratio[80], lossy_method[80];
-    int32_t lossy;             ///< LossyImageCompression == "01"
-    int32_t frame_count;
-    ssseg_source_frame *frames; ///< frame_count items, free with ssseg_source_file_free
-} ssseg_source_file;
-
-/// Reads the header of one source file (pixel data not loaded).
-int ssseg_source_file_read(const char *path, ssseg_source_file *out, ssseg_error *err);
-void ssseg_source_file_free(ssseg_source_file *file);
 
 /* ---------------------------------------------------------------- colours */
 

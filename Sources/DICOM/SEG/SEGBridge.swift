@@ -1,13 +1,13 @@
 internal import CDCMTKBridge
 import Foundation
 
-extension SEGError {
-    /// The error for a failed bridge call: `status` is an `ssseg_status`, `error` its message.
-    static func bridge(_ status: Int32, _ error: ssseg_error, file: String) -> SEGError {
+extension DICOMError {
+    /// The error for a failed SEG/SR bridge call: `status` is an `ssseg_status`, `error` its message.
+    static func bridge(_ status: Int32, _ error: ssseg_error, file: String) -> DICOMError {
         let message = cString(error.message)
         switch UInt32(status) {
-        case SSSEG_UNSUPPORTED.rawValue: return .unsupported(file: file, detail: message)
-        case SSSEG_OUTPUT_FAILED.rawValue: return .outputFailed(file: file, detail: message)
+        case SSSEG_UNSUPPORTED.rawValue: return .unsupported(file: file, reason: message)
+        case SSSEG_OUTPUT_FAILED.rawValue: return .outputFailed(file: file, reason: message)
         case SSSEG_INVALID_ARGUMENT.rawValue: return .invalidArgument(message)
         default: return .badInput(file: file, detail: message)
         }

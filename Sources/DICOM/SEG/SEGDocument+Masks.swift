@@ -19,15 +19,15 @@ extension SEGDocument {
     public func placements(on source: SEGSourceSeries) throws -> [Placement] {
         if !referencedSeriesInstanceUID.isEmpty, referencedSeriesInstanceUID != source.seriesInstanceUID,
            frameOfReferenceUID != source.frameOfReferenceUID {
-            throw SEGError.badInput(file: path, detail: "the SEG refers to series \(referencedSeriesInstanceUID) (frame of reference \(frameOfReferenceUID)); " +
+            throw DICOMError.badInput(file: path, detail: "the SEG refers to series \(referencedSeriesInstanceUID) (frame of reference \(frameOfReferenceUID)); " +
                                     "the source is series \(source.seriesInstanceUID) (frame of reference \(source.frameOfReferenceUID))")
         }
         if let r = rowDirectionLPS, let c = columnDirectionLPS,
            norm(r - source.rowDirectionLPS) > 1e-3 || norm(c - source.columnDirectionLPS) > 1e-3 {
-            throw SEGError.unsupported(file: path, detail: "plane orientation \(r), \(c) differs from the source's \(source.rowDirectionLPS), \(source.columnDirectionLPS)")
+            throw DICOMError.unsupported(file: path, reason: "plane orientation \(r), \(c) differs from the source's \(source.rowDirectionLPS), \(source.columnDirectionLPS)")
         }
-        if let s = pixelSpacingMM, abs(s.x - source.pixelSpacingMM.x) > 1e-3 * source.pixelSpacingMM.x || abs(s.y - source.pixelSpacingMM.y) > 1e-3 * source.pixelSpacingMM.y {
-            throw SEGError.unsupported(file: path, detail: "pixel spacing \(s) mm differs from the source's \(source.pixelSpacingMM) mm")
+        if let s = pixelSpacingMM, abs(s.i - source.pixelSpacingMM.i) > 1e-3 * source.pixelSpacingMM.i || abs(s.j - source.pixelSpacingMM.j) > 1e-3 * source.pixelSpacingMM.j {
+            throw DICOMError.unsupported(file: path, reason: "pixel spacing \(s) mm differs from the source's \(source.pixelSpacingMM) mm")
         }
         let normal = source.normalLPS
         let depths = source.frames.map { dot($0.positionLPS, normal) }
@@ -35,22 +35,22 @@ extension SEGDocument {
             var slice: Int?
             if let uid = frame.referencedSOPInstanceUID {
                 let candidates = source.frames.indices.filter { source.frames[$0].sopInstanceUID == uid }
-                if candidates.isEmpty { throw SEGError.unknownReferencedInstance(file: path, frame: index + 1, sopInstanceUID: uid) }
+                if candidates.isEmpty { throw DICOMError.unknownReferencedInstance(file: path, frame: index + 1, sopInstanceUID: uid) }
                 if candidates.count == 1 { slice = candidates[0] }
                 else if let n = frame.referencedFrameNumber {
                     guard let k = candidates.first(where: { source.frames[$0].frameNumber == n }) else {
-                        throw SEGError.unknownReferencedInstance(file: path, frame: index + 1, sopInstanceUID: "\(uid) frame \(n)")
+                        throw DICOMError.unknownReferencedInstance(file: path, frame: index + 1, sopInstanceUID: "\(uid) frame \(n)")
                     }
                     slice = k
                 }
             }
             if slice == nil {
                 guard let p = frame.positionLPS else {
-                    throw SEGError.badInput(file: path, detail: "frame \(index + 1) has neither a Plane Position nor a Source Image reference")
+                    throw DICOMError.badInput(file: path, detail: "frame \(index + 1) has neither a Plane Position nor a Source Image reference")
                 }
                 let depth = dot(p, normal)
                 guard let k = depths.indices.min(by: { abs(depths[$0] - depth) < abs(depths[$1] - depth) }), abs(depths[k] - depth) < 0.05 else {
-                    throw SEGError.badInput(file: path, detail: "frame \(index + 1) at \(p) lies on no source slice")
+                    throw DICOMError.badInput(file: path, detail: "frame \(index + 1) at \(p) lies on no source slice")
                 }
                 slice = k
             }
@@ -58,10 +58,10 @@ extension SEGDocument {
             var di = 0, dj = 0
             if let p = frame.positionLPS {
                 let delta = p - source.frames[k].positionLPS
-                let fi = dot(delta, source.rowDirectionLPS) / source.pixelSpacingMM.x
-                let fj = dot(delta, source.columnDirectionLPS) / source.pixelSpacingMM.y
+                let fi = dot(delta, source.rowDirectionLPS) / source.pixelSpacingMM.i
+                let fj = dot(delta, source.columnDirectionLPS) / source.pixelSpacingMM.j
                 guard abs(fi - fi.rounded()) < 0.01, abs(fj - fj.rounded()) < 0.01 else {
-                    throw SEGError.unsupported(file: path, detail: "frame \(index + 1) is shifted by (\(fi), \(fj)) pixels from the source slice; expected whole pixels")
+                    throw DICOMError.unsupported(file: path, reason: "frame \(index + 1) is shifted by (\(fi), \(fj)) pixels from the source slice; expected whole pixels")
                 }
                 di = Int(fi.rounded()); dj = Int(fj.rounded())
             }
@@ -90,7 +90,7 @@ extension SEGDocument {
                     let target = place.slice * planeSize + sj * source.columns + si
                     if let number = frames[index].segmentNumber {
                         guard out[number] != nil else {
-                            throw SEGError.badInput(file: path, detail: "frame \(index + 1) refers to segment \(number), which the Segment Sequence does not define")
+                            throw DICOMError.badInput(file: path, detail: "frame \(index + 1) refers to segment \(number), which the Segment Sequence does not define")
                         }
                         out[number]![target] = value
                     } else if out[Int(value)] != nil {
@@ -124,7 +124,7 @@ extension SEGDocument {
     /// - Throws: `.unsupported` when a segment number exceeds 255.
     public func labelMap(on source: SEGSourceSeries) throws -> LabelMap {
         if let big = segments.first(where: { $0.number > 255 }) {
-            throw SEGError.unsupported(file: path, detail: "segment number \(big.number) does not fit a label map (1...255)")
+            throw DICOMError.unsupported(file: path, reason: "segment number \(big.number) does not fit a label map (1...255)")
         }
         var voxels = [UInt8](repeating: 0, count: source.frames.count * source.rows * source.columns)
         for (number, mask) in try segmentMasks(on: source).sorted(by: { $0.key < $1.key }) {

@@ -8,12 +8,12 @@ extension SEGDocument {
     /// - Throws: `.badInput` when orientation, pixel spacing or a frame position is missing.
     public func ownFrameGrid() throws -> SEGSourceSeries {
         guard let row = rowDirectionLPS, let column = columnDirectionLPS, let spacing = pixelSpacingMM else {
-            throw SEGError.badInput(file: path, detail: "shared Plane Orientation / Pixel Measures are missing; the SEG has no grid of its own")
+            throw DICOMError.badInput(file: path, detail: "shared Plane Orientation / Pixel Measures are missing; the SEG has no grid of its own")
         }
         let normal = cross(row, column) / norm(cross(row, column))
         var slices = [(depth: Double, frame: SEGSourceSeries.Frame)]()
         for (index, f) in frames.enumerated() {
-            guard let p = f.positionLPS else { throw SEGError.badInput(file: path, detail: "frame \(index + 1) has no Plane Position") }
+            guard let p = f.positionLPS else { throw DICOMError.badInput(file: path, detail: "frame \(index + 1) has no Plane Position") }
             let depth = dot(p, normal)
             if slices.contains(where: { abs($0.depth - depth) < 0.05 }) { continue }
             let uid = f.referencedSOPInstanceUID ?? "\(sopInstanceUID).\(index + 1)"

@@ -19,8 +19,8 @@ public final class SEGDocument {
         public var description: String
         public var category: CodedConcept
         public var type: CodedConcept
-        /// "AUTOMATIC", "SEMIAUTOMATIC" or "MANUAL" as written.
-        public var algorithmType: String
+        /// Segment Algorithm Type (0062,0008); nil when absent or not one of the defined terms.
+        public var algorithmType: SegmentAlgorithmType?
         public var algorithmName: String
         /// Recommended Display CIELab Value (DICOM-scaled), if present.
         public var dicomLab: [UInt16]?
@@ -45,7 +45,7 @@ public final class SEGDocument {
     public let rowDirectionLPS: Vector3?
     public let columnDirectionLPS: Vector3?
     /// Along the row direction, along the column direction (mm).
-    public let pixelSpacingMM: SIMD2<Double>?
+    public let pixelSpacingMM: PixelSpacing?
     public let frameOfReferenceUID: String
     public let sopInstanceUID: String
     public let seriesInstanceUID: String
@@ -56,16 +56,18 @@ public final class SEGDocument {
 
     /// Reads and checks a SEG: Number of Frames against the per-frame functional groups and the pixel
     /// data length, a segment number for every BINARY/FRACTIONAL frame, known Segmentation Type.
-    /// - Throws: `SEGError.notFound`, `.badInput` (malformed), `.unsupported` (e.g. compressed LABELMAP).
+    /// - Throws: `DICOMError.notFound`, `.badInput` (malformed), `.unsupported` (e.g. compressed LABELMAP).
     public init(contentsOf url: URL) throws {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw SEGError.notFound("\(url.path) does not exist") }
+        guard FileManager.default.fileExists(atPath: url.path) else { throw DICOMError.notFound(path: url.path, reason: "does not exist") }
+        _ = DCMTKLog.routed
+        if let reason = NestingGuard.check(url.path) { throw DICOMError.badInput(file: url.path, detail: reason) }
         var error = ssseg_error()
         guard let doc = ssseg_document_read(url.path, &error) else {
             let message = cString(error.message)
             if message.contains("expected native") || message.contains("Segmentation Type") {
-                throw SEGError.unsupported(file: url.path, detail: message)
+                throw DICOMError.unsupported(file: url.path, reason: message)
             }
-            throw SEGError.badInput(file: url.path, detail: message)
+            throw DICOMError.badInput(file: url.path, detail: message)
         }
         handle = doc
         path = url.path
@@ -84,14 +86,14 @@ public final class SEGDocument {
         rowDirectionLPS = info.has_orientation != 0 ? Vector3(o[0], o[1], o[2]) : nil
         columnDirectionLPS = info.has_orientation != 0 ? Vector3(o[3], o[4], o[5]) : nil
         let ps = cDoubles(info.pixel_spacing, count: 2)
-        pixelSpacingMM = info.has_pixel_spacing != 0 ? SIMD2(ps[1], ps[0]) : nil
+        pixelSpacingMM = info.has_pixel_spacing != 0 ? PixelSpacing(dicom: [ps[0], ps[1]]) : nil
         segments = (0..<info.segment_count).map { i in
             var s = ssseg_segment_info()
             _ = ssseg_document_segment(doc, i, &s)
             return Segment(number: Int(s.number), label: cString(s.label), description: cString(s.description),
                            category: CodedConcept(value: cString(s.category_value), scheme: cString(s.category_scheme), meaning: cString(s.category_meaning)),
                            type: CodedConcept(value: cString(s.type_value), scheme: cString(s.type_scheme), meaning: cString(s.type_meaning)),
-                           algorithmType: cString(s.algorithm_type), algorithmName: cString(s.algorithm_name),
+                           algorithmType: SegmentAlgorithmType(rawValue: cString(s.algorithm_type)), algorithmName: cString(s.algorithm_name),
                            dicomLab: s.has_cielab != 0 ? [s.cielab.0, s.cielab.1, s.cielab.2] : nil)
         }
         let isLabelMap = info.type == 3
@@ -116,7 +118,7 @@ public final class SEGDocument {
         var out = [UInt16](repeating: 0, count: rows * columns)
         var error = ssseg_error()
         let status = out.withUnsafeMutableBufferPointer { ssseg_document_frame_pixels(handle, Int32(index), $0.baseAddress, &error) }
-        guard status == 0 else { throw SEGError.bridge(status, error, file: path) }
+        guard status == 0 else { throw DICOMError.bridge(status, error, file: path) }
         return out
     }
 }

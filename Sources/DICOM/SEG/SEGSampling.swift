@@ -18,7 +18,9 @@ extension SEGSourceSeries {
         let planeSize = rows * columns
         var out = [V](repeating: outside, count: frames.count * planeSize)
         out.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
+            // Safe to share: iteration k writes only plane k, and concurrentPerform returns before
+            // the buffer's scope ends.
+            nonisolated(unsafe) let base = buffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: frames.count) { k in
                 let plane = volume.resampled(onto: sliceGeometry(k), interpolation: interpolation, outside: outside)
                 plane.voxels.withUnsafeBufferPointer { src in
@@ -35,7 +37,7 @@ extension SEGSourceSeries {
         guard g.size == SIMD3(columns, rows, frames.count) else { return false }
         guard hasPatientGeometry else { return true }
         let inPlane = g.indexToPatient(Vector3(Double(columns - 1), Double(rows - 1), 0)) - g.indexToPatient(.zero)
-        let expected = rowDirectionLPS * pixelSpacingMM.x * Double(columns - 1) + columnDirectionLPS * pixelSpacingMM.y * Double(rows - 1)
+        let expected = rowDirectionLPS * pixelSpacingMM.i * Double(columns - 1) + columnDirectionLPS * pixelSpacingMM.j * Double(rows - 1)
         guard norm(inPlane - expected) <= toleranceMM else { return false }
         for k in frames.indices where norm(g.indexToPatient(Vector3(0, 0, Double(k))) - frames[k].positionLPS) > toleranceMM {
             return false

@@ -2,14 +2,14 @@ import Foundation
 import Imaging
 
 extension SEGSourceSeries {
-    /// The source series of a stack found by `DICOMScanner` (the reader's metadata; no file is read again).
-    /// Frames of enhanced instances keep their frame numbers; single-frame instances have none.
-    /// Slice thickness and lossy-compression flags are not part of a stack and are left unset; empty
-    /// study/series/frame-of-reference UIDs get the same derived UIDs as `read(_:)`.
-    /// - Throws: `SEGError.invalidArgument` for a stack without slices or pixel spacing.
+    /// The source series of a stack built by `DICOMScanner` (and checked by `DICOMLoader.prepare`): the
+    /// reader's metadata, no file read again. Frames of enhanced instances keep their frame numbers;
+    /// single-frame instances have none. Identities are the stack's (derived ones included), so a SEG
+    /// references exactly the UIDs the loaded series has.
+    /// - Throws: `DICOMError.invalidArgument` for a stack without slices or pixel spacing.
     public init(stack: DICOMStack) throws {
-        guard !stack.slices.isEmpty, stack.pixelSpacingMM.count == 2 else {
-            throw SEGError.invalidArgument("stack '\(stack.label)' has no slices or no pixel spacing")
+        guard !stack.slices.isEmpty else {
+            throw DICOMError.invalidArgument("stack '\(stack.label)' has no slices")
         }
         let multiFrame = Dictionary(grouping: stack.slices, by: \.file).mapValues { $0.count > 1 }
         let frames = stack.slices.map { s in
@@ -17,16 +17,13 @@ extension SEGSourceSeries {
                   frameNumber: multiFrame[s.file] == true || s.frameNumber > 1 ? s.frameNumber : nil,
                   positionLPS: s.positionLPS, path: s.file)
         }
-        let identity = frames.map(\.sopInstanceUID).joined(separator: "\\")
-        func orDerived(_ uid: String?, _ role: String) -> String {
-            guard let uid, !uid.isEmpty else { return Self.derivedUID(identity + "|" + role) }
-            return uid
-        }
+        let lossy = stack.slices.first { $0.lossyCompressionRatio != nil }
         self.init(frames: frames, rows: stack.rows, columns: stack.columns,
                   rowDirectionLPS: stack.rowDirectionLPS, columnDirectionLPS: stack.columnDirectionLPS,
-                  pixelSpacingMM: SIMD2(stack.pixelSpacingMM[0], stack.pixelSpacingMM[1]), sliceThicknessMM: nil,
-                  studyInstanceUID: orDerived(stack.study.studyInstanceUID, "study"),
-                  seriesInstanceUID: orDerived(stack.series.seriesInstanceUID, "series"),
-                  frameOfReferenceUID: orDerived(stack.series.frameOfReferenceUID, "for"), lossyRatio: nil, lossyMethod: nil)
+                  pixelSpacingMM: stack.pixelSpacingMM,
+                  sliceThicknessMM: stack.sliceThicknessMM.flatMap { $0 > 0 ? $0 : nil },
+                  studyInstanceUID: stack.study.studyInstanceUID, seriesInstanceUID: stack.series.seriesInstanceUID,
+                  frameOfReferenceUID: stack.series.frameOfReferenceUID ?? "",
+                  lossyRatio: lossy?.lossyCompressionRatio, lossyMethod: lossy?.lossyCompressionMethod)
     }
 }

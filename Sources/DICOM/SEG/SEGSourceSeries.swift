@@ -28,7 +28,7 @@ public struct SEGSourceSeries: Sendable, Equatable {
     /// Direction of increasing row index (second triplet).
     public var columnDirectionLPS: Vector3
     /// Spacing along the row direction (between columns) and along the column direction (between rows), mm.
-    public var pixelSpacingMM: SIMD2<Double>
+    public var pixelSpacingMM: PixelSpacing
     public var sliceThicknessMM: Double?
     public var studyInstanceUID: String
     public var seriesInstanceUID: String
@@ -56,7 +56,7 @@ public struct SEGSourceSeries: Sendable, Equatable {
     /// The exact one-slice grid of frame `k`: i along the row direction, j along the column direction.
     public func sliceGeometry(_ k: Int) -> VolumeGeometry {
         VolumeGeometry(size: SIMD3(columns, rows, 1),
-                       spacingMM: Vector3(pixelSpacingMM.x, pixelSpacingMM.y, max(sliceStepMM, 1e-3)),
+                       spacingMM: Vector3(pixelSpacingMM.i, pixelSpacingMM.j, max(sliceStepMM, 1e-3)),
                        originLPS: frames[k].positionLPS,
                        direction: Matrix3(columns: rowDirectionLPS, columnDirectionLPS, normalLPS))
     }
@@ -86,7 +86,7 @@ public struct SEGSourceSeries: Sendable, Equatable {
             kDirection = step / norm(step)
         }
         return VolumeGeometry(size: SIMD3(columns, rows, frames.count),
-                              spacingMM: Vector3(pixelSpacingMM.x, pixelSpacingMM.y, max(sliceStepMM, 1e-3)),
+                              spacingMM: Vector3(pixelSpacingMM.i, pixelSpacingMM.j, max(sliceStepMM, 1e-3)),
                               originLPS: frames[0].positionLPS,
                               direction: Matrix3(columns: rowDirectionLPS, columnDirectionLPS, kDirection))
     }

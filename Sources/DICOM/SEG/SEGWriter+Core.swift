@@ -23,9 +23,13 @@ extension SEGWriter {
     /// Builds the SEG with dcmseg: segments in the given order, frames segment by segment in slice order.
     func write(segments: [SegmentDescription], fractional: Bool, over source: SEGSourceSeries, to url: URL,
                frames: FrameSource) throws -> SEGWriteResult {
-        guard !segments.isEmpty else { throw SEGError.invalidArgument("no segment to write") }
-        guard segments.count <= 65535 else { throw SEGError.invalidArgument("\(segments.count) segments; at most 65535") }
-        guard !source.frames.isEmpty else { throw SEGError.invalidArgument("the source series has no frames") }
+        guard !segments.isEmpty else { throw DICOMError.invalidArgument("no segment to write") }
+        guard segments.count <= 65535 else { throw DICOMError.invalidArgument("\(segments.count) segments; at most 65535") }
+        guard !source.frames.isEmpty else { throw DICOMError.invalidArgument("the source series has no frames") }
+        _ = DCMTKLog.routed
+        for s in segments {
+            if let violation = s.vrViolation { throw DICOMError.badInput(file: "segment \(s.labelValue) \"\(s.label.prefix(40))\"", detail: violation) }
+        }
         var error = ssseg_error()
         let o = options
         let sourcePath = source.frames[0].path
@@ -42,7 +46,7 @@ extension SEGWriter {
             spec.series_number = Int32(o.seriesNumber); spec.instance_number = Int32(o.instanceNumber)
             let r = source.rowDirectionLPS, c = source.columnDirectionLPS
             spec.orientation = (r.x, r.y, r.z, c.x, c.y, c.z)
-            spec.pixel_spacing = (source.pixelSpacingMM.y, source.pixelSpacingMM.x)   // DICOM: between rows first
+            spec.pixel_spacing = source.pixelSpacingMM.dicomOrder
             spec.slice_thickness = source.sliceThicknessMM ?? 0
             spec.spacing_between_slices = source.evenSliceSpacingMM ?? 0
             spec.source_path = s[8]
@@ -51,7 +55,7 @@ extension SEGWriter {
             if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
             return ssseg_writer_create(&spec, &error)
         }
-        guard let writer = handle else { throw SEGError.bridge(Int32(SSSEG_INVALID_ARGUMENT.rawValue), error, file: url.path) }
+        guard let writer = handle else { throw DICOMError.bridge(Int32(SSSEG_INVALID_ARGUMENT.rawValue), error, file: url.path) }
         defer { ssseg_writer_free(writer) }
 
         var numbers = [UInt8: UInt16]()
@@ -69,13 +73,13 @@ extension SEGWriter {
                 spec.cielab = (lab[0], lab[1], lab[2])
                 return ssseg_writer_add_segment(writer, &spec, &number, &error)
             }
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
             numbers[segment.labelValue] = number
         }
         var referenced = Set<String>()
         for f in source.frames where referenced.insert(f.sopInstanceUID).inserted {
             let status = ssseg_writer_add_reference(writer, source.seriesInstanceUID, f.sopClassUID, f.sopInstanceUID, &error)
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
 
         // Frames in file order: segment by segment, in slice order, empty ones omitted. A SEG needs at least
@@ -93,7 +97,7 @@ extension SEGWriter {
 
         if !fractional {
             let status = ssseg_writer_reserve_frames(writer, Int32(order.count), &error)
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
         for (index, k) in order {   // functional groups (and FRACTIONAL pixels) in frame order
             let f = source.frames[k]
@@ -112,7 +116,7 @@ extension SEGWriter {
                                                   f.sopInstanceUID, Int32(f.frameNumber ?? 0), &error)
                 }
             }
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
         if !fractional {   // BINARY pixels slice by slice: a label plane stays in cache for every segment on it
             var frameIndex = [Int32](repeating: -1, count: segments.count * sliceCount)
@@ -129,7 +133,7 @@ extension SEGWriter {
                         case .labelPlane(let plane, let label): status = ssseg_writer_pack_frame(writer, n, plane, label, &error)
                         }
                     }
-                    guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+                    guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
                 }
             }
         }
@@ -137,9 +141,9 @@ extension SEGWriter {
         var seriesUID = [CChar](repeating: 0, count: 80), instanceUID = [CChar](repeating: 0, count: 80)
         try AtomicFile.write(to: url) { temporary in
             let status = ssseg_writer_save(writer, temporary.path, &seriesUID, &instanceUID, &error)
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
-        return SEGWriteResult(seriesInstanceUID: String(cString: seriesUID), sopInstanceUID: String(cString: instanceUID),
+        return SEGWriteResult(seriesInstanceUID: String(cBuffer: seriesUID), sopInstanceUID: String(cBuffer: instanceUID),
                               frameCount: frameCount, segmentNumbers: numbers)
     }
 }

@@ -107,7 +107,7 @@ public struct SEGWriter: Sendable {
     static func checkGrid(_ g: VolumeGeometry, over source: SEGSourceSeries) throws {
         let size = SIMD3(source.columns, source.rows, source.frames.count)
         guard source.hasPatientGeometry || g.size == size else {
-            throw SEGError.invalidArgument("the source has no patient geometry, so a mask is taken voxel for voxel and must be " +
+            throw DICOMError.invalidArgument("the source has no patient geometry, so a mask is taken voxel for voxel and must be " +
                                            "\(size.x)x\(size.y)x\(size.z) (columns x rows x frames); it is \(g.size.x)x\(g.size.y)x\(g.size.z)")
         }
     }
@@ -121,8 +121,8 @@ public struct SEGWriter: Sendable {
     private func describe(present: Set<UInt8>, segments: [SegmentDescription]) throws -> [SegmentDescription] {
         var byLabel = [UInt8: SegmentDescription]()
         for s in segments {
-            guard s.labelValue != 0 else { throw SEGError.invalidArgument("segment '\(s.label)' has label value 0 (background)") }
-            guard byLabel[s.labelValue] == nil else { throw SEGError.invalidArgument("label value \(s.labelValue) is described twice") }
+            guard s.labelValue != 0 else { throw DICOMError.invalidArgument("segment '\(s.label)' has label value 0 (background)") }
+            guard byLabel[s.labelValue] == nil else { throw DICOMError.invalidArgument("label value \(s.labelValue) is described twice") }
             byLabel[s.labelValue] = s
         }
         for v in present where byLabel[v] == nil { byLabel[v] = .placeholder(for: v) }

@@ -19,6 +19,14 @@ public struct CodedConcept: Sendable, Equatable, Hashable, Codable {
     public static let lesion = CodedConcept(value: "52988006", scheme: "SCT", meaning: "Lesion")
 }
 
+/// Segment Algorithm Type (0062,0008), PS3.3 C.8.20.4 (highdicom's `SegmentAlgorithmTypeValues`).
+/// SegStation writes `.automatic`; reading keeps what the file says.
+public enum SegmentAlgorithmType: String, Sendable, Equatable, Codable, CaseIterable {
+    case automatic = "AUTOMATIC"
+    case semiautomatic = "SEMIAUTOMATIC"
+    case manual = "MANUAL"
+}
+
 /// An sRGB colour, 0...255 per channel.
 public struct RGBColor: Sendable, Equatable, Hashable, Codable {
     public var red: UInt8, green: UInt8, blue: UInt8
@@ -75,5 +83,31 @@ public struct SegmentDescription: Sendable, Equatable, Codable {
     /// The description used for a label that has none: "Label N", Tissue/Tissue, default colour.
     public static func placeholder(for labelValue: UInt8) -> SegmentDescription {
         SegmentDescription(labelValue: labelValue, label: "Label \(labelValue)")
+    }
+}
+
+/// DICOM value representation limits for the text a segment carries (PS3.5 6.2): checked before
+/// writing, so a SEG never holds a value that would be written as UN or cut at a NUL.
+extension SegmentDescription {
+    /// nil when every field fits its VR; else what does not, naming the field.
+    public var vrViolation: String? {
+        func check(_ value: String?, _ field: String, max: Int, allowBackslash: Bool = false) -> String? {
+            guard let value else { return nil }
+            if value.count > max { return "\(field) has \(value.count) characters; the DICOM limit is \(max)" }
+            // LO/SH/ST/UT exclude control characters other than ESC (and LF/FF/CR in ST); NUL would cut the value.
+            if let bad = value.unicodeScalars.first(where: { ($0.value < 0x20 && $0.value != 0x1B) || $0.value == 0x7F }) {
+                return "\(field) contains the control character U+\(String(format: "%04X", bad.value)) (NUL, tab, newline... are not allowed)"
+            }
+            if !allowBackslash, value.contains("\\") { return "\(field) contains a backslash (the DICOM value separator)" }
+            return nil
+        }
+        if label.trimmingCharacters(in: .whitespaces).isEmpty { return "segment label is empty" }
+        return check(label, "segment label (Segment Label, LO)", max: 64)
+            ?? check(description, "segment description (Segment Description, ST)", max: 1024, allowBackslash: true)
+            ?? check(trackingID, "tracking ID (LO)", max: 64)
+            ?? [("category", category), ("type", type)].lazy.compactMap { name, c in
+                check(c.value, "\(name) code value (SH)", max: 16) ?? check(c.scheme, "\(name) coding scheme (SH)", max: 16)
+                    ?? check(c.meaning, "\(name) code meaning (LO)", max: 64)
+            }.first
     }
 }

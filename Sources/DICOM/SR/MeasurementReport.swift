@@ -49,7 +49,7 @@ public struct MeasurementReportOptions: Sendable, Equatable {
     }
 
     /// A stable device UID derived from name, model and version.
-    public var deviceUID: String { SEGSourceSeries.derivedUID("device|\(deviceName)|\(modelName)|\(softwareVersion)") }
+    public var deviceUID: String { DerivedIdentity.uid("device|\(deviceName)|\(modelName)|\(softwareVersion)") }
 }
 
 /// Writes DICOM SR TID 1500 measurement reports with DCMTK's dcmsr (Comprehensive SR).
@@ -57,20 +57,20 @@ public enum MeasurementReportWriter {
     /// One TID 1411 volumetric group per measurement, referencing segment `segmentNumber` of `seg`
     /// and `source`'s series; image library entries for the source files; patient/study from the SEG.
     /// Written atomically. Returns the SR's SOP Instance UID.
-    /// - Throws: `SEGError.invalidArgument` (no measurement, segment missing from the SEG, non-finite
+    /// - Throws: `DICOMError.invalidArgument` (no measurement, segment missing from the SEG, non-finite
     ///   values), `.badInput` (unreadable SEG or source), `.outputFailed`.
     @discardableResult
     public static func write(_ measurements: [LesionReportItem], seg: URL, source: SEGSourceSeries,
                              options: MeasurementReportOptions, to url: URL) throws -> String {
-        guard !measurements.isEmpty else { throw SEGError.invalidArgument("no lesion measurement to report") }
+        guard !measurements.isEmpty else { throw DICOMError.invalidArgument("no lesion measurement to report") }
         let document = try SEGDocument(contentsOf: seg)
         let numbers = Set(document.segments.map(\.number))
         for m in measurements {
             guard numbers.contains(m.segmentNumber) else {
-                throw SEGError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
+                throw DICOMError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
             }
             guard m.volumeML.isFinite, m.longestDiameterMM.isFinite, m.meanIntensity?.isFinite ?? true else {
-                throw SEGError.invalidArgument("lesion \(m.lesionIndex): measurements must be finite")
+                throw DICOMError.invalidArgument("lesion \(m.lesionIndex): measurements must be finite")
             }
         }
         let sourcePaths = Array(Set(source.frames.map(\.path))).sorted()
@@ -100,8 +100,8 @@ public enum MeasurementReportWriter {
                     return ssseg_sr_write(&spec, items, Int32(items.count), temporary.path, &uid, &error)
                 }
             }
-            guard status == 0 else { throw SEGError.bridge(status, error, file: url.path) }
+            guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
         }
-        return String(cString: uid)
+        return String(cBuffer: uid)
     }
 }

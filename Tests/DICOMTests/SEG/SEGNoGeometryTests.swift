@@ -46,7 +46,7 @@ final class SEGNoGeometryTests: XCTestCase {
         let g = VolumeGeometry(size: SIMD3(64, 64, 9), spacingMM: Vector3(1, 1, 1), originLPS: .zero, direction: .identity)
         let url = try SEGFixtures.temporaryFile("nogeometry-wrong.dcm")
         XCTAssertThrowsError(try SEGWriter(options: SEGFixtures.options).write(labelMap: LabelMap(geometry: g, repeating: 1), over: source, to: url)) { error in
-            guard case SEGError.invalidArgument(let detail) = error else { return XCTFail("\(error)") }
+            guard case DICOMError.invalidArgument(let detail) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(detail.contains("64x64x10"), detail)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))

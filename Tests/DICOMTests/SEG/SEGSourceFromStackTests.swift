@@ -4,12 +4,13 @@ import Imaging
 import TestSupport
 import XCTest
 
-/// The SEG source built from the DICOM reader's stack agrees with the SEG layer's own header reading.
+/// `SEGSourceSeries.read` (scan, select, prepare: what export-seg uses) and `SEGSourceSeries(stack:)` over
+/// the scanned stack (what segment uses) give the same source on clean real series.
 final class SEGSourceFromStackTests: XCTestCase {
     func testStackAndHeaderReadingAgree() throws {
         for relative in ["dcmqi/segmentations/ct-3slice", "dcm_qa_ct/GE", "pydicom-data/eCT_Supplemental.dcm", "pydicom/dicomdirtests/77654033/CT2"] {
             guard let path = TestData.path(relative) else { print("skipping: \(TestData.missing(relative))"); continue }
-            let direct = try SEGSourceSeries.read(URL(fileURLWithPath: path))
+            let direct = try SEGSourceSeries.read(URL(fileURLWithPath: path), options: DICOMLoadOptions(unevenSpacing: .resample))
             let inventory = try DICOMScanner.scan(path: path)
             let stack = try XCTUnwrap(inventory.studies.first?.series.first?.stacks.first, relative)
             let fromStack = try SEGSourceSeries(stack: stack)

@@ -10,7 +10,9 @@ enum SEGFixtures {
 
     static func source(_ relative: String) throws -> SEGSourceSeries {
         guard let path = TestData.path(relative) else { throw XCTSkip(TestData.missing(relative)) }
-        return try SEGSourceSeries.read(URL(fileURLWithPath: path))
+        // SEG sources keep their exact frames; unevenly spaced ones (dcm_qa_ct/GE) need the same flag as
+        // every other reader (--uneven-spacing resample) to be accepted.
+        return try SEGSourceSeries.read(URL(fileURLWithPath: path), options: DICOMLoadOptions(unevenSpacing: .resample))
     }
 
     /// A label map on the source frames: `labels` balls of growing label value spread over the volume,

@@ -34,7 +34,7 @@ final class SRMeasurementReportTests: XCTestCase {
         let seg = folder.appendingPathComponent("seg.dcm"), sr = folder.appendingPathComponent("sr.dcm")
         try SEGWriter(options: SEGFixtures.options).write(labelMap: SEGFixtures.labelMap(on: source, labels: 2), over: source, to: seg)
         XCTAssertThrowsError(try MeasurementReportWriter.write(Self.measurements(3), seg: seg, source: source, options: Self.options, to: sr)) { error in
-            XCTAssertEqual((error as? SEGError)?.category, .invalidArgument)
+            XCTAssertEqual((error as? DICOMError)?.category, .invalidArgument)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: sr.path), "no partial SR")
     }

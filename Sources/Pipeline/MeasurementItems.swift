@@ -1,0 +1,52 @@
+import DICOM
+import Foundation
+import Imaging
+import Lesions
+
+/// The one place that turns measurements into SR TID 1500 measurement groups, for `segment` and for
+/// `export-sr` alike: ONE GROUP PER LESION (connected component, 26-connected) of each segment, with
+/// "Lesion N" tracking identifiers numbered through the report. Per lesion, because that is what the
+/// report, the database (`lesion` rows) and `segstation lesions` show: a reader finds in the SR
+/// the same lesions, volumes and diameters as on the report. (A group per segment would give one
+/// number for several separate lesions and a longest diameter spanning between them.)
+public enum MeasurementItems {
+    /// One segment's lesions, as `LesionAnalyzer` measured them.
+    public struct Segment {
+        public var number: Int
+        public var finding: CodedConcept
+        public var lesions: [LesionMeasurement]
+        public init(number: Int, finding: CodedConcept = .lesion, lesions: [LesionMeasurement]) {
+            self.number = number; self.finding = finding; self.lesions = lesions
+        }
+    }
+
+    /// The measurement groups, segment by segment, lesion by lesion; intensities in HU for CT, else no unit.
+    public static func items(_ segments: [Segment], modality: String?) -> [LesionReportItem] {
+        let unit: CodedConcept = modality == "CT" ? .hounsfieldUnit : .noUnit
+        var items = [LesionReportItem]()
+        for segment in segments {
+            for m in segment.lesions {
+                items.append(LesionReportItem(lesionIndex: items.count + 1, segmentNumber: segment.number, volumeML: m.volumeML,
+                                              longestDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean,
+                                              intensityUnit: unit, finding: segment.finding))
+            }
+        }
+        return items
+    }
+
+    /// The segments of a SEG measured on the loaded image: each segment's mask is placed on the image
+    /// grid (nearest) and split into lesions.
+    public static func segments(of document: SEGDocument, on source: SEGSourceSeries, image: Volume<Float>) throws -> [Segment] {
+        let masks = try document.segmentMasks(on: source)
+        var result = [Segment]()
+        for segment in document.segments where segment.number > 0 {
+            guard let mask = masks[segment.number] else { continue }
+            let onImage = mask.geometry.isSameGrid(as: image.geometry, toleranceMM: 0.01)
+                ? Volume(geometry: image.geometry, voxels: mask.voxels)
+                : mask.resampled(onto: image.geometry, interpolation: .nearest, outside: 0)
+            let lesions = try LesionAnalyzer.measure(labels: onImage, image: image, label: 1).first?.lesions ?? []
+            result.append(Segment(number: segment.number, finding: segment.type.value.isEmpty ? .lesion : segment.type, lesions: lesions))
+        }
+        return result
+    }
+}
