@@ -95,6 +95,14 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try store.studies().count, 6)
     }
 
+    func testMissingDatabaseIsNotFound() throws {
+        var location = try PostgresLocation(url: try TestStore.serverURL())
+        location.database = "segstation_no_such_database"
+        XCTAssertThrowsError(try StudyStore(postgres: location)) { error in
+            XCTAssertEqual(error as? StoreError, .databaseMissing(path: location.description))
+        }
+    }
+
     func testUnreachableServerIsATypedError() throws {
         let location = try PostgresLocation(url: "postgresql://nobody@127.0.0.1:1/none?sslmode=disable")
         XCTAssertThrowsError(try StudyStore(postgres: location)) { error in

@@ -35,6 +35,9 @@ final class PostgresConnectionBox: @unchecked Sendable {
             configuration.options.connectTimeout = .seconds(30)
             connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                         id: 1, logger: logger).wait()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "3D000" {
+            // invalid_catalog_name: the database does not exist (the store never creates PostgreSQL databases).
+            throw StoreError.databaseMissing(path: location.description)
         } catch {
             throw StoreError.cannotOpen(path: location.description, reason: Self.message(error))
         }
