@@ -39,27 +39,27 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
 
-        // Swift layers.
-        .target(name: "Imaging"),
-        .target(name: "DICOM", dependencies: ["Imaging", "CDCMTKBridge", .product(name: "Crypto", package: "swift-crypto"),
-                                     .product(name: "Logging", package: "swift-log")]),
-        .target(name: "VolumeIO", dependencies: ["Imaging", "CNIfTI"]),
-        .target(name: "Engine", dependencies: ["CDNNL"]),
-        .target(name: "Lesions", dependencies: ["Imaging"]),
-        .target(name: "Inference", dependencies: ["Imaging"]),
-        .target(name: "Reports", dependencies: ["Imaging", "CCairo", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "StudyStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
+        .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Imaging", dependencies: ["Core"]),
+        .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL"]),
+        .target(name: "Lesions", dependencies: ["Core", "Imaging"]),
+        .target(name: "Inference", dependencies: ["Core", "Imaging"]),
+        .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
+        .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
+            dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "CSV", package: "CSV.swift")]
         ),
         .executableTarget(
             name: "segstation",
             dependencies: [
-                "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore",
+                "Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,24 +67,34 @@ let package = Package(
 
         // Benchmark programs (not tests): see BENCHMARKS.md.
         .executableTarget(name: "seg-bench", dependencies: ["DICOM", "Imaging"], path: "Benchmarks/seg", exclude: ["run_benchmark.py", "compare_seg.py"]),
-        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"]),
-        .executableTarget(name: "store-bench", dependencies: ["StudyStore"], path: "Benchmarks/store"),
+        .executableTarget(name: "volumeio-bench", dependencies: ["VolumeIO", "Imaging"], path: "Benchmarks/volumeio",
+                          exclude: ["load_dicom.sh", "load_nibabel.py", "load_nifti.sh", "make_ct_series.py"]),
+        // TestSupport (Foundation only) gives the benchmark the tests' seeded SplitMix generator.
+        .executableTarget(name: "store-bench", dependencies: ["Core", "StudyStore", "TestSupport"], path: "Benchmarks/store"),
         // Benchmark of the Lesions layer (run through Benchmarks/lesions/bench.py).
         .executableTarget(name: "lesions-bench", dependencies: ["Lesions", "Imaging"], path: "Benchmarks/lesions",
                           exclude: ["bench.py"]),
 
         // Tests. Conformance tests read ../shared/data (override with SEGSTATION_DATA) and skip with a message when absent.
+        // Helpers the process-level tests run as programs (kept out of the product binary).
+        .executableTarget(name: "segstation-testkit", dependencies: ["Core", "StudyStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          path: "Tests/TestKit"),
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected"]),
         .testTarget(name: "VolumeIOTests", dependencies: ["VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EngineTests", dependencies: ["Core", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
-        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "VolumeIO", "Imaging"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Imaging", "TestSupport"], exclude: ["Expected"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
+        .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
+        // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
+        // in-process tests of the CLI's formatting and logging set-up.
+        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",
+                                                          .product(name: "Logging", package: "swift-log"),
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     cxxLanguageStandard: .cxx17
 )

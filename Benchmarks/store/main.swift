@@ -7,22 +7,12 @@
 // Data: 900 patients x 2 studies x 1 run x 50 lesions (90,000) plus one patient "BIG" with
 // 10 runs x 1,000 lesions (10,000). Volumes are log-normal (median 1 mL), from a fixed seed.
 // Numbers go into BENCHMARKS.md (study database section).
+import Core
 import Foundation
 import StudyStore
+import TestSupport  // SplitMix: the tests' fixed-seed generator, so every run builds the same database
 
-/// SplitMix64: a fixed-seed generator so every run builds the same database.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func logNormalVolumeML(_ rng: inout SplitMix64) -> Double {
+func logNormalVolumeML(_ rng: inout SplitMix) -> Double {
     // Box-Muller; sigma 1.5 around 1 mL.
     let u1 = Double.random(in: Double.ulpOfOne..<1, using: &rng), u2 = Double.random(in: 0..<1, using: &rng)
     let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
@@ -30,7 +20,7 @@ func logNormalVolumeML(_ rng: inout SplitMix64) -> Double {
 }
 
 func addRun(_ store: StudyStore, patient: String, study: String, series: String, date: String, lesions: Int,
-            _ rng: inout SplitMix64) throws {
+            _ rng: inout SplitMix) throws {
     let start = RunStart(
         patient: PatientInfo(patientID: patient), study: StudyInfo(studyInstanceUID: study, studyDate: date),
         series: SeriesInfo(seriesInstanceUID: series, modality: "MR", frameOfReferenceUID: study + ".0"),
@@ -88,7 +78,7 @@ let iterations = Int(option("--iterations") ?? "") ?? 200
 let keep = option("--db") != nil
 
 do {
-    var rng = SplitMix64(state: 20_261_125)
+    var rng = SplitMix(seed: 20_261_125)
     let store = try StudyStore.connect(path)
     let fresh = try store.runs().isEmpty
     if fresh {
@@ -118,7 +108,7 @@ do {
     }
     try time("lesions --patient PAT-k --min-volume-ml 1 --label tumour, as JSON", iterations: iterations) { i in
         let rows = try store.lesions(LesionFilter(patientID: "PAT-\((i * 7919) % 900)", minVolumeML: 1, label: "tumour"))
-        return try StoreOutput.json(rows).isEmpty ? 0 : rows.count
+        return try JSONFormat.encoder().encode(rows).isEmpty ? 0 : rows.count
     }
     try time("lesions --min-volume-ml 100 (all patients)", iterations: max(1, iterations / 10)) { _ in
         try store.lesions(LesionFilter(minVolumeML: 100)).count

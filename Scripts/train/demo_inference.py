@@ -10,16 +10,19 @@ computed with it on the exported ONNX file. Steps:
     voxels outside the foreground set to 0);
  4. crop to the bounding box of the union of the channels' foregrounds;
  5. transpose to the network layout [C, k, j, i] (i fastest, as SegStation stores volumes);
- 6. sliding window (Gaussian importance, sigma = patch/8, step fraction, zero padding when an axis
-    is smaller than the patch), logits summed with weights, divided by the weight sum, argmax
-    (ties go to the lower label);
+ 6. sliding window with nnU-Net v2's own window starts and Gaussian importance
+    (nnunetv2.inference.sliding_window_prediction: compute_steps_for_sliding_window,
+    compute_gaussian with sigma = patch/8, peak at voxel p//2, in float32 with value scaling 1),
+    zero padding when an axis is smaller than the patch, logits summed with weights, divided by
+    the weight sum, argmax (ties go to the lower label);
  7. un-crop (outside = 0), transpose back, reorient back to the input's orientation.
 """
 import itertools
-import math
 
 import nibabel as nib
 import numpy as np
+import torch
+from nnunetv2.inference.sliding_window_prediction import compute_gaussian, compute_steps_for_sliding_window
 
 
 def axis_codes_to_ornt(codes):
@@ -66,24 +69,16 @@ def bbox(mask):
 
 
 def window_starts(size, patch, step_fraction):
-    """Start offsets along one axis; size >= patch (pad first). Evenly spread, first 0, last size-patch."""
+    """Start offsets along one axis; size >= patch (pad first): nnU-Net's compute_steps_for_sliding_window."""
     if size < patch:
         raise ValueError("pad the axis to the patch size first")
-    n = int(math.ceil((size - patch) / (patch * step_fraction))) + 1
-    if n == 1:
-        return [0]
-    step = (size - patch) / (n - 1)
-    return [int(math.floor(step * s + 0.5)) for s in range(n)]
+    return compute_steps_for_sliding_window((size,), (patch,), step_fraction)[0]
 
 
 def gaussian_importance(patch):
-    """Separable Gaussian, sigma = p/8, centre (p-1)/2 per axis, normalised to max 1 (float32)."""
-    w = np.ones((), dtype=np.float64)
-    for p in patch:
-        c, sigma = (p - 1) / 2.0, p / 8.0
-        g = np.exp(-((np.arange(p) - c) ** 2) / (2 * sigma ** 2))
-        w = np.multiply.outer(w, g)
-    return (w / w.max()).astype(np.float32)
+    """nnU-Net's compute_gaussian (sigma = p/8, peak at voxel p//2, max 1), float32."""
+    return compute_gaussian(tuple(patch), sigma_scale=1. / 8, value_scaling_factor=1,
+                            dtype=torch.float32, device=torch.device("cpu")).numpy()
 
 
 def pad_to(x, patch):

@@ -26,6 +26,11 @@ inline void fail(ssdcm_status *status, ssdcm_code code, const char *format, ...)
     va_end(args);
 }
 
+/// The failure code to return after `fail` filled `status` (SSDCM_MALFORMED when there is none).
+inline int failed(const ssdcm_status *status) {
+    return status && status->code != SSDCM_OK ? status->code : SSDCM_MALFORMED;
+}
+
 inline void ok(ssdcm_status *status) {
     if (!status) return;
     status->code = SSDCM_OK;

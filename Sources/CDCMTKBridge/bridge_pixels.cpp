@@ -37,52 +37,52 @@ extern "C" int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, s
     try {
         *info = ssdcm_pixel_info{};
         DcmDataset *ds = file->format.getDataset();
-        if (!readUint16(ds, DCM_Rows, info->rows, true, 0, "Rows", status)) return 0;
-        if (!readUint16(ds, DCM_Columns, info->columns, true, 0, "Columns", status)) return 0;
-        if (!readUint16(ds, DCM_BitsAllocated, info->bits_allocated, true, 0, "BitsAllocated", status)) return 0;
-        if (!readUint16(ds, DCM_BitsStored, info->bits_stored, false, info->bits_allocated, "", status)) return 0;
-        if (!readUint16(ds, DCM_HighBit, info->high_bit, false, info->bits_stored - 1, "", status)) return 0;
-        if (!readUint16(ds, DCM_PixelRepresentation, info->pixel_representation, false, 0, "", status)) return 0;
-        if (!readUint16(ds, DCM_SamplesPerPixel, info->samples_per_pixel, false, 1, "", status)) return 0;
+        if (!readUint16(ds, DCM_Rows, info->rows, true, 0, "Rows", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_Columns, info->columns, true, 0, "Columns", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_BitsAllocated, info->bits_allocated, true, 0, "BitsAllocated", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_BitsStored, info->bits_stored, false, info->bits_allocated, "", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_HighBit, info->high_bit, false, info->bits_stored - 1, "", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_PixelRepresentation, info->pixel_representation, false, 0, "", status)) return ssdcm::failed(status);
+        if (!readUint16(ds, DCM_SamplesPerPixel, info->samples_per_pixel, false, 1, "", status)) return ssdcm::failed(status);
         Sint32 frames = 1;
         if (ds->tagExistsWithValue(DCM_NumberOfFrames) && ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad()) {
             ssdcm::fail(status, SSDCM_MALFORMED, "NumberOfFrames (0028,0008) is not an integer");
-            return 0;
+            return ssdcm::failed(status);
         }
         if (info->rows == 0 || info->columns == 0) {
             ssdcm::fail(status, SSDCM_MALFORMED, "Rows (0028,0010) x Columns (0028,0011) is %ux%u; expected both positive",
                         info->rows, info->columns);
-            return 0;
+            return ssdcm::failed(status);
         }
         if (frames < 1) {
             ssdcm::fail(status, SSDCM_MALFORMED, "NumberOfFrames (0028,0008) is %d; expected at least 1", frames);
-            return 0;
+            return ssdcm::failed(status);
         }
         info->frames = static_cast<uint32_t>(frames);
         if (info->bits_allocated != 8 && info->bits_allocated != 16 && info->bits_allocated != 32) {
             ssdcm::fail(status, SSDCM_UNSUPPORTED, "BitsAllocated (0028,0100) is %u; expected 8, 16 or 32", info->bits_allocated);
-            return 0;
+            return ssdcm::failed(status);
         }
         if (info->bits_stored == 0 || info->bits_stored > info->bits_allocated || info->high_bit >= info->bits_allocated
             || info->high_bit + 1 < info->bits_stored) {
             ssdcm::fail(status, SSDCM_MALFORMED, "BitsStored (0028,0101) %u / HighBit (0028,0102) %u do not fit BitsAllocated %u",
                         info->bits_stored, info->high_bit, info->bits_allocated);
-            return 0;
+            return ssdcm::failed(status);
         }
         if (info->pixel_representation > 1) {
             ssdcm::fail(status, SSDCM_MALFORMED, "PixelRepresentation (0028,0103) is %u; expected 0 or 1", info->pixel_representation);
-            return 0;
+            return ssdcm::failed(status);
         }
         if (info->samples_per_pixel != 1) {
             ssdcm::fail(status, SSDCM_UNSUPPORTED, "SamplesPerPixel (0028,0002) is %u; only greyscale (1) images are supported",
                         info->samples_per_pixel);
-            return 0;
+            return ssdcm::failed(status);
         }
         uint64_t values = uint64_t(info->rows) * info->columns * info->frames;
         if (values > kMaxValues) {
             ssdcm::fail(status, SSDCM_TOO_LARGE, "Rows x Columns x NumberOfFrames = %ux%ux%u exceeds the %llu-value limit",
                         info->rows, info->columns, info->frames, (unsigned long long)kMaxValues);
-            return 0;
+            return ssdcm::failed(status);
         }
         DcmPixelData *pixels = findPixelData(ds);
         if (!pixels) {
@@ -91,7 +91,7 @@ extern "C" int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, s
             } else {
                 ssdcm::fail(status, SSDCM_MISSING, "PixelData (7FE0,0010) is missing");
             }
-            return 0;
+            return ssdcm::failed(status);
         }
         DcmXfer xfer(ds->getOriginalXfer());
         const DcmRepresentationParameter *param = nullptr;
@@ -101,19 +101,19 @@ extern "C" int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, s
             info->fragments = sequence->card() > 0 ? sequence->card() - 1 : 0;
             if (info->fragments == 0) {
                 ssdcm::fail(status, SSDCM_MALFORMED, "PixelData (7FE0,0010) has no fragments; expected at least one per frame");
-                return 0;
+                return ssdcm::failed(status);
             }
             if (info->frames > 1 && info->fragments < info->frames) {
                 ssdcm::fail(status, SSDCM_MALFORMED, "PixelData (7FE0,0010) has %u fragments for %u frames; expected at least one per frame",
                             info->fragments, info->frames);
-                return 0;
+                return ssdcm::failed(status);
             }
-            return 1;
+            return SSDCM_OK;
         }
         if (xfer.isEncapsulated()) {
             ssdcm::fail(status, SSDCM_MALFORMED, "PixelData (7FE0,0010) is not encapsulated although the transfer syntax %s is compressed",
                         xfer.getXferName());
-            return 0;
+            return ssdcm::failed(status);
         }
         info->pixel_data_length = pixels->getLength();
         uint64_t expected = values * (info->bits_allocated / 8);
@@ -122,21 +122,21 @@ extern "C" int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, s
                         "PixelData (7FE0,0010) holds %llu bytes; expected %llu for %ux%u x %u frames at %u bits",
                         (unsigned long long)info->pixel_data_length, (unsigned long long)expected, info->rows, info->columns,
                         info->frames, info->bits_allocated);
-            return 0;
+            return ssdcm::failed(status);
         }
         // A deflated data set is smaller on disk than its values; DCMTK checks the stream there.
         if (xfer.getStreamCompression() == ESC_none && info->pixel_data_length > file->fileSize) {
             ssdcm::fail(status, SSDCM_MALFORMED, "PixelData (7FE0,0010) declares %llu bytes but the file has only %llu: truncated",
                         (unsigned long long)info->pixel_data_length, (unsigned long long)file->fileSize);
-            return 0;
+            return ssdcm::failed(status);
         }
-        return 1;
+        return SSDCM_OK;
     } catch (const std::exception &e) {
         ssdcm::fail(status, SSDCM_MALFORMED, "reading the pixel module failed: %s", e.what());
     } catch (...) {
         ssdcm::fail(status, SSDCM_MALFORMED, "reading the pixel module failed");
     }
-    return 0;
+    return ssdcm::failed(status);
 }
 
 /// Applies HighBit, BitsStored and PixelRepresentation to raw words (as read, in local byte order).
@@ -199,15 +199,15 @@ extern "C" int ssdcm_decode_frames(ssdcm_file *file, int32_t *out, uint64_t coun
     ssdcm::ok(status);
     try {
         ssdcm_pixel_info info;
-        if (!ssdcm_pixel_info_read(file, &info, status)) return 0;
+        if (ssdcm_pixel_info_read(file, &info, status) != SSDCM_OK) return ssdcm::failed(status);
         const uint64_t values = uint64_t(info.rows) * info.columns * info.frames;
         if (count != values) {
             ssdcm::fail(status, SSDCM_MALFORMED, "caller expected %llu values, the file has %llu",
                         (unsigned long long)count, (unsigned long long)values);
-            return 0;
+            return ssdcm::failed(status);
         }
         if (info.encapsulated && isJPEG2000(file->transferSyntaxUID)) {
-            if (!ssdcm::decodeJPEG2000(file, info, out, status)) return 0;
+            if (!ssdcm::decodeJPEG2000(file, info, out, status)) return ssdcm::failed(status);
             // Apply BitsStored/sign handling to the decoded component values as for native data.
             const uint64_t mask = info.bits_stored >= 32 ? 0xFFFFFFFFull : ((1ull << info.bits_stored) - 1);
             const uint64_t signBit = 1ull << (info.bits_stored - 1);
@@ -217,7 +217,7 @@ extern "C" int ssdcm_decode_frames(ssdcm_file *file, int32_t *out, uint64_t coun
                 if (info.pixel_representation == 1 && (v & signBit)) value -= int64_t(mask) + 1;
                 out[n] = static_cast<int32_t>(value);
             }
-            return 1;
+            return SSDCM_OK;
         }
         DcmDataset *ds = file->format.getDataset();
         if (info.encapsulated) {
@@ -226,16 +226,16 @@ extern "C" int ssdcm_decode_frames(ssdcm_file *file, int32_t *out, uint64_t coun
                 DcmXfer xfer(ds->getOriginalXfer());
                 ssdcm::fail(status, SSDCM_DECODE, "cannot decode %s pixel data: %s", xfer.getXferName(),
                             cond.bad() ? cond.text() : "no decoder for this transfer syntax");
-                return 0;
+                return ssdcm::failed(status);
             }
         }
         DcmPixelData *pixels = findPixelData(ds);
         if (!pixels) {
             ssdcm::fail(status, SSDCM_MISSING, "PixelData (7FE0,0010) is missing");
-            return 0;
+            return ssdcm::failed(status);
         }
         const bool bigEndian = DcmXfer(ds->getOriginalXfer()).getByteOrder() == EBO_BigEndian && !info.encapsulated;
-        return readNative(pixels, info, bigEndian, out, count, status) ? 1 : 0;
+        return readNative(pixels, info, bigEndian, out, count, status) ? SSDCM_OK : ssdcm::failed(status);
     } catch (const std::bad_alloc &) {
         ssdcm::fail(status, SSDCM_TOO_LARGE, "out of memory while decoding the pixel data");
     } catch (const std::exception &e) {
@@ -243,5 +243,5 @@ extern "C" int ssdcm_decode_frames(ssdcm_file *file, int32_t *out, uint64_t coun
     } catch (...) {
         ssdcm::fail(status, SSDCM_DECODE, "decoding failed with an unknown exception");
     }
-    return 0;
+    return ssdcm::failed(status);
 }

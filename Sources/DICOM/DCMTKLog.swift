@@ -1,4 +1,5 @@
 internal import CDCMTKBridge
+import Core
 import Logging
 
 /// DCMTK's own log lines ("W: StudyInstanceUID (0020,000d) empty...") never reach the terminal: the
@@ -6,7 +7,7 @@ import Logging
 /// swift-log at debug level (label "segstation.dcmtk"; shown with `--verbose` once the CLI sets
 /// the log level). Every entry point into DCMTK touches `DCMTKLog.routed` first.
 enum DCMTKLog {
-    static let logger = Logger(label: "segstation.dcmtk")
+    static let logger = Log.logger(.dcmtk)
 
     /// Installs the routing once per process (a lazy static: thread-safe).
     static let routed: Void = { ssdcm_log_route(forward) }()

@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Every failure of the DICOM layer (reading series, SEG and SR, writing them): one error type.

@@ -33,7 +33,7 @@ final class DICOMFile {
     func pixelInfo() throws -> PixelInfo {
         var info = ssdcm_pixel_info()
         var status = ssdcm_status()
-        guard ssdcm_pixel_info_read(handle, &info, &status) != 0 else { throw DICOMFile.error(from: status, file: path) }
+        guard ssdcm_pixel_info_read(handle, &info, &status) == Int32(SSDCM_OK.rawValue) else { throw DICOMFile.error(from: status, file: path) }
         return PixelInfo(rows: Int(info.rows), columns: Int(info.columns), frames: Int(info.frames),
                          bitsAllocated: Int(info.bits_allocated), bitsStored: Int(info.bits_stored),
                          isSigned: info.pixel_representation == 1, isEncapsulated: info.encapsulated != 0)
@@ -47,7 +47,7 @@ final class DICOMFile {
         let ok = values.withUnsafeMutableBufferPointer { buffer in
             ssdcm_decode_frames(handle, buffer.baseAddress, UInt64(count), &status)
         }
-        guard ok != 0 else { throw DICOMFile.error(from: status, file: path) }
+        guard ok == Int32(SSDCM_OK.rawValue) else { throw DICOMFile.error(from: status, file: path) }
         return values
     }
 

@@ -1,4 +1,5 @@
 internal import CDCMTKBridge
+import Core
 import Foundation
 import Imaging
 
@@ -58,7 +59,7 @@ public enum DICOMSeriesWriter {
             throw DICOMError.invalidArgument("\(folder.path) already exists; choose a new folder for the series")
         }
         let (slope, intercept) = rescale(for: volume.voxels)
-        let temporary = folder.deletingLastPathComponent().appendingPathComponent(".partial-\(UUID().uuidString.prefix(8))-\(folder.lastPathComponent)")
+        let temporary = TemporaryName.beside(folder)
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
         var uids: [String] = []
         do {
@@ -99,9 +100,7 @@ public enum DICOMSeriesWriter {
                 guard code == 0 else { throw DICOMFile.error(from: status, file: path) }
                 uids.append(uid)
             }
-            if rename(temporary.path, folder.path) != 0 {
-                throw DICOMError.unreadable(file: folder.path, reason: "cannot move the written series into place: \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.commit(temporary, to: folder)  // a failure is an output error (exit 73)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error

@@ -1,4 +1,4 @@
-import Crypto
+import Core
 import Foundation
 
 /// Identifiers that anonymised data lacks, derived deterministically from what the files hold.
@@ -12,7 +12,7 @@ public enum DerivedIdentity {
     /// A "2.25." UID (PS3.5 B.2: a UUID-like 128-bit integer in decimal) from the first 128 bits of
     /// SHA-256(`text`), with the top bit cleared as ISO/IEC 9834-8 type-4 style keeps it below 2^127.
     public static func uid(_ text: String) -> String {
-        let digest = Array(SHA256.hash(data: Data(text.utf8)))
+        let digest = Digest.sha256(Data(text.utf8))
         var words = (0..<4).map { w in (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(digest[w * 4 + $1]) } }
         words[0] &= 0x7FFF_FFFF
         return "2.25." + decimal(words)
@@ -20,18 +20,7 @@ public enum DerivedIdentity {
 
     /// "anon-" and 16 hex digits of SHA-256(`text`): a patient ID for data without one.
     public static func patientID(_ text: String) -> String {
-        "anon-" + sha256Hex(text).prefix(16)
-    }
-
-    /// SHA-256 of `text` in lower-case hex.
-    public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// SHA-256 of a file's bytes in lower-case hex, nil when unreadable.
-    static func sha256Hex(file path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        "anon-" + Digest.sha256Hex(text).prefix(16)
     }
 
     /// Decimal digits of a big-endian multi-word unsigned integer (no leading zeros; "0" for zero).

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 
@@ -26,7 +27,7 @@ struct FrameParser {
     /// the former), else derived from the file's SHA-256.
     private var instanceUID: (uid: String, derived: Bool) {
         if let uid = ds.string(.sopInstanceUID) ?? file.meta.string(.mediaStorageSOPInstanceUID) { return (uid, false) }
-        return (DerivedIdentity.uid("instance|" + (DerivedIdentity.sha256Hex(file: path) ?? path)), true)
+        return (DerivedIdentity.uid("instance|" + (Digest.sha256Hex(ofFile: URL(fileURLWithPath: path)) ?? path)), true)
     }
 
     /// The frames, or [] when the image has no patient geometry (no orientation/position).

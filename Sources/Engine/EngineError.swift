@@ -1,6 +1,8 @@
-/// Errors of the inference engine. The engine knows nothing medical; callers map `category`
-/// ("badInput", "notFound", "unsupported", "outputFailed", "invalidArgument") to their own codes.
-public enum EngineError: Error, CustomStringConvertible, Equatable {
+import Core
+
+/// Errors of the inference engine. The engine knows nothing medical; its errors name their
+/// `ErrorCategory` like every layer's.
+public enum EngineError: CategorizedError, Equatable {
     /// The model file is not valid protobuf/ONNX (truncated, wrong wire type, bad reference).
     case malformedModel(String)
     /// A well-formed model uses something the engine does not implement.
@@ -20,15 +22,13 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     /// oneDNN refused a primitive or failed while running it.
     case backend(String)
 
-    /// Category name matching `Imaging.ErrorCategory` raw values, for exit-code mapping in the CLI.
-    public var categoryName: String {
+    public var category: ErrorCategory {
         switch self {
-        case .malformedModel, .invalidNode, .badNpy: return "badInput"
-        case .unsupportedOperator, .unsupported: return "unsupported"
-        case .invalidInput: return "invalidArgument"
-        case .io: return "notFound"
-        case .writeFailed: return "outputFailed"
-        case .backend: return "unsupported"
+        case .malformedModel, .invalidNode, .badNpy: return .badInput
+        case .unsupportedOperator, .unsupported, .backend: return .unsupported
+        case .invalidInput: return .invalidArgument
+        case .io: return .notFound
+        case .writeFailed: return .outputFailed
         }
     }
 

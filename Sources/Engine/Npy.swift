@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// NumPy `.npy` files (format versions 1-3): little-endian float32 (`<f4`) or int64 (`<i8`),
@@ -103,16 +104,10 @@ public enum Npy {
 
     /// Writes a tensor as `.npy`, atomically (temporary file then rename).
     public static func write(_ tensor: Tensor, path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString.prefix(8)).partial.\(url.lastPathComponent)")
         do {
-            try encode(tensor).write(to: tmp)
-            guard rename(tmp.path, url.path) == 0 else { throw EngineError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        } catch let e as EngineError {
-            try? FileManager.default.removeItem(at: tmp); throw e
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw EngineError.writeFailed(path: path, reason: error.localizedDescription)
+            try AtomicFile.write(encode(tensor), to: URL(fileURLWithPath: path))
+        } catch let error as AtomicFileError {
+            throw EngineError.writeFailed(path: path, reason: "\(error.operation): \(error.reason)")
         }
     }
 }

@@ -1,8 +1,17 @@
+import Core
+
 /// Errors of the imaging core: geometry that cannot describe a grid, mismatched volumes.
-public enum ImagingError: Error, Equatable, CustomStringConvertible {
+public enum ImagingError: Error, Equatable, CategorizedError {
     case invalidGeometry(String)
     case mismatchedGrids(String)
     case invalidArgument(String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidGeometry, .mismatchedGrids: return .badInput
+        case .invalidArgument: return .invalidArgument
+        }
+    }
 
     public var description: String {
         switch self {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A 3-vector of doubles: patient points (LPS, mm), directions, continuous voxel indices.
 public typealias Vector3 = SIMD3<Double>
 
@@ -91,7 +93,3 @@ public func cross(_ a: Vector3, _ b: Vector3) -> Vector3 {
 public func dot(_ a: Vector3, _ b: Vector3) -> Double { (a * b).sum() }
 
 public func norm(_ a: Vector3) -> Double { dot(a, a).squareRoot() }
-
-#if canImport(Foundation)
-import Foundation
-#endif

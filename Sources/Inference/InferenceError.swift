@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Errors of the inference layer: model packages, preprocessing, prediction.

@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Errors of the lesion layer: masks that do not fit their image, arguments outside their domain,

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import StudyStore
@@ -23,43 +24,17 @@ struct ArtefactList {
 
     mutating func record(_ kind: ArtefactKind, _ url: URL) throws {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        guard let digest = FileDigest.sha256(of: url), let bytes = attributes?[.size] as? NSNumber else {
+        guard let digest = Digest.sha256Hex(ofFile: url), let bytes = attributes?[.size] as? NSNumber else {
             throw PipelineError.output("artefact \(url.path) was not written")
         }
         _ = chmod(url.path, 0o600)
         records.append(ArtefactInfo(path: url.path, kind: kind, sha256: digest, bytes: bytes.int64Value))
+        FaultInjection.reach("after-artefact-\(url.lastPathComponent)")
     }
 
     /// Writes a JSON document atomically (not recorded as an artefact kind of its own).
     func addJSON<T: Encodable>(_ value: T, name: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let url = folder.appendingPathComponent(name)
-        try AtomicFile.write(try encoder.encode(value), to: url)
-        _ = chmod(url.path, 0o600)
-    }
-}
-
-/// Errors of the pipeline itself (outputs it could not write).
-public enum PipelineError: CategorizedError {
-    case output(String)
-    case notFound(String)
-    case invalidArgument(String)
-    /// The inputs cannot be used together (channels of different patients, studies or frames of reference).
-    case badInput(String)
-
-    public var category: ErrorCategory {
-        switch self {
-        case .badInput: return .badInput
-        case .output: return .outputFailed
-        case .notFound: return .notFound
-        case .invalidArgument: return .invalidArgument
-        }
-    }
-    public var description: String {
-        switch self {
-        case .output(let m), .notFound(let m), .invalidArgument(let m), .badInput(let m): return m
-        }
+        try AtomicFile.write(try JSONFormat.encoder().encode(value), to: folder.appendingPathComponent(name), permissions: 0o600)
+        FaultInjection.reach("after-artefact-\(name)")
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Inference
 
@@ -22,7 +23,7 @@ public struct BatchCase: Equatable, Sendable {
 
     /// The case's output folder name below OUT: `case-` and 16 hex digits of SHA-256(case id), so
     /// no identifier (a study UID, a patient-derived case name) appears in a path.
-    public var folderName: String { "case-" + FileDigest.sha256(of: id).prefix(16) }
+    public var folderName: String { "case-" + Digest.sha256Hex(id).prefix(16) }
 }
 
 /// What `batch` found in its INPUT: the cases, sorted by id, and notes about files it ignored.

@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Errors of the batch as a whole (a case's own failure is recorded in the summary instead).

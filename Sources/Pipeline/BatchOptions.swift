@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// What `segstation batch` was asked to do.
 public struct BatchOptions: Sendable {
@@ -21,13 +22,13 @@ public struct BatchOptions: Sendable {
     public var rulesFile: String?
     public var tta: Bool
     public var writeDICOM: Bool
-    public var reportFormats: [String]
+    public var reportFormats: [ReportFormat]
     /// The usable cores (tests pass a fixed number).
     public var cores: Int
 
     public init(input: String, output: String, model: String? = nil, databasePath: String? = nil, jobs: Int = 1,
                 threadsPerJob: Int? = nil, resume: Bool = false, minLesionML: Double = 0, shard: BatchShard? = nil,
-                rulesFile: String? = nil, tta: Bool = false, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],
+                rulesFile: String? = nil, tta: Bool = false, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,
                 cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.input = input; self.output = output; self.model = model; self.databasePath = databasePath; self.jobs = jobs
         self.threadsPerJob = threadsPerJob; self.resume = resume; self.minLesionML = minLesionML; self.shard = shard

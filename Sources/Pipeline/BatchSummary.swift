@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import CSV
 import Imaging
@@ -72,11 +73,7 @@ public struct BatchSummary: Codable, Sendable {
         let base = Self.baseName(shard: shard)
         let json = folder.appendingPathComponent(base + ".json"), csv = folder.appendingPathComponent(base + ".csv")
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try AtomicFile.write(try encoder.encode(self), to: json)
+            try AtomicFile.write(try JSONFormat.encoder().encode(self), to: json)
             try AtomicFile.write(try csvData(), to: csv)
         } catch {
             throw BatchError.output("cannot write the batch summary in \(folder.path): \(error)")

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -6,19 +7,36 @@ import Lesions
 
 /// DICOM-SEG and SR TID 1500 for a run whose first input is DICOM, over the stack the loader built.
 enum DICOMExports {
-    static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
-                      into artefacts: inout ArtefactList) throws {
+    /// What can make the exports fail, checked before inference: the SEG source of the loaded stack
+    /// and the manifest's labels within their DICOM VR limits (docs/DICOM-SEG.md).
+    static func checkBeforeInference(scan: LoadedScan, manifest: ModelManifest) throws {
         guard let dicom = scan.dicom else { return }
-        // The stack the loader built and checked: the SEG and SR reference exactly the loaded slices and UIDs.
-        let source = try SEGSourceSeries(stack: dicom.stack)
-        var options = SEGWriteOptions(softwareVersion: SegmentJob.segstationVersion, algorithmName: manifest.name, algorithmVersion: manifest.version)
-        options.modelName = manifest.name
-        let segments = manifest.labels.map { l in
+        _ = try SEGSourceSeries(stack: dicom.stack)
+        for segment in segmentDescriptions(manifest) {
+            if let violation = segment.vrViolation {
+                throw DICOMError.badInput(file: "model \(manifest.name) label \(segment.labelValue)", detail: violation)
+            }
+        }
+    }
+
+    /// One SEG segment per manifest label (name, colour, codes).
+    static func segmentDescriptions(_ manifest: ModelManifest) -> [SegmentDescription] {
+        manifest.labels.map { l in
             SegmentDescription(labelValue: UInt8(l.value), label: l.name, description: l.name,
                                color: RGBColor(red: UInt8(clamping: l.colorRGB[0]), green: UInt8(clamping: l.colorRGB[1]), blue: UInt8(clamping: l.colorRGB[2])),
                                category: CodedConcept(value: l.category.code, scheme: l.category.scheme, meaning: l.category.meaning),
                                type: CodedConcept(value: l.type.code, scheme: l.type.scheme, meaning: l.type.meaning))
         }
+    }
+
+    static func write(scan: LoadedScan, labels: LabelMap, manifest: ModelManifest, measurements: [LabelMeasurements],
+                      into artefacts: inout ArtefactList) throws {
+        guard let dicom = scan.dicom else { return }
+        // The stack the loader built and checked: the SEG and SR reference exactly the loaded slices and UIDs.
+        let source = try SEGSourceSeries(stack: dicom.stack)
+        var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: manifest.name, algorithmVersion: manifest.version)
+        options.modelName = manifest.name
+        let segments = segmentDescriptions(manifest)
         var written: SEGWriteResult?
         try artefacts.add(.seg, "seg.dcm") { url in
             written = try SEGWriter(options: options).write(labelMap: labels, segments: segments, over: source, to: url)
@@ -33,7 +51,7 @@ enum DICOMExports {
         let segURL = artefacts.folder.appendingPathComponent("seg.dcm")
         try artefacts.add(.sr, "sr.dcm") { url in
             _ = try MeasurementReportWriter.write(items, seg: segURL, source: source,
-                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegmentJob.segstationVersion), to: url)
+                                                  options: MeasurementReportOptions(modelName: manifest.name, softwareVersion: SegStationVersion.string), to: url)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Inference
 
@@ -14,7 +15,7 @@ public struct ModelPackage: Sendable {
     public init(folder: URL) throws {
         self.folder = folder
         manifest = try ModelManifest.load(from: folder.appendingPathComponent("manifest.json"))
-        guard let digest = FileDigest.sha256(of: networkURL) else {
+        guard let digest = Digest.sha256Hex(ofFile: networkURL) else {
             throw InferenceError.modelPackage("cannot read the network \(networkURL.path)")
         }
         guard digest == manifest.network.sha256.lowercased() else {

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import VolumeIO
@@ -10,7 +11,7 @@ import StudyStore
 public enum ReportJob {
     /// - Parameter target: a run ID, or a StudyInstanceUID (its latest completed run).
     /// - Returns: the written files.
-    public static func run(target: String, databasePath: String?, formats: [String], outputFolder: String?) throws -> [URL] {
+    public static func run(target: String, databasePath: String?, formats: [ReportFormat], outputFolder: String?) throws -> [URL] {
         let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let runID: RunID
         if let id = RunID(target) {
@@ -35,21 +36,18 @@ public enum ReportJob {
         let labels = try VolumeFile.readLabels(mask.path)
         let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
         let identity = ScanIdentity(scan: scan, fingerprint: detail.inputFingerprint)
-        let formatList = try formats.map { name -> ReportFormat in
-            guard let f = ReportFormat(rawValue: name) else { throw PipelineError.invalidArgument("report format '\(name)' is not html, pdf or json") }
-            return f
-        }
         // History without this run: earlier runs only (RunReport adds the current point).
-        let history = RunReport.history(store: store, patientID: identity.patient.patientID)
+        let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)
+        let history = RunReport.history(store: store, patientID: identity.patient.patientID, model: model)
             .filter { $0.studyDate < RunReport.isoDate(identity.study.studyDate) }
-        let context = RunReport.Context(identity: identity, model: ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256),
+        let context = RunReport.Context(identity: identity, model: model,
                                         labelStyles: RunReport.styles(detail.labels), runID: runID, startedAt: detail.run.startedAt,
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: ["inputs": parameters.inputs.joined(separator: ", ")], history: history)
         let folder = outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(StudyStore.safeFolderName(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
-                .appendingPathComponent("run-\(runID)")
+            ?? URL(fileURLWithPath: SafeNames.runFolder(patientID: identity.patient.patientID,
+                                                        studyUID: identity.study.studyInstanceUID, runID: String(runID)))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return try ReportWriter.write(RunReport.input(context), formats: formatList, to: folder).map(\.url)
+        return try ReportWriter.write(RunReport.input(context), formats: formats, to: folder).map(\.url)
     }
 }

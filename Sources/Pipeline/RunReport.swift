@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import Inference
@@ -30,7 +31,7 @@ enum RunReport {
                                  seriesInstanceUID: c.identity.series.seriesInstanceUID)
         let formatter = ISO8601DateFormatter()
         let provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
-                                    segStationVersion: SegmentJob.segstationVersion, runID: String(c.runID),
+                                    segStationVersion: SegStationVersion.string, runID: String(c.runID),
                                     startedAt: formatter.string(from: c.startedAt),
                                     timings: c.timings.sorted { $0.key < $1.key }.map { StageTiming(stage: $0.key, seconds: $0.value) },
                                     parameters: c.parameters.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
@@ -69,23 +70,18 @@ enum RunReport {
     }
 
     /// Earlier label volumes of the patient from the store (completed runs only).
-    static func history(store: StudyStore, patientID: String) -> [HistoryPoint] {
-        guard let h = try? store.history(patientID: patientID) else { return [] }
+    /// Only runs of the same model name and version: a chart never plots two models as one series,
+    /// since a change of model is not a change of the tumour.
+    static func history(store: StudyStore, patientID: String, model: ModelInfo) -> [HistoryPoint] {
+        let options = HistoryOptions(modelName: model.name, modelVersion: model.version)
+        guard let h = try? store.history(patientID: patientID, options: options) else { return [] }
         return h.labels.flatMap { series in
             series.points.map { HistoryPoint(studyDate: isoDate($0.studyDate), labelName: series.label, volumeML: $0.volumeML) }
         }
     }
 
-    /// DICOM DA (YYYYMMDD) to ISO (YYYY-MM-DD); today when absent or malformed.
+    /// DICOM DA (YYYYMMDD) or ISO date as ISO (YYYY-MM-DD); today (UTC) when absent or malformed.
     static func isoDate(_ da: String?) -> String {
-        if let da, da.count == 8, da.allSatisfy(\.isNumber) {
-            let c = Array(da)
-            return "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8]))"
-        }
-        if let da, da.count == 10, da.dropFirst(4).first == "-" { return da }
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
+        (da.flatMap { ISODate(dicomOrISO: $0) } ?? ISODate(Date())).description
     }
 }

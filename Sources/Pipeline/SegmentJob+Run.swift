@@ -1,3 +1,5 @@
+import Core
+import Logging
 import Foundation
 import Imaging
 import DICOM
@@ -8,8 +10,8 @@ import StudyStore
 import Reports
 
 public enum SegmentJob {
-    public static let segstationVersion = "0.1.0"
-
+    /// Diagnostics of runs: counts and timings at `.info`, identifiers and paths at `.debug` only.
+    static let log = Log.logger(.pipeline)
     /// Segments a study end to end: load, segment, measure, write artefacts, record in the study store.
     /// The run is recorded as `running` before the work and completed (with labels, lesions and
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
@@ -34,6 +36,7 @@ public enum SegmentJob {
         }
         // Everything that can refuse the input is checked here, before any inference.
         let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
+        if request.writeDICOM { try DICOMExports.checkBeforeInference(scan: scans[0], manifest: manifest) }
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), override: request.caseIdentity)
         return LoadedCase(package: package, scans: scans, identity: identity, identityNotes: identityNotes, startedAt: clockStart,
                           loadSeconds: Date().timeIntervalSince(clockStart))
@@ -59,17 +62,22 @@ public enum SegmentJob {
         var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                  model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                  parameters: parameters, inputFingerprint: identity.fingerprint,
-                                 segstationVersion: segstationVersion)
+                                 segstationVersion: SegStationVersion.string)
         start.derivedIdentifiers = identity.derived
         let runID = try store.beginRun(start)
+        FaultInjection.reach("after-begin-run")
         do {
             let folder = try outputFolder(request, identity: identity, runID: runID)
             let folderLock = OutputFolderLock(folder: folder, sweepSiblings: request.outputFolder == nil)
             defer { folderLock.release() }
             let network = try network ?? EngineNetwork(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
-            var result = try loaded.prepared.map { try segmenter.segment(prepared: $0, progress: progress) }
-                ?? segmenter.segment(channels: scans.map(\.volume), progress: progress)
+            let windows: (Int, Int) -> Void = { done, total in
+                FaultInjection.reach("after-window-\(done)")
+                progress?(done, total)
+            }
+            var result = try loaded.prepared.map { try segmenter.segment(prepared: $0, progress: windows) }
+                ?? segmenter.segment(channels: scans.map(\.volume), progress: windows)
             result.timings["loadSeconds"] = loaded.loadSeconds
             if let seconds = loaded.preprocessSeconds { result.timings["preprocessSeconds"] = seconds }
             var clock = Date()
@@ -91,16 +99,13 @@ public enum SegmentJob {
                 lap("dicomExportSeconds")
             }
             if !request.reportFormats.isEmpty {
-                let formats = try request.reportFormats.map { name -> ReportFormat in
-                    guard let f = ReportFormat(rawValue: name) else { throw InferenceError.inputs("report format '\(name)' is not html, pdf or json") }
-                    return f
-                }
-                let context = RunReport.Context(identity: identity, model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
+                let model = ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256)
+                let context = RunReport.Context(identity: identity, model: model,
                                                 labelStyles: RunReport.styles(manifest), runID: runID, startedAt: clockStart,
                                                 image: scans[0].volume, labels: result.labels, measurements: measurements,
                                                 timings: result.timings, parameters: reportParameters(request, identity: identity),
-                                                history: RunReport.history(store: store, patientID: identity.patient.patientID))
-                for written in try ReportWriter.write(RunReport.input(context), formats: formats, to: folder) {
+                                                history: RunReport.history(store: store, patientID: identity.patient.patientID, model: model))
+                for written in try ReportWriter.write(RunReport.input(context), formats: request.reportFormats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
                     try artefacts.record(kind, written.url)
                 }
@@ -108,7 +113,7 @@ public enum SegmentJob {
             }
             let summary = SegmentSummary(
                 runID: runID, model: manifest.name, modelVersion: manifest.version, modelSHA256: manifest.network.sha256,
-                segstationVersion: segstationVersion, inputs: request.inputs, minLesionML: request.minLesionML,
+                segstationVersion: SegStationVersion.string, inputs: request.inputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
                 lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: PostgresLocation.redacted(databasePath),
@@ -116,14 +121,18 @@ public enum SegmentJob {
                 notes: result.notes + identityNotes + scans.flatMap(\.warnings))
             try artefacts.addJSON(summary, name: "segmentation.json")
             try store.completeRun(runID, RunResult(labels: labelInfos(manifest), lesions: lesionInfos(measurements),
-                                                   artefacts: artefacts.records))
+                                                   artefacts: artefacts.records)) { FaultInjection.reach("in-final-transaction") }
             lap("databaseSeconds")
             // segmentation.json was written before the database step: its timings end at the report.
             var returned = summary
             returned.timingsSeconds = result.timings
             returned.timingsSeconds["totalSeconds"] = Date().timeIntervalSince(clockStart)
+            log.info("run completed", metadata: ["run": "\(runID)", "model": "\(manifest.name)", "lesions": "\(summary.lesions.count)",
+                                                 "seconds": "\(Int(returned.timingsSeconds["totalSeconds"] ?? 0))"])
+            log.debug("run outputs", metadata: ["folder": "\(folder.path)", "patientID": "\(identity.patient.patientID)"])
             return returned
         } catch {
+            log.info("run failed", metadata: ["run": "\(runID)", "category": "\((error as? CategorizedError)?.category.rawValue ?? "internal")"])
             try? store.failRun(runID, message: "\(error)")
             throw error
         }
@@ -187,15 +196,15 @@ public enum SegmentJob {
     static func fingerprint(_ scans: [LoadedScan]) -> String {
         let parts = scans.map { scan -> String in
             if let dicom = scan.dicom { return dicom.stack.slices.map(\.sopInstanceUID).sorted().joined(separator: ",") }
-            return FileDigest.sha256(of: URL(fileURLWithPath: scan.sourcePath)) ?? scan.sourcePath
+            return Digest.sha256Hex(ofFile: URL(fileURLWithPath: scan.sourcePath)) ?? scan.sourcePath
         }
-        return FileDigest.sha256(of: parts.joined(separator: "|"))
+        return Digest.sha256Hex(parts.joined(separator: "|"))
     }
 
     static func outputFolder(_ request: SegmentRequest, identity: ScanIdentity, runID: RunID) throws -> URL {
         let url = request.outputFolder.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: "Reports").appendingPathComponent(StudyStore.safeFolderName(patientID: identity.patient.patientID, studyUID: identity.study.studyInstanceUID))
-                .appendingPathComponent("run-\(runID)")
+            ?? URL(fileURLWithPath: SafeNames.runFolder(patientID: identity.patient.patientID,
+                                                        studyUID: identity.study.studyInstanceUID, runID: String(runID)))
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -215,7 +224,7 @@ public enum SegmentJob {
     static func labelInfos(_ manifest: ModelManifest) -> [LabelInfo] {
         manifest.labels.map { l in
             LabelInfo(value: l.value, name: l.name, colorHex: String(format: "#%02x%02x%02x", l.colorRGB[0], l.colorRGB[1], l.colorRGB[2]),
-                      codesJSON: String(decoding: (try? JSONEncoder().encode(["category": l.category, "type": l.type])) ?? Data(), as: UTF8.self))
+                      codesJSON: String(decoding: (try? JSONFormat.encoder(pretty: false).encode(["category": l.category, "type": l.type])) ?? Data(), as: UTF8.self))
         }
     }
 

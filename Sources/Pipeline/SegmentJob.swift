@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -5,6 +6,7 @@ import VolumeIO
 import Inference
 import Lesions
 import StudyStore
+import Reports
 
 /// What `segstation segment` was asked to do.
 public struct SegmentRequest: Sendable {
@@ -21,7 +23,7 @@ public struct SegmentRequest: Sendable {
     public var databasePath: String?
     /// Write DICOM-SEG and SR when the first input is DICOM.
     public var writeDICOM: Bool
-    public var reportFormats: [String]
+    public var reportFormats: [ReportFormat]
     /// Connected components (26-connected, per label) smaller than this many millilitres are removed
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
@@ -39,7 +41,7 @@ public struct SegmentRequest: Sendable {
     public var allowMixedIdentity = false
 
     public init(inputs: [String], seriesUIDs: [String] = [], model: String? = nil, outputFolder: String? = nil, tta: Bool = false,
-                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [String] = ["html", "pdf", "json"],
+                threads: Int? = nil, databasePath: String? = nil, writeDICOM: Bool = true, reportFormats: [ReportFormat] = ReportFormat.allCases,
                 minLesionML: Double = 0) {
         self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
         self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
@@ -135,7 +137,7 @@ struct ScanIdentity {
                 if let uid = override.studyInstanceUID, !uid.isEmpty {
                     study.studyInstanceUID = uid
                     // One series per study and fingerprint, so the same file under two studies stays two series.
-                    series.seriesInstanceUID = "file:\(FileDigest.sha256(of: uid + "|" + fingerprint))"
+                    series.seriesInstanceUID = "file:\(Digest.sha256Hex(uid + "|" + fingerprint))"
                 }
                 if let date = override.studyDate, !date.isEmpty { study.studyDate = date }
             }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 
@@ -101,8 +102,6 @@ public struct ReportDocument: Codable, Sendable, Equatable {
 
     /// Pretty-printed JSON with sorted keys.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do { return try encoder.encode(self) } catch { throw ReportError.renderFailed("encoding JSON: \(error)") }
+        do { return try JSONFormat.encoder(rejectNonFinite: true).encode(self) } catch { throw ReportError.renderFailed("encoding JSON: \(error)") }
     }
 }

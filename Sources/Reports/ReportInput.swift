@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// Everything a per-study report shows. A plain value filled by the pipeline (or the database

@@ -1,4 +1,4 @@
-import Crypto
+import Core
 import Foundation
 import Imaging
 
@@ -45,9 +45,10 @@ public enum ReportWriter {
         return try write(report, formats: formats, to: folder, generatedAt: generatedAt)
     }
 
-    /// Writes an already rendered report (see `write(_:formats:to:generatedAt:)`).
+    /// Writes an already rendered report (see `write(_:formats:to:generatedAt:)`); for tests that
+    /// write one rendering in several ways.
     @discardableResult
-    public static func write(_ report: RenderedReport, formats: [ReportFormat], to folder: URL,
+    static func write(_ report: RenderedReport, formats: [ReportFormat], to folder: URL,
                              generatedAt: Date = Date()) throws -> [ReportArtefact] {
         let document = ReportDocument(report, generatedAt: generatedAt)
         var contents = [(ReportFormat, Data)]()
@@ -59,14 +60,14 @@ public enum ReportWriter {
             }
         }
         try createPrivateFolder(folder)
-        let lock = sweepAndLock(folder)
-        defer { if lock >= 0 { close(lock) } }
+        let lock = OutputFolderLock(folder: folder)
+        defer { lock.release() }
         var written = [ReportArtefact]()
         do {
             for (format, data) in contents {
                 let url = folder.appendingPathComponent("report.\(format.rawValue)")
                 try writePrivateFile(data, to: url)
-                written.append(ReportArtefact(format: format, url: url, sha256: sha256Hex(data), byteCount: data.count))
+                written.append(ReportArtefact(format: format, url: url, sha256: Digest.sha256Hex(data), byteCount: data.count))
             }
         } catch {
             for artefact in written { try? FileManager.default.removeItem(at: artefact.url) }
@@ -77,68 +78,15 @@ public enum ReportWriter {
 
     /// Writes into `defaultFolder(root:header:runID:)` with the input's run id.
     @discardableResult
-    public static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
+    static func writeToDefaultFolder(_ input: ReportInput, formats: [ReportFormat] = ReportFormat.allCases,
                                             root: URL, generatedAt: Date = Date()) throws -> [ReportArtefact] {
         let folder = defaultFolder(root: root, header: input.header, runID: input.provenance.runID)
         return try write(input, formats: formats, to: folder, generatedAt: generatedAt)
     }
 
-    /// Removes temporary files a killed writer left in `folder` (AtomicFile's `.<id>.partial.report.<ext>`).
-    /// `write` calls it before writing; a supervisor may call it after a crash. Returns the names removed.
-    ///
-    /// Writers hold a shared `flock` on the folder while they write (`write`, and `segment` for its
-    /// whole output); temporaries are removed only under the folder's exclusive lock, so never while
-    /// a live writer may be about to rename one. A busy folder is left alone (returns []).
-    @discardableResult
-    public static func removeStaleTemporaryFiles(in folder: URL) -> [String] {
-        var removed: [String] = []
-        let lock = sweepAndLock(folder, removed: &removed)
-        if lock >= 0 { close(lock) }
-        return removed
-    }
-
-    /// Removes stale report temporaries when the folder's exclusive lock is free, then holds a shared
-    /// lock; returns its descriptor (-1 when the folder cannot be opened; locking is best effort).
-    static func sweepAndLock(_ folder: URL) -> Int32 {
-        var removed: [String] = []
-        return sweepAndLock(folder, removed: &removed)
-    }
-
-    static func sweepAndLock(_ folder: URL, removed: inout [String]) -> Int32 {
-        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return -1 }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            removed = names.filter { name in
-                name.hasPrefix(".") && ReportFormat.allCases.contains { name.hasSuffix(".partial.report.\($0.rawValue)") }
-            }
-            for name in removed { try? FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
-        }
-        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
-        return fd
-    }
-
-    /// `<root>/Reports/<safe study name>/run-<run id>`: the default folder of a run's report, the layout
-    /// the segment job uses for its outputs. Characters of the run id outside `[A-Za-z0-9._-]` become `_`.
-    public static func defaultFolder(root: URL, header: StudyHeader, runID: String) -> URL {
-        let safeRun = String(runID.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
-        return root.appendingPathComponent("Reports").appendingPathComponent(safeFolderName(header))
-            .appendingPathComponent("run-" + (safeRun.isEmpty ? "_" : safeRun))
-    }
-
-    /// A study folder name that does not reveal the patient: "p-" + 16 hex digits of
-    /// SHA-256("segstation-patient" NUL patientID) + "_s-" + 16 hex digits of SHA-256("segstation-study"
-    /// NUL studyInstanceUID) — the same name as `StudyStore.safeFolderName`, so reports and other
-    /// artefacts of a study share one folder. Deterministic (pseudonymous, not anonymous: a known ID
-    /// can be hashed again).
-    public static func safeFolderName(_ header: StudyHeader) -> String {
-        let patient = sha256Hex(Data(("segstation-patient\u{0}" + header.patientID).utf8)).prefix(16)
-        let study = sha256Hex(Data(("segstation-study\u{0}" + header.studyInstanceUID).utf8)).prefix(16)
-        return "p-\(patient)_s-\(study)"
-    }
-
-    public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    /// The default folder of a run's report (`SafeNames.runFolder`, the layout `segment` uses).
+    static func defaultFolder(root: URL, header: StudyHeader, runID: String) -> URL {
+        root.appendingPathComponent(SafeNames.runFolder(patientID: header.patientID, studyUID: header.studyInstanceUID, runID: runID))
     }
 
     /// Creates `folder` and any missing parents with mode 0700 (existing folders are left as they are).
@@ -166,26 +114,7 @@ public enum ReportWriter {
     /// Writes `data` atomically; the file is created with mode 0600 before any byte is written.
     static func writePrivateFile(_ data: Data, to url: URL) throws {
         do {
-            try AtomicFile.write(to: url) { temporary in
-                let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-                guard fd >= 0 else { throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno))) }
-                defer { close(fd) }
-                fchmod(fd, 0o600)
-                try data.withUnsafeBytes { buffer in
-                    var offset = 0
-                    while offset < buffer.count {
-                        let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                        if n < 0 && errno == EINTR { continue }
-                        guard n > 0 else {
-                            throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno)))
-                        }
-                        offset += n
-                    }
-                }
-                guard fsync(fd) == 0 else { throw ReportError.writeFailed(path: temporary.path, reason: String(cString: strerror(errno))) }
-            }
-        } catch let error as ReportError {
-            throw error
+            try AtomicFile.write(data, to: url, permissions: 0o600)
         } catch {
             throw ReportError.writeFailed(path: url.path, reason: "\(error)")
         }

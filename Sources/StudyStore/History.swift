@@ -7,13 +7,16 @@ public struct HistoryOptions: Sendable {
     public var matchDistanceMM: Double
     /// Only runs of this model (default: every model; the latest completed run of each study).
     public var modelName: String?
+    /// Only runs of this model version (with `modelName`): a trend compares like with like.
+    public var modelVersion: String?
     /// Issuer of Patient ID, when the same patient ID exists under several issuers.
     public var issuer: String?
     /// Compare centroids even when the two series have different (or unknown) frames of reference.
     public var assumeSharedFrame: Bool
 
-    public init(matchDistanceMM: Double = 10, modelName: String? = nil, issuer: String? = nil, assumeSharedFrame: Bool = false) {
-        self.matchDistanceMM = matchDistanceMM; self.modelName = modelName; self.issuer = issuer
+    public init(matchDistanceMM: Double = 10, modelName: String? = nil, modelVersion: String? = nil, issuer: String? = nil,
+                assumeSharedFrame: Bool = false) {
+        self.matchDistanceMM = matchDistanceMM; self.modelName = modelName; self.modelVersion = modelVersion; self.issuer = issuer
         self.assumeSharedFrame = assumeSharedFrame
     }
 }
@@ -103,6 +106,7 @@ extension StudyStore {
             """
         var arguments: [SQLValue] = [patientRowID.sqlValue]
         if let model { sql += " AND r.modelName = ?"; arguments.append(model.sqlValue) }
+        if let version = options.modelVersion { sql += " AND r.modelVersion = ?"; arguments.append(version.sqlValue) }
         // NULL ordering spelled out: SQLite puts NULL first, PostgreSQL last.
         sql += " ORDER BY s.studyDate IS NULL, s.studyDate, s.studyTime IS NOT NULL, s.studyTime, s.id, r.endedAt IS NULL, r.endedAt DESC, r.id DESC"
         var seen = Set<Int64>()

@@ -85,12 +85,11 @@ extension StudyStore {
         return keys.map { found[$0.row] }
     }
 
-    /// The lesion table's columns of `LesionRow`, in `LesionRow.columns` order (from lesionIndex on).
-    static let lesionMeasurementColumns: [String] = {
-        let context: Set = ["runID", "patientID", "studyInstanceUID", "studyDate", "seriesInstanceUID",
-                            "frameOfReferenceUID", "modelName", "labelValue", "label"]
-        let columns = LesionRow.columns.filter { !context.contains($0) }
-        precondition(columns.first == "lesionIndex" && columns.count == 25 && columns.last == "extraJSON")
-        return columns
-    }()
+    /// The lesion table's measurement columns, in the order of `LesionRow`'s fields from lesionIndex on.
+    static let lesionMeasurementColumns = [
+        "lesionIndex", "voxelCount", "volumeML", "meshVolumeML", "surfaceAreaMM2", "sphericity", "maxDiameter3DMM",
+        "recistLongMM", "recistShortMM", "centroidXMM", "centroidYMM", "centroidZMM", "bboxMinI", "bboxMinJ",
+        "bboxMinK", "bboxMaxI", "bboxMaxJ", "bboxMaxK", "meanIntensity", "stdIntensity", "minIntensity",
+        "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON",
+    ]
 }

@@ -1,12 +1,13 @@
+import Core
 import Foundation
 
-/// Filters of `studies`; nil means "any". `since` is "YYYY-MM-DD" or "YYYYMMDD" (inclusive);
-/// studies without a date never match `since`. Modality compares case-insensitively.
+/// Filters of `studies`; nil means "any". `since` is inclusive; studies without a date never match
+/// it. Modality compares case-insensitively.
 public struct StudyFilter: Sendable {
     public var patientID: String?
     public var modality: String?
-    public var since: String?
-    public init(patientID: String? = nil, modality: String? = nil, since: String? = nil) {
+    public var since: ISODate?
+    public init(patientID: String? = nil, modality: String? = nil, since: ISODate? = nil) {
         self.patientID = patientID; self.modality = modality; self.since = since
     }
 }
@@ -56,7 +57,7 @@ extension StudyStore {
         if let m = filter.modality {
             c.add("EXISTS (SELECT 1 FROM series x WHERE x.studyRowID = s.id AND upper(x.modality) = upper(?))", [m.sqlValue])
         }
-        if let since = filter.since { c.add("s.studyDate >= ?", [try Self.isoDate(since, field: "--since").sqlValue]) }
+        if let since = filter.since { c.add("s.studyDate >= ?", [since.description.sqlValue]) }
         let sql = { (dialect: SQLDialect) in """
             SELECT p.patientID, p.issuer, s.studyInstanceUID, s.studyDate, s.studyDescription, s.accessionNumber,
               (SELECT \(dialect.groupConcat("m", separator: "\\")) FROM (SELECT DISTINCT modality AS m FROM series WHERE studyRowID = s.id ORDER BY m) AS ms) AS modalities,
@@ -76,7 +77,7 @@ extension StudyStore {
                                     studyDescription: row.string("studyDescription"), accessionNumber: row.string("accessionNumber"),
                                     modalities: row.string("modalities") ?? "", seriesCount: row.int("seriesCount") ?? 0,
                                     runCount: row.int("runCount") ?? 0, completedRunCount: row.int("completedRunCount") ?? 0,
-                                    folderName: Self.safeFolderName(patientID: patientID, studyUID: studyUID))
+                                    folderName: SafeNames.studyFolder(patientID: patientID, studyUID: studyUID))
             }
         }
     }

@@ -1,14 +1,7 @@
 import Foundation
 
-/// A row type printed by the query commands. `columns` is the CSV header and the order of the
-/// fields; its names equal the JSON keys. `tableColumns` is the subset shown in the text table.
-public protocol TabularRow: Encodable {
-    static var columns: [String] { get }
-    static var tableColumns: [String] { get }
-}
-
 /// One study with counts (`segstation studies`).
-public struct StudySummary: TabularRow, Codable, Equatable, Sendable {
+public struct StudySummary: Codable, Equatable, Sendable {
     public var patientID: String
     public var issuer: String
     public var studyInstanceUID: String
@@ -20,17 +13,13 @@ public struct StudySummary: TabularRow, Codable, Equatable, Sendable {
     public var seriesCount: Int
     public var runCount: Int
     public var completedRunCount: Int
-    /// Folder name safe for reports (`StudyStore.safeFolderName`).
+    /// Folder name safe for reports (`Core.SafeNames.studyFolder`).
     public var folderName: String
 
-    public static let columns = ["patientID", "issuer", "studyInstanceUID", "studyDate", "studyDescription",
-                                 "accessionNumber", "modalities", "seriesCount", "runCount", "completedRunCount", "folderName"]
-    public static let tableColumns = ["patientID", "studyDate", "modalities", "seriesCount", "runCount",
-                                      "completedRunCount", "studyInstanceUID"]
 }
 
 /// One segmentation run (`segstation runs`, and the header of `segstation show`).
-public struct RunSummary: TabularRow, Codable, Equatable, Sendable {
+public struct RunSummary: Codable, Equatable, Sendable {
     public var runID: Int64
     /// Stored status, or `incomplete` for a `running` run whose process is gone.
     public var status: RunStatus
@@ -47,16 +36,11 @@ public struct RunSummary: TabularRow, Codable, Equatable, Sendable {
     public var lesionCount: Int
     public var errorMessage: String?
 
-    public static let columns = ["runID", "status", "patientID", "studyInstanceUID", "studyDate", "seriesInstanceUID",
-                                 "modality", "modelName", "modelVersion", "startedAt", "endedAt", "durationSeconds",
-                                 "lesionCount", "errorMessage"]
-    public static let tableColumns = ["runID", "status", "patientID", "studyDate", "modality", "modelName",
-                                      "modelVersion", "startedAt", "durationSeconds", "lesionCount"]
 }
 
 /// One lesion with its context and every measurement (`segstation lesions`, `show`).
 /// Centroid in patient LPS mm; bounding box in voxel indices.
-public struct LesionRow: TabularRow, Codable, Equatable, Sendable {
+public struct LesionRow: Codable, Equatable, Sendable {
     public var runID: Int64
     public var patientID: String
     public var studyInstanceUID: String
@@ -92,16 +76,6 @@ public struct LesionRow: TabularRow, Codable, Equatable, Sendable {
     public var touchesBorder: Bool
     public var extraJSON: String?
 
-    public static let columns = [
-        "runID", "patientID", "studyInstanceUID", "studyDate", "seriesInstanceUID", "frameOfReferenceUID", "modelName",
-        "labelValue", "label", "lesionIndex", "voxelCount", "volumeML", "meshVolumeML", "surfaceAreaMM2",
-        "sphericity", "maxDiameter3DMM", "recistLongMM", "recistShortMM", "centroidXMM", "centroidYMM",
-        "centroidZMM", "bboxMinI", "bboxMinJ", "bboxMinK", "bboxMaxI", "bboxMaxJ", "bboxMaxK", "meanIntensity",
-        "stdIntensity", "minIntensity", "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON",
-    ]
-    public static let tableColumns = ["runID", "patientID", "studyDate", "label", "lesionIndex", "volumeML",
-                                      "maxDiameter3DMM", "recistLongMM", "recistShortMM", "centroidXMM",
-                                      "centroidYMM", "centroidZMM"]
 }
 
 /// Everything about one run (`segstation show RUN_ID`).

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 // What the pipeline hands the store: `RunStart` at the start of `segment`, `RunResult` at its end.
@@ -90,9 +91,7 @@ public struct RunStart: Sendable {
     public init<P: Encodable>(patient: PatientInfo, study: StudyInfo, series: SeriesInfo, model: ModelInfo,
                               parameters: P, inputFingerprint: String, segstationVersion: String,
                               startedAt: Date = Date()) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let text = String(decoding: try encoder.encode(parameters), as: UTF8.self)
+        let text = String(decoding: try JSONFormat.encoder(pretty: false).encode(parameters), as: UTF8.self)
         self.init(patient: patient, study: study, series: series, model: model, parametersJSON: text,
                   inputFingerprint: inputFingerprint, segstationVersion: segstationVersion, startedAt: startedAt)
     }

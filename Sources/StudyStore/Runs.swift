@@ -30,7 +30,9 @@ extension StudyStore {
     /// label, lesion and artefact is stored and the run is completed, or nothing changes.
     /// - Throws: `StoreError.runNotFound`; `.runNotRunning` when the run is not `running`;
     ///   `.invalidArgument` for a lesion of an undeclared label, duplicate labels or bad JSON.
-    public func completeRun(_ runID: RunID, _ result: RunResult) throws {
+    /// - Parameter beforeCommit: runs inside the transaction after every row is written, just before
+    ///   the commit (the crash tests stop the process there); an error it throws rolls back.
+    public func completeRun(_ runID: RunID, _ result: RunResult, beforeCommit: () throws -> Void = {}) throws {
         try Self.validate(result)
         try write("recording the results of run \(runID)") { s in
             let startedAt = try Self.requireRunning(runID, s)
@@ -53,6 +55,7 @@ extension StudyStore {
             try s.execute("UPDATE run SET status = ?, endedAt = ?, durationSeconds = ? WHERE id = ?",
                           [RunStatus.completed.rawValue.sqlValue, result.endedAt.sqlValue,
                            result.endedAt.timeIntervalSince(startedAt).sqlValue, runID.sqlValue])
+            try beforeCommit()
         }
     }
 

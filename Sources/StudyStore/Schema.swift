@@ -7,14 +7,14 @@ import GRDB
 /// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
-    /// The migrations, oldest first: GRDB applies them to SQLite, `PostgresSchema` to PostgreSQL.
+    /// The migrations, oldest first: GRDB applies them to SQLite (`migrator`), `PostgresSchema` to PostgreSQL.
     static let migrations: [(id: String, sql: String)] = [
         ("v1-initial", v1Initial), ("v2-query-indexes", v2QueryIndexes), ("v3-run-liveness", v3RunLiveness),
         ("i11-derived-identity", i11DerivedIdentity),
     ]
 
-    /// Migration identifiers, oldest first.
-    static let identifiers = migrations.map(\.id)
+    /// Migration identifiers, oldest first (as registered in `migrator`).
+    static var identifiers: [String] { migrator.migrations }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import GRDB
 
-/// Errors of the study store. The CLI maps `categoryName` onto `Imaging.ErrorCategory`
-/// (this layer does not depend on Imaging).
-public enum StoreError: Error, Equatable, CustomStringConvertible {
+/// Errors of the study store, each naming its `ErrorCategory`.
+public enum StoreError: CategorizedError, Equatable {
     /// No database file at the path (queries never create one).
     case databaseMissing(path: String)
     /// The file could not be created or opened (permissions, not a database, disk full).
@@ -26,7 +26,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .databaseMissing(let path):
-            return "no study database at \(path) (segment a study first, or pass --db / set SEGSTATION_DB)"
+            return "no study database at \(path)"
         case .cannotOpen(let path, let reason): return "cannot open study database \(path): \(reason)"
         case .schemaTooNew(let path, let ids):
             return "study database \(path) was written by a newer SegStation (unknown migrations: \(ids.joined(separator: ", ")))"
@@ -39,15 +39,13 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// One of "notFound", "outputFailed", "unsupported", "badInput", "invalidArgument"
-    /// (the raw values of `Imaging.ErrorCategory`).
-    public var categoryName: String {
+    public var category: ErrorCategory {
         switch self {
-        case .databaseMissing, .runNotFound, .patientNotFound: return "notFound"
-        case .cannotOpen, .sqlite: return "outputFailed"
-        case .schemaTooNew: return "unsupported"
-        case .identityConflict: return "badInput"
-        case .runNotRunning, .invalidArgument: return "invalidArgument"
+        case .databaseMissing, .runNotFound, .patientNotFound: return .notFound
+        case .cannotOpen, .sqlite: return .outputFailed
+        case .schemaTooNew: return .unsupported
+        case .identityConflict: return .badInput
+        case .runNotRunning, .invalidArgument: return .invalidArgument
         }
     }
 

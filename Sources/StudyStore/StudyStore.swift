@@ -96,7 +96,7 @@ public final class StudyStore: Sendable {
     /// Opens the WAL pool. Turning a fresh file into WAL mode needs a moment of exclusive access, and
     /// SQLite reports SQLITE_BUSY for it at once instead of waiting on the busy timeout when another
     /// process is opening the same new file: such opens are retried with backoff for up to
-    /// `busyTimeoutSeconds` (regression: 8 concurrent processes on one new database, CI 2026-11-25).
+    /// `busyTimeoutSeconds` (MigrationTests.testConcurrentFirstOpenMigratesOnce opens one new file from 8 stores at once).
     static func openPool(_ url: URL) throws -> DatabasePool {
         let deadline = Date().addingTimeInterval(busyTimeoutSeconds)
         var delayMicroseconds: useconds_t = 5_000
@@ -174,10 +174,11 @@ public final class StudyStore: Sendable {
         guard case .sqlite(let writer) = backend else { return }
         let migrator = Schema.migrator
         let where_ = path ?? ":memory:"
+        // A newer SegStation applied migrations this build does not register (GRDB: "superseded").
         let unknown: [String] = try StoreError.wrap("reading the schema version") {
             try writer.read { db in
-                let known = Set(Schema.identifiers)
-                return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+                guard try migrator.hasBeenSuperseded(db) else { return [] }
+                return try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
             }
         }
         if !unknown.isEmpty { throw StoreError.schemaTooNew(path: where_, unknownMigrations: unknown) }

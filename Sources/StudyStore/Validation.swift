@@ -1,18 +1,14 @@
+import Core
 import Foundation
 
 extension StudyStore {
     /// Converts "YYYYMMDD" (DICOM DA) or "YYYY-MM-DD" to ISO "YYYY-MM-DD".
     /// - Throws: `StoreError.invalidArgument` naming `field` for anything else (including month 13).
     static func isoDate(_ text: String, field: String) throws -> String {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let digits = t.replacingOccurrences(of: "-", with: "")
-        let shapeOK = (t.count == 8 && !t.contains("-")) || (t.count == 10 && Array(t)[4] == "-" && Array(t)[7] == "-")
-        guard shapeOK, digits.count == 8, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-              let month = Int(digits.dropFirst(4).prefix(2)), let day = Int(digits.suffix(2)),
-              (1...12).contains(month), (1...31).contains(day) else {
+        guard let date = ISODate(dicomOrISO: text) else {
             throw StoreError.invalidArgument("\(field) '\(text)': expected YYYYMMDD or YYYY-MM-DD")
         }
-        return "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
+        return date.description
     }
 
     static func validateJSONObject(_ text: String, field: String) throws {

@@ -1,3 +1,4 @@
+import Core
 internal import CNIfTI
 import Foundation
 import Imaging

@@ -11,8 +11,9 @@ public struct NRRDImage: Sendable {
     public var volumeCount: Int
 }
 
-/// NRRD files (`.nrrd` attached header, `.nhdr` detached header), parsed here: there is no Debian C
-/// library for NRRD. gzip goes through zlib (in the CNIfTI shim).
+/// NRRD files (`.nrrd` attached header, `.nhdr` detached header), parsed here in Swift (Debian's
+/// teem, `libteem-dev`, has a C reader; this one is checked against pynrrd in NRRDReferenceTests).
+/// gzip goes through zlib (in the CNIfTI shim).
 public enum NRRDFile {
     /// Reads and checks the header only.
     public static func readHeader(path: String) throws -> NRRDHeader {

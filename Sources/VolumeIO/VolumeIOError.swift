@@ -1,3 +1,4 @@
+import Core
 import Imaging
 
 /// The one error type of the VolumeIO layer (NIfTI and NRRD reading and writing).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Pipeline
 
@@ -36,8 +37,7 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Model package name (in Models/ or $SEGSTATION_MODELS) or folder. Default: brats-wt-3d.")
     var model: String?
 
-    @Option(name: .customLong("db"), help: "Study database (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "Workers, each holding the model once (default: 1).")
     var jobs: Int = 1
@@ -75,26 +75,24 @@ struct BatchCommand: ParsableCommand {
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            let options = BatchOptions(input: input, output: output, model: model, databasePath: databasePath, jobs: jobs,
-                                       threadsPerJob: threadsPerJob, resume: resume, minLesionML: minLesionML,
-                                       shard: try shard.map { try BatchShard(parsing: $0) }, rulesFile: rules, tta: tta,
-                                       writeDICOM: !noDicom)
-            let progress = BatchProgress()
-            let summary = try BatchRunner.run(options) { progress.handle($0) }
-            progress.finish()
-            if json {
-                try Output.json(summary)
-            } else {
-                let c = summary.counts
-                Output.line("batch: \(c.selected) case(s): \(c.completed) completed, \(c.skipped) skipped, \(c.failed) failed in \(String(format: "%.1f", summary.wallSeconds)) s")
-                for failed in summary.cases where failed.status == .failed {
-                    Output.line("  failed \(failed.caseID): \(failed.reason ?? "")")
-                }
-                Output.line("  summary: \(summary.output(BatchSummary.baseName(shard: options.shard)))")
+        let options = BatchOptions(input: input, output: output, model: model, databasePath: database.path, jobs: jobs,
+                                   threadsPerJob: threadsPerJob, resume: resume, minLesionML: minLesionML,
+                                   shard: try shard.map { try BatchShard(parsing: $0) }, rulesFile: rules, tta: tta,
+                                   writeDICOM: !noDicom)
+        let progress = BatchProgress()
+        let summary = try BatchRunner.run(options) { progress.handle($0) }
+        progress.finish()
+        if json {
+            try Output.json(summary)
+        } else {
+            let c = summary.counts
+            Output.line("batch: \(c.selected) case(s): \(c.completed) completed, \(c.skipped) skipped, \(c.failed) failed in \(String(format: "%.1f", summary.wallSeconds)) s")
+            for failed in summary.cases where failed.status == .failed {
+                Output.line("  failed \(failed.caseID): \(failed.reason ?? "")")
             }
-            if summary.counts.failed > 0 { throw ExitCode(SegStationExit.badInput) }
+            Output.line("  summary: \(summary.output(BatchSummary.baseName(shard: options.shard)))")
         }
+        if summary.counts.failed > 0 { throw ExitCode(ExitStatus.badInput) }
     }
 }
 

@@ -59,27 +59,25 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let options = reading.loadOptions
-            let g: VolumeGeometry
-            var warnings: [String] = []
-            if let seg = segmentation() {
-                let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
-                let labels = try seg.labelMap(on: grid)
-                try VolumeFile.write(labels, to: output)
-                g = labels.geometry
-            } else {
-                let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
-                                                                              volumeIndex: volumeIndex, dicomOptions: options))
-                warnings = scan.warnings
-                for w in warnings { Output.warning(w) }
-                try VolumeFile.write(scan.volume, to: output)
-                g = scan.volume.geometry
-            }
-            let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
-                                  spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings)
-            if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
+        let options = reading.loadOptions
+        let g: VolumeGeometry
+        var warnings: [String] = []
+        if let seg = segmentation() {
+            let grid = try segSource.map { try SEGSourceSeries.read(URL(fileURLWithPath: $0), options: options) } ?? seg.ownFrameGrid()
+            let labels = try seg.labelMap(on: grid)
+            try VolumeFile.write(labels, to: output)
+            g = labels.geometry
+        } else {
+            let scan = try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                          volumeIndex: volumeIndex, dicomOptions: options))
+            warnings = scan.warnings
+            for w in warnings { Output.warning(w) }
+            try VolumeFile.write(scan.volume, to: output)
+            g = scan.volume.geometry
         }
+        let summary = Summary(input: path, output: output, size: [g.size.x, g.size.y, g.size.z],
+                              spacingMM: [g.spacingMM.x, g.spacingMM.y, g.spacingMM.z], orientation: g.orientationCode, warnings: warnings)
+        if json { try Output.json(summary) } else { Output.line("wrote \(output): \(g)") }
     }
 }
 

@@ -38,20 +38,18 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let p = try VolumeFile.readLabels(prediction)
-            let r = try VolumeFile.readLabels(reference)
-            let m = try Evaluation.compare(prediction: p, reference: r, label: label, toleranceMM: toleranceMM,
-                                           connectivity: try Connectivity(neighbours: connectivity))
-            if json { try Output.json(m); return }
-            func mm(_ v: Double?) -> String { v.map { String(format: "%.3f mm", $0) } ?? "undefined (empty mask)" }
-            Output.line(String(format: "Dice %.4f  IoU %@", m.dice, m.iou.map { String(format: "%.4f", $0) } ?? "undefined"))
-            Output.line(String(format: "volume: prediction %.3f mL, reference %.3f mL, difference %.1f mm3",
-                               m.predictionVolumeML, m.referenceVolumeML, m.volumeDifferenceMM3))
-            Output.line("Hausdorff \(mm(m.hausdorffMM)), HD95 \(mm(m.hausdorff95MM)), ASSD \(mm(m.assdMM))")
-            Output.line("surface Dice at \(toleranceMM) mm: " + (m.surfaceDice.map { String(format: "%.4f", $0) } ?? "undefined"))
-            let d = m.detection
-            Output.line("lesions: TP \(d.truePositives), FP \(d.falsePositives), FN \(d.falseNegatives), F1 " + (d.f1.map { String(format: "%.4f", $0) } ?? "undefined"))
-        }
+        let p = try VolumeFile.readLabels(prediction)
+        let r = try VolumeFile.readLabels(reference)
+        let m = try Evaluation.compare(prediction: p, reference: r, label: label, toleranceMM: toleranceMM,
+                                       connectivity: try Connectivity(neighbours: connectivity))
+        if json { try Output.json(m); return }
+        func mm(_ v: Double?) -> String { v.map { String(format: "%.3f mm", $0) } ?? "undefined (empty mask)" }
+        Output.line(String(format: "Dice %.4f  IoU %@", m.dice, m.iou.map { String(format: "%.4f", $0) } ?? "undefined"))
+        Output.line(String(format: "volume: prediction %.3f mL, reference %.3f mL, difference %.1f mm3",
+                           m.predictionVolumeML, m.referenceVolumeML, m.volumeDifferenceMM3))
+        Output.line("Hausdorff \(mm(m.hausdorffMM)), HD95 \(mm(m.hausdorff95MM)), ASSD \(mm(m.assdMM))")
+        Output.line("surface Dice at \(toleranceMM) mm: " + (m.surfaceDice.map { String(format: "%.4f", $0) } ?? "undefined"))
+        let d = m.detection
+        Output.line("lesions: TP \(d.truePositives), FP \(d.falsePositives), FN \(d.falseNegatives), F1 " + (d.f1.map { String(format: "%.4f", $0) } ?? "undefined"))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import DICOM
 import Foundation
 import Imaging
@@ -37,22 +38,20 @@ struct ExportSRCommand: ParsableCommand {
     @OptionGroup var reading: SeriesReadingOptions
 
     func run() throws {
-        try reportingErrors {
-            // One read of the series: the loaded stack is the SR's source (no second reader).
-            let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
-                                                                          dicomOptions: reading.loadOptions))
-            guard let loaded = scan.dicom else {
-                throw ValidationError("--image must be the DICOM source series of the SEG; \(image) is not DICOM")
-            }
-            let source = try SEGSourceSeries(stack: loaded.stack)
-            let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
-            let items = MeasurementItems.items(try MeasurementItems.segments(of: document, on: source, image: scan.volume),
-                                               modality: loaded.stack.series.modality)
-            let algorithm = document.segments.first?.algorithmName ?? "SegStation"
-            let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
-            let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
-                                                        to: URL(fileURLWithPath: output))
-            Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
+        // One read of the series: the loaded stack is the SR's source (no second reader).
+        let scan = try ScanInput.load(image, selection: ScanSelection(seriesInstanceUID: series, stackIndex: stack,
+                                                                      dicomOptions: reading.loadOptions))
+        guard let loaded = scan.dicom else {
+            throw ValidationError("--image must be the DICOM source series of the SEG; \(image) is not DICOM")
         }
+        let source = try SEGSourceSeries(stack: loaded.stack)
+        let document = try SEGDocument(contentsOf: URL(fileURLWithPath: seg))
+        let items = MeasurementItems.items(try MeasurementItems.segments(of: document, on: source, image: scan.volume),
+                                           modality: loaded.stack.series.modality)
+        let algorithm = document.segments.first?.algorithmName ?? "SegStation"
+        let options = MeasurementReportOptions(modelName: algorithm.isEmpty ? "SegStation" : algorithm, softwareVersion: SegStationVersion.string)
+        let uid = try MeasurementReportWriter.write(items, seg: URL(fileURLWithPath: seg), source: source, options: options,
+                                                    to: URL(fileURLWithPath: output))
+        Output.line("wrote \(output) (\(items.count) measurement groups, SOP instance \(uid))")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import DICOM
 import Foundation
 import Imaging
@@ -58,34 +59,32 @@ struct ExportSegCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
-                                                        options: reading.loadOptions)
-            let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
-            let labelMap = try VolumeFile.readLabels(mask)
-            var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)
-            options.modelName = algorithm
-            let writer = SEGWriter(options: options)
-            let url = URL(fileURLWithPath: output)
-            let result: SEGWriteResult
-            if let fractional {
-                var present = Set(labelMap.voxels.filter { $0 != 0 })
-                present.formUnion(described.map(\.labelValue))
-                var pairs = [(segment: SegmentDescription, probability: Volume<Float>)]()
-                for value in present.sorted() {
-                    let segment = described.first { $0.labelValue == value } ?? .placeholder(for: value)
-                    pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: Int(value) - 1)))
-                }
-                result = try writer.write(probabilities: pairs, over: sourceSeries, to: url)
-            } else {
-                result = try writer.write(labelMap: labelMap, segments: described, over: sourceSeries, to: url)
+        let sourceSeries = try SEGSourceSeries.read(URL(fileURLWithPath: source), seriesInstanceUID: series, stackIndex: stack,
+                                                    options: reading.loadOptions)
+        let described = try labels.map { try SegmentDescription.list(fromLabelsFile: URL(fileURLWithPath: $0)) } ?? []
+        let labelMap = try VolumeFile.readLabels(mask)
+        var options = SEGWriteOptions(softwareVersion: SegStationVersion.string, algorithmName: algorithm, algorithmVersion: algorithmVersion)
+        options.modelName = algorithm
+        let writer = SEGWriter(options: options)
+        let url = URL(fileURLWithPath: output)
+        let result: SEGWriteResult
+        if let fractional {
+            var present = Set(labelMap.voxels.filter { $0 != 0 })
+            present.formUnion(described.map(\.labelValue))
+            var pairs = [(segment: SegmentDescription, probability: Volume<Float>)]()
+            for value in present.sorted() {
+                let segment = described.first { $0.labelValue == value } ?? .placeholder(for: value)
+                pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: Int(value) - 1)))
             }
-            let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
-                                  frames: result.frameCount,
-                                  segments: Dictionary(uniqueKeysWithValues: result.segmentNumbers.map { (String($0.key), Int($0.value)) }))
-            if json { try Output.json(summary) } else {
-                Output.line("wrote \(output): \(result.segmentNumbers.count) segments, \(result.frameCount) frames")
-            }
+            result = try writer.write(probabilities: pairs, over: sourceSeries, to: url)
+        } else {
+            result = try writer.write(labelMap: labelMap, segments: described, over: sourceSeries, to: url)
+        }
+        let summary = Summary(output: output, seriesInstanceUID: result.seriesInstanceUID, sopInstanceUID: result.sopInstanceUID,
+                              frames: result.frameCount,
+                              segments: Dictionary(uniqueKeysWithValues: result.segmentNumbers.map { (String($0.key), Int($0.value)) }))
+        if json { try Output.json(summary) } else {
+            Output.line("wrote \(output): \(result.segmentNumbers.count) segments, \(result.frameCount) frames")
         }
     }
 }

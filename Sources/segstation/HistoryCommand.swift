@@ -26,8 +26,7 @@ struct HistoryCommand: ParsableCommand {
     var assumeSharedFrame = false
     @Flag(help: "JSON output.")
     var json = false
-    @Option(name: .customLong("db"), help: "Study database (default: see `segstation studies --help`).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     func validate() throws {
         guard matchDistanceMM.isFinite, matchDistanceMM >= 0 else {
@@ -35,28 +34,26 @@ struct HistoryCommand: ParsableCommand {
         }
     }
 
-    func run() throws { try reportingErrors(execute) }
-
-    func execute() throws {
-        let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
+    func run() throws {
+        let store = try database.openExisting()
         let options = HistoryOptions(matchDistanceMM: matchDistanceMM, modelName: model, issuer: issuer,
                                      assumeSharedFrame: assumeSharedFrame)
         let history = try store.history(patientID: patientID, options: options)
-        if json { write(try StoreOutput.json(history)); return }
-        write("Patient \(history.patientID): \(history.timepoints.count) timepoint(s)\n\n")
+        if json { try Output.json(history); return }
+        Output.text("Patient \(history.patientID): \(history.timepoints.count) timepoint(s)\n\n")
         let tpRows = history.timepoints.map {
             [$0.studyDate ?? "-", String($0.runID), "\($0.modelName) \($0.modelVersion)",
              $0.matchedToPrevious ? "yes" : "no", $0.studyInstanceUID]
         }
-        write(StoreOutput.alignedTable(header: ["studyDate", "runID", "model", "matchedToPrevious", "studyInstanceUID"], rows: tpRows))
-        write("\nPer label (total volume):\n")
-        write(StoreOutput.alignedTable(
+        Output.text(QueryOutput.alignedTable(header: ["studyDate", "runID", "model", "matchedToPrevious", "studyInstanceUID"], rows: tpRows))
+        Output.text("\nPer label (total volume):\n")
+        Output.text(QueryOutput.alignedTable(
             header: ["label", "studyDate", "lesions", "volumeML", "changeML", "change%"],
             rows: history.labels.flatMap { series in
                 series.points.map { [series.label, $0.studyDate ?? "-", String($0.lesionCount ?? 0)] + Self.volumeCells($0) }
             }))
-        write("\nPer lesion (matched within \(Self.number(history.matchDistanceMM)) mm):\n")
-        write(StoreOutput.alignedTable(
+        Output.text("\nPer lesion (matched within \(Self.number(history.matchDistanceMM)) mm):\n")
+        Output.text(QueryOutput.alignedTable(
             header: ["track", "label", "studyDate", "lesion", "volumeML", "changeML", "change%", "distanceMM"],
             rows: history.lesions.flatMap { series in
                 series.points.map {

@@ -23,12 +23,10 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try reportingErrors {
-            if VolumeFile.format(of: path) != nil {
-                try inspectVolumeFile()
-            } else {
-                try inspectDICOM()
-            }
+        if VolumeFile.format(of: path) != nil {
+            try inspectVolumeFile()
+        } else {
+            try inspectDICOM()
         }
     }
 

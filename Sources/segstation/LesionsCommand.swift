@@ -17,7 +17,7 @@ struct LesionsCommand: ParsableCommand {
     var runID: Int64?
     @Flag(help: "Only the latest completed run of each series and model (hide superseded re-runs).")
     var latest = false
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var query: QueryOptions
 
     func validate() throws {
         if let v = minVolumeML, !(v.isFinite && v >= 0) {
@@ -25,11 +25,9 @@ struct LesionsCommand: ParsableCommand {
         }
     }
 
-    func run() throws { try reportingErrors(execute) }
-
-    func execute() throws {
+    func run() throws {
         let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID,
                                   latestRunsOnly: latest)
-        try store.print(try store.open().lesions(filter))
+        try query.print(try query.database.openExisting().lesions(filter))
     }
 }

@@ -41,22 +41,20 @@ struct MeasureCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let scan = try ScanInput.load(image).volume
-            let labels = try VolumeFile.readLabels(mask)
-            let results = try LesionAnalyzer.measure(labels: labels, image: scan, label: label,
-                                                     connectivity: try Connectivity(neighbours: connectivity),
-                                                     minVolumeMM3: minVolumeMM3)
-            if json {
-                try Output.json(MeasureReport(image: image, mask: mask, connectivity: connectivity,
-                                              minVolumeMM3: minVolumeMM3, labels: results.map(LabelEntry.init)))
-                return
-            }
-            if results.isEmpty { Output.line("no labelled voxels in \(mask)") }
-            for l in results {
-                Output.line("label \(l.label): \(l.lesionCount) lesion(s), " + Self.summary(l.total))
-                for m in l.lesions { Output.line("  lesion \(m.id): " + Self.summary(m)) }
-            }
+        let scan = try ScanInput.load(image).volume
+        let labels = try VolumeFile.readLabels(mask)
+        let results = try LesionAnalyzer.measure(labels: labels, image: scan, label: label,
+                                                 connectivity: try Connectivity(neighbours: connectivity),
+                                                 minVolumeMM3: minVolumeMM3)
+        if json {
+            try Output.json(MeasureReport(image: image, mask: mask, connectivity: connectivity,
+                                          minVolumeMM3: minVolumeMM3, labels: results.map(LabelEntry.init)))
+            return
+        }
+        if results.isEmpty { Output.line("no labelled voxels in \(mask)") }
+        for l in results {
+            Output.line("label \(l.label): \(l.lesionCount) lesion(s), " + Self.summary(l.total))
+            for m in l.lesions { Output.line("  lesion \(m.id): " + Self.summary(m)) }
         }
     }
 

@@ -27,15 +27,13 @@ struct MeshCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let labels = try VolumeFile.readLabels(mask)
-            let region = BinaryRegion(labels) { v in label.map { v == $0 } ?? (v != 0) }
-            guard !region.isEmpty else {
-                throw LesionsError.invalidArgument("no voxels of \(label.map { "label \($0)" } ?? "any label") in \(mask)")
-            }
-            let mesh = SurfaceMesh(region)
-            try mesh.write(to: URL(fileURLWithPath: output))
-            Output.line("\(output): \(mesh.verticesLPS.count) vertices, \(mesh.triangles.count) triangles")
+        let labels = try VolumeFile.readLabels(mask)
+        let region = BinaryRegion(labels) { v in label.map { v == $0 } ?? (v != 0) }
+        guard !region.isEmpty else {
+            throw LesionsError.invalidArgument("no voxels of \(label.map { "label \($0)" } ?? "any label") in \(mask)")
         }
+        let mesh = SurfaceMesh(region)
+        try mesh.write(to: URL(fileURLWithPath: output))
+        Output.line("\(output): \(mesh.verticesLPS.count) vertices, \(mesh.triangles.count) triangles")
     }
 }

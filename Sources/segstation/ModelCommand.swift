@@ -3,10 +3,6 @@ import Engine
 import Foundation
 import Imaging
 
-extension EngineError: CategorizedError {
-    public var category: ErrorCategory { ErrorCategory(rawValue: categoryName) ?? .badInput }
-}
-
 /// `segstation model info|run|bench`: inspect, run and time ONNX models with the engine.
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,32 +60,30 @@ struct ModelInfoCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let m = try ONNXModel(path: model)
-            let shapes = try resolveShapes(m, shape)
-            var outShapes: [String: [Int]]? = nil, gflop: Double? = nil
-            if let shapes {
-                let s = try InferenceSession(model: m, backend: .reference)
-                outShapes = try s.outputShapes(inputShapes: shapes)
-                gflop = try s.flops(inputShapes: shapes) / 1e9
-            }
-            let describe = { (v: ValueInfo) in Report.Value(name: v.name, shape: v.dims.map { $0.map(\.description).joined(separator: "x") } ?? "?") }
-            let r = Report(file: model, producer: m.producer, opset: m.opset, irVersion: m.irVersion,
-                           inputs: m.inputs.map(describe), outputs: m.outputs.map(describe), operators: m.operatorCounts,
-                           parameters: m.parameterCount, inputShapes: shapes, outputShapes: outShapes, convolutionGFLOP: gflop)
-            if json { try Output.json(r); return }
-            Output.line("model      \(model) (producer '\(m.producer)', opset \(m.opset), IR \(m.irVersion))")
-            for i in r.inputs { Output.line("input      \(i.name) \(i.shape)") }
-            for o in r.outputs { Output.line("output     \(o.name) \(o.shape)") }
-            Output.line("parameters \(m.parameterCount)")
-            Output.line("operators  " + m.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))
-            if let shapes, let outShapes, let gflop {
-                Output.line("for input  " + shapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
-                Output.line("outputs    " + outShapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
-                Output.line(String(format: "FLOPs      %.2f GFLOP (convolutions and transposed convolutions)", gflop))
-            } else {
-                Output.line("FLOPs      give --shape to compute (the model's input shape is not fixed)")
-            }
+        let m = try ONNXModel(path: model)
+        let shapes = try resolveShapes(m, shape)
+        var outShapes: [String: [Int]]? = nil, gflop: Double? = nil
+        if let shapes {
+            let s = try InferenceSession(model: m, backend: .reference)
+            outShapes = try s.outputShapes(inputShapes: shapes)
+            gflop = try s.flops(inputShapes: shapes) / 1e9
+        }
+        let describe = { (v: ValueInfo) in Report.Value(name: v.name, shape: v.dims.map { $0.map(\.description).joined(separator: "x") } ?? "?") }
+        let r = Report(file: model, producer: m.producer, opset: m.opset, irVersion: m.irVersion,
+                       inputs: m.inputs.map(describe), outputs: m.outputs.map(describe), operators: m.operatorCounts,
+                       parameters: m.parameterCount, inputShapes: shapes, outputShapes: outShapes, convolutionGFLOP: gflop)
+        if json { try Output.json(r); return }
+        Output.line("model      \(model) (producer '\(m.producer)', opset \(m.opset), IR \(m.irVersion))")
+        for i in r.inputs { Output.line("input      \(i.name) \(i.shape)") }
+        for o in r.outputs { Output.line("output     \(o.name) \(o.shape)") }
+        Output.line("parameters \(m.parameterCount)")
+        Output.line("operators  " + m.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))
+        if let shapes, let outShapes, let gflop {
+            Output.line("for input  " + shapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
+            Output.line("outputs    " + outShapes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map(String.init).joined(separator: "x"))" }.joined(separator: ", "))
+            Output.line(String(format: "FLOPs      %.2f GFLOP (convolutions and transposed convolutions)", gflop))
+        } else {
+            Output.line("FLOPs      give --shape to compute (the model's input shape is not fixed)")
         }
     }
 }
@@ -110,27 +104,24 @@ struct ModelRun: ParsableCommand {
     @Option(help: "Input .npy file (repeat for several inputs), or NAME=FILE.npy.") var input: [String] = []
     @Option(help: "Output .npy path.") var output: String
     @Option(help: "Threads for the fast backend.") var threads: Int?
-    @Option(help: "reference or fast.") var backend: String = "fast"
+    @Option(help: "Engine backend.") var backend: Backend = .fast
 
     func run() throws {
-        try reportingErrors {
-            guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
-            let m = try ONNXModel(path: model)
-            guard input.count == m.inputs.count else {
-                throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
-            }
-            var feeds: [String: Tensor] = [:]
-            for (i, spec) in input.enumerated() {
-                if let eq = spec.firstIndex(of: "="), m.inputs.contains(where: { $0.name == String(spec[..<eq]) }) {
-                    feeds[String(spec[..<eq])] = try Npy.read(path: String(spec[spec.index(after: eq)...]))
-                } else {
-                    feeds[m.inputs[i].name] = try Npy.read(path: spec)
-                }
-            }
-            let session = try InferenceSession(model: m, backend: b, threads: threads)
-            let results = try session.run(feeds)
-            for (name, path) in outputPaths(m.outputs.map(\.name)) { try Npy.write(results[name]!, path: path) }
+        let m = try ONNXModel(path: model)
+        guard input.count == m.inputs.count else {
+            throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
         }
+        var feeds: [String: Tensor] = [:]
+        for (i, spec) in input.enumerated() {
+            if let eq = spec.firstIndex(of: "="), m.inputs.contains(where: { $0.name == String(spec[..<eq]) }) {
+                feeds[String(spec[..<eq])] = try Npy.read(path: String(spec[spec.index(after: eq)...]))
+            } else {
+                feeds[m.inputs[i].name] = try Npy.read(path: spec)
+            }
+        }
+        let session = try InferenceSession(model: m, backend: backend, threads: threads)
+        let results = try session.run(feeds)
+        for (name, path) in outputPaths(m.outputs.map(\.name)) { try Npy.write(results[name]!, path: path) }
     }
 
     func outputPaths(_ names: [String]) -> [(String, String)] {
@@ -155,7 +146,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Input shape, e.g. 1,1,128,128,128 (or NAME=... per input).") var shape: [String] = []
     @Option(help: "Threads for the fast backend.") var threads: Int?
     @Option(help: "Timed runs.") var runs: Int = 3
-    @Option(help: "reference or fast.") var backend: String = "fast"
+    @Option(help: "Engine backend.") var backend: Backend = .fast
     @Flag(help: "Also print seconds per operator (one extra, profiled run).") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -173,38 +164,35 @@ struct ModelBench: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            guard let b = Backend(rawValue: backend) else { throw ValidationError("--backend must be 'reference' or 'fast'") }
-            guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
-            let m = try ONNXModel(path: model)
-            guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
-            var rng = SystemRandomNumberGenerator()
-            let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
-            let session = try InferenceSession(model: m, backend: b, threads: threads)
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        let m = try ONNXModel(path: model)
+        guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
+        var rng = SystemRandomNumberGenerator()
+        let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
+        let session = try InferenceSession(model: m, backend: backend, threads: threads)
+        _ = try session.run(feeds)
+        var times: [Double] = []
+        let cpuStart = cpuSeconds()
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
             _ = try session.run(feeds)
-            var times: [Double] = []
-            let cpuStart = cpuSeconds()
-            for _ in 0..<runs {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try session.run(feeds)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            let cpuPerRun = (cpuSeconds() - cpuStart) / Double(runs)
-            let profileTimes = profile ? try session.runProfiled(feeds).secondsByOperator : nil
-            times.sort()
-            let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-            let gflop = try session.flops(inputShapes: shapes) / 1e9
-            let act = b == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
-            let r = Report(model: model, backend: backend, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
-                           minSeconds: times[0], gflop: gflop, gflopPerSecond: gflop / median, peakRSSMiB: peakRSSMiB(),
-                           cpuSecondsPerRun: cpuPerRun, activationMiB: act, secondsByOperator: profileTimes)
-            if json { try Output.json(r); return }
-            Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend, threads.map(String.init) ?? "default", runs))
-            Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB  CPU %.2f s/run", median, times[0], gflop, gflop / median, r.peakRSSMiB, cpuPerRun))
-            if let p = profileTimes {
-                for (k, v) in p.sorted(by: { $0.value > $1.value }) {
-                    Output.line("  " + k.padding(toLength: max(34, k.count), withPad: " ", startingAt: 0) + String(format: " %8.4f s", v))
-                }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let cpuPerRun = (cpuSeconds() - cpuStart) / Double(runs)
+        let profileTimes = profile ? try session.runProfiled(feeds).secondsByOperator : nil
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let gflop = try session.flops(inputShapes: shapes) / 1e9
+        let act = backend == .fast ? Double(try session.activationBytes(inputShapes: shapes)) / 1_048_576 : nil
+        let r = Report(model: model, backend: backend.rawValue, threads: threads, runs: runs, inputShapes: shapes, medianSeconds: median,
+                       minSeconds: times[0], gflop: gflop, gflopPerSecond: gflop / median, peakRSSMiB: peakRSSMiB(),
+                       cpuSecondsPerRun: cpuPerRun, activationMiB: act, secondsByOperator: profileTimes)
+        if json { try Output.json(r); return }
+        Output.line(String(format: "%@ backend=%@ threads=%@ runs=%d", model, backend.rawValue, threads.map(String.init) ?? "default", runs))
+        Output.line(String(format: "median %.4f s  min %.4f s  %.1f GFLOP  %.1f GFLOP/s  peak RSS %.0f MiB  CPU %.2f s/run", median, times[0], gflop, gflop / median, r.peakRSSMiB, cpuPerRun))
+        if let p = profileTimes {
+            for (k, v) in p.sorted(by: { $0.value > $1.value }) {
+                Output.line("  " + k.padding(toLength: max(34, k.count), withPad: " ", startingAt: 0) + String(format: " %8.4f s", v))
             }
         }
     }
@@ -226,3 +214,5 @@ struct ModelBench: ParsableCommand {
         return 0
     }
 }
+
+extension Backend: ExpressibleByArgument {}

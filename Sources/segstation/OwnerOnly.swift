@@ -4,8 +4,7 @@ import Foundation
 ///
 /// The process umask is set to 077 before anything is written, so files are 0600 and folders 0700
 /// from the moment they exist: temporaries during an atomic write, and the final file after its
-/// rename. (Setting the mode after the rename left a window in which a killed run could leave a
-/// complete file readable by others; the kill harness found it under load.)
+/// rename, so no moment exists in which a killed run leaves a file readable by others.
 enum OwnerOnly {
     static func apply() { umask(0o077) }
 }

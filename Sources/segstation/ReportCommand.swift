@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reports
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,24 +20,35 @@ struct ReportCommand: ParsableCommand {
     var target: String
 
     @Option(help: "Comma-separated formats: html, pdf, json.")
-    var format = "html,pdf,json"
+    var format = ReportFormatList(ReportFormat.allCases)
 
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String?
 
-    @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Print the written paths as JSON.")
     var json = false
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            let formats = format.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let files = try ReportJob.run(target: target, databasePath: databasePath, formats: formats, outputFolder: output)
-            if json { try Output.json(files.map(\.path)); return }
-            for file in files { Output.line(file.path) }
-        }
+        let files = try ReportJob.run(target: target, databasePath: database.path, formats: format.formats, outputFolder: output)
+        if json { try Output.json(files.map(\.path)); return }
+        for file in files { Output.line(file.path) }
     }
+}
+
+/// `--format html,pdf`: report formats, parsed by `ReportFormat.parseList` (the one parser).
+struct ReportFormatList: ExpressibleByArgument {
+    var formats: [ReportFormat]
+
+    init(_ formats: [ReportFormat]) { self.formats = formats }
+
+    init?(argument: String) {
+        guard let formats = try? ReportFormat.parseList(argument) else { return nil }
+        self.formats = formats
+    }
+
+    var defaultValueDescription: String { formats.map(\.rawValue).joined(separator: ",") }
+    static var allValueStrings: [String] { ReportFormat.allCases.map(\.rawValue) }
 }

@@ -36,14 +36,12 @@ struct SampleCommand: ParsableCommand {
     func validate() throws { _ = try gridSize() }
 
     func run() throws {
-        try reportingErrors {
-            let phantom = SamplePhantom(size: try gridSize() ?? SamplePhantom.defaultSize)
-            let written = try SampleStudy.write(to: URL(fileURLWithPath: output), phantom: phantom)
-            if json { try Output.json(written); return }
-            Output.line("wrote phantom study \(written.studyInstanceUID)")
-            Output.line("  FLAIR: \(written.flairSeries)")
-            Output.line("  T1c: \(written.t1cSeries)")
-            Output.line("  reference mask: \(written.referenceMask)")
-        }
+        let phantom = SamplePhantom(size: try gridSize() ?? SamplePhantom.defaultSize)
+        let written = try SampleStudy.write(to: URL(fileURLWithPath: output), phantom: phantom)
+        if json { try Output.json(written); return }
+        Output.line("wrote phantom study \(written.studyInstanceUID)")
+        Output.line("  FLAIR: \(written.flairSeries)")
+        Output.line("  T1c: \(written.t1cSeries)")
+        Output.line("  reference mask: \(written.referenceMask)")
     }
 }

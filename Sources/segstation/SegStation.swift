@@ -1,39 +1,62 @@
 import ArgumentParser
+import Core
 import Foundation
-import Imaging
+import Logging
+import StudyStore
 
 @main
 struct SegStation: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segstation",
         abstract: "Medical-image segmentation workstation: read scans, segment, measure, export, record, report.",
+        discussion: """
+        Global flags, before or after the command: --verbose (debug diagnostics; they may name patients \
+        and paths), --quiet (errors only). SEGSTATION_LOG_LEVEL=trace|debug|info|notice|warning|error \
+        sets the default level (warning). Exit codes: 0 success, 64 usage, 65 bad input, 66 not found, \
+        69 unsupported, 73 output failed, 1 internal error.
+        """,
         version: SegStationVersion.string,
         subcommands: [
             SegmentCommand.self, BatchCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
             ExportSegCommand.self, ExportSRCommand.self, ModelCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
-            DebugStoreWriteCommand.self,
             MeasureCommand.self,
             EvaluateCommand.self,
             MeshCommand.self,
         ]
     )
 
-    /// Parses and runs a command; every layer's typed error becomes one stderr line and the exit code
-    /// of its category (README, "Exit codes"), whichever command threw it.
+    /// Parses and runs a command. The one place errors are caught: every layer's typed error becomes
+    /// one stderr line and the exit code of its category (README "Exit codes"), whichever command
+    /// threw it; Foundation's "no such file" is a not-found error; anything else is an internal bug.
     static func main() {
+        let arguments = LogSetup.bootstrap(Array(CommandLine.arguments.dropFirst()))
+        var command: ParsableCommand
+        do { command = try parseAsRoot(arguments) } catch { exit(withError: error) }
         do {
-            var command = try parseAsRoot()
             try command.run()
         } catch let error as CategorizedError {
-            FileHandle.standardError.write(Data("segstation: error: \(error.description)\n".utf8))
-            Foundation.exit(SegStationExit.code(for: error.category))
+            fail(error.description + hint(for: error), code: error.category.exitCode)
+        } catch let error as CocoaError where error.code == .fileNoSuchFile || error.code == .fileReadNoSuchFile {
+            fail(error.localizedDescription, code: ExitStatus.notFound)
         } catch {
-            exit(withError: error)
+            // Help, validation and usage errors (some surface only when run) exit as ArgumentParser
+            // decides; any other error is one this program did not expect.
+            if error is ExitCode || exitCode(for: error) != .failure { exit(withError: error) }
+            fail("internal error (please report): \(error)", code: ExitStatus.internalError)
         }
     }
-}
 
-enum SegStationVersion {
-    static let string = "0.1.0"
+    private static func fail(_ message: String, code: Int32) -> Never {
+        Log.logger(.cli).error("\(message)")
+        Foundation.exit(code)
+    }
+
+    /// What the user can do about an error, in terms of the CLI's flags (lower layers do not know them).
+    private static func hint(for error: CategorizedError) -> String {
+        switch error {
+        case StoreError.databaseMissing: return " (segment a study first, or pass --db / set SEGSTATION_DB)"
+        default: return ""
+        }
+    }
 }

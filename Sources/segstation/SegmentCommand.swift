@@ -50,8 +50,7 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Accept channels of different patients, studies or frames of reference (recorded in the run; channels are then placed by their patient coordinates).")
     var allowMixedIdentity = false
 
-    @Option(name: .customLong("db"), help: "Study database path (default: $SEGSTATION_DB, else ~/.local/share/segstation/studies.sqlite).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
     var minLesionML: Double = 0
@@ -70,23 +69,21 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         OwnerOnly.apply()
-        try reportingErrors {
-            var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
-                                         threads: threads, databasePath: databasePath, writeDICOM: !noDicom,
-                                         minLesionML: minLesionML)
-            request.stackIndices = stack
-            request.dicomOptions = reading.loadOptions
-            request.allowMixedIdentity = allowMixedIdentity
-            let bar = ProgressBar("segmenting")
-            let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
-            bar.finish()
-            if json { try Output.json(summary); return }
-            Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
-            for label in summary.labels {
-                Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
-            }
-            for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
-            Output.line("  database: \(summary.databasePath)")
+        var request = SegmentRequest(inputs: inputs, seriesUIDs: seriesUIDs, model: model, outputFolder: output, tta: tta,
+                                     threads: threads, databasePath: database.path, writeDICOM: !noDicom,
+                                     minLesionML: minLesionML)
+        request.stackIndices = stack
+        request.dicomOptions = reading.loadOptions
+        request.allowMixedIdentity = allowMixedIdentity
+        let bar = ProgressBar("segmenting")
+        let summary = try SegmentJob.run(request) { done, total in bar.update(done * 100 / max(total, 1)) }
+        bar.finish()
+        if json { try Output.json(summary); return }
+        Output.line("run \(summary.runID): model \(summary.model) \(summary.modelVersion)")
+        for label in summary.labels {
+            Output.line(String(format: "  %@: %.2f mL in %d lesion(s)", label.name, label.volumeML, label.lesionCount))
         }
+        for artefact in summary.artefacts { Output.line("  \(artefact.kind): \(artefact.path)") }
+        Output.line("  database: \(summary.databasePath)")
     }
 }

@@ -11,15 +11,11 @@ struct ShowCommand: ParsableCommand {
     var runID: Int64
     @Flag(help: "JSON output.")
     var json = false
-    @Option(name: .customLong("db"), help: "Study database (default: see `segstation studies --help`).")
-    var databasePath: String?
+    @OptionGroup var database: DatabaseOption
 
-    func run() throws { try reportingErrors(execute) }
-
-    func execute() throws {
-        let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
-        let detail = try store.show(runID)
-        if json { write(try StoreOutput.json(detail)); return }
+    func run() throws {
+        let detail = try database.openExisting().show(runID)
+        if json { try Output.json(detail); return }
         let r = detail.run
         var lines = [
             "Run \(r.runID): \(r.status.rawValue)",
@@ -36,10 +32,10 @@ struct ShowCommand: ParsableCommand {
         if let host = detail.hostname, let pid = detail.pid { lines.append("Process:     \(host) pid \(pid)") }
         if let error = r.errorMessage { lines.append("Error:       \(error)") }
         lines.append("Labels:      " + (detail.labels.isEmpty ? "(none)" : detail.labels.map { "\($0.value)=\($0.name)" }.joined(separator: ", ")))
-        write(lines.joined(separator: "\n") + "\n\nLesions:\n")
-        write(detail.lesions.isEmpty ? "(none)\n" : try StoreOutput.table(detail.lesions))
-        write("\nArtefacts:\n")
+        Output.text(lines.joined(separator: "\n") + "\n\nLesions:\n")
+        Output.text(detail.lesions.isEmpty ? "(none)\n" : QueryOutput.table(detail.lesions))
+        Output.text("\nArtefacts:\n")
         let artefactRows = detail.artefacts.map { [$0.kind.rawValue, String($0.bytes), $0.sha256, $0.path] }
-        write(artefactRows.isEmpty ? "(none)\n" : StoreOutput.alignedTable(header: ["kind", "bytes", "sha256", "path"], rows: artefactRows))
+        Output.text(artefactRows.isEmpty ? "(none)\n" : QueryOutput.alignedTable(header: ["kind", "bytes", "sha256", "path"], rows: artefactRows))
     }
 }

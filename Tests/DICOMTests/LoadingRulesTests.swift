@@ -138,11 +138,8 @@ final class LoadingRulesTests: XCTestCase {
             let dir = folder.appendingPathComponent("absurd-\(UUID().uuidString.prefix(6))")
             try GeneratedSeries.write(to: dir, slices: 4)
             let file = try GeneratedSeries.files(dir)[2]
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/dcmodify")
-            p.arguments = ["-nb", "-i", "\(tag)=\(value)", file.path]
-            try p.run(); p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0)
+            let modified = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/dcmodify"), ["-nb", "-i", "\(tag)=\(value)", file.path])
+            XCTAssertEqual(modified.status, 0, modified.stderr)
             XCTAssertThrowsError(try DICOMScanner.scan(path: file.path)) { error in
                 XCTAssertEqual((error as? DICOMError)?.category, .badInput, "\(error)")
                 XCTAssertTrue("\(error)".contains(name) && "\(error)".contains(file.lastPathComponent), "\(error)")

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Inference
 
 /// A 1x1x1 "convolution": class c score = weight[c] * channel0 + bias[c]. Translation-invariant and
@@ -51,15 +52,16 @@ final class SlidingWindowTests: XCTestCase {
         XCTAssertEqual(w.count, 40)
         XCTAssertEqual(w.max(), 1)
         XCTAssertGreaterThan(w.min()!, 0)
-        // symmetric along each axis
-        for y in 0..<5 { for x in 0..<8 { XCTAssertEqual(w[y * 8 + x], w[(4 - y) * 8 + (7 - x)], accuracy: 1e-7) } }
+        // symmetric about voxel p / 2 of each axis (nnU-Net's centre; for 8 that is voxel 4)
+        for y in 0..<5 { for x in 1..<8 { XCTAssertEqual(w[y * 8 + x], w[(4 - y) * 8 + (8 - x)], accuracy: 1e-7) } }
         // sigma = p/8: one sigma from the centre the weight is exp(-1/2)
         let line = GaussianImportance.weights(patch: [1, 1, 17])
         XCTAssertEqual(Double(line[8 + 2]) , exp(-0.5 * pow(2.0 / (17.0 / 8.0), 2)), accuracy: 1e-6)
     }
 
+    /// Seeded from the shape, so every run and machine sees the same input.
     func randomInput(_ shape: [Int], channels: Int = 1) -> ChannelArray {
-        var g = SystemRandomNumberGenerator()
+        var g = SplitMix(seed: UInt64(shape.reduce(channels) { $0 &* 31 &+ $1 }))
         return ChannelArray(channels: channels, shape: shape,
                             values: (0..<(channels * shape.reduce(1, *))).map { _ in Float.random(in: -2...2, using: &g) })
     }

@@ -18,7 +18,7 @@ final class BatchTests: XCTestCase {
     func options(_ input: String, out: String = "out", resume: Bool = false, jobs: Int = 1, shard: BatchShard? = nil) -> BatchOptions {
         BatchOptions(input: input, output: folder.appendingPathComponent(out).path, model: SegmentJobTests.fixture("threshold-3d"),
                      databasePath: database, jobs: jobs, threadsPerJob: 1, resume: resume, shard: shard, writeDICOM: false,
-                     reportFormats: ["json"], cores: 2)
+                     reportFormats: [.json], cores: 2)
     }
 
     /// Writes case `id` (FLAIR blob + T1c noise) in nnU-Net naming; `radius` varies the blob per case.

@@ -53,3 +53,34 @@ final class ChannelIdentityTests: XCTestCase {
         }
     }
 }
+
+/// Issue 11 points 16/17: what would make the DICOM exports fail is checked before inference.
+final class ExportPreflightTests: XCTestCase {
+    func testOverlongManifestLabelIsRefusedBeforeTheRunStarts() throws {
+        let root = try TestData.temporaryDirectory("preflight")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let model = root.appendingPathComponent("threshold-3d")
+        try FileManager.default.copyItem(atPath: TestData.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/threshold-3d").path,
+                                         toPath: model.path)
+        let manifestURL = model.appendingPathComponent("manifest.json")
+        var manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        var labels = try XCTUnwrap(manifest["labels"] as? [[String: Any]])
+        labels[0]["name"] = String(repeating: "x", count: 65)
+        manifest["labels"] = labels
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        let g = VolumeGeometry(size: SIMD3(8, 8, 4), spacingMM: Vector3(1, 1, 2), originLPS: .zero, direction: .identity)
+        let d = DICOMSeriesDescription(patientID: "P1", patientName: "P^Q", studyInstanceUID: "2.25.1", studyDate: "20240101",
+                                       seriesDescription: "s", frameOfReferenceUID: "2.25.9")
+        let series = root.appendingPathComponent("series")
+        try DICOMSeriesWriter.write(Volume<Float>(geometry: g, repeating: 3), to: series, description: d)
+        let database = root.appendingPathComponent("db.sqlite").path
+        let request = SegmentRequest(inputs: [series.path, series.path], model: model.path,
+                                     outputFolder: root.appendingPathComponent("out").path, databasePath: database)
+        XCTAssertThrowsError(try SegmentJob.run(request)) { error in
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput, "\(error)")
+            XCTAssertTrue("\(error)".contains("64"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: database), "refused before the run was recorded")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("out").path), "nothing written")
+    }
+}

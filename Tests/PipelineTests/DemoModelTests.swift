@@ -4,16 +4,29 @@ import VolumeIO
 import TestSupport
 @testable import Pipeline
 
-/// The bundled demo models on the BraTS case their model cards hold out: the Dice must not fall
-/// more than 0.02 below the value the card reports (computed with onnxruntime by
-/// Scripts/train/demo_inference.py). Skips with a message when ../shared/data is absent.
+/// The bundled demo models on the BraTS case their model cards hold out, against the reference
+/// inference (onnxruntime, Scripts/train/demo_inference.py; mask and numbers recorded by
+/// Scripts/train/reference_mask.py): the mask agrees voxel for voxel up to `maxDifferingFraction`,
+/// and the Dice must not fall more than 0.02 below the value the card reports. Skips with a message
+/// when ../shared/data is absent.
 final class DemoModelTests: XCTestCase {
     struct ReferenceInference: Decodable {
         var heldOutCase: String
         var channels: [String]
         var dice: Double
         var diceFloorForTests: Double
+        var predictedVoxels: Int
+        var referenceMask: String
     }
+
+    /// At most this fraction of the reference's predicted voxels may differ. Both pipelines compute
+    /// the same logits in Float32, but oneDNN and onnxruntime sum the convolutions in different
+    /// orders: the logits differ in their last bits, which flips the argmax only where the two
+    /// classes are nearly tied, on the tumour boundary. Measured 2026-12-06 (oneDNN backend): 3 of 160,609 (2D)
+    /// and 7 of 203,819 (3D) voxels differ; the bound, 1e-4 (16 and 20 voxels), leaves a few times
+    /// that for other CPUs' instruction paths while still catching any real change (the Gaussian's
+    /// half-voxel shift alone changed the 3D model's predicted voxel count by 613).
+    static let maxDifferingFraction = 1e-4
 
     func checkHeldOutDice(model name: String) throws {
         let folder = TestData.repositoryRoot.appendingPathComponent("Models/\(name)")
@@ -30,6 +43,11 @@ final class DemoModelTests: XCTestCase {
         let segmenter = Segmenter(package: package, network: try EngineNetwork(package: package))
         let result = try segmenter.segment(channels: channels)
         XCTAssertEqual(result.labels.geometry, channels[0].geometry)
+        let expected = try VolumeFile.readLabels(TestData.repositoryRoot.appendingPathComponent(reference.referenceMask).path)
+        XCTAssertTrue(expected.geometry.isSameGrid(as: result.labels.geometry, toleranceMM: 1e-4), "\(expected.geometry)")
+        XCTAssertEqual(expected.voxels.count(where: { $0 != 0 }), reference.predictedVoxels, "the reference mask is not the recorded one")
+        let differing = zip(result.labels.voxels, expected.voxels).count(where: { $0 != $1 })
+        let bound = Int((Double(reference.predictedVoxels) * Self.maxDifferingFraction).rounded(.down))
         var both = 0, predicted = 0, actual = 0
         for i in truth.voxels.indices {
             let p = result.labels.voxels[i] != 0, t = truth.voxels[i] > 0
@@ -38,7 +56,8 @@ final class DemoModelTests: XCTestCase {
             if p && t { both += 1 }
         }
         let dice = 2 * Double(both) / Double(predicted + actual)
-        print("\(name) held-out \(reference.heldOutCase): Dice \(dice) (model card \(reference.dice)), predicted \(predicted) voxels, timings \(result.timings)")
+        print("\(name) held-out \(reference.heldOutCase): Dice \(dice) (model card \(reference.dice)), predicted \(predicted) voxels (reference \(reference.predictedVoxels)), \(differing) differ from the reference mask (bound \(bound)), timings \(result.timings)")
+        XCTAssertLessThanOrEqual(differing, bound, "voxels differing from the reference mask")
         XCTAssertGreaterThanOrEqual(dice, reference.diceFloorForTests)
     }
 

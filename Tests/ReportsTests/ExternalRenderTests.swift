@@ -7,23 +7,13 @@ import XCTest
 /// The PDF rendered by poppler's pdftoppm and the HTML rendered by headless Chromium (Debian packages
 /// poppler-utils and chromium); each test skips with a message when its tool is absent.
 final class ExternalRenderTests: XCTestCase {
-    static func tool(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func tool(_ name: String) -> String? { ProcessRunner.tool(name)?.path }
 
-    /// Runs `executable` with `arguments`, killing it after `timeoutSeconds`; returns the exit status.
+    /// Runs `executable` with `arguments`, killing it after `timeoutSeconds`; returns the exit status
+    /// (-1 after a timeout).
     static func run(_ executable: String, _ arguments: [String], timeoutSeconds: Double = 120) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { process.terminate(); process.waitUntilExit(); return -1 }
-        return process.terminationStatus
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: executable), arguments, capture: false, timeoutSeconds: timeoutSeconds)
+        return outcome.timedOut ? -1 : outcome.status
     }
 
     /// Fraction of pixels that are not near-white.

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import TestSupport
@@ -21,7 +22,7 @@ final class ReportOutputTests: XCTestCase {
         let folder = artefacts[0].url.deletingLastPathComponent()
         XCTAssertEqual(folder.lastPathComponent, "run-run-0042")
         let studyFolder = folder.deletingLastPathComponent()
-        // Expected name from Python hashlib (see safeFolderName's formula).
+        // Expected name from Python hashlib (see SafeNames.studyFolder).
         XCTAssertEqual(studyFolder.lastPathComponent, "p-e678f38a6c373566_s-ab27473cd1135fdd")
         XCTAssertEqual(studyFolder.deletingLastPathComponent().lastPathComponent, "Reports")
         for component in [studyFolder.lastPathComponent] + artefacts.map(\.url.lastPathComponent) {
@@ -37,12 +38,12 @@ final class ReportOutputTests: XCTestCase {
             XCTAssertEqual(try mode(artefact.url), 0o600, artefact.url.lastPathComponent)
             let data = try Data(contentsOf: artefact.url)
             XCTAssertEqual(artefact.byteCount, data.count)
-            XCTAssertEqual(artefact.sha256, ReportWriter.sha256Hex(data))
+            XCTAssertEqual(artefact.sha256, Digest.sha256Hex(data))
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("partial") }
         XCTAssertEqual(leftovers, [])
         // Known SHA-256 (FIPS 180-2 "abc").
-        XCTAssertEqual(ReportWriter.sha256Hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Digest.sha256Hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         Phantom.keep(artefacts.map(\.url), as: "phantom")
     }
 
@@ -56,8 +57,8 @@ final class ReportOutputTests: XCTestCase {
         let a = Phantom.header
         var b = a
         b.studyInstanceUID += "9"
-        XCTAssertEqual(ReportWriter.safeFolderName(a), ReportWriter.safeFolderName(a))
-        XCTAssertNotEqual(ReportWriter.safeFolderName(a), ReportWriter.safeFolderName(b))
+        XCTAssertEqual(SafeNames.studyFolder(patientID: a.patientID, studyUID: a.studyInstanceUID), SafeNames.studyFolder(patientID: a.patientID, studyUID: a.studyInstanceUID))
+        XCTAssertNotEqual(SafeNames.studyFolder(patientID: a.patientID, studyUID: a.studyInstanceUID), SafeNames.studyFolder(patientID: b.patientID, studyUID: b.studyInstanceUID))
         XCTAssertEqual(ReportWriter.defaultFolder(root: URL(fileURLWithPath: "/r"), header: a, runID: "../x y").lastPathComponent, "run-.._x_y")
         XCTAssertEqual(ReportWriter.defaultFolder(root: URL(fileURLWithPath: "/r"), header: a, runID: "..").lastPathComponent, "run-..")
     }
@@ -237,7 +238,7 @@ final class ReportOutputTests: XCTestCase {
     func testRecordedReferenceValidationIsCurrent() throws {
         let recordURL = TestData.repositoryRoot.appendingPathComponent("Tests/ReportsTests/Expected/jsonschema_validation.json")
         let record = try XCTUnwrapDictionary(JSONSerialization.jsonObject(with: Data(contentsOf: recordURL)))
-        XCTAssertEqual(record["schemaSHA256"] as? String, ReportWriter.sha256Hex(try Data(contentsOf: Self.schemaURL)),
+        XCTAssertEqual(record["schemaSHA256"] as? String, Digest.sha256Hex(try Data(contentsOf: Self.schemaURL)),
                        "schema changed since the reference validation: run Scripts/reference/report_schema_check.sh")
         XCTAssertEqual(record["allPassed"] as? Bool, true)
         let results = try XCTUnwrap(record["results"] as? [[String: Any]])
@@ -287,7 +288,7 @@ final class ReportOutputTests: XCTestCase {
         try ReportWriter.write(input, formats: [.json], to: folder)
         XCTAssertTrue(FileManager.default.fileExists(atPath: temporary.path), "a live writer's temporary was removed")
         close(other)
-        XCTAssertEqual(ReportWriter.removeStaleTemporaryFiles(in: folder), [temporary.lastPathComponent])
+        XCTAssertEqual(OutputFolderLock.sweep(folder), [temporary.lastPathComponent])
         XCTAssertFalse(FileManager.default.fileExists(atPath: temporary.path))
     }
 }

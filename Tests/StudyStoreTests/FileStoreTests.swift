@@ -67,15 +67,4 @@ final class FileStoreTests: XCTestCase {
         XCTAssertEqual(StudyStore.resolvePath(option: nil, environment: ["HOME": "/h"]), "/h/.local/share/segstation/studies.sqlite")
     }
 
-    func testSafeFolderNameHidesIdentifiers() {
-        let name = StudyStore.safeFolderName(patientID: "DOE-12345", studyUID: "1.2.840.113619.2.1")
-        XCTAssertEqual(name.count, 37)
-        XCTAssertTrue(name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }, name)
-        XCTAssertFalse(name.contains("12345"))
-        XCTAssertEqual(name, StudyStore.safeFolderName(patientID: "DOE-12345", studyUID: "1.2.840.113619.2.1"))
-        XCTAssertNotEqual(name, StudyStore.safeFolderName(patientID: "DOE-12346", studyUID: "1.2.840.113619.2.1"))
-        XCTAssertNotEqual(name, StudyStore.safeFolderName(patientID: "DOE-12345", studyUID: "1.2.840.113619.2.2"))
-        // Names with path separators or dots cannot escape the reports folder.
-        XCTAssertFalse(StudyStore.safeFolderName(patientID: "../../etc", studyUID: "/").contains("."))
-    }
 }

@@ -61,7 +61,8 @@ final class LesionQueryTests: XCTestCase {
                        "studyDate": "s.studyDate", "seriesInstanceUID": "x.seriesInstanceUID",
                        "frameOfReferenceUID": "x.frameOfReferenceUID", "modelName": "r.modelName",
                        "labelValue": "lb.value", "label": "lb.name"]
-        let select = LesionRow.columns.map { "\(context[$0] ?? "l.\($0)") AS \($0)" }.joined(separator: ", ")
+        let columns = Array(context.keys) + StudyStore.lesionMeasurementColumns
+        let select = columns.map { "\(context[$0] ?? "l.\($0)") AS \($0)" }.joined(separator: ", ")
         let sql = """
             SELECT \(select) FROM lesion l JOIN label lb ON lb.id = l.labelID JOIN run r ON r.id = l.runID
             JOIN series x ON x.id = r.seriesRowID JOIN study s ON s.id = x.studyRowID JOIN patient p ON p.id = s.patientRowID

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import XCTest
+import TestSupport
 @testable import StudyStore
 
 /// Migrations from an empty database and from every earlier schema version. The schema after each
@@ -93,11 +94,11 @@ final class MigrationTests: XCTestCase {
         let folder = try Fixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("race.sqlite").path
-        let errors = ErrorBox()
+        let errors = Locked([String]())
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            do { _ = try StudyStore(path: path) } catch { errors.append("\(error)") }
+            do { _ = try StudyStore(path: path) } catch { errors.withLock { $0.append("\(error)") } }
         }
-        XCTAssertEqual(errors.items, [])
+        XCTAssertEqual(errors.current, [])
         XCTAssertEqual(try StudyStore(path: path).appliedMigrations(), Schema.identifiers)
     }
 
@@ -115,13 +116,4 @@ final class MigrationTests: XCTestCase {
             VALUES (1, 1, 1, 4500, 4.5, 1, 2, 3);
         INSERT INTO artefact (runID, path, kind, sha256, bytes) VALUES (1, 'Reports/x/seg.dcm', 'seg', 'bb', 10);
         """
-}
-
-/// Collects messages from concurrent closures. `@unchecked Sendable`: `storage` is read and written
-/// only while holding `lock`.
-final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-    func append(_ s: String) { lock.lock(); storage.append(s); lock.unlock() }
-    var items: [String] { lock.lock(); defer { lock.unlock() }; return storage }
 }

@@ -3,7 +3,10 @@
 /* The C face of SegStation's DCMTK bridge. Everything DCMTK (C++) stays behind this header.
  *
  * Rules: no C++ exception, abort or DCMTK log line crosses this boundary. Every function that can
- * fail fills an `ssdcm_status` (code + message naming the tag and what was expected vs found).
+ * fail returns 0 (SSDCM_OK) on success, else its nonzero failure code, and fills an `ssdcm_status`
+ * (code + message naming the tag and what was expected vs found): the convention of every bridge
+ * header (segstation_seg.h returns its ssseg_status the same way). Look-ups (`ssdcm_float64`...)
+ * return 1 when found, 0 when absent, as they cannot fail.
  * Handles (`ssdcm_file`) are owned by the caller and freed with `ssdcm_close`; items
  * (`ssdcm_item`) point into a file's data set and live as long as that file. */
 #include <stddef.h>
@@ -91,14 +94,14 @@ typedef struct {
 /// Reads and validates the image pixel module against the PixelData element: Rows, Columns,
 /// BitsAllocated (8/16/32), BitsStored <= BitsAllocated, HighBit, SamplesPerPixel == 1,
 /// NumberOfFrames, and the PixelData length (native) or fragment count (encapsulated).
-/// Returns 1 on success, 0 with `status` filled.
+/// Returns SSDCM_OK, else the failure code with `status` filled.
 int ssdcm_pixel_info_read(ssdcm_file *file, ssdcm_pixel_info *info, ssdcm_status *status);
 
 /// Decodes every frame into `out` (rows * columns * frames values, frame-major, row-major within
 /// a frame) as stored values: masked to BitsStored, shifted by HighBit, sign-extended when
 /// PixelRepresentation is 1. Rescale, padding and MONOCHROME1 are applied by the caller.
 /// Handles native (LE/BE, deflate), RLE, JPEG, JPEG-LS (DCMTK) and JPEG 2000 (OpenJPEG).
-/// `count` must equal rows * columns * frames. Returns 1 on success, 0 with `status` filled.
+/// `count` must equal rows * columns * frames. Returns SSDCM_OK, else the failure code with `status` filled.
 int ssdcm_decode_frames(ssdcm_file *file, int32_t *out, uint64_t count, ssdcm_status *status);
 
 #ifdef __cplusplus

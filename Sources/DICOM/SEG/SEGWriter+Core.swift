@@ -1,3 +1,4 @@
+import Core
 internal import CDCMTKBridge
 import Foundation
 import Imaging

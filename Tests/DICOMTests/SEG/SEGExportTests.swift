@@ -53,15 +53,8 @@ final class SEGExportTests: XCTestCase {
 
     /// Runs dciodvfy; fails on any line starting with "Error".
     static func assertValid(_ url: URL, validator: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: validator)
-        process.arguments = [url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: validator), [url.path])
+        let output = outcome.stdout + outcome.stderr
         let errors = output.split(separator: "\n").filter { $0.hasPrefix("Error") }
         XCTAssertTrue(errors.isEmpty, "dciodvfy \(url.lastPathComponent):\n\(errors.joined(separator: "\n"))", file: file, line: line)
     }

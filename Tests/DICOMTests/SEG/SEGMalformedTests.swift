@@ -18,12 +18,8 @@ final class SEGMalformedTests: XCTestCase {
         guard let tool = ["/usr/bin/dcmodify", "/usr/local/bin/dcmodify"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("dcmodify (dcmtk) is not installed")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["-nb", "-ie"] + arguments + [url.path]
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "dcmodify \(arguments)")
+        let outcome = try ProcessRunner.run(URL(fileURLWithPath: tool), ["-nb", "-ie"] + arguments + [url.path])
+        XCTAssertEqual(outcome.status, 0, "dcmodify \(arguments): \(outcome.stderr)")
     }
 
     func testMissingPerFrameFunctionalGroups() throws {
