@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -27,6 +28,9 @@ public struct SegmentRequest: Sendable {
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// Identifiers for inputs that carry none (NIfTI/NRRD): a batch CSV manifest's patient ID, study
+    /// date and study UID. Ignored for DICOM input, whose own identifiers are used.
+    public var caseIdentity: CaseIdentity? = nil
     /// Stack index per DICOM input (`--stack`; one value applies to every input; empty = each series
     /// must hold one stack apart from localizers).
     public var stackIndices: [Int] = []
@@ -53,7 +57,7 @@ public struct SegmentRequest: Sendable {
 /// The run summary written as `segmentation.json` and printed by `segment --json`.
 public struct SegmentSummary: Codable, Sendable {
     public struct Artefact: Codable, Sendable { public var kind: String; public var path: String; public var sha256: String }
-    public struct LabelVolume: Codable, Sendable { public var value: Int; public var name: String; public var voxelCount: Int; public var volumeML: Double; public var lesionCount: Int }
+    public struct LabelVolume: Codable, Sendable, Equatable { public var value: Int; public var name: String; public var voxelCount: Int; public var volumeML: Double; public var lesionCount: Int }
     public var runID: Int64
     public var model: String
     public var modelVersion: String
@@ -74,6 +78,40 @@ public struct SegmentSummary: Codable, Sendable {
     public var notes: [String]
 }
 
+/// Patient and study identifiers supplied for a NIfTI/NRRD case (see `SegmentRequest.caseIdentity`).
+public struct CaseIdentity: Codable, Equatable, Sendable {
+    public var patientID: String?
+    /// ISO "YYYY-MM-DD" or DICOM "YYYYMMDD".
+    public var studyDate: String?
+    public var studyInstanceUID: String?
+
+    public init(patientID: String? = nil, studyDate: String? = nil, studyInstanceUID: String? = nil) {
+        self.patientID = patientID; self.studyDate = studyDate; self.studyInstanceUID = studyInstanceUID
+    }
+}
+
+/// A case's inputs loaded by `SegmentJob.load`, and optionally preprocessed ahead of time
+/// (`batch` does both on a prefetch thread while the previous case is segmented).
+public struct LoadedCase {
+    public let package: ModelPackage
+    let scans: [LoadedScan]
+    let identity: ScanIdentity
+    /// Notes of the channel identity check (`ChannelIdentity`), carried into the summary.
+    let identityNotes: [String]
+    let startedAt: Date
+    let loadSeconds: Double
+    /// The model input, when preprocessed ahead (`Segmenter.prepare`); nil = preprocess in `run`.
+    public var prepared: PreparedInput?
+    public var preprocessSeconds: Double?
+
+    /// Content fingerprint of the inputs (what `--resume` looks up with the model's SHA-256).
+    public var fingerprint: String { identity.fingerprint }
+    /// The volumes, one per channel in manifest order.
+    public var volumes: [Volume<Float>] { scans.map(\.volume) }
+    /// DICOM Modality of each channel (nil for NIfTI/NRRD).
+    public var modalities: [String?] { scans.map { $0.dicom?.stack.series.modality } }
+}
+
 /// Identity of the scan for the study store: from DICOM when there is DICOM, else derived from the file.
 struct ScanIdentity {
     var patient: PatientInfo
@@ -83,7 +121,7 @@ struct ScanIdentity {
     /// DICOM keywords of identifiers the input lacked (derived by the scanner from its fingerprint).
     var derived: [String] = []
 
-    init(scan: LoadedScan, fingerprint: String) {
+    init(scan: LoadedScan, fingerprint: String, override: CaseIdentity? = nil) {
         self.fingerprint = fingerprint
         if let d = scan.dicom?.stack {
             derived = d.derivedIdentifiers
@@ -99,6 +137,15 @@ struct ScanIdentity {
             patient = PatientInfo(patientID: "file:\(fingerprint.prefix(16))")
             study = StudyInfo(studyInstanceUID: "file:\(fingerprint.prefix(32))", description: name)
             series = SeriesInfo(seriesInstanceUID: "file:\(fingerprint)", modality: "OT", description: name)
+            if let override {
+                if let id = override.patientID, !id.isEmpty { patient = PatientInfo(patientID: id) }
+                if let uid = override.studyInstanceUID, !uid.isEmpty {
+                    study.studyInstanceUID = uid
+                    // One series per study and fingerprint, so the same file under two studies stays two series.
+                    series.seriesInstanceUID = "file:\(Digest.sha256Hex(uid + "|" + fingerprint))"
+                }
+                if let date = override.studyDate, !date.isEmpty { study.studyDate = date }
+            }
         }
     }
 }
