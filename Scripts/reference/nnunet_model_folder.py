@@ -81,7 +81,7 @@ def main(package: str, out: str) -> None:
                "numTraining": 3, "file_ending": ".nii.gz"}
     spacing = [float(v) for v in reversed(manifest["targetSpacingMM"])]
     foreground = {"max": 1.0, "mean": 0.0, "median": 0.0, "min": 0.0, "percentile_00_5": 0.0, "percentile_99_5": 1.0, "std": 1.0}
-    resample = "nnunetv2.preprocessing.resampling.default_resampling.resample_data_or_seg_to_shape"
+    resample = "resample_data_or_seg_to_shape"  # looked up by name in nnunetv2.preprocessing.resampling
     plans = {
         "dataset_name": "Dataset999_SegStationBench", "plans_name": "nnUNetPlans",
         "original_median_spacing_after_transp": spacing, "original_median_shape_after_transp": [128, 128, 128],

@@ -64,4 +64,9 @@ public enum BatchEvent: Sendable {
     case warning(String)
     /// A case ended (completed, failed or skipped); `done` of `selected` have ended.
     case caseEnded(BatchCaseResult, done: Int, selected: Int)
+    /// Worker `worker` loaded its copy of the network (once per worker, before its first case).
+    case networkLoaded(worker: Int)
+    /// Worker `worker` started reading case `caseID` ahead: sent before the worker segments the case
+    /// it holds, so that reading and preprocessing overlap that inference.
+    case prefetchStarted(caseID: String, worker: Int)
 }

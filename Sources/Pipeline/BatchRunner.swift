@@ -43,7 +43,11 @@ public enum BatchRunner {
         let context = Context(options: options, package: package, cases: cases, output: out, databasePath: databasePath,
                               threads: parallelism.threadsPerJob, store: store, events: events)
         // One network per worker, loaded before any case starts.
-        let networks = try (0..<workers).map { _ in Handoff(try EngineNetwork.load(package: package, threads: parallelism.threadsPerJob)) }
+        let networks = try (0..<workers).map { worker in
+            let network = Handoff(try EngineNetwork.load(package: package, threads: parallelism.threadsPerJob))
+            events(.networkLoaded(worker: worker))
+            return network
+        }
         let group = DispatchGroup()
         for (worker, network) in networks.enumerated() {
             group.enter()
@@ -121,13 +125,19 @@ public enum BatchRunner {
 
     /// A worker: takes cases until none is left; the next case is prefetched during each inference.
     static func work(worker: Int, network: Handoff<PatchNetwork>, _ context: Context) {
-        var pending = context.takeNext().map { (index: $0, fetch: prefetch(context.cases[$0], context)) }
+        func next() -> (index: Int, fetch: Prefetch)? {
+            context.takeNext().map { index in
+                context.events(.prefetchStarted(caseID: context.cases[index].id, worker: worker))
+                return (index, prefetch(context.cases[index], context))
+            }
+        }
+        var pending = next()
         while let current = pending {
             let waitStart = Date()
             let outcome = current.fetch.wait()
             let waited = Date().timeIntervalSince(waitStart)
             // Start loading the next case now: it overlaps this case's inference.
-            pending = context.takeNext().map { (index: $0, fetch: prefetch(context.cases[$0], context)) }
+            pending = next()
             var result = finish(context.cases[current.index], outcome, network: network.value, context)
             result.worker = worker
             result.timingsSeconds["waitSeconds"] = waited

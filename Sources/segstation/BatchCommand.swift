@@ -137,6 +137,8 @@ final class BatchProgress: @unchecked Sendable {
             self.selected = selected
             for note in notes { Output.warning(note) }
             log("batch: \(selected) of \(cohortSize) case(s), \(jobs) worker(s) x \(threads) thread(s)")
+        case .networkLoaded, .prefetchStarted:
+            break
         case .caseEnded(let result, let done, _):
             self.done = done
             if result.status == .failed { failed += 1 }

@@ -113,6 +113,30 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(try store.runs().filter { $0.status == .completed }.count, 7)
     }
 
+    /// Each worker loads the network once, and reads its next case before segmenting the one it holds.
+    func testEachWorkerLoadsTheModelOnceAndPrefetchesDuringInference() throws {
+        let input = folder.appendingPathComponent("cohort")
+        for n in 0..<6 { try writeNNUNetCase("case\(n)", in: input, radius: 2.5 + 0.3 * Double(n)) }
+        let events = EventLog()
+        let summary = try BatchRunner.run(options(input.path, jobs: 2)) { events.append($0) }
+        XCTAssertEqual(summary.counts.completed, 6)
+        let all = events.all
+        XCTAssertEqual(all.compactMap { if case .networkLoaded(let w) = $0 { return w } else { return nil } }.sorted(), [0, 1])
+        for worker in 0..<2 {
+            // This worker's cases in the order it took them, and where each one's prefetch and end are in the log.
+            var prefetched: [String: Int] = [:], ended: [String: Int] = [:]
+            for (position, event) in all.enumerated() {
+                if case .prefetchStarted(let id, let w) = event, w == worker { prefetched[id] = position }
+                if case .caseEnded(let r, _, _) = event, r.worker == worker { ended[r.caseID] = position }
+            }
+            let order = prefetched.sorted { $0.value < $1.value }.map(\.key)
+            XCTAssertEqual(Set(order), Set(ended.keys), "worker \(worker)")
+            for (held, following) in zip(order, order.dropFirst()) {
+                XCTAssertLessThan(prefetched[following]!, ended[held]!, "worker \(worker): \(following) was not read ahead of \(held)'s inference")
+            }
+        }
+    }
+
     func testCSVManifestCarriesIdentifiers() throws {
         let data = folder.appendingPathComponent("data")
         try writeNNUNetCase("p1", in: data)
@@ -187,4 +211,12 @@ final class BatchTests: XCTestCase {
         XCTAssertThrowsError(try SeriesRoutingRules(rules: [.init(channel: "FLAIR", seriesDescription: ["*"])]).check(against: package.manifest))
         XCTAssertEqual(SeriesRoutingRules.defaults(for: package.manifest).rules.map(\.seriesDescription), [["*FLAIR*"], ["*T1c*"]])
     }
+}
+
+/// Batch events collected from the worker threads, in the order they were sent.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [BatchEvent] = []
+    func append(_ event: BatchEvent) { lock.lock(); events.append(event); lock.unlock() }
+    var all: [BatchEvent] { lock.lock(); defer { lock.unlock() }; return events }
 }
