@@ -17,6 +17,16 @@ func elapsed(_ body: () -> Void) -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
 
+/// Process CPU seconds of `body` (the benchmark is single-threaded): less sensitive than wall
+/// time to other work on the machine.
+func cpuSeconds(_ body: () -> Void) -> Double {
+    var t0 = timespec(), t1 = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
+    body()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
+    return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+}
+
 func formatTimes(_ times: [Double]) -> String { times.map { String(format: "%.4f", $0) }.joined(separator: " ") }
 
 /// 60 ellipsoidal "lesions" of radius 3-40 voxels plus 0.2% scattered voxels (many tiny components).
@@ -84,14 +94,16 @@ if instancesOnly {
     for (index, id) in pieces.instances.voxels.enumerated() where id != 0 && sliceOf[Int(id) - 1] < 0 { sliceOf[Int(id) - 1] = index / plane }
     let detections = pieces.components.map { SliceDetection(id: $0.id, slice: sliceOf[Int($0.id) - 1], label: $0.label, score: 0.9) }
     var linkedCount = 0
-    var times: [Double] = []
+    var times: [Double] = [], cpu: [Double] = []
     for _ in 0..<repeats {
-        times.append(elapsed { linkedCount = (try! SliceInstanceLinking.link(detectionMap: pieces.instances, detections: detections)).linked.count })
+        var wall = 0.0
+        cpu.append(cpuSeconds { wall = elapsed { linkedCount = (try! SliceInstanceLinking.link(detectionMap: pieces.instances, detections: detections)).linked.count } })
+        times.append(wall)
     }
-    print("swift_link detections \(detections.count) instances \(linkedCount) times \(formatTimes(times))")
-    var split = 0
-    let tSplit = elapsed { split = (try! WatershedSplit.split(mask, minDistanceMM: 5)).components.count }
-    print("swift_watershed instances \(split) times \(formatTimes([tSplit]))")
+    print("swift_link detections \(detections.count) instances \(linkedCount) times \(formatTimes(times)) cpu \(formatTimes(cpu))")
+    var split = 0, tSplit = 0.0
+    let cSplit = cpuSeconds { tSplit = elapsed { split = (try! WatershedSplit.split(mask, minDistanceMM: 5)).components.count } }
+    print("swift_watershed instances \(split) times \(formatTimes([tSplit])) cpu \(formatTimes([cSplit]))")
     exit(0)
 }
 for c in Connectivity.allCases {

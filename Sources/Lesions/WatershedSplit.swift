@@ -46,12 +46,24 @@ public enum WatershedSplit {
         var basins = [Int32](repeating: 0, count: map.voxels.count)
         var nextBasin: Int32 = 0
         let boxes = LesionAnalyzer.boundingBoxes(cc.instances, count: cc.components.count)
+        let spacing = map.geometry.spacingMM
         for component in cc.components {
             let box = boxes[Int(component.id) - 1]
+            // Two markers need two voxels minDistanceMM apart: a box whose diagonal is shorter
+            // cannot hold them, so the component stays whole without a distance transform.
+            let diagonal = Vector3(box.hi &- box.lo) * spacing
+            if (diagonal * diagonal).sum().squareRoot() < minDistanceMM {
+                nextBasin += 1
+                for k in box.lo.z...box.hi.z { for j in box.lo.y...box.hi.y { for i in box.lo.x...box.hi.x {
+                    let index = i + n.x * (j + n.y * k)
+                    if cc.instances.voxels[index] == component.id { basins[index] = nextBasin }
+                } } }
+                continue
+            }
             let crop = Crop(box: box, grid: n)
-            let distance = crop.distances(of: component.id, in: cc.instances, spacingMM: map.geometry.spacingMM)
+            let distance = crop.distances(of: component.id, in: cc.instances, spacingMM: spacing)
             let markers = crop.markers(distance: distance, minDistanceMM: minDistanceMM,
-                                       spacingMM: map.geometry.spacingMM, connectivity: connectivity)
+                                       spacingMM: spacing, connectivity: connectivity)
             crop.flood(distance: distance, markers: markers, minNeckDepth: minNeckDepthMM, firstBasin: nextBasin + 1,
                        connectivity: connectivity, into: &basins)
             nextBasin += Int32(markers.count)
@@ -176,17 +188,20 @@ private struct Crop {
         for (m, voxels) in markers.enumerated() {
             for v in voxels { basin[v] = Int32(m) }
         }
+        // A voxel joins the basin of the neighbour that queues it first (as scikit-image's flood
+        // does), so each voxel is queued once.
         func reach(from v: Int) {
             forEachNeighbour(of: v, offsets) { w in
                 guard distance[w] > 0 else { return }
                 let mine = root(Int(basin[v]))  // again per neighbour: a union below may move it
                 if basin[w] < 0 {
-                    heap.insert(FloodEntry(height: distance[w], order: order, voxel: w, basin: Int32(mine)))
+                    basin[w] = Int32(mine)
+                    heap.insert(FloodEntry(height: distance[w], order: order, voxel: w))
                     order += 1
                     return
                 }
                 let other = root(Int(basin[w]))
-                if other != mine, Swift.min(peak[mine], peak[other]) - distance[v] < minNeckDepth {
+                if other != mine, Swift.min(peak[mine], peak[other]) - Swift.min(distance[v], distance[w]) < minNeckDepth {
                     let (keep, gone) = mine < other ? (mine, other) : (other, mine)
                     parent[gone] = keep
                     peak[keep] = Swift.max(peak[keep], peak[gone])
@@ -194,11 +209,7 @@ private struct Crop {
             }
         }
         for voxels in markers { for v in voxels { reach(from: v) } }
-        while let e = heap.popMax() {
-            guard basin[e.voxel] < 0 else { continue }
-            basin[e.voxel] = e.basin
-            reach(from: e.voxel)
-        }
+        while let e = heap.popMax() { reach(from: e.voxel) }
         for c in 0..<count where basin[c] >= 0 {
             basins[gridIndex(c)] = firstBasin + Int32(root(Int(basin[c])))
         }
@@ -210,7 +221,6 @@ private struct FloodEntry: Comparable {
     var height: Double
     var order: Int
     var voxel: Int
-    var basin: Int32
 
     static func < (a: FloodEntry, b: FloodEntry) -> Bool {
         a.height != b.height ? a.height < b.height : a.order > b.order
