@@ -98,3 +98,23 @@ final class InstanceEvaluationTests: XCTestCase {
         XCTAssertThrowsError(try InstanceEvaluation.compare(prediction: prediction, reference: Volume(geometry: VolumeGeometry(size: SIMD3(8, 2, 3)), repeating: 0)))
     }
 }
+
+/// The measurement step takes its lesions from the watershed split when asked.
+final class SplitMeasurementTests: XCTestCase {
+    func testMeasureWithWatershedSplitCountsTwoLesions() throws {
+        let g = VolumeGeometry(size: SIMD3(48, 32, 32))
+        var map = LabelMap(geometry: g, repeating: 0)
+        for k in 0..<32 { for j in 0..<32 { for i in 0..<48 {
+            for c in [SIMD3(16, 16, 16), SIMD3(30, 16, 16)] {
+                let d = SIMD3(i, j, k) &- c
+                if (d &* d).wrappedSum() <= 64 { map[i, j, k] = 1 }
+            }
+        } } }
+        let whole = try LesionAnalyzer.measure(labels: map)
+        XCTAssertEqual(whole.first?.lesionCount, 1)
+        let split = try LesionAnalyzer.measure(labels: map, splitting: .watershed(minDistanceMM: 5, minNeckDepthMM: 1))
+        XCTAssertEqual(split.first?.lesionCount, 2)
+        XCTAssertEqual(split.first?.total.voxelCount, whole.first?.total.voxelCount)
+        XCTAssertEqual(split.first?.lesions.map(\.voxelCount).reduce(0, +), whole.first?.total.voxelCount)
+    }
+}
