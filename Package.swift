@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // issue 17: the priority queue of the watershed split (Lesions).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // issue 14: the service's HTTP API and its /metrics.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -50,7 +52,7 @@ let package = Package(
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
         .target(name: "Engine", dependencies: ["Core", "CDNNL"]),
-        .target(name: "Lesions", dependencies: ["Core", "Imaging"]),
+        .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "Inference", dependencies: ["Core", "Imaging"]),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
         .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"),
