@@ -36,6 +36,11 @@ struct SampleCommand: ParsableCommand {
     func validate() throws { _ = try gridSize() }
 
     func run() throws {
+        // Refused before the phantom is computed (seconds of work): -o must be a folder or absent.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw PipelineError.output("cannot write the sample study into \(output) (-o): it is a file, not a folder")
+        }
         let phantom = SamplePhantom(size: try gridSize() ?? SamplePhantom.defaultSize)
         let written = try SampleStudy.write(to: URL(fileURLWithPath: output), phantom: phantom)
         if json { try Output.json(written); return }
