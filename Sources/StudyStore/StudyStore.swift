@@ -18,27 +18,33 @@ public final class StudyStore: Sendable {
     /// The database file, or nil for an in-memory store.
     public let path: String?
 
-    /// True when the store was opened read-only (a query on a read-only file or medium).
+    /// True when the store was opened read-only (a query, or any opening on a read-only file or medium).
     public let isReadOnly: Bool
 
     /// Opens (and when `createIfMissing`, creates) the database at `path` and migrates it.
     ///
     /// The schema is looked at read-only first: a SQLite file that is not a SegStation database is
-    /// refused before anything (WAL mode, a migration table) is written to it. Queries
-    /// (`createIfMissing: false`) on a read-only file (no write permission bits) or a read-only mount
-    /// open it read-only, without creating `-wal`/`-shm` files, and without migrating.
+    /// refused before anything (WAL mode, a migration table) is written to it. A `readOnly` opening
+    /// (the query commands) never writes to the database: it reads through a read-only connection and
+    /// does not migrate; on a writable medium SQLite may create the WAL index files (`-wal`/`-shm`,
+    /// no database content, the database's mode) that a concurrent writer's locking needs, and a
+    /// read-only connection cannot delete them. Only a database of an older schema is migrated first
+    /// (its one write, in the migration's transaction), as any opening would. A read-only file (no
+    /// write permission bits) or a read-only mount is opened read-only whatever is asked, without
+    /// creating `-wal`/`-shm` files and without migrating.
     /// - Throws: `StoreError.databaseMissing` when absent and not `createIfMissing`;
     ///   `.cannotOpen` when the file cannot be created or is not a database; `.notSegStationDatabase`;
     ///   `.schemaTooNew`.
-    public init(path: String, createIfMissing: Bool = true) throws {
+    public init(path: String, createIfMissing: Bool = true, readOnly requested: Bool = false) throws {
         let url = URL(fileURLWithPath: path)
         try Self.prepareFile(at: url, createIfMissing: createIfMissing)
-        let readOnly = !createIfMissing && Self.isReadOnlyMedium(url)
-        try Self.requireSegStationSchema(url, readOnlyMedium: readOnly)
+        let medium = !createIfMissing && Self.isReadOnlyMedium(url)
+        try Self.requireSegStationSchema(url, readOnlyMedium: medium)
+        let readOnly = medium || (requested && !createIfMissing && !Self.needsMigration(url))
         self.path = url.path
         isReadOnly = readOnly
         if readOnly {
-            writer = try Self.openReadOnly(url)
+            writer = try Self.openReadOnly(url, immutableWhenQuiet: medium)
             try requireKnownMigrations()
         } else {
             writer = try Self.openPool(url)
