@@ -55,7 +55,7 @@ do {
         }
     }
     try Data(map.voxels).write(to: URL(fileURLWithPath: args[3]))
-    let descriptions = (1...segments).map { SegmentDescription(labelValue: UInt8($0), label: "Segment \($0)") }
+    let descriptions = (1...segments).map { SegmentDescription(labelValue: $0, label: "Segment \($0)") }
     let writer = SEGWriter(options: SEGWriteOptions(softwareVersion: "bench", algorithmName: "seg-bench", algorithmVersion: "1"))
     start = DispatchTime.now()
     let cpuStart = cpuSeconds()

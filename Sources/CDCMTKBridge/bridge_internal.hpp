@@ -26,6 +26,16 @@ inline void fail(ssdcm_status *status, ssdcm_code code, const char *format, ...)
     va_end(args);
 }
 
+/// Fills `status` (if non-null) with `code` and `message`; returns `code`, so that a fallible function
+/// can `return refuse(status, code, "...")`.
+inline int refuse(ssdcm_status *status, ssdcm_code code, const std::string &message) {
+    if (status) {
+        status->code = code;
+        std::snprintf(status->message, sizeof status->message, "%s", message.c_str());
+    }
+    return code;
+}
+
 /// The failure code to return after `fail` filled `status` (SSDCM_MALFORMED when there is none).
 inline int failed(const ssdcm_status *status) {
     return status && status->code != SSDCM_OK ? status->code : SSDCM_MALFORMED;

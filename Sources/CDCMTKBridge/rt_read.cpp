@@ -30,10 +30,6 @@ struct ROI {
     std::vector<Contour> contours;
 };
 
-int fail(ssseg_error *err, int status, const std::string &message) {
-    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    return status;
-}
 
 void copy(char *out, size_t size, const OFString &value) { std::snprintf(out, size, "%s", value.c_str()); }
 
@@ -55,19 +51,19 @@ struct ssrt_document {
     std::vector<ROI> rois;
 };
 
-extern "C" int ssrt_read(const char *path, ssrt_document **out, ssseg_error *err) {
+extern "C" int ssrt_read(const char *path, ssrt_document **out, ssdcm_status *err) {
     ssdcm::initialise();   // DCMTK decoders registered, its logger silenced
     *out = nullptr;
     DcmFileFormat file;
-    if (file.loadFile(path).bad()) return fail(err, SSSEG_NOT_DICOM, "not a readable DICOM file");
+    if (file.loadFile(path).bad()) return ssdcm::refuse(err, SSDCM_BAD_INPUT, "not a readable DICOM file");
     DcmDataset &dataset = *file.getDataset();
     OFString modality;
     dataset.findAndGetOFString(DCM_Modality, modality);
     if (modality != "RTSTRUCT")
-        return fail(err, SSSEG_BAD_INPUT, "Modality (0008,0060) is '" + std::string(modality.c_str()) + "', expected RTSTRUCT");
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, "Modality (0008,0060) is '" + std::string(modality.c_str()) + "', expected RTSTRUCT");
     DRTStructureSetIOD rt;
     OFCondition status = rt.read(dataset);
-    if (status.bad()) return fail(err, SSSEG_BAD_INPUT, std::string("dcmrt cannot read the structure set: ") + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string("dcmrt cannot read the structure set: ") + status.text());
 
     auto doc = new ssrt_document;
     OFString value;
@@ -135,11 +131,11 @@ extern "C" int ssrt_read(const char *path, ssrt_document **out, ssseg_error *err
     });
     if (!unknown.empty()) {
         delete doc;
-        return fail(err, SSSEG_BAD_INPUT, "ROI Contour Sequence item references ROI Number " + unknown +
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, "ROI Contour Sequence item references ROI Number " + unknown +
                                               " (3006,0084), which is not in the Structure Set ROI Sequence (3006,0020)");
     }
     *out = doc;
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" void ssrt_info_get(const ssrt_document *doc, ssrt_info *out) {
@@ -152,7 +148,7 @@ extern "C" void ssrt_info_get(const ssrt_document *doc, ssrt_info *out) {
 }
 
 extern "C" int ssrt_roi_get(const ssrt_document *doc, int32_t index, ssrt_roi_info *out) {
-    if (index < 0 || (size_t)index >= doc->rois.size()) return SSSEG_INVALID_ARGUMENT;
+    if (index < 0 || (size_t)index >= doc->rois.size()) return SSDCM_INVALID_ARGUMENT;
     const ROI &roi = doc->rois[index];
     std::memset(out, 0, sizeof *out);
     out->number = roi.number;
@@ -162,12 +158,12 @@ extern "C" int ssrt_roi_get(const ssrt_document *doc, int32_t index, ssrt_roi_in
     std::memcpy(out->color, roi.color, 3);
     copy(out->interpreted_type, sizeof out->interpreted_type, roi.interpretedType.c_str());
     out->contour_count = (int32_t)roi.contours.size();
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" int ssrt_contour_get(const ssrt_document *doc, int32_t roi, int32_t index, ssrt_contour_info *out) {
     if (roi < 0 || (size_t)roi >= doc->rois.size() || index < 0 || (size_t)index >= doc->rois[roi].contours.size())
-        return SSSEG_INVALID_ARGUMENT;
+        return SSDCM_INVALID_ARGUMENT;
     const Contour &c = doc->rois[roi].contours[index];
     std::memset(out, 0, sizeof *out);
     out->number = c.number;
@@ -177,7 +173,7 @@ extern "C" int ssrt_contour_get(const ssrt_document *doc, int32_t roi, int32_t i
     out->point_count = c.pointCount;
     out->points = c.points.data();
     out->value_count = (int32_t)c.points.size();
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" int ssrt_is_rtstruct(const char *path) {

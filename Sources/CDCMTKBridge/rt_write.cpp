@@ -16,10 +16,6 @@
 
 namespace {
 
-int fail(ssseg_error *err, int status, const std::string &message) {
-    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    return status;
-}
 
 /// Appends `v` as a DS value of at most 16 characters: fixed point, 4 decimals (0.1 micrometre), trailing
 /// zeros dropped. |v| < 1e10 is checked by the caller. Hand-rolled because Contour Data holds millions of values.
@@ -55,16 +51,16 @@ std::string currentTime() {
 #define RT_CHECK(expr, what)                                                                                 \
     do {                                                                                                     \
         OFCondition c_ = (expr);                                                                             \
-        if (c_.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmrt: ") + (what) + ": " + c_.text()); \
+        if (c_.bad()) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::string("dcmrt: ") + (what) + ": " + c_.text()); \
     } while (0)
 
 } // namespace
 
-extern "C" int ssrt_write(const ssrt_write_spec *spec, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err) {
+extern "C" int ssrt_write(const ssrt_write_spec *spec, const char *path, char series_uid[80], char instance_uid[80], ssdcm_status *err) {
     ssdcm::initialise();   // DCMTK decoders registered, its logger silenced
     DcmFileFormat source;
     if (source.loadFile(spec->source_path, EXS_Unknown, EGL_noChange, 4096).bad())
-        return fail(err, SSSEG_BAD_INPUT, std::string(spec->source_path) + ": cannot read the source image");
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(spec->source_path) + ": cannot read the source image");
     DRTStructureSetIOD rt;
     // Patient and General Study from the source (dcmrt reads the modules it knows; unknown attributes stay behind).
     RT_CHECK(rt.readStudyData(*source.getDataset()), "cannot import patient and study from the source");
@@ -160,7 +156,7 @@ extern "C" int ssrt_write(const ssrt_write_spec *spec, const char *path, char se
         const ssrt_contour_spec &contour = spec->contours[c];
         if (contour.roi_index < 0 || contour.roi_index >= spec->roi_count || contour.image_index < 0 ||
             contour.image_index >= spec->image_count || contour.point_count < 3 || !contour.points)
-            return fail(err, SSSEG_INVALID_ARGUMENT, "contour " + std::to_string(c) + ": bad ROI, image or point count");
+            return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "contour " + std::to_string(c) + ": bad ROI, image or point count");
         DRTContourSequence::Item *item = nullptr;
         RT_CHECK(roiContours[contour.roi_index]->getContourSequence().addItem(item), "Contour Sequence");
         RT_CHECK(item->setContourNumber(std::to_string(++contourNumbers[contour.roi_index]).c_str()), "Contour Number");
@@ -172,7 +168,7 @@ extern "C" int ssrt_write(const ssrt_write_spec *spec, const char *path, char se
         for (int32_t v = 0; v < 3 * contour.point_count; ++v) {
             const double value = contour.points[v];
             if (!std::isfinite(value) || std::fabs(value) >= 1e10)
-                return fail(err, SSSEG_INVALID_ARGUMENT, "contour " + std::to_string(c) + ": coordinate out of DS range");
+                return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "contour " + std::to_string(c) + ": coordinate out of DS range");
             if (v) data.push_back('\\');
             appendDS(data, value);
         }
@@ -181,10 +177,10 @@ extern "C" int ssrt_write(const ssrt_write_spec *spec, const char *path, char se
 
     DcmFileFormat file;
     OFCondition status = rt.write(*file.getDataset());
-    if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmrt: cannot build the structure set: ") + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::string("dcmrt: cannot build the structure set: ") + status.text());
     status = file.saveFile(path, EXS_LittleEndianExplicit);
-    if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the structure set: " + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_OUTPUT_FAILED, std::string(path) + ": cannot write the structure set: " + status.text());
     std::snprintf(series_uid, 80, "%s", seriesUID.c_str());
     std::snprintf(instance_uid, 80, "%s", instanceUID.c_str());
-    return SSSEG_OK;
+    return SSDCM_OK;
 }

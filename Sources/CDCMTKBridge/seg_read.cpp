@@ -30,10 +30,6 @@ struct ssseg_document {
 
 namespace {
 
-int fail(ssseg_error *err, int status, const std::string &message) {
-    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    return status;
-}
 
 void get(DcmItem &item, const DcmTagKey &tag, char *dst, size_t size) {
     OFString value;
@@ -65,16 +61,16 @@ void code(DcmItem *segment, const DcmTagKey &sequence, char *value, char *scheme
     get(*c, DCM_CodeMeaning, meaning, 80);
 }
 
-int readSegments(DcmDataset &ds, ssseg_document &doc, const std::string &path, ssseg_error *err) {
+int readSegments(DcmDataset &ds, ssseg_document &doc, const std::string &path, ssdcm_status *err) {
     DcmSequenceOfItems *sequence = nullptr;
     if (ds.findAndGetSequence(DCM_SegmentSequence, sequence).bad() || !sequence || sequence->card() == 0)
-        return fail(err, SSSEG_BAD_INPUT, path + ": Segment Sequence (0062,0002) is missing or empty");
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, path + ": Segment Sequence (0062,0002) is missing or empty");
     for (unsigned long i = 0; i < sequence->card(); ++i) {
         DcmItem *item = sequence->getItem(i);
         ssseg_segment_info s;
         std::memset(&s, 0, sizeof s);
         if (item->findAndGetUint16(DCM_SegmentNumber, s.number).bad())
-            return fail(err, SSSEG_BAD_INPUT, path + ": segment item " + std::to_string(i + 1) + " has no Segment Number (0062,0004)");
+            return ssdcm::refuse(err, SSDCM_BAD_INPUT, path + ": segment item " + std::to_string(i + 1) + " has no Segment Number (0062,0004)");
         get(*item, DCM_SegmentLabel, s.label, sizeof s.label);
         get(*item, DCM_SegmentDescription, s.description, sizeof s.description);
         get(*item, DCM_SegmentAlgorithmType, s.algorithm_type, sizeof s.algorithm_type);
@@ -85,16 +81,16 @@ int readSegments(DcmDataset &ds, ssseg_document &doc, const std::string &path, s
             if (item->findAndGetUint16(DCM_RecommendedDisplayCIELabValue, s.cielab[c], c).good()) s.has_cielab = (c == 2);
         doc.segments.push_back(s);
     }
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
-int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::string &path, ssseg_error *err) {
+int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::string &path, ssdcm_status *err) {
     DcmItem *shared = firstItem(&ds, DCM_SharedFunctionalGroupsSequence);
     DcmSequenceOfItems *perFrame = nullptr;
     if (ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).bad() || !perFrame)
-        return fail(err, SSSEG_BAD_INPUT, path + ": Per-Frame Functional Groups Sequence (5200,9230) is missing");
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, path + ": Per-Frame Functional Groups Sequence (5200,9230) is missing");
     if ((long)perFrame->card() != frameCount)
-        return fail(err, SSSEG_BAD_INPUT, path + ": Number of Frames is " + std::to_string(frameCount) + " but (5200,9230) has " +
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, path + ": Number of Frames is " + std::to_string(frameCount) + " but (5200,9230) has " +
                                               std::to_string(perFrame->card()) + " items");
     ssseg_document_info &info = doc.info;
     DcmItem *first = perFrame->getItem(0);
@@ -118,7 +114,7 @@ int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::
         if (!identification) identification = firstItem(shared, DCM_SegmentIdentificationSequence);
         if (info.type != 3) {
             if (!identification || identification->findAndGetUint16(DCM_ReferencedSegmentNumber, fr.segment_number).bad())
-                return fail(err, SSSEG_BAD_INPUT, path + ": frame " + std::to_string(f + 1) +
+                return ssdcm::refuse(err, SSDCM_BAD_INPUT, path + ": frame " + std::to_string(f + 1) +
                                                       " has no Segment Identification Sequence (0062,000A) with a Referenced Segment Number");
         }
         fr.has_position = doubles(firstItem(group, DCM_PlanePositionSequence), DCM_ImagePositionPatient, fr.position, 3) ||
@@ -132,38 +128,38 @@ int readFrames(DcmDataset &ds, ssseg_document &doc, long frameCount, const std::
         }
         doc.frames.push_back(fr);
     }
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 } // namespace
 
-extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *err) {
+extern "C" ssseg_document *ssseg_document_read(const char *path, ssdcm_status *err) {
     ssdcm::installLogRouting();
     std::unique_ptr<ssseg_document> doc(new ssseg_document());
     std::memset(&doc->info, 0, sizeof doc->info);
     OFCondition status = doc->file.loadFile(path);
-    if (status.bad()) { fail(err, SSSEG_BAD_INPUT, std::string(path) + ": not readable as DICOM (" + status.text() + ")"); return nullptr; }
+    if (status.bad()) { ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": not readable as DICOM (" + status.text() + ")"); return nullptr; }
     DcmDataset &ds = *doc->file.getDataset();
     ssseg_document_info &info = doc->info;
     get(ds, DCM_SOPClassUID, info.sop_class_uid, sizeof info.sop_class_uid);
     if (std::strcmp(info.sop_class_uid, UID_SegmentationStorage) != 0 && std::strcmp(info.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.7") != 0) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": SOP Class UID is '" + info.sop_class_uid + "'; expected Segmentation Storage");
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": SOP Class UID is '" + info.sop_class_uid + "'; expected Segmentation Storage");
         return nullptr;
     }
     OFString type;
     ds.findAndGetOFString(DCM_SegmentationType, type);
     info.type = type == "BINARY" ? 1 : type == "FRACTIONAL" ? 2 : type == "LABELMAP" ? 3 : 0;
-    if (info.type == 0) { fail(err, SSSEG_UNSUPPORTED, std::string(path) + ": Segmentation Type '" + type.c_str() + "'; expected BINARY, FRACTIONAL or LABELMAP"); return nullptr; }
+    if (info.type == 0) { ssdcm::refuse(err, SSDCM_UNSUPPORTED, std::string(path) + ": Segmentation Type '" + type.c_str() + "'; expected BINARY, FRACTIONAL or LABELMAP"); return nullptr; }
     long rows = 0, columns = 0, frames = 0, bitsAllocated = 0;
     ds.findAndGetLongInt(DCM_Rows, rows);
     ds.findAndGetLongInt(DCM_Columns, columns);
     ds.findAndGetLongInt(DCM_BitsAllocated, bitsAllocated);
     if (ds.findAndGetLongInt(DCM_NumberOfFrames, frames).bad() || frames < 1 || frames > 10000000) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": Number of Frames (0028,0008) is missing or out of range (" + std::to_string(frames) + ")");
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": Number of Frames (0028,0008) is missing or out of range (" + std::to_string(frames) + ")");
         return nullptr;
     }
     if (rows < 1 || columns < 1 || rows > 65535 || columns > 65535) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": Rows/Columns " + std::to_string(rows) + "x" + std::to_string(columns) + " out of range");
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": Rows/Columns " + std::to_string(rows) + "x" + std::to_string(columns) + " out of range");
         return nullptr;
     }
     info.rows = (int32_t)rows; info.columns = (int32_t)columns; info.frame_count = (int32_t)frames;
@@ -181,39 +177,39 @@ extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *er
     const unsigned long expected = info.type == 1 ? (pixels + 7) / 8 : pixels * (unsigned long)(bitsAllocated / 8);
     DcmElement *pixelData = nullptr;
     if (ds.findAndGetElement(DCM_PixelData, pixelData).bad() || !pixelData) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": Pixel Data (7FE0,0010) is missing"); return nullptr;
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": Pixel Data (7FE0,0010) is missing"); return nullptr;
     }
     if ((info.type == 1 && bitsAllocated != 1) || (info.type == 2 && bitsAllocated != 8) ||
         (info.type == 3 && bitsAllocated != 8 && bitsAllocated != 16)) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": Bits Allocated " + std::to_string(bitsAllocated) + " for a " + type.c_str() + " segmentation");
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": Bits Allocated " + std::to_string(bitsAllocated) + " for a " + type.c_str() + " segmentation");
         return nullptr;
     }
     if (pixelData->getLength() < expected) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": Pixel Data has " + std::to_string(pixelData->getLength()) + " bytes; " +
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": Pixel Data has " + std::to_string(pixelData->getLength()) + " bytes; " +
                                        std::to_string(frames) + " frames of " + std::to_string(rows) + "x" + std::to_string(columns) +
                                        " need " + std::to_string(expected));
         return nullptr;
     }
     int rc = readSegments(ds, *doc, path, err);
-    if (rc == SSSEG_OK) rc = readFrames(ds, *doc, frames, path, err);
-    if (rc != SSSEG_OK) return nullptr;
+    if (rc == SSDCM_OK) rc = readFrames(ds, *doc, frames, path, err);
+    if (rc != SSDCM_OK) return nullptr;
     info.segment_count = (int32_t)doc->segments.size();
 
     if (info.type == 3) {
         doc->bytesPerPixel = (int)(bitsAllocated / 8);
         if (pixelData->getUint8Array(const_cast<Uint8 *&>(doc->labelPixels)).bad() || !doc->labelPixels) {
-            fail(err, SSSEG_UNSUPPORTED, std::string(path) + ": LABELMAP pixel data is encapsulated (compressed); expected native");
+            ssdcm::refuse(err, SSDCM_UNSUPPORTED, std::string(path) + ": LABELMAP pixel data is encapsulated (compressed); expected native");
             return nullptr;
         }
         return doc.release();
     }
     status = DcmSegmentation::loadDataset(ds, doc->seg);
     if (status.bad() || !doc->seg) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": dcmseg cannot read the segmentation: " + status.text());
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": dcmseg cannot read the segmentation: " + status.text());
         return nullptr;
     }
     if (doc->seg->getNumberOfFrames() != (size_t)frames) {
-        fail(err, SSSEG_BAD_INPUT, std::string(path) + ": dcmseg found " + std::to_string(doc->seg->getNumberOfFrames()) +
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, std::string(path) + ": dcmseg found " + std::to_string(doc->seg->getNumberOfFrames()) +
                                        " frames; Number of Frames is " + std::to_string(frames));
         return nullptr;
     }
@@ -226,7 +222,7 @@ extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *er
         Uint8 *bits = nullptr;
         if (ds.findAndGetElement(DCM_PixelData, native).bad() || !native || native->getUint8Array(bits).bad() || !bits ||
             native->getLength() < expected) {
-            fail(err, SSSEG_UNSUPPORTED, std::string(path) + ": BINARY Pixel Data is not readable as native bits");
+            ssdcm::refuse(err, SSDCM_UNSUPPORTED, std::string(path) + ": BINARY Pixel Data is not readable as native bits");
             return nullptr;
         }
         doc->binaryBits = bits;
@@ -237,20 +233,20 @@ extern "C" ssseg_document *ssseg_document_read(const char *path, ssseg_error *er
 extern "C" void ssseg_document_get_info(const ssseg_document *doc, ssseg_document_info *info) { *info = doc->info; }
 
 extern "C" int ssseg_document_segment(const ssseg_document *doc, int32_t index, ssseg_segment_info *out) {
-    if (index < 0 || (size_t)index >= doc->segments.size()) return SSSEG_INVALID_ARGUMENT;
+    if (index < 0 || (size_t)index >= doc->segments.size()) return SSDCM_INVALID_ARGUMENT;
     *out = doc->segments[(size_t)index];
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" int ssseg_document_frame(const ssseg_document *doc, int32_t index, ssseg_frame_info *out) {
-    if (index < 0 || (size_t)index >= doc->frames.size()) return SSSEG_INVALID_ARGUMENT;
+    if (index < 0 || (size_t)index >= doc->frames.size()) return SSDCM_INVALID_ARGUMENT;
     *out = doc->frames[(size_t)index];
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
-extern "C" int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, uint16_t *out, ssseg_error *err) {
+extern "C" int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, uint16_t *out, ssdcm_status *err) {
     const ssseg_document_info &info = doc->info;
-    if (index < 0 || index >= info.frame_count) return fail(err, SSSEG_INVALID_ARGUMENT, "frame " + std::to_string(index) + " out of range");
+    if (index < 0 || index >= info.frame_count) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "frame " + std::to_string(index) + " out of range");
     const size_t n = (size_t)info.rows * (size_t)info.columns;
     if (info.type == 3) {
         if (doc->bytesPerPixel == 1) {
@@ -260,18 +256,18 @@ extern "C" int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, u
             const Uint16 *p = reinterpret_cast<const Uint16 *>(doc->labelPixels) + n * (size_t)index;
             for (size_t i = 0; i < n; ++i) out[i] = p[i];
         }
-        return SSSEG_OK;
+        return SSDCM_OK;
     }
     if (info.type == 2) {
         const DcmIODTypes::Frame *frame = doc->seg->getFrame((size_t)index);
-        if (!frame) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " has no pixel data");
-        if (frame->length < n) return fail(err, SSSEG_BAD_INPUT, "frame " + std::to_string(index + 1) + " is short");
+        if (!frame) return ssdcm::refuse(err, SSDCM_BAD_INPUT, "frame " + std::to_string(index + 1) + " has no pixel data");
+        if (frame->length < n) return ssdcm::refuse(err, SSDCM_BAD_INPUT, "frame " + std::to_string(index + 1) + " is short");
         for (size_t i = 0; i < n; ++i) out[i] = frame->pixData[i];
-        return SSSEG_OK;
+        return SSDCM_OK;
     }
     const size_t first = n * (size_t)index;   // bit offset of the frame (length checked on reading)
     for (size_t i = 0; i < n; ++i) out[i] = (doc->binaryBits[(first + i) >> 3] >> ((first + i) & 7)) & 1u;
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" void ssseg_document_free(ssseg_document *doc) { delete doc; }

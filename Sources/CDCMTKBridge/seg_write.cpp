@@ -58,10 +58,6 @@ struct ssseg_writer {
 
 namespace {
 
-int fail(ssseg_error *err, int status, const std::string &message) {
-    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    return status;
-}
 
 std::string str(const char *s) { return s ? std::string(s) : std::string(); }
 
@@ -81,10 +77,10 @@ CodeSequenceMacro code(const ssseg_code &c) {
 
 } // namespace
 
-extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssseg_error *err) {
+extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssdcm_status *err) {
     ssdcm::installLogRouting();
     if (spec->rows <= 0 || spec->columns <= 0 || spec->rows > 65535 || spec->columns > 65535) {
-        fail(err, SSSEG_INVALID_ARGUMENT, "frame size " + std::to_string(spec->rows) + "x" + std::to_string(spec->columns) + " out of range");
+        ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "frame size " + std::to_string(spec->rows) + "x" + std::to_string(spec->columns) + " out of range");
         return nullptr;
     }
     std::unique_ptr<ssseg_writer> w(new ssseg_writer());
@@ -106,7 +102,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
         status = ssseg::PrepackedBinarySegmentation::create(w->binary, (Uint16)spec->rows, (Uint16)spec->columns, equipment, content);
         w->seg = w->binary;
     }
-    if (status.bad()) { fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot create the segmentation: ") + status.text()); return nullptr; }
+    if (status.bad()) { ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::string("dcmseg: cannot create the segmentation: ") + status.text()); return nullptr; }
 
     w->hasGeometry = spec->has_geometry != 0;
     if (w->hasGeometry) {
@@ -126,7 +122,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
         if (status.good() && (!forUID || !indicator || !forUID->setType("1C") || !indicator->setType("1C"))) status = EC_IllegalCall;
     }
     if (status.bad()) {
-        fail(err, SSSEG_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
+        ssdcm::refuse(err, SSDCM_BAD_INPUT, str(spec->source_path) + ": cannot import patient, study and frame of reference: " + status.text());
         return nullptr;
     }
     // The study and frame of reference are the loaded series' (the files' own, or derived when the
@@ -151,7 +147,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     std::unique_ptr<FGPlaneOrientationPatient> orientation(
         FGPlaneOrientationPatient::createMinimal(ds(o[0]), ds(o[1]), ds(o[2]), ds(o[3]), ds(o[4]), ds(o[5])));
     if (w->hasGeometry && (!orientation || w->seg->addForAllFrames(pixelMeasures).bad() || w->seg->addForAllFrames(*orientation).bad())) {
-        fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot set the shared plane orientation / pixel measures");
+        ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "dcmseg: cannot set the shared plane orientation / pixel measures");
         return nullptr;
     }
     w->dimensionUID = DcmIODUtil::createUID(0).c_str();
@@ -162,7 +158,7 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
                                                  "ImagePositionPatient")
                         : dims.addDimensionIndex(DCM_InStackPositionNumber, w->dimensionUID.c_str(), DCM_FrameContentSequence,
                                                  "InStackPositionNumber")).bad()) {
-        fail(err, SSSEG_INVALID_ARGUMENT, "dcmseg: cannot define the dimension index");
+        ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "dcmseg: cannot define the dimension index");
         return nullptr;
     }
     // Checks scale with frames x frames in DCMTK 3.6.7; our frames are built consistently (see docs/DICOM-SEG.md).
@@ -171,12 +167,12 @@ extern "C" ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssse
     return w.release();
 }
 
-extern "C" int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *s, uint16_t *number, ssseg_error *err) {
+extern "C" int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *s, uint16_t *number, ssdcm_status *err) {
     DcmSegment *segment = nullptr;
     OFCondition status = DcmSegment::create(segment, str(s->label).c_str(), code(s->category), code(s->type),
                                             DcmSegTypes::SAT_AUTOMATIC, str(s->algorithm_name).c_str());
     if (status.bad() || !segment)
-        return fail(err, SSSEG_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
     std::unique_ptr<DcmSegment> owner(segment);
     if (s->description && *s->description) segment->setSegmentDescription(s->description, OFFalse);
     if (s->tracking_id && *s->tracking_id) segment->setTrackingID(s->tracking_id, OFFalse);
@@ -188,18 +184,18 @@ extern "C" int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spe
     segment->setSegmentationAlgorithmIdentification(algorithm, OFFalse);
     Uint16 assigned = 0;
     status = w->seg->addSegment(segment, assigned);
-    if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "segment '" + str(s->label) + "': " + status.text());
     owner.release();
     *number = assigned;
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" int ssseg_writer_add_reference(ssseg_writer *w, const char *series_uid, const char *sop_class_uid,
-                                          const char *sop_instance_uid, ssseg_error *err) {
+                                          const char *sop_instance_uid, ssdcm_status *err) {
     if (!series_uid || !*series_uid || !sop_class_uid || !*sop_class_uid || !sop_instance_uid || !*sop_instance_uid)
-        return fail(err, SSSEG_INVALID_ARGUMENT, "a referenced instance needs series, SOP class and SOP instance UIDs");
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "a referenced instance needs series, SOP class and SOP instance UIDs");
     w->references.push_back({series_uid, sop_class_uid, sop_instance_uid});
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 static ssseg::SourceFrameGroups *groupsFor(ssseg_writer *w, uint32_t position_index, const double position[3], const char *source_class_uid,
@@ -249,8 +245,8 @@ bool frameGroups(ssseg_writer *w, uint16_t segment_number, const double position
     return true;
 }
 
-int frameFailure(ssseg_error *err, uint16_t segment_number, uint32_t position_index, const OFCondition &status) {
-    return fail(err, SSSEG_INVALID_ARGUMENT, "segment " + std::to_string(segment_number) + ", position " +
+int frameFailure(ssdcm_status *err, uint16_t segment_number, uint32_t position_index, const OFCondition &status) {
+    return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "segment " + std::to_string(segment_number) + ", position " +
                                                  std::to_string(position_index) + ": " + status.text());
 }
 
@@ -259,42 +255,42 @@ int frameFailure(ssseg_error *err, uint16_t segment_number, uint32_t position_in
 extern "C" int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
                                       const double position[3], uint32_t position_index,
                                       const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
-                                      ssseg_error *err) {
-    if (w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "BINARY frames are added with ssseg_writer_add_frame_groups");
+                                      ssdcm_status *err) {
+    if (w->binary) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "BINARY frames are added with ssseg_writer_add_frame_groups");
     FrameGroups g;
     if (!frameGroups(w, segment_number, position, position_index, source_class_uid, source_instance_uid, source_frame, g))
-        return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
     OFCondition status = w->seg->addFrame(const_cast<Uint8 *>(pixels), segment_number, g.groups);
-    return status.good() ? SSSEG_OK : frameFailure(err, segment_number, position_index, status);
+    return status.good() ? SSDCM_OK : frameFailure(err, segment_number, position_index, status);
 }
 
-extern "C" int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssseg_error *err) {
-    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "only BINARY frames are reserved");
-    if (frame_count <= 0) return fail(err, SSSEG_INVALID_ARGUMENT, "a SEG needs at least one frame");
+extern "C" int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssdcm_status *err) {
+    if (!w->binary) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "only BINARY frames are reserved");
+    if (frame_count <= 0) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "a SEG needs at least one frame");
     OFCondition status = w->binary->reserveFrames(static_cast<size_t>(frame_count));
     if (status.bad())
-        return fail(err, SSSEG_INVALID_ARGUMENT, std::to_string(frame_count) + " frames: " + status.text());
-    return SSSEG_OK;
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::to_string(frame_count) + " frames: " + status.text());
+    return SSDCM_OK;
 }
 
 extern "C" int ssseg_writer_add_frame_groups(ssseg_writer *w, uint16_t segment_number, const double position[3],
                                              uint32_t position_index, const char *source_class_uid,
-                                             const char *source_instance_uid, int32_t source_frame, ssseg_error *err) {
-    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "FRACTIONAL frames are added with ssseg_writer_add_frame");
+                                             const char *source_instance_uid, int32_t source_frame, ssdcm_status *err) {
+    if (!w->binary) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "FRACTIONAL frames are added with ssseg_writer_add_frame");
     FrameGroups g;
     if (!frameGroups(w, segment_number, position, position_index, source_class_uid, source_instance_uid, source_frame, g))
-        return fail(err, SSSEG_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "cannot build the functional groups of a frame");
     OFCondition status = w->binary->addFrameGroups(segment_number, g.groups);
-    return status.good() ? SSSEG_OK : frameFailure(err, segment_number, position_index, status);
+    return status.good() ? SSDCM_OK : frameFailure(err, segment_number, position_index, status);
 }
 
 extern "C" int ssseg_writer_pack_frame(ssseg_writer *w, int32_t frame_index, const uint8_t *pixels, uint8_t label,
-                                       ssseg_error *err) {
-    if (!w->binary) return fail(err, SSSEG_INVALID_ARGUMENT, "only BINARY frames are packed");
+                                       ssdcm_status *err) {
+    if (!w->binary) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "only BINARY frames are packed");
     OFCondition status = frame_index < 0 ? OFCondition(EC_IllegalCall) : w->binary->packFrame(static_cast<size_t>(frame_index), pixels, label);
     if (status.bad())
-        return fail(err, SSSEG_INVALID_ARGUMENT, "frame " + std::to_string(frame_index) + " is not reserved or already packed");
-    return SSSEG_OK;
+        return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, "frame " + std::to_string(frame_index) + " is not reserved or already packed");
+    return SSDCM_OK;
 }
 
 namespace {
@@ -344,7 +340,7 @@ void markSpatialLocationsPreserved(DcmItem &dataset) {
 
 } // namespace
 
-extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err) {
+extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssdcm_status *err) {
     DcmFileFormat file;
     OFCondition status = w->binary ? w->binary->writeDatasetPacked(*file.getDataset()) : w->seg->writeDataset(*file.getDataset());
     if (status.good()) status = writeReferencedSeries(*file.getDataset(), w->references);
@@ -353,15 +349,15 @@ extern "C" int ssseg_writer_save(ssseg_writer *w, const char *path, char series_
     // (Patient); the source does not have one either, so it is empty.
     if (status.good() && !w->hasGeometry && !file.getDataset()->tagExists(DCM_PatientOrientation))
         status = file.getDataset()->insertEmptyElement(DCM_PatientOrientation);
-    if (status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::string("dcmseg: cannot build the segmentation dataset: ") + status.text());
     status = file.saveFile(path, EXS_LittleEndianExplicit);
-    if (status.bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());
+    if (status.bad()) return ssdcm::refuse(err, SSDCM_OUTPUT_FAILED, std::string(path) + ": cannot write the segmentation: " + status.text());
     OFString value;
     w->seg->getSeries().getSeriesInstanceUID(value);
     std::snprintf(series_uid, 80, "%s", value.c_str());
     w->seg->getSOPCommon().getSOPInstanceUID(value);
     std::snprintf(instance_uid, 80, "%s", value.c_str());
-    return SSSEG_OK;
+    return SSDCM_OK;
 }
 
 extern "C" void ssseg_writer_free(ssseg_writer *w) { delete w; }

@@ -14,10 +14,6 @@
 
 namespace {
 
-int fail(ssseg_error *err, int status, const std::string &message) {
-    if (err) std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
-    return status;
-}
 
 std::string str(const char *s) { return s ? std::string(s) : std::string(); }
 
@@ -40,23 +36,23 @@ std::string text(DcmItem &item, const DcmTagKey &tag) {
 #define CHECK(expression, what)                                                                                   \
     do {                                                                                                          \
         OFCondition _status = (expression);                                                                       \
-        if (_status.bad()) return fail(err, SSSEG_INVALID_ARGUMENT, std::string(what) + ": " + _status.text()); \
+        if (_status.bad()) return ssdcm::refuse(err, SSDCM_INVALID_ARGUMENT, std::string(what) + ": " + _status.text()); \
     } while (0)
 
 } // namespace
 
 extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
-                              const char *path, char instance_uid[80], ssseg_error *err) {
+                              const char *path, char instance_uid[80], ssdcm_status *err) {
     ssdcm::installLogRouting();
     DcmFileFormat segFile;
     if (segFile.loadFile(str(spec->seg_path).c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
-        return fail(err, SSSEG_BAD_INPUT, str(spec->seg_path) + ": not readable as DICOM");
+        return ssdcm::refuse(err, SSDCM_BAD_INPUT, str(spec->seg_path) + ": not readable as DICOM");
     DcmDataset &seg = *segFile.getDataset();
     std::vector<std::unique_ptr<DcmFileFormat>> sources;
     for (int32_t i = 0; i < spec->source_count; ++i) {
         std::unique_ptr<DcmFileFormat> file(new DcmFileFormat());
         if (file->loadFile(spec->source_paths[i], EXS_Unknown, EGL_noChange, 4096).bad())
-            return fail(err, SSSEG_BAD_INPUT, str(spec->source_paths[i]) + ": not readable as DICOM");
+            return ssdcm::refuse(err, SSDCM_BAD_INPUT, str(spec->source_paths[i]) + ": not readable as DICOM");
         // Badly anonymised files may have empty SOP UIDs in the dataset; the meta header keeps them.
         DcmDataset &ds = *file->getDataset();
         DcmMetaInfo &meta = *file->getMetaInfo();
@@ -131,9 +127,9 @@ extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurem
     DcmFileFormat out;
     CHECK(document.write(*out.getDataset()), "SR document");
     out.getDataset()->putAndInsertString(DCM_SoftwareVersions, str(spec->software_version).c_str());
-    if (out.saveFile(path, EXS_LittleEndianExplicit).bad()) return fail(err, SSSEG_OUTPUT_FAILED, std::string(path) + ": cannot write the SR");
+    if (out.saveFile(path, EXS_LittleEndianExplicit).bad()) return ssdcm::refuse(err, SSDCM_OUTPUT_FAILED, std::string(path) + ": cannot write the SR");
     OFString value;
     document.getSOPInstanceUID(value);
     std::snprintf(instance_uid, 80, "%s", value.c_str());
-    return SSSEG_OK;
+    return SSDCM_OK;
 }

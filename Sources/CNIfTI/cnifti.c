@@ -13,50 +13,40 @@ static void copy_text(char *dst, const char *src, size_t n) {
     dst[n] = '\0';
 }
 
+/* The fields NIfTI-1 and NIfTI-2 headers share by name (their C types differ: 16-bit vs 64-bit
+ * dims, float vs double), copied once for both header structs. */
+#define FILL_COMMON_FIELDS(h, out) do { \
+    for (int i = 0; i < 8; i++) { (out)->dim[i] = (h)->dim[i]; (out)->pixdim[i] = (h)->pixdim[i]; } \
+    (out)->datatype = (h)->datatype; \
+    (out)->bitpix = (h)->bitpix; \
+    (out)->vox_offset = (double)(h)->vox_offset; \
+    (out)->scl_slope = (h)->scl_slope; \
+    (out)->scl_inter = (h)->scl_inter; \
+    (out)->qform_code = (h)->qform_code; \
+    (out)->sform_code = (h)->sform_code; \
+    (out)->quatern_b = (h)->quatern_b; (out)->quatern_c = (h)->quatern_c; (out)->quatern_d = (h)->quatern_d; \
+    (out)->qoffset_x = (h)->qoffset_x; (out)->qoffset_y = (h)->qoffset_y; (out)->qoffset_z = (h)->qoffset_z; \
+    for (int c = 0; c < 4; c++) { \
+        (out)->srow[0][c] = (h)->srow_x[c]; (out)->srow[1][c] = (h)->srow_y[c]; (out)->srow[2][c] = (h)->srow_z[c]; \
+    } \
+    (out)->intent_code = (h)->intent_code; \
+    (out)->xyzt_units = (h)->xyzt_units; \
+    copy_text((out)->descrip, (h)->descrip, 80); \
+    copy_text((out)->intent_name, (h)->intent_name, 16); \
+} while (0)
+
 static void fill_from_n1(const nifti_1_header *h, cnifti_header *out) {
     out->version = 1;
     out->is_nifti = NIFTI_VERSION(*h) != 0;
     out->single_file = NIFTI_ONEFILE(*h);
-    for (int i = 0; i < 8; i++) { out->dim[i] = h->dim[i]; out->pixdim[i] = h->pixdim[i]; }
-    out->datatype = h->datatype;
-    out->bitpix = h->bitpix;
-    out->vox_offset = h->vox_offset;
-    out->scl_slope = h->scl_slope;
-    out->scl_inter = h->scl_inter;
-    out->qform_code = h->qform_code;
-    out->sform_code = h->sform_code;
-    out->quatern_b = h->quatern_b; out->quatern_c = h->quatern_c; out->quatern_d = h->quatern_d;
-    out->qoffset_x = h->qoffset_x; out->qoffset_y = h->qoffset_y; out->qoffset_z = h->qoffset_z;
-    for (int c = 0; c < 4; c++) {
-        out->srow[0][c] = h->srow_x[c]; out->srow[1][c] = h->srow_y[c]; out->srow[2][c] = h->srow_z[c];
-    }
-    out->intent_code = h->intent_code;
-    out->xyzt_units = h->xyzt_units;
-    copy_text(out->descrip, h->descrip, 80);
-    copy_text(out->intent_name, h->intent_name, 16);
+    FILL_COMMON_FIELDS(h, out);
 }
 
 static void fill_from_n2(const nifti_2_header *h, cnifti_header *out) {
     out->version = 2;
     out->is_nifti = 1;
     out->single_file = h->magic[1] == '+';
-    for (int i = 0; i < 8; i++) { out->dim[i] = h->dim[i]; out->pixdim[i] = h->pixdim[i]; }
-    out->datatype = h->datatype;
-    out->bitpix = h->bitpix;
-    out->vox_offset = (double)h->vox_offset;
-    out->scl_slope = h->scl_slope;
-    out->scl_inter = h->scl_inter;
-    out->qform_code = h->qform_code;
-    out->sform_code = h->sform_code;
-    out->quatern_b = h->quatern_b; out->quatern_c = h->quatern_c; out->quatern_d = h->quatern_d;
-    out->qoffset_x = h->qoffset_x; out->qoffset_y = h->qoffset_y; out->qoffset_z = h->qoffset_z;
-    for (int c = 0; c < 4; c++) {
-        out->srow[0][c] = h->srow_x[c]; out->srow[1][c] = h->srow_y[c]; out->srow[2][c] = h->srow_z[c];
-    }
-    out->intent_code = h->intent_code;
-    out->xyzt_units = h->xyzt_units;
-    copy_text(out->descrip, h->descrip, 80);
-    copy_text(out->intent_name, h->intent_name, 16);
+    FILL_COMMON_FIELDS(h, out);
 }
 
 int cnifti_read_header(const char *path, cnifti_header *out) {

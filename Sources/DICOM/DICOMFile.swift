@@ -16,7 +16,7 @@ final class DICOMFile {
         if let reason = NestingGuard.check(path) { throw DICOMError.malformed(file: path, reason: reason) }
         var status = ssdcm_status()
         guard let opened = ssdcm_open(path, &status) else {
-            throw DICOMFile.error(from: status, file: path)
+            throw DICOMError.bridge(status, file: path)
         }
         handle = opened
     }
@@ -33,7 +33,7 @@ final class DICOMFile {
     func pixelInfo() throws -> PixelInfo {
         var info = ssdcm_pixel_info()
         var status = ssdcm_status()
-        guard ssdcm_pixel_info_read(handle, &info, &status) == Int32(SSDCM_OK.rawValue) else { throw DICOMFile.error(from: status, file: path) }
+        guard ssdcm_pixel_info_read(handle, &info, &status) == Int32(SSDCM_OK.rawValue) else { throw DICOMError.bridge(status, file: path) }
         return PixelInfo(rows: Int(info.rows), columns: Int(info.columns), frames: Int(info.frames),
                          bitsAllocated: Int(info.bits_allocated), bitsStored: Int(info.bits_stored),
                          isSigned: info.pixel_representation == 1, isEncapsulated: info.encapsulated != 0)
@@ -47,22 +47,8 @@ final class DICOMFile {
         let ok = values.withUnsafeMutableBufferPointer { buffer in
             ssdcm_decode_frames(handle, buffer.baseAddress, UInt64(count), &status)
         }
-        guard ok == Int32(SSDCM_OK.rawValue) else { throw DICOMFile.error(from: status, file: path) }
+        guard ok == Int32(SSDCM_OK.rawValue) else { throw DICOMError.bridge(status, file: path) }
         return values
-    }
-
-    static func error(from status: ssdcm_status, file: String) -> DICOMError {
-        let message = withUnsafeBytes(of: status.message) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        switch Int(status.code) {
-        case Int(SSDCM_IO.rawValue): return .unreadable(file: file, reason: message)
-        case Int(SSDCM_MISSING.rawValue): return .malformed(file: file, reason: message)
-        case Int(SSDCM_UNSUPPORTED.rawValue): return .unsupported(file: file, reason: message)
-        case Int(SSDCM_DECODE.rawValue): return .decodeFailed(file: file, reason: message)
-        case Int(SSDCM_TOO_LARGE.rawValue): return .tooLarge(file: file, reason: message)
-        default: return .malformed(file: file, reason: message)
-        }
     }
 }
 

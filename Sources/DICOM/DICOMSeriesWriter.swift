@@ -97,7 +97,7 @@ public enum DICOMSeriesWriter {
                         return ssdcm_write_slice(&spec, path, &status)
                     }
                 }
-                guard code == 0 else { throw DICOMFile.error(from: status, file: path) }
+                guard code == 0 else { throw DICOMError.bridge(code, status, file: path) }
                 uids.append(uid)
             }
             try AtomicFile.commit(temporary, to: folder)  // a failure is an output error (exit 73)

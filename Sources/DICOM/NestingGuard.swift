@@ -1,3 +1,5 @@
+internal import CDCMTKBridge
+import Core
 import Foundation
 
 /// A pre-scan of a DICOM file's byte stream, before DCMTK parses it: DCMTK reads nested sequences
@@ -7,13 +9,19 @@ import Foundation
 ///
 /// It understands explicit and implicit VR little endian and explicit VR big endian. A value of
 /// defined length in implicit VR is treated as a sequence when it starts with an item tag
-/// (FFFE,E000), so the depth is never under-counted. Deflated data sets cannot be walked without
-/// inflating them and are left to DCMTK (documented in docs/DICOM.md). A stream that ends early is
-/// not judged here: DCMTK reports the truncation with its own message.
+/// (FFFE,E000), so the depth is never under-counted. A Deflated Explicit VR Little Endian data set is
+/// inflated first (zlib, through the bridge) into at most `deflatedCapacity()` bytes and walked the
+/// same way; one that inflates beyond that, or does not inflate, is refused, since the guard could
+/// not see all of it. A stream that ends early is not judged here: DCMTK reports the truncation with
+/// its own message.
 enum NestingGuard {
     /// Most sequences open at once that a file may hold. Real objects stay below 10 (SEG and
     /// enhanced multi-frame nest 3-4 levels); DCMTK overflows an 8 MiB stack near 2,000.
     static let maximumDepth = 64
+
+    /// Most bytes a deflated data set may inflate to before the scan: a quarter of the memory budget,
+    /// at most 1 GiB (a deflated image of 1 GiB is far beyond what scanners write in this syntax).
+    static func deflatedCapacity() -> Int { min(MemoryBudget.current.bytes / 4, 1 << 30) }
 
     /// nil when the file is acceptable (or cannot be judged); else the reason to refuse it.
     static func check(_ path: String) -> String? {
@@ -45,12 +53,33 @@ enum NestingGuard {
             switch syntax {
             case "1.2.840.10008.1.2": explicit = false
             case "1.2.840.10008.1.2.2": bigEndian = true
-            case "1.2.840.10008.1.2.1.99": return nil
+            case "1.2.840.10008.1.2.1.99": return checkDeflated(UnsafeBufferPointer(rebasing: b[p...]))
             default: break
             }
         } else if b.count >= 6 {
             explicit = isVR(b[4], b[5])
         }
+        return scan(b, from: p, explicit: explicit, bigEndian: bigEndian)
+    }
+
+    /// Inflates a deflated data set (bounded by `deflatedCapacity()`) and scans it as explicit VR little endian.
+    static func checkDeflated(_ deflated: UnsafeBufferPointer<UInt8>, capacity: Int = deflatedCapacity()) -> String? {
+        // The pages of the buffer are only touched as far as the data set inflates.
+        let out = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(capacity, 1))
+        defer { out.deallocate() }
+        var produced = 0
+        var status = ssdcm_status()
+        let code = ssdcm_inflate(deflated.baseAddress, deflated.count, out.baseAddress, capacity, &produced, &status)
+        guard code == Int32(SSDCM_OK.rawValue) else {
+            let reason = withUnsafeBytes(of: status.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return "\(reason): the nesting guard cannot see the whole data set; refused before parsing"
+        }
+        return scan(UnsafeBufferPointer(rebasing: out[0..<produced]), from: 0, explicit: true, bigEndian: false)
+    }
+
+    /// Walks the data set from `start`, counting open sequences and items.
+    static func scan(_ b: UnsafeBufferPointer<UInt8>, from start: Int, explicit: Bool, bigEndian: Bool) -> String? {
+        var p = start
         // Open containers (sequences and items): end offset (nil for undefined length); `fragments`
         // marks encapsulated pixel data, whose items hold compressed bytes, not elements.
         struct Container { var end: Int?; var fragments = false }

@@ -23,7 +23,7 @@ enum DICOMExports {
     /// One SEG segment per manifest label (name, colour, codes).
     static func segmentDescriptions(_ manifest: ModelManifest) -> [SegmentDescription] {
         manifest.labels.map { l in
-            SegmentDescription(labelValue: UInt8(l.value), label: l.name, description: l.name,
+            SegmentDescription(labelValue: l.value, label: l.name, description: l.name,
                                color: RGBColor(red: UInt8(clamping: l.colorRGB[0]), green: UInt8(clamping: l.colorRGB[1]), blue: UInt8(clamping: l.colorRGB[2])),
                                category: CodedConcept(value: l.category.code, scheme: l.category.scheme, meaning: l.category.meaning),
                                type: CodedConcept(value: l.type.code, scheme: l.type.scheme, meaning: l.type.meaning))

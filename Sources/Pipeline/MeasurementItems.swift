@@ -39,13 +39,13 @@ public enum MeasurementItems {
     public static func segments(of document: SEGDocument, on source: SEGSourceSeries, image: Volume<Float>) throws -> [Segment] {
         let masks = try document.segmentMasks(on: source)
         var result = [Segment]()
-        for segment in document.segments where segment.number > 0 {
-            guard let mask = masks[segment.number] else { continue }
+        for segment in document.segments where segment.labelValue > 0 {
+            guard let mask = masks[segment.labelValue] else { continue }
             let onImage = mask.geometry.isSameGrid(as: image.geometry, toleranceMM: 0.01)
                 ? Volume(geometry: image.geometry, voxels: mask.voxels)
                 : mask.resampled(onto: image.geometry, interpolation: .nearest, outside: 0)
             let lesions = try LesionAnalyzer.measure(labels: onImage, image: image, label: 1).first?.lesions ?? []
-            result.append(Segment(number: segment.number, finding: segment.type.value.isEmpty ? .lesion : segment.type, lesions: lesions))
+            result.append(Segment(number: segment.labelValue, finding: segment.type.value.isEmpty ? .lesion : segment.type, lesions: lesions))
         }
         return result
     }

@@ -16,18 +16,28 @@ extension StudyStore {
         FileManager.default.fileExists(atPath: url.path + "-wal") || FileManager.default.fileExists(atPath: url.path + "-shm")
     }
 
-    /// A read-only connection that creates nothing beside the file. With no `-wal`/`-shm` present
-    /// nobody is writing, and the file is opened `immutable` (SQLite then needs no shared memory,
-    /// which a read-only mount cannot hold); otherwise the writer's files are used as they are.
-    static func openReadOnly(_ url: URL) throws -> DatabaseQueue {
+    /// A read-only connection. With `immutableWhenQuiet` (a read-only medium or file) and no `-wal`/`-shm`
+    /// present, nobody is writing, and the file is opened `immutable`: SQLite then needs no shared
+    /// memory, which a read-only mount cannot hold, and creates nothing beside the file. Otherwise the
+    /// connection takes part in WAL locking, so that a writer in another process cannot change pages
+    /// under a read (this may create the `-wal`/`-shm` index files on a writable medium).
+    static func openReadOnly(_ url: URL, immutableWhenQuiet: Bool = true) throws -> DatabaseQueue {
         var config = configuration()
         config.readonly = true
-        let target = hasSidecars(url) ? url.path : "file:\(url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? url.path)?immutable=1"
+        let immutable = immutableWhenQuiet && !hasSidecars(url)
+        let target = !immutable ? url.path : "file:\(url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? url.path)?immutable=1"
         do {
             return try DatabaseQueue(path: target, configuration: config)
         } catch {
             throw StoreError.cannotOpen(path: url.path, reason: "read-only: \(message(error))")
         }
+    }
+
+    /// Whether the file holds a SegStation database of an older schema (or none yet): known migrations
+    /// are missing. Looked at read-only; a file that cannot be read says false (the opening reports it).
+    static func needsMigration(_ url: URL) -> Bool {
+        guard let queue = try? openReadOnly(url) else { return false }
+        return ((try? queue.read { try Schema.migrator.hasCompletedMigrations($0) }) ?? true) == false
     }
 
     /// Refuses a SQLite file that holds tables but no SegStation migrations, looking at it read-only

@@ -29,7 +29,8 @@ public final class StudyStore: Sendable {
     public let path: String?
     /// The file path, ":memory:", or the PostgreSQL URL without its password.
     public let location: String
-    /// True when the store was opened read-only (a SQLite query on a read-only file or medium).
+    /// True when the store was opened read-only (a SQLite query, or any SQLite opening on a read-only
+    /// file or medium).
     public let isReadOnly: Bool
 
     /// The SQLite connection (SQLite stores only: tests and SQLite-specific checks).
@@ -40,10 +41,12 @@ public final class StudyStore: Sendable {
 
     /// Opens `location`: a `postgresql://` URL (PostgreSQL) or a file path (SQLite), as given to
     /// `--db` or `SEGSTATION_DB` (see `resolvePath`). PostgreSQL databases must exist; the first
-    /// connection creates the tables. `createIfMissing` applies to SQLite files.
-    public static func connect(_ location: String, createIfMissing: Bool = true) throws -> StudyStore {
+    /// connection creates the tables. `createIfMissing` and `readOnly` (the query commands: see
+    /// `init(path:createIfMissing:readOnly:)`) apply to SQLite files; a PostgreSQL query reads through its
+    /// own transactions (read-only ones, `read(_:_:)`).
+    public static func connect(_ location: String, createIfMissing: Bool = true, readOnly: Bool = false) throws -> StudyStore {
         if PostgresLocation.isPostgres(location) { return try StudyStore(postgres: try PostgresLocation(url: location)) }
-        return try StudyStore(path: location, createIfMissing: createIfMissing)
+        return try StudyStore(path: location, createIfMissing: createIfMissing, readOnly: readOnly)
     }
 
     /// Connects to a PostgreSQL database and migrates it.
@@ -79,22 +82,28 @@ public final class StudyStore: Sendable {
     /// Opens (and when `createIfMissing`, creates) the database at `path` and migrates it.
     ///
     /// The schema is looked at read-only first: a SQLite file that is not a SegStation database is
-    /// refused before anything (WAL mode, a migration table) is written to it. Queries
-    /// (`createIfMissing: false`) on a read-only file (no write permission bits) or a read-only mount
-    /// open it read-only, without creating `-wal`/`-shm` files, and without migrating.
+    /// refused before anything (WAL mode, a migration table) is written to it. A `readOnly` opening
+    /// (the query commands) never writes to the database: it reads through a read-only connection and
+    /// does not migrate; on a writable medium SQLite may create the WAL index files (`-wal`/`-shm`,
+    /// no database content, the database's mode) that a concurrent writer's locking needs, and a
+    /// read-only connection cannot delete them. Only a database of an older schema is migrated first
+    /// (its one write, in the migration's transaction), as any opening would. A read-only file (no
+    /// write permission bits) or a read-only mount is opened read-only whatever is asked, without
+    /// creating `-wal`/`-shm` files and without migrating.
     /// - Throws: `StoreError.databaseMissing` when absent and not `createIfMissing`;
     ///   `.cannotOpen` when the file cannot be created or is not a database; `.notSegStationDatabase`;
     ///   `.schemaTooNew`.
-    public init(path: String, createIfMissing: Bool = true) throws {
+    public init(path: String, createIfMissing: Bool = true, readOnly requested: Bool = false) throws {
         let url = URL(fileURLWithPath: path)
         try Self.prepareFile(at: url, createIfMissing: createIfMissing)
-        let readOnly = !createIfMissing && Self.isReadOnlyMedium(url)
-        try Self.requireSegStationSchema(url, readOnlyMedium: readOnly)
+        let medium = !createIfMissing && Self.isReadOnlyMedium(url)
+        try Self.requireSegStationSchema(url, readOnlyMedium: medium)
+        let readOnly = medium || (requested && !createIfMissing && !Self.needsMigration(url))
         self.path = url.path
         location = url.path
         isReadOnly = readOnly
         if readOnly {
-            backend = .sqlite(try Self.openReadOnly(url))
+            backend = .sqlite(try Self.openReadOnly(url, immutableWhenQuiet: medium))
             try requireKnownMigrations()
         } else {
             backend = .sqlite(try Self.openPool(url))

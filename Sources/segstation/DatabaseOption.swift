@@ -12,6 +12,7 @@ struct DatabaseOption: ParsableArguments {
     /// The database path after applying the defaults.
     var resolvedPath: String { StudyStore.resolvePath(option: path) }
 
-    /// Opens an existing database (queries never create one).
-    func openExisting() throws -> StudyStore { try StudyStore.connect(resolvedPath, createIfMissing: false) }
+    /// Opens an existing database read-only, for the query commands: they never create a database and
+    /// never write to one (see `StudyStore.init(path:createIfMissing:readOnly:)` for the WAL index files).
+    func openForQuery() throws -> StudyStore { try StudyStore.connect(resolvedPath, createIfMissing: false, readOnly: true) }
 }

@@ -72,12 +72,12 @@ struct ExportSegCommand: ParsableCommand {
         let url = URL(fileURLWithPath: output)
         let result: SEGWriteResult
         if let fractional {
-            var present = Set(labelMap.voxels.filter { $0 != 0 })
+            var present = Set(labelMap.voxels.filter { $0 != 0 }.map(Int.init))
             present.formUnion(described.map(\.labelValue))
             var pairs = [(segment: SegmentDescription, probability: Volume<Float>)]()
             for value in present.sorted() {
                 let segment = described.first { $0.labelValue == value } ?? .placeholder(for: value)
-                pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: Int(value) - 1)))
+                pairs.append((segment, try VolumeFile.read(fractional, volumeIndex: value - 1)))
             }
             result = try writer.write(probabilities: pairs, over: sourceSeries, to: url)
         } else {

@@ -35,7 +35,7 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openExisting()
+        let store = try database.openForQuery()
         let options = HistoryOptions(matchDistanceMM: matchDistanceMM, modelName: model, issuer: issuer,
                                      assumeSharedFrame: assumeSharedFrame)
         let history = try store.history(patientID: patientID, options: options)

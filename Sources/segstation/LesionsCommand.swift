@@ -28,6 +28,6 @@ struct LesionsCommand: ParsableCommand {
     func run() throws {
         let filter = LesionFilter(patientID: patientID, minVolumeML: minVolumeML, label: label, runID: runID,
                                   latestRunsOnly: latest)
-        try query.print(try query.database.openExisting().lesions(filter))
+        try query.print(try query.database.openForQuery().lesions(filter))
     }
 }

@@ -18,7 +18,7 @@ struct RunsCommand: ParsableCommand {
     @OptionGroup var query: QueryOptions
 
     func run() throws {
-        try query.print(try query.database.openExisting().runs(RunFilter(status: status, patientID: patientID, studyInstanceUID: studyUID)))
+        try query.print(try query.database.openForQuery().runs(RunFilter(status: status, patientID: patientID, studyInstanceUID: studyUID)))
     }
 }
 

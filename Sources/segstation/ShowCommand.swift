@@ -14,7 +14,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let detail = try database.openExisting().show(runID)
+        let detail = try database.openForQuery().show(runID)
         if json { try Output.json(detail); return }
         let r = detail.run
         var lines = [

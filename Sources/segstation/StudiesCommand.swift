@@ -17,7 +17,7 @@ struct StudiesCommand: ParsableCommand {
     @OptionGroup var query: QueryOptions
 
     func run() throws {
-        try query.print(try query.database.openExisting().studies(StudyFilter(patientID: patientID, modality: modality, since: since)))
+        try query.print(try query.database.openForQuery().studies(StudyFilter(patientID: patientID, modality: modality, since: since)))
     }
 }
 

@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let path = database.resolvedPath
-        let store = try database.openExisting()
+        let store = try database.openForQuery()
         var entries: [Entry] = []
         for a in try store.recordedArtefacts() {
             var entry = Entry(runID: a.runID, kind: a.kind, path: a.path, status: "ok", recordedSHA256: a.sha256, actualSHA256: nil)

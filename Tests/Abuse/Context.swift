@@ -6,7 +6,10 @@ final class Context {
     let work: URL
     var rng: SplitMix
     let segstation: String
-    let spawner: Spawner
+    /// The environment every segstation run gets (the suite's budget, database, models).
+    let environment: [String: String]
+    /// The address-space limit of every child, bytes.
+    let addressSpaceBytes: Int
     let repository: URL
     /// Real reference data (`$SEGSTATION_DATA`, else ../shared/data), or nil.
     let data: URL?
@@ -16,9 +19,9 @@ final class Context {
     /// Categories not run, with the reason (printed at the end).
     var skipped: [String] = []
 
-    init(work: URL, seed: UInt64, segstation: String, spawner: Spawner, repository: URL) {
+    init(work: URL, seed: UInt64, segstation: String, environment: [String: String], addressSpaceBytes: Int, repository: URL) {
         self.work = work; rng = SplitMix(seed: seed); self.segstation = segstation
-        self.spawner = spawner; self.repository = repository
+        self.environment = environment; self.addressSpaceBytes = addressSpaceBytes; self.repository = repository
         data = TestData.root
     }
 
@@ -31,16 +34,21 @@ final class Context {
     }
 
     func write(_ data: Data, _ path: String) -> String {
-        FileManager.default.createFile(atPath: path, contents: data)
+        _ = FileManager.default.createFile(atPath: path, contents: data)
         return path
     }
 
     func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
 
+    /// Runs `argv` in `folder` with the suite's environment (plus `extra`) and address-space limit.
+    func run(_ argv: [String], timeout: Double, in folder: String, environment extra: [String: String] = [:]) -> Finished {
+        runChild(argv, timeout: timeout, in: folder, environment: environment.merging(extra) { $1 }, limit: addressSpaceBytes)
+    }
+
     /// Runs segstation for setup (not a trial); nil when it failed.
     @discardableResult
     func setup(_ arguments: [String], in folder: String) -> Finished? {
-        let f = spawner.run([segstation] + arguments, timeout: 120, currentDirectory: folder)
+        let f = run([segstation] + arguments, timeout: 120, in: folder)
         return f.exitCode == 0 ? f : nil
     }
 
@@ -87,7 +95,7 @@ final class Context {
         }
         edit(&manifest)
         let data = (try? JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted])) ?? Data()
-        FileManager.default.createFile(atPath: dir + "/manifest.json", contents: data)
+        _ = FileManager.default.createFile(atPath: dir + "/manifest.json", contents: data)
         return dir
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Truncated, bit-flipped and absurd DICOM; nested sequences; compressed-pixel fuzz.
 enum DICOMTrials {
@@ -83,7 +84,21 @@ enum DICOMTrials {
         let folder = absurdSeries(c, "nested-folder") { _ in }
         _ = c.write((try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data(), folder + "/deep.dcm")
         let note = "nested-sequence guard (i11-dicom)"
-        return [
+        var trials: [Trial] = []
+        // The same nesting in the deflated transfer syntax (about 1 KB): inflated and scanned before DCMTK.
+        if let deflated = try? TestSupport.DICOMBytes.deeplyNested(depth: 6000, deflated: true) {
+            let file = c.write(deflated, dir + "/deep-deflated.dcm")
+            trials.append(Trial(category: "nested-sequences", name: "inspect a deflated 6,000-level file", arguments: ["inspect", file],
+                                expectedExit: [65], mentions: ["deep-deflated.dcm", "nested"]))
+        }
+        // A deflate bomb: 300 MiB of zeros in one OB value, deflated to about 300 KB; the guard may
+        // inflate a quarter of the 1 GiB budget, so it refuses the file instead of seeing only part of it.
+        if let bomb = deflateBomb(c, bytes: 300 << 20) {
+            let file = c.write(bomb, dir + "/bomb-deflated.dcm")
+            trials.append(Trial(category: "nested-sequences", name: "inspect a deflated data set inflating to 300 MiB", arguments: ["inspect", file],
+                                expectedExit: [65], mentions: ["bomb-deflated.dcm", "inflates"]))
+        }
+        return trials + [
             Trial(category: "nested-sequences", name: "inspect a 6,000-level file", arguments: ["inspect", file],
                   expectedExit: [65], mentions: ["deep.dcm"], note: note),
             // The documented rule (docs/REFUSALS.md, DICOM): a bad file refuses the input naming it,
@@ -94,6 +109,25 @@ enum DICOMTrials {
                   arguments: ["convert", folder, "--skip-bad-slices", "-o", dir + "/skipped.nii.gz"], expectedExit: [0], mentions: [],
                   check: { $0.stderr.contains("deep.dcm") || $0.stdout.contains("deep.dcm") ? nil : "no warning names deep.dcm" }),
         ]
+    }
+
+    /// A deflated Part 10 SR whose data set is an identification plus one OB value of `bytes` zeros
+    /// (written sparse, deflated by gzip).
+    static func deflateBomb(_ c: Context, bytes: Int) -> Data? {
+        var d = DICOMBytes()
+        d.set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.88.22")
+        d.set(0x0008, 0x0018, "UI", "2.25.5555")
+        d.set(0x0008, 0x0060, "CS", "SR")
+        let full = d.encoded()
+        let metaEnd = 132 + 12 + (Int(full[140]) | Int(full[141]) << 8)
+        var header = Bytes()
+        header.u16(0x0009); header.u16(0x1010); header.ascii("OB"); header.u16(0); header.u32(UInt32(bytes))
+        let raw = c.folder("bomb") + "/dataset"
+        _ = c.write(full.subdata(in: metaEnd..<full.count) + header.data, raw)
+        guard truncate(raw, off_t(full.count - metaEnd + header.data.count + bytes)) == 0,
+              let deflated = try? TestSupport.DICOMBytes.rawDeflate(fileAt: URL(fileURLWithPath: raw)) else { return nil }
+        return TestSupport.DICOMBytes.part10(sopClass: "1.2.840.10008.5.1.4.1.1.88.22", sopInstance: "2.25.5555", dataset: deflated,
+                                             transferSyntax: TestSupport.DICOMBytes.deflatedTransferSyntax)
     }
 
     static func compressed(_ c: Context) -> [Trial] {

@@ -111,7 +111,6 @@ enum ModelTrials {
 
 /// SHA-256 hex of a file through the system's sha256sum (nil when unreadable).
 func sha256Hex(path: String) -> String? {
-    let dir = FileManager.default.temporaryDirectory.path
-    let f = Spawner(addressSpaceBytes: 1 << 30, environment: [:]).run(["/usr/bin/sha256sum", path], timeout: 10, currentDirectory: dir)
+    let f = runChild(["/usr/bin/sha256sum", path], timeout: 10, in: FileManager.default.temporaryDirectory.path)
     return f.stdout.split(separator: " ").first.map(String.init)
 }

@@ -46,8 +46,8 @@ enum SegmentTrials {
         let relative = c.folder("relative")
         let copied = relative + "/in.nii.gz"
         try? FileManager.default.copyItem(atPath: nifti, toPath: copied)
-        _ = c.spawner.run(["/bin/sh", "-c", "cd \"$1\" && exec \"$0\" segment in.nii.gz in.nii.gz -o out --db db.sqlite --patient-id P-REL --study-date 2025-02-03",
-                           c.segstation, relative], timeout: 120, currentDirectory: relative)
+        _ = c.run(["/bin/sh", "-c", "cd \"$1\" && exec \"$0\" segment in.nii.gz in.nii.gz -o out --db db.sqlite --patient-id P-REL --study-date 2025-02-03",
+                           c.segstation, relative], timeout: 120, in: relative)
         trials.append(Trial(category: "segment-contract", name: "report RUN from another folder (inputs recorded absolute)",
                             arguments: ["report", "1", "--db", relative + "/db.sqlite"], expectedExit: [0], mentions: [], timeout: 60,
                             check: { _ in read(relative + "/out/report.json").contains("P-REL") ? nil : "the re-rendered report lost --patient-id" }))

@@ -90,7 +90,7 @@ enum SystemTrials {
         guard mount(ro, options: "size=64m") else { return trials }
         c.mounts.append(ro)
         c.setup(["segment", nifti, nifti, "-o", ro + "/run", "--db", ro + "/db.sqlite", "--patient-id", "ABUSE-RO", "--study-date", "2026-01-02"], in: ro)
-        _ = c.spawner.run(["/bin/mount", "-o", "remount,ro", ro], timeout: 10, currentDirectory: c.work.path)
+        _ = c.run(["/bin/mount", "-o", "remount,ro", ro], timeout: 10, in: c.work.path)
         let noSidecars: (Finished) -> String? = { _ in
             FileManager.default.fileExists(atPath: ro + "/db.sqlite-wal") || FileManager.default.fileExists(atPath: ro + "/db.sqlite-shm") ? "left -wal/-shm" : nil
         }
@@ -107,8 +107,7 @@ enum SystemTrials {
     }
 
     static func mount(_ path: String, options: String) -> Bool {
-        let f = Spawner(addressSpaceBytes: 1 << 30, environment: [:]).run(["/bin/mount", "-t", "tmpfs", "-o", options, "tmpfs", path],
-                                                                         timeout: 10, currentDirectory: "/")
+        let f = runChild(["/bin/mount", "-t", "tmpfs", "-o", options, "tmpfs", path], timeout: 10, in: "/")
         return f.exitCode == 0
     }
 
@@ -129,7 +128,7 @@ enum SystemTrials {
                             expectedExit: [0], mentions: []))
         // A foreign SQLite file must be refused without being changed.
         let foreign = dir + "/foreign.sqlite"
-        _ = c.spawner.run(["/usr/bin/sqlite3", foreign, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL);"], timeout: 10, currentDirectory: dir)
+        _ = c.run(["/usr/bin/sqlite3", foreign, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL);"], timeout: 10, in: dir)
         let before = sha256Hex(path: foreign)
         for command in ["runs", "studies"] {
             trials.append(Trial(category: "database", name: "\(command) --db a foreign SQLite file", arguments: [command, "--db", foreign],
@@ -146,7 +145,7 @@ enum SystemTrials {
         let dir = c.folder("concurrent")
         let command = "\"$0\" segment '\(nifti)' '\(nifti)' -o '\(dir)/out' --db '\(dir)/db.sqlite'"
         let script = "for n in 1 2; do ( \(command) >\"$1/o$n\" 2>\"$1/e$n\"; echo $? >\"$1/c$n\" ) & done; wait"
-        _ = c.spawner.run(["/bin/sh", "-c", script, c.segstation, dir], timeout: 240, currentDirectory: dir)
+        _ = c.run(["/bin/sh", "-c", script, c.segstation, dir], timeout: 240, in: dir)
         let read = { (name: String) in (try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "" }
         let codes = ["c1", "c2"].map { read($0).trimmingCharacters(in: .whitespacesAndNewlines) }.sorted()
         var failures: [String] = []
@@ -155,7 +154,7 @@ enum SystemTrials {
         if codes == ["0", "73"], !refusal.contains("another") {
             failures.append("the refusal does not say another run holds the folder: \(refusal.prefix(200))")
         }
-        let verify = c.spawner.run([c.segstation, "verify", "--db", dir + "/db.sqlite"], timeout: 60, currentDirectory: dir)
+        let verify = c.run([c.segstation, "verify", "--db", dir + "/db.sqlite"], timeout: 60, in: dir)
         if verify.exitCode != 0 { failures.append("verify after the concurrent runs: exit \(verify.exitCode.map(String.init) ?? "signal")") }
         return ("two concurrent runs into one folder", failures)
     }

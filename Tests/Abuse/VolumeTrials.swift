@@ -63,7 +63,7 @@ enum VolumeTrials {
     static func gzip(_ data: Data, _ c: Context) -> Data {
         let dir = c.folder("gz")
         _ = c.write(data, dir + "/x")
-        _ = c.spawner.run(["/bin/gzip", "-9", "-n", dir + "/x"], timeout: 30, currentDirectory: dir)
+        _ = c.run(["/bin/gzip", "-9", "-n", dir + "/x"], timeout: 30, in: dir)
         return (try? Data(contentsOf: URL(fileURLWithPath: dir + "/x.gz"))) ?? Data()
     }
 

@@ -31,15 +31,15 @@ let budget = MemoryBudget.parse(budgetText) ?? (1 << 30)
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("segstation-abuse-\(getpid())")
 try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 // Children inherit the working directory: a command that writes relative paths writes here.
-FileManager.default.changeCurrentDirectoryPath(work.path)
+_ = FileManager.default.changeCurrentDirectoryPath(work.path)
 var environment = ProcessInfo.processInfo.environment
 environment["SEGSTATION_MAX_MEMORY"] = budgetText
 environment["SEGSTATION_DB"] = work.appendingPathComponent("default-db.sqlite").path
 environment["HOME"] = work.path
 environment["SEGSTATION_MODELS"] = repository.appendingPathComponent("Models").path
 // Address space: the budget plus room for the runtime's reservations (thread stacks, oneDNN, Swift).
-let spawner = Spawner(addressSpaceBytes: budget + (6 << 30), environment: environment)
-let context = Context(work: work, seed: seed, segstation: segstation, spawner: spawner, repository: repository)
+let context = Context(work: work, seed: seed, segstation: segstation, environment: environment,
+                      addressSpaceBytes: budget + (6 << 30), repository: repository)
 let started = Date()
 if context.sample == nil { context.skipped.append("DICOM/sample-based trials: `segstation sample` failed") }
 if context.data == nil { context.skipped.append("compressed-fuzz: no reference data (set SEGSTATION_DATA)") }
@@ -64,10 +64,7 @@ outer: for (category, generate) in generators where only == nil || only == categ
         }
         trial.prepare?()
         let before = trial.watchedFolders.map(FolderSnapshot.init)
-        var env = environment
-        for (k, v) in trial.environment { env[k] = v }
-        let runner = Spawner(addressSpaceBytes: spawner.addressSpaceBytes, environment: env)
-        let finished = runner.run([segstation] + trial.arguments, timeout: trial.timeout, currentDirectory: work.path)
+        let finished = context.run([segstation] + trial.arguments, timeout: trial.timeout, in: work.path, environment: trial.environment)
         let failures = judge(trial, finished, budgetBytes: budget, before: before)
         if failures.isEmpty {
             passed += 1
@@ -88,7 +85,7 @@ if only == nil || only == "concurrent", Date().timeIntervalSince(started) < time
         print("FAIL output-folders/\(name): \(failures.joined(separator: "; "))")
     }
 }
-for mount in context.mounts.reversed() { _ = spawner.run(["/bin/umount", "-l", mount], timeout: 10, currentDirectory: "/") }
+for mount in context.mounts.reversed() { _ = context.run(["/bin/umount", "-l", mount], timeout: 10, in: "/") }
 try? FileManager.default.removeItem(at: work)
 for reason in context.skipped { print("abuse: skipped \(reason)") }
 let byCategory = failedByCategory.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

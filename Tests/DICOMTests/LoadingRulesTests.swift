@@ -1,4 +1,4 @@
-import DICOM
+@testable import DICOM
 import Foundation
 import Imaging
 import TestSupport
@@ -76,6 +76,39 @@ final class LoadingRulesTests: XCTestCase {
         XCTAssertThrowsError(try DICOMScanner.scan(path: folder.path)) { error in
             XCTAssertEqual((error as? DICOMError)?.category, .notFound, "an SR is not an image, not a bad file: \(error)")
         }
+    }
+
+    /// Regression: deflated data sets (1.2.840.10008.1.2.1.99) were left to DCMTK unscanned, so the
+    /// same 6,000 levels, deflated to about 1 KB, still overflowed its stack.
+    func testDeflatedNestingIsScannedBeforeParsing() throws {
+        let file = folder.appendingPathComponent("nested-deflated.dcm")
+        let deflated = try DICOMBytes.deeplyNested(depth: 6000, deflated: true)
+        XCTAssertLessThan(deflated.count, 20_000)
+        try deflated.write(to: file)
+        XCTAssertThrowsError(try DICOMScanner.scan(path: file.path)) { error in
+            XCTAssertEqual((error as? DICOMError)?.category, .badInput)
+            XCTAssertTrue("\(error)".contains("nested-deflated.dcm") && "\(error)".contains("nested more than"), "\(error)")
+        }
+        // Moderate nesting, deflated: inflated by the guard, then parsed by DCMTK (an SR, not an image).
+        let moderate = folder.appendingPathComponent("nested40-deflated.dcm")
+        try DICOMBytes.deeplyNested(depth: 40, deflated: true).write(to: moderate)
+        XCTAssertThrowsError(try DICOMScanner.scan(path: moderate.path)) { error in
+            XCTAssertEqual((error as? DICOMError)?.category, .notFound, "DCMTK must read the deflated SR: \(error)")
+        }
+    }
+
+    /// A deflated data set that inflates beyond what the guard may hold is refused (bounded memory),
+    /// and so is one that does not inflate.
+    func testDeflateBombAndBrokenDeflateAreRefused() throws {
+        let zeros = try DICOMBytes.rawDeflate(Data(count: 4 << 20))
+        XCTAssertLessThan(zeros.count, 10_000)
+        let refusal = zeros.withUnsafeBytes { NestingGuard.checkDeflated($0.bindMemory(to: UInt8.self), capacity: 1 << 20) }
+        XCTAssertTrue(refusal?.contains("more than 1048576 bytes") == true, refusal ?? "accepted")
+        let whole = zeros.withUnsafeBytes { NestingGuard.checkDeflated($0.bindMemory(to: UInt8.self), capacity: 8 << 20) }
+        XCTAssertNil(whole, "4 MiB of zeros inflate within 8 MiB and nest nothing")
+        let broken = Data([0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x11])
+        let brokenRefusal = broken.withUnsafeBytes { NestingGuard.checkDeflated($0.bindMemory(to: UInt8.self), capacity: 1 << 20) }
+        XCTAssertTrue(brokenRefusal?.contains("does not inflate") == true, brokenRefusal ?? "accepted")
     }
 
     // MARK: - Point 6: non-image objects

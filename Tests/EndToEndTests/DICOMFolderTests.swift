@@ -3,7 +3,9 @@ import TestSupport
 import XCTest
 
 /// Issue 11 points 5, 6, 22 through the built binary: a source folder holding DICOMDIR, a Philips
-/// DIRFILE, SR, PR, KO, RTSTRUCT and RTPLAN beside the images works in every command; a bad slice is
+/// DIRFILE, SR, PR, KO, RTSTRUCT and RTPLAN beside the images works in every command that reads a
+/// DICOM folder (inspect, convert, segment, export-seg, export-sr, export-rtstruct, evaluate and
+/// measure with a DICOM image, report RUN re-reading the recorded inputs); a bad slice is
 /// refused by every command naming the file (exit 65) or left out with --skip-bad-slices; DCMTK never
 /// prints to the terminal.
 final class DICOMFolderTests: XCTestCase {
@@ -49,14 +51,27 @@ final class DICOMFolderTests: XCTestCase {
         let convert = try run(["convert", flair, "-o", root.appendingPathComponent("flair.nii.gz").path])
         XCTAssertEqual(convert.status, 0, convert.err)
         let out = root.appendingPathComponent("run")
-        let segment = try run(["segment", flair, t1c, "--model", model, "-o", out.path])
+        let segment = try run(["segment", flair, t1c, "--model", model, "-o", out.path, "--json"])
         XCTAssertEqual(segment.status, 0, segment.err)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("seg.dcm").path))
+        let mask = out.appendingPathComponent("mask.nii.gz").path
         let seg = root.appendingPathComponent("export-seg.dcm")
-        let exportSeg = try run(["export-seg", "--mask", out.appendingPathComponent("mask.nii.gz").path, "--source", flair, "-o", seg.path])
+        let exportSeg = try run(["export-seg", "--mask", mask, "--source", flair, "-o", seg.path])
         XCTAssertEqual(exportSeg.status, 0, exportSeg.err)
         let exportSR = try run(["export-sr", "--seg", seg.path, "--image", flair, "-o", root.appendingPathComponent("sr.dcm").path])
         XCTAssertEqual(exportSR.status, 0, exportSR.err)
+        // The other commands that read a DICOM folder: RTSTRUCT export and reading, measure, report RUN.
+        let rt = root.appendingPathComponent("rt.dcm").path
+        let exportRT = try run(["export-rtstruct", "--mask", mask, "--source", flair, "-o", rt])
+        XCTAssertEqual(exportRT.status, 0, exportRT.err)
+        let evaluate = try run(["evaluate", "--prediction", rt, "--reference", mask, "--rt-source", flair])
+        XCTAssertEqual(evaluate.status, 0, evaluate.err)
+        let measure = try run(["measure", "--image", flair, "--mask", mask])
+        XCTAssertEqual(measure.status, 0, measure.err)
+        let summary = try JSONSerialization.jsonObject(with: Data(segment.out.utf8)) as? [String: Any]
+        let runID = try XCTUnwrap(summary?["runID"] as? Int, segment.out)
+        let report = try run(["report", String(runID), "-o", root.appendingPathComponent("report").path, "--format", "json"])
+        XCTAssertEqual(report.status, 0, report.err)
     }
 
     func testBadSliceIsRefusedByEveryCommandNamingItOrSkipped() throws {

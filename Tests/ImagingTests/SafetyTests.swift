@@ -91,7 +91,7 @@ final class SafetyTests: XCTestCase {
     }
 
     func testConfinedPaths() throws {
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("data.raw").path, contents: Data([1]))
+        _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("data.raw").path, contents: Data([1]))
         try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("out.raw").path, withDestinationPath: "/etc/passwd")
         XCTAssertEqual(try ConfinedPath.resolve("data.raw", inside: folder, field: "data file", file: "h.nhdr").lastPathComponent, "data.raw")
         for bad in ["../../../../etc/shadow", "/etc/passwd", "out.raw", "a/../../x", ""] {

@@ -47,6 +47,30 @@ final class GuardTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-shm"))
     }
 
+    /// Queries (`readOnly: true`, as every query command opens the store) on a writable database read it
+    /// through a read-only connection: the file's bytes stay as they were, and a write is refused.
+    func testQueryOnAWritableDatabaseDoesNotModifyIt() throws {
+        let folder = try Fixture.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("db.sqlite").path
+        do {
+            let store = try StudyStore(path: path)
+            let run = try store.beginRun(Fixture.start())
+            try store.completeRun(run, Fixture.result([(1, 2.5, [0, 0, 0])]))
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let store = try StudyStore(path: path, createIfMissing: false, readOnly: true)
+        XCTAssertTrue(store.isReadOnly)
+        XCTAssertEqual(try store.runs().map(\.status), [.completed])
+        XCTAssertEqual(try store.recordedArtefacts().count, 1)
+        XCTAssertThrowsError(try store.beginRun(Fixture.start()), "a read-only store must refuse writes")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the query changed the database file")
+        // A writer may work beside the reader (WAL locking, no immutable snapshot).
+        let writer = try StudyStore(path: path)
+        _ = try writer.beginRun(Fixture.start())
+        XCTAssertEqual(try store.runs().count, 2, "the read-only connection sees the other process's committed run")
+    }
+
     /// On both backends (`TestStore`): `segment -o` and `batch` claim folders through these on PostgreSQL too.
     func testSupersedingArtefactsOfAFolder() throws {
         let store = try TestStore.make()

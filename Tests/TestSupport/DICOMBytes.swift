@@ -45,13 +45,18 @@ public struct DICOMBytes {
     public mutating func append16(_ v: UInt16) { data.append(contentsOf: [UInt8(v & 0xFF), UInt8(v >> 8)]) }
     public mutating func append32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { data.append(UInt8((v >> UInt32(s)) & 0xFF)) } }
 
-    /// Preamble, "DICM", the file meta group (with its group length) and `dataset`.
-    public static func part10(sopClass: String, sopInstance: String, dataset: Data) -> Data {
+    /// The Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
+    public static let deflatedTransferSyntax = "1.2.840.10008.1.2.1.99"
+
+    /// Preamble, "DICM", the file meta group (with its group length) and `dataset`, already encoded in
+    /// `transferSyntax` (explicit VR little endian by default).
+    public static func part10(sopClass: String, sopInstance: String, dataset: Data,
+                              transferSyntax: String = "1.2.840.10008.1.2.1") -> Data {
         var meta = DICOMBytes()
         meta.element(0x0002, 0x0001, "OB", Data([0, 1]))
         meta.string(0x0002, 0x0002, "UI", sopClass)
         meta.string(0x0002, 0x0003, "UI", sopInstance)
-        meta.string(0x0002, 0x0010, "UI", "1.2.840.10008.1.2.1")
+        meta.string(0x0002, 0x0010, "UI", transferSyntax)
         meta.string(0x0002, 0x0012, "UI", "1.2.276.0.7230010.3.0.3.6.7")
         var header = DICOMBytes()
         header.element(0x0002, 0x0000, "UL", Data([UInt8(meta.data.count & 0xFF), UInt8((meta.data.count >> 8) & 0xFF), 0, 0]))
@@ -76,8 +81,38 @@ public struct DICOMBytes {
         return d
     }
 
+    /// The raw DEFLATE stream (RFC 1951) of `data`, by the system's gzip (its 10-byte header and 8-byte
+    /// trailer cut off): what the Deflated Explicit VR Little Endian transfer syntax stores.
+    public static func rawDeflate(_ data: Data) throws -> Data {
+        let folder = try TestData.temporaryDirectory("deflate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("data")
+        try data.write(to: file)
+        return try rawDeflate(fileAt: file)
+    }
+
+    /// The raw DEFLATE stream of the file at `url` (gzip -n; the file is replaced by its .gz).
+    public static func rawDeflate(fileAt url: URL) throws -> Data {
+        let gzip = ProcessRunner.tool("gzip") ?? URL(fileURLWithPath: "/bin/gzip")
+        let outcome = try ProcessRunner.run(gzip, ["-n", "-f", url.path])
+        guard outcome.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "gzip: \(outcome.stderr)"]) }
+        let gz = try Data(contentsOf: url.appendingPathExtension("gz"))
+        return gz.subdata(in: (gz.startIndex + 10)..<(gz.endIndex - 8))
+    }
+
     /// A data set nesting `depth` sequences (ContentSequence (0040,A730) in an item, `depth` times):
-    /// 36 bytes per level, so 6,000 levels make the ~220 KB file of issue 11 point 1.
+    /// 36 bytes per level, so 6,000 levels make the ~220 KB file of issue 11 point 1. `deflated`
+    /// writes the data set in the deflated transfer syntax (the same nesting in about 1 KB).
+    public static func deeplyNested(depth: Int, deflated: Bool = false) throws -> Data {
+        let file = deeplyNested(depth: depth)
+        guard deflated else { return file }
+        let metaEnd = 132 + 12 + (Int(file[file.startIndex + 140]) | Int(file[file.startIndex + 141]) << 8)
+        return part10(sopClass: "1.2.840.10008.5.1.4.1.1.88.22", sopInstance: "2.25.777",
+                      dataset: try rawDeflate(file.subdata(in: (file.startIndex + metaEnd)..<file.endIndex)),
+                      transferSyntax: deflatedTransferSyntax)
+    }
+
+    /// See `deeplyNested(depth:deflated:)`.
     public static func deeplyNested(depth: Int) -> Data {
         var d = identification(sopClass: "1.2.840.10008.5.1.4.1.1.88.22", sopInstance: "2.25.777", modality: "SR")
         let open: [UInt8] = [0x40, 0x00, 0x30, 0xA7] + Array("SQ".utf8) + [0, 0, 0xFF, 0xFF, 0xFF, 0xFF] + [0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]

@@ -4,8 +4,9 @@
  *
  * Rules: no C++ exception, abort or DCMTK log line crosses this boundary. Every function that can
  * fail returns 0 (SSDCM_OK) on success, else its nonzero failure code, and fills an `ssdcm_status`
- * (code + message naming the tag and what was expected vs found): the convention of every bridge
- * header (segstation_seg.h returns its ssseg_status the same way). Look-ups (`ssdcm_float64`...)
+ * (code + message naming the tag and what was expected vs found): the one status convention of every
+ * bridge header (segstation_seg.h, segstation_rt.h, segstation_write.h, segstation_net.h), mapped
+ * onto typed errors in one place on the Swift side (`DICOMError.bridge`). Look-ups (`ssdcm_float64`...)
  * return 1 when found, 0 when absent, as they cannot fail.
  * Handles (`ssdcm_file`) are owned by the caller and freed with `ssdcm_close`; items
  * (`ssdcm_item`) point into a file's data set and live as long as that file. */
@@ -26,20 +27,24 @@ typedef void (*ssdcm_log_callback)(int level, const char *logger, const char *me
 /// every bridge entry point installs the routing before using DCMTK.
 void ssdcm_log_route(ssdcm_log_callback callback);
 
-/// Failure classes. Swift maps them onto `DICOMError` cases.
+/// Failure classes of every bridge function. Swift maps them onto `DICOMError` cases (DICOMError.bridge).
 typedef enum {
     SSDCM_OK = 0,
-    SSDCM_IO = 1,           /* cannot open / read the file */
-    SSDCM_MALFORMED = 2,    /* not DICOM, truncated, bad encoding */
-    SSDCM_MISSING = 3,      /* a required attribute is absent */
-    SSDCM_UNSUPPORTED = 4,  /* well-formed but not supported (colour, transfer syntax) */
-    SSDCM_DECODE = 5,       /* the compressed pixel data did not decode */
-    SSDCM_TOO_LARGE = 6     /* absurd sizes (rows x columns x frames) */
+    SSDCM_IO = 1,               /* cannot open / read the file */
+    SSDCM_MALFORMED = 2,        /* not DICOM, truncated, bad encoding */
+    SSDCM_MISSING = 3,          /* a required attribute is absent */
+    SSDCM_UNSUPPORTED = 4,      /* well-formed but not supported (colour, transfer syntax, SEG type) */
+    SSDCM_DECODE = 5,           /* the compressed pixel data did not decode */
+    SSDCM_TOO_LARGE = 6,        /* absurd sizes (rows x columns x frames) */
+    SSDCM_BAD_INPUT = 7,        /* not the object expected, or inconsistent (SEG, SR, RTSTRUCT and their sources) */
+    SSDCM_OUTPUT_FAILED = 8,    /* a file could not be written */
+    SSDCM_INVALID_ARGUMENT = 9  /* the caller's request is invalid (a bug or a refused value) */
 } ssdcm_code;
 
+/// What a failed call says: its code and a message naming the file, tag or value.
 typedef struct {
     int code;
-    char message[512];
+    char message[1024];
 } ssdcm_status;
 
 typedef struct ssdcm_file ssdcm_file;
@@ -58,6 +63,13 @@ ssdcm_item ssdcm_meta(const ssdcm_file *file);
 uint64_t ssdcm_file_size(const ssdcm_file *file);
 /// UID of the transfer syntax the data set was read in ("" when unknown).
 const char *ssdcm_transfer_syntax(const ssdcm_file *file);
+
+/// Inflates the DEFLATE stream `in` (a Deflated Explicit VR Little Endian data set: raw RFC 1951, or
+/// wrapped in a zlib header) into `out`, at most `capacity` bytes, without DCMTK. Returns SSDCM_OK
+/// with `*produced` set; SSDCM_TOO_LARGE when it inflates beyond `capacity`; SSDCM_MALFORMED when
+/// it does not inflate. For the nesting pre-scan, which must see a data set before DCMTK parses it.
+int ssdcm_inflate(const uint8_t *in, size_t in_count, uint8_t *out, size_t capacity, size_t *produced,
+                  ssdcm_status *status);
 
 /* --- attribute values (group, element) of an item ---------------------------------------- */
 

@@ -1,8 +1,8 @@
 #ifndef SEGSTATION_RT_H
 #define SEGSTATION_RT_H
 /* The C face of SegStation's RT Structure Set bridge (DCMTK dcmrt, DRTStructureSetIOD).
- * Every function returns 0 on success; on failure a nonzero ssseg_status (segstation_seg.h) and a
- * message in `err` naming the tag, ROI or contour. */
+ * Status convention of segstation_dcmtk.h: 0 (SSDCM_OK) on success, else the nonzero `ssdcm_code`,
+ * with the `ssdcm_status` filled (a message naming the tag, ROI or contour). */
 #include <stdint.h>
 #include "segstation_seg.h"
 #ifdef __cplusplus
@@ -51,7 +51,7 @@ typedef struct {
 
 /// Builds the structure set with dcmrt and writes it to `path` (explicit VR little endian); returns the
 /// new series and SOP instance UIDs.
-int ssrt_write(const ssrt_write_spec *spec, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err);
+int ssrt_write(const ssrt_write_spec *spec, const char *path, char series_uid[80], char instance_uid[80], ssdcm_status *err);
 
 /* ---------------------------------------------------------------- reading */
 
@@ -83,8 +83,8 @@ typedef struct {
     int32_t value_count;           ///< number of Contour Data values actually present
 } ssrt_contour_info;
 
-/// Reads an RT Structure Set with dcmrt. Files that are not RTSTRUCT are refused (SSSEG_BAD_INPUT).
-int ssrt_read(const char *path, ssrt_document **out, ssseg_error *err);
+/// Reads an RT Structure Set with dcmrt. Files that are not RTSTRUCT are refused (SSDCM_BAD_INPUT).
+int ssrt_read(const char *path, ssrt_document **out, ssdcm_status *err);
 void ssrt_info_get(const ssrt_document *doc, ssrt_info *out);
 /// ROIs in the order of the Structure Set ROI Sequence.
 int ssrt_roi_get(const ssrt_document *doc, int32_t roi, ssrt_roi_info *out);

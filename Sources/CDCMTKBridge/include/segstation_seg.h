@@ -1,23 +1,13 @@
 #ifndef SEGSTATION_SEG_H
 #define SEGSTATION_SEG_H
 /* The C face of SegStation's DICOM-SEG and SR TID 1500 bridge (DCMTK dcmseg, dcmfg, dcmiod, dcmsr).
- * Every function returns 0 on success; on failure it returns a nonzero ssseg_status and fills `err`. */
+ * Status convention of segstation_dcmtk.h: every fallible function returns SSDCM_OK (0) on success,
+ * else its nonzero `ssdcm_code`, and fills the `ssdcm_status` it is given (code and message). */
 #include <stdint.h>
+#include "segstation_dcmtk.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/// Failure kinds, mapped to DICOMError cases on the Swift side (DICOMError.bridge).
-typedef enum {
-    SSSEG_OK = 0,
-    SSSEG_NOT_DICOM = 1,       ///< not a DICOM file (unreadable as DICOM)
-    SSSEG_BAD_INPUT = 2,       ///< DICOM, but malformed or inconsistent
-    SSSEG_UNSUPPORTED = 3,     ///< well-formed but not supported
-    SSSEG_OUTPUT_FAILED = 4,   ///< could not write
-    SSSEG_INVALID_ARGUMENT = 5 ///< caller error
-} ssseg_status;
-
-typedef struct { char message[1024]; } ssseg_error;
 
 /* ---------------------------------------------------------------- colours */
 
@@ -61,29 +51,29 @@ typedef struct {
 
 typedef struct ssseg_writer ssseg_writer;
 
-ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssseg_error *err);
+ssseg_writer *ssseg_writer_create(const ssseg_writer_spec *spec, ssdcm_status *err);
 /// Adds a segment; its number is the order of addition (1, 2, ...), returned in `number`.
-int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *segment, uint16_t *number, ssseg_error *err);
+int ssseg_writer_add_segment(ssseg_writer *w, const ssseg_segment_spec *segment, uint16_t *number, ssdcm_status *err);
 /// Adds a referenced source instance (Referenced Series Sequence of the Common Instance Reference module).
 int ssseg_writer_add_reference(ssseg_writer *w, const char *series_uid, const char *sop_class_uid,
-                               const char *sop_instance_uid, ssseg_error *err);
+                               const char *sop_instance_uid, ssdcm_status *err);
 /// FRACTIONAL: adds one frame, `pixels` being rows*columns stored values. `source_frame` is the 1-based frame
 /// of an enhanced source or 0. `position_index` is 1-based; the plane position and derivation groups built
 /// for an index are reused for later frames with the same index, position and source.
 int ssseg_writer_add_frame(ssseg_writer *w, uint16_t segment_number, const uint8_t *pixels,
                            const double position[3], uint32_t position_index,
                            const char *source_class_uid, const char *source_instance_uid, int32_t source_frame,
-                           ssseg_error *err);
+                           ssdcm_status *err);
 /// BINARY, three steps: reserve the number of frames (once), add each frame's groups in frame order (same
 /// arguments as ssseg_writer_add_frame), and pack each frame's pixels by frame index (0-based, any order):
 /// `pixels` is rows*columns bytes, set where equal to `label`, or where nonzero when `label` is 0.
-int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssseg_error *err);
+int ssseg_writer_reserve_frames(ssseg_writer *w, int32_t frame_count, ssdcm_status *err);
 int ssseg_writer_add_frame_groups(ssseg_writer *w, uint16_t segment_number, const double position[3],
                                   uint32_t position_index, const char *source_class_uid,
-                                  const char *source_instance_uid, int32_t source_frame, ssseg_error *err);
-int ssseg_writer_pack_frame(ssseg_writer *w, int32_t frame_index, const uint8_t *pixels, uint8_t label, ssseg_error *err);
+                                  const char *source_instance_uid, int32_t source_frame, ssdcm_status *err);
+int ssseg_writer_pack_frame(ssseg_writer *w, int32_t frame_index, const uint8_t *pixels, uint8_t label, ssdcm_status *err);
 /// Writes the file (explicit VR little endian); returns the new series and SOP instance UIDs.
-int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssseg_error *err);
+int ssseg_writer_save(ssseg_writer *w, const char *path, char series_uid[80], char instance_uid[80], ssdcm_status *err);
 void ssseg_writer_free(ssseg_writer *w);
 
 /* ---------------------------------------------------------------- reading */
@@ -119,12 +109,12 @@ typedef struct {
 
 typedef struct ssseg_document ssseg_document;
 
-ssseg_document *ssseg_document_read(const char *path, ssseg_error *err);
+ssseg_document *ssseg_document_read(const char *path, ssdcm_status *err);
 void ssseg_document_get_info(const ssseg_document *doc, ssseg_document_info *info);
 int ssseg_document_segment(const ssseg_document *doc, int32_t index, ssseg_segment_info *out);
 int ssseg_document_frame(const ssseg_document *doc, int32_t index, ssseg_frame_info *out);
 /// Copies frame `index` into `out` (rows*columns values): BINARY 0/1, FRACTIONAL raw, LABELMAP segment numbers.
-int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, uint16_t *out, ssseg_error *err);
+int ssseg_document_frame_pixels(ssseg_document *doc, int32_t index, uint16_t *out, ssdcm_status *err);
 void ssseg_document_free(ssseg_document *doc);
 
 /* ---------------------------------------------------------------- SR TID 1500 */
@@ -151,7 +141,7 @@ typedef struct {
 
 /// Writes a Comprehensive SR with a TID 1500 Measurement Report: one TID 1411 volumetric group per item.
 int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
-                   const char *path, char instance_uid[80], ssseg_error *err);
+                   const char *path, char instance_uid[80], ssdcm_status *err);
 
 #ifdef __cplusplus
 }

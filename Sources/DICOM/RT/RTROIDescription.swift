@@ -20,7 +20,7 @@ public struct RTROIDescription: Sendable, Equatable {
     /// The ROI of a SEG segment description: same name, colour and description; the interpreted type is
     /// `interpretedType` if given, else derived from the segment's category (`interpretedType(forCategory:)`).
     public init(segment: SegmentDescription, interpretedType: String? = nil) {
-        self.init(labelValue: segment.labelValue, name: segment.label, description: segment.description, color: segment.color,
+        self.init(labelValue: UInt8(clamping: segment.labelValue), name: segment.label, description: segment.description, color: segment.color,
                   interpretedType: interpretedType ?? Self.interpretedType(forCategory: segment.category))
     }
 
@@ -53,7 +53,7 @@ public struct RTROIDescription: Sendable, Equatable {
         let data = FileManager.default.contents(atPath: url.path) ?? Data()
         let entries = (try? JSONDecoder().decode([Entry].self, from: data)) ?? (try? JSONDecoder().decode(Manifest.self, from: data).labels) ?? []
         return try segments.map { segment in
-            let explicit = entries.first { $0.value == Int(segment.labelValue) }?.rtROIInterpretedType
+            let explicit = entries.first { $0.value == segment.labelValue }?.rtROIInterpretedType
             if let explicit, !explicit.isEmpty, !interpretedTypes.contains(explicit) {
                 throw DICOMError.badInput(file: url.path, detail: "label \(segment.labelValue): rtROIInterpretedType '\(explicit)' is not a defined term of RT ROI Interpreted Type (3006,00A4)")
             }

@@ -45,7 +45,7 @@ public struct RTStructDocument: Sendable {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw DICOMError.notFound(path: path, reason: "does not exist") }
         var handle: OpaquePointer?
-        var error = ssseg_error()
+        var error = ssdcm_status()
         let status = ssrt_read(path, &handle, &error)
         guard status == 0, let handle else { throw DICOMError.bridge(status, error, file: path) }
         defer { ssrt_free(handle) }

@@ -88,7 +88,7 @@ public struct RTStructWriter: Sendable {
                           algorithm_name: strings.add(options.algorithmName))
         }
         var seriesUID = [CChar](repeating: 0, count: 80), instanceUID = [CChar](repeating: 0, count: 80)
-        var error = ssseg_error()
+        var error = ssdcm_status()
         let contours = traced.contours
         try withExtendedLifetime(strings) { try withContourSpecs(contours) { contourSpecs in
             var spec = ssrt_write_spec(

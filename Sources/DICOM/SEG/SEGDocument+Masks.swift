@@ -76,7 +76,7 @@ extension SEGDocument {
         let placements = try placements(on: source)
         let planeSize = source.rows * source.columns
         var out = [Int: [UInt16]]()
-        for s in segments where s.number > 0 { out[s.number] = [UInt16](repeating: 0, count: source.frames.count * planeSize) }
+        for s in segments where s.labelValue > 0 { out[s.labelValue] = [UInt16](repeating: 0, count: source.frames.count * planeSize) }
         for (index, place) in placements.enumerated() {
             let pixels = try self.pixels(ofFrame: index)
             for j in 0..<rows {
@@ -123,8 +123,8 @@ extension SEGDocument {
     /// A label map of segment numbers on `source.geometry`; where segments overlap the highest number wins.
     /// - Throws: `.unsupported` when a segment number exceeds 255.
     public func labelMap(on source: SEGSourceSeries) throws -> LabelMap {
-        if let big = segments.first(where: { $0.number > 255 }) {
-            throw DICOMError.unsupported(file: path, reason: "segment number \(big.number) does not fit a label map (1...255)")
+        if let big = segments.first(where: { $0.labelValue > 255 }) {
+            throw DICOMError.unsupported(file: path, reason: "segment number \(big.labelValue) does not fit a label map (1...255)")
         }
         var voxels = [UInt8](repeating: 0, count: source.frames.count * source.rows * source.columns)
         for (number, mask) in try segmentMasks(on: source).sorted(by: { $0.key < $1.key }) {

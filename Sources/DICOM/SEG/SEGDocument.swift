@@ -13,20 +13,6 @@ public final class SEGDocument {
         case labelMap
     }
 
-    public struct Segment: Sendable, Equatable {
-        public var number: Int
-        public var label: String
-        public var description: String
-        public var category: CodedConcept
-        public var type: CodedConcept
-        /// Segment Algorithm Type (0062,0008); nil when absent or not one of the defined terms.
-        public var algorithmType: SegmentAlgorithmType?
-        public var algorithmName: String
-        /// Recommended Display CIELab Value (DICOM-scaled), if present.
-        public var dicomLab: [UInt16]?
-        public var color: RGBColor? { dicomLab.map { RGBColor(dicomLab: $0) } }
-    }
-
     public struct Frame: Sendable, Equatable {
         /// The segment of a BINARY/FRACTIONAL frame; nil for LABELMAP frames.
         public var segmentNumber: Int?
@@ -40,7 +26,9 @@ public final class SEGDocument {
     public let kind: Kind
     public let rows: Int
     public let columns: Int
-    public let segments: [Segment]
+    /// The Segment Sequence in file order; each `labelValue` is the Segment Number, `color` the
+    /// Recommended Display CIELab Value as sRGB (nil when absent).
+    public let segments: [SegmentDescription]
     public let frames: [Frame]
     public let rowDirectionLPS: Vector3?
     public let columnDirectionLPS: Vector3?
@@ -61,14 +49,8 @@ public final class SEGDocument {
         guard FileManager.default.fileExists(atPath: url.path) else { throw DICOMError.notFound(path: url.path, reason: "does not exist") }
         _ = DCMTKLog.routed
         if let reason = NestingGuard.check(url.path) { throw DICOMError.badInput(file: url.path, detail: reason) }
-        var error = ssseg_error()
-        guard let doc = ssseg_document_read(url.path, &error) else {
-            let message = cString(error.message)
-            if message.contains("expected native") || message.contains("Segmentation Type") {
-                throw DICOMError.unsupported(file: url.path, reason: message)
-            }
-            throw DICOMError.badInput(file: url.path, detail: message)
-        }
+        var error = ssdcm_status()
+        guard let doc = ssseg_document_read(url.path, &error) else { throw DICOMError.bridge(error, file: url.path) }
         handle = doc
         path = url.path
         var info = ssseg_document_info()
@@ -90,11 +72,12 @@ public final class SEGDocument {
         segments = (0..<info.segment_count).map { i in
             var s = ssseg_segment_info()
             _ = ssseg_document_segment(doc, i, &s)
-            return Segment(number: Int(s.number), label: cString(s.label), description: cString(s.description),
-                           category: CodedConcept(value: cString(s.category_value), scheme: cString(s.category_scheme), meaning: cString(s.category_meaning)),
-                           type: CodedConcept(value: cString(s.type_value), scheme: cString(s.type_scheme), meaning: cString(s.type_meaning)),
-                           algorithmType: SegmentAlgorithmType(rawValue: cString(s.algorithm_type)), algorithmName: cString(s.algorithm_name),
-                           dicomLab: s.has_cielab != 0 ? [s.cielab.0, s.cielab.1, s.cielab.2] : nil)
+            let text = { (value: String) in value.isEmpty ? nil : value }
+            return SegmentDescription(labelValue: Int(s.number), label: cString(s.label), description: text(cString(s.description)),
+                                      color: s.has_cielab != 0 ? RGBColor(dicomLab: [s.cielab.0, s.cielab.1, s.cielab.2]) : nil,
+                                      category: CodedConcept(value: cString(s.category_value), scheme: cString(s.category_scheme), meaning: cString(s.category_meaning)),
+                                      type: CodedConcept(value: cString(s.type_value), scheme: cString(s.type_scheme), meaning: cString(s.type_meaning)),
+                                      algorithmType: SegmentAlgorithmType(rawValue: cString(s.algorithm_type)), algorithmName: text(cString(s.algorithm_name)))
         }
         let isLabelMap = info.type == 3
         frames = (0..<info.frame_count).map { i in
@@ -116,7 +99,7 @@ public final class SEGDocument {
     public func pixels(ofFrame index: Int) throws -> [UInt16] {
         precondition(frames.indices.contains(index), "frame \(index) out of range")
         var out = [UInt16](repeating: 0, count: rows * columns)
-        var error = ssseg_error()
+        var error = ssdcm_status()
         let status = out.withUnsafeMutableBufferPointer { ssseg_document_frame_pixels(handle, Int32(index), $0.baseAddress, &error) }
         guard status == 0 else { throw DICOMError.bridge(status, error, file: path) }
         return out

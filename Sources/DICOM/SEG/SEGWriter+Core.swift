@@ -30,8 +30,14 @@ extension SEGWriter {
         _ = DCMTKLog.routed
         for s in segments {
             if let violation = s.vrViolation { throw DICOMError.badInput(file: "segment \(s.labelValue) \"\(s.label.prefix(40))\"", detail: violation) }
+            guard (1...255).contains(s.labelValue) else {
+                throw DICOMError.invalidArgument("segment '\(s.label)' has label value \(s.labelValue); expected 1...255")
+            }
+            if let type = s.algorithmType, type != .automatic {
+                throw DICOMError.invalidArgument("segment '\(s.label)' says algorithm type \(type.rawValue); SEGWriter writes automatic segmentations only")
+            }
         }
-        var error = ssseg_error()
+        var error = ssdcm_status()
         let o = options
         let sourcePath = source.frames[0].path
         let handle: OpaquePointer? = withCStrings([o.manufacturer, o.modelName, o.deviceSerialNumber, o.softwareVersion,
@@ -56,16 +62,16 @@ extension SEGWriter {
             if source.lossyRatio != nil { spec.lossy_ratio = s[9]; spec.lossy_method = s[10] }
             return ssseg_writer_create(&spec, &error)
         }
-        guard let writer = handle else { throw DICOMError.bridge(Int32(SSSEG_INVALID_ARGUMENT.rawValue), error, file: url.path) }
+        guard let writer = handle else { throw DICOMError.bridge(error, file: url.path) }
         defer { ssseg_writer_free(writer) }
 
         var numbers = [UInt8: UInt16]()
         for segment in segments {
             var number: UInt16 = 0
-            let lab = (segment.color ?? .defaultColor(for: Int(segment.labelValue))).dicomLab
+            let lab = (segment.color ?? .defaultColor(for: segment.labelValue)).dicomLab
             let status = withCStrings([segment.label, segment.description ?? "", segment.category.value, segment.category.scheme,
                                        segment.category.meaning, segment.type.value, segment.type.scheme, segment.type.meaning,
-                                       o.algorithmName, o.algorithmVersion, segment.trackingID ?? ""]) { s -> Int32 in
+                                       segment.algorithmName ?? o.algorithmName, o.algorithmVersion, segment.trackingID ?? ""]) { s -> Int32 in
                 var spec = ssseg_segment_spec()
                 spec.label = s[0]; spec.description = s[1]
                 spec.category = ssseg_code(code_value: s[2], coding_scheme: s[3], code_meaning: s[4])
@@ -75,7 +81,7 @@ extension SEGWriter {
                 return ssseg_writer_add_segment(writer, &spec, &number, &error)
             }
             guard status == 0 else { throw DICOMError.bridge(status, error, file: url.path) }
-            numbers[segment.labelValue] = number
+            numbers[UInt8(segment.labelValue)] = number
         }
         var referenced = Set<String>()
         for f in source.frames where referenced.insert(f.sopInstanceUID).inserted {
@@ -103,7 +109,7 @@ extension SEGWriter {
         for (index, k) in order {   // functional groups (and FRACTIONAL pixels) in frame order
             let f = source.frames[k]
             let p = f.positionLPS
-            let segmentNumber = numbers[segments[index].labelValue]!
+            let segmentNumber = numbers[UInt8(segments[index].labelValue)]!
             let status = withUnsafePointer(to: (p.x, p.y, p.z)) { pp in
                 pp.withMemoryRebound(to: Double.self, capacity: 3) { position -> Int32 in
                     guard fractional else {

@@ -53,12 +53,12 @@ public struct SEGWriter: Sendable {
         for k in source.frames.indices {
             for p in (k * planeSize)..<((k + 1) * planeSize) where values[p] != 0 { presentInSlice[k * 256 + Int(values[p])] = true }
         }
-        let present = Set((0..<presentInSlice.count).filter { presentInSlice[$0] }.map { UInt8($0 % 256) })
+        let present = Set((0..<presentInSlice.count).filter { presentInSlice[$0] }.map { $0 % 256 })
         let described = try describe(present: present, segments: segments)
         return try values.withUnsafeBufferPointer { src in
             let frames = FrameSource(isPresent: { index, k in presentInSlice[k * 256 + Int(described[index].labelValue)] },
                                      pixels: { index, k, _ in   // packed by the bridge straight from the label map
-                                         .labelPlane(src.baseAddress! + k * planeSize, label: described[index].labelValue)
+                                         .labelPlane(src.baseAddress! + k * planeSize, label: UInt8(described[index].labelValue))
                                      })
             return try write(segments: described, fractional: false, over: source, to: url, frames: frames)
         }
@@ -70,9 +70,7 @@ public struct SEGWriter: Sendable {
         for m in masks { try Self.checkGrid(m.mask.geometry, over: source) }
         let planes = masks.map { source.sampled($0.mask, interpolation: .nearest, outside: 0) }
         let planeSize = source.rows * source.columns, sliceCount = source.frames.count
-        let present: [Bool] = planes.flatMap { plane -> [Bool] in
-            (0..<sliceCount).map { k in plane[(k * planeSize)..<((k + 1) * planeSize)].contains { $0 != 0 } }
-        }
+        let present = Self.presence(planes, source: source) { $0 != 0 }
         let frames = FrameSource(isPresent: { index, k in present[index * sliceCount + k] },
                                  pixels: { index, k, buffer in   // nonzero = set
                                      planes[index].withUnsafeBufferPointer { src in
@@ -90,9 +88,7 @@ public struct SEGWriter: Sendable {
         for p in probabilities { try Self.checkGrid(p.probability.geometry, over: source) }
         let planes = probabilities.map { source.sampled($0.probability, interpolation: .linear, outside: 0) }
         let planeSize = source.rows * source.columns, sliceCount = source.frames.count
-        let present: [Bool] = planes.flatMap { plane -> [Bool] in
-            (0..<sliceCount).map { k in plane[(k * planeSize)..<((k + 1) * planeSize)].contains { Self.quantize($0) != 0 } }
-        }
+        let present = Self.presence(planes, source: source) { Self.quantize($0) != 0 }
         let frames = FrameSource(isPresent: { index, k in present[index * sliceCount + k] },
                                  pixels: { index, k, buffer in
                                      planes[index].withUnsafeBufferPointer { src in
@@ -101,6 +97,15 @@ public struct SEGWriter: Sendable {
                                      return .inBuffer
                                  })
         return try write(segments: probabilities.map(\.segment), fractional: true, over: source, to: url, frames: frames)
+    }
+
+    /// `present[segment * frames + k]`: segment `segment`'s plane holds a set voxel (`isSet`) on source frame `k`
+    /// (frames with nothing set are not written).
+    static func presence<Voxel>(_ planes: [[Voxel]], source: SEGSourceSeries, isSet: (Voxel) -> Bool) -> [Bool] {
+        let planeSize = source.rows * source.columns
+        return planes.flatMap { plane in
+            source.frames.indices.map { k in plane[(k * planeSize)..<((k + 1) * planeSize)].contains(where: isSet) }
+        }
     }
 
     /// A source without patient geometry takes masks voxel for voxel: they must have its size.
@@ -118,8 +123,8 @@ public struct SEGWriter: Sendable {
         return UInt8(max(0, min(255, (p * 255).rounded())))
     }
 
-    private func describe(present: Set<UInt8>, segments: [SegmentDescription]) throws -> [SegmentDescription] {
-        var byLabel = [UInt8: SegmentDescription]()
+    private func describe(present: Set<Int>, segments: [SegmentDescription]) throws -> [SegmentDescription] {
+        var byLabel = [Int: SegmentDescription]()
         for s in segments {
             guard s.labelValue != 0 else { throw DICOMError.invalidArgument("segment '\(s.label)' has label value 0 (background)") }
             guard byLabel[s.labelValue] == nil else { throw DICOMError.invalidArgument("label value \(s.labelValue) is described twice") }

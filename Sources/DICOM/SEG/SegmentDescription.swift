@@ -59,10 +59,13 @@ public struct RGBColor: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// What one segment of a SEG says about itself. `labelValue` is the voxel value in the label map it
-/// comes from (1...255); segment numbers in the file are assigned 1, 2, ... in ascending `labelValue`.
+/// What one segment of a SEG says about itself: the one description type for writing (`SEGWriter`) and
+/// reading (`SEGDocument.segments`), as highdicom's `SegmentDescription`.
 public struct SegmentDescription: Sendable, Equatable, Codable {
-    public var labelValue: UInt8
+    /// The segment's value in a label map. Writing: the voxel value it covers (1...255); the file numbers
+    /// segments 1, 2, ... in ascending order of these values (DICOM wants consecutive numbers). Read from
+    /// a SEG: its Segment Number (0062,0004), which is also its value in `SEGDocument.labelMap(on:)`.
+    public var labelValue: Int
     /// Segment Label (LO, at most 64 characters).
     public var label: String
     public var description: String?
@@ -73,15 +76,23 @@ public struct SegmentDescription: Sendable, Equatable, Codable {
     /// Segmented Property Type Code (CID 7151); default SNOMED CT Tissue.
     public var type: CodedConcept
     public var trackingID: String?
+    /// Segment Algorithm Type (0062,0008): read from a file, what it says (nil when absent or not a
+    /// defined term); `SEGWriter` writes AUTOMATIC segmentations and refuses another type.
+    public var algorithmType: SegmentAlgorithmType?
+    /// Segment Algorithm Name (0062,0009): read from a file, what it says (nil when absent); writing,
+    /// nil takes `SEGWriteOptions.algorithmName`.
+    public var algorithmName: String?
 
-    public init(labelValue: UInt8, label: String, description: String? = nil, color: RGBColor? = nil,
-                category: CodedConcept = .tissue, type: CodedConcept = .tissue, trackingID: String? = nil) {
+    public init(labelValue: Int, label: String, description: String? = nil, color: RGBColor? = nil,
+                category: CodedConcept = .tissue, type: CodedConcept = .tissue, trackingID: String? = nil,
+                algorithmType: SegmentAlgorithmType? = .automatic, algorithmName: String? = nil) {
         self.labelValue = labelValue; self.label = label; self.description = description; self.color = color
         self.category = category; self.type = type; self.trackingID = trackingID
+        self.algorithmType = algorithmType; self.algorithmName = algorithmName
     }
 
     /// The description used for a label that has none: "Label N", Tissue/Tissue, default colour.
-    public static func placeholder(for labelValue: UInt8) -> SegmentDescription {
+    public static func placeholder(for labelValue: Int) -> SegmentDescription {
         SegmentDescription(labelValue: labelValue, label: "Label \(labelValue)")
     }
 }
@@ -105,6 +116,7 @@ extension SegmentDescription {
         return check(label, "segment label (Segment Label, LO)", max: 64)
             ?? check(description, "segment description (Segment Description, ST)", max: 1024, allowBackslash: true)
             ?? check(trackingID, "tracking ID (LO)", max: 64)
+            ?? check(algorithmName, "algorithm name (Segment Algorithm Name, LO)", max: 64)
             ?? [("category", category), ("type", type)].lazy.compactMap { name, c in
                 check(c.value, "\(name) code value (SH)", max: 16) ?? check(c.scheme, "\(name) coding scheme (SH)", max: 16)
                     ?? check(c.meaning, "\(name) code meaning (LO)", max: 64)

@@ -31,7 +31,7 @@ extension SegmentDescription {
                 color = RGBColor(red: UInt8(c[0]), green: UInt8(c[1]), blue: UInt8(c[2]))
             }
             func concept(_ c: Code?) -> CodedConcept { c.map { CodedConcept(value: $0.code, scheme: $0.scheme, meaning: $0.meaning) } ?? .tissue }
-            let segment = SegmentDescription(labelValue: UInt8(e.value), label: e.name, description: e.description, color: color,
+            let segment = SegmentDescription(labelValue: e.value, label: e.name, description: e.description, color: color,
                                              category: concept(e.category), type: concept(e.type))
             if let violation = segment.vrViolation { throw DICOMError.badInput(file: url.path, detail: "labels[\(index)]: \(violation)") }
             return segment

@@ -65,7 +65,7 @@ public enum MeasurementReportWriter {
                              options: MeasurementReportOptions, to url: URL) throws -> String {
         guard !measurements.isEmpty else { throw DICOMError.invalidArgument("no lesion measurement to report") }
         let document = try SEGDocument(contentsOf: seg)
-        let numbers = Set(document.segments.map(\.number))
+        let numbers = Set(document.segments.map(\.labelValue))
         for m in measurements {
             guard numbers.contains(m.segmentNumber) else {
                 throw DICOMError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
@@ -76,7 +76,7 @@ public enum MeasurementReportWriter {
         }
         let sourcePaths = Array(Set(source.frames.map(\.path))).sorted()
         var uid = [CChar](repeating: 0, count: 80)
-        var error = ssseg_error()
+        var error = ssdcm_status()
         let strings = [seg.path, source.seriesInstanceUID, options.deviceUID, options.deviceName, options.manufacturer,
                        options.modelName, options.softwareVersion, options.seriesDescription]
         let codes = measurements.flatMap { [$0.finding.value, $0.finding.scheme, $0.finding.meaning,

@@ -31,7 +31,7 @@ final class SEGPackingTests: XCTestCase {
             let masks: [(segment: SegmentDescription, mask: Volume<UInt8>)] = (1...3).map { label in
                 var mask = Volume<UInt8>(geometry: source.geometry, repeating: 0)
                 for p in mask.voxels.indices where generator.next() % 3 == 0 { mask.voxels[p] = UInt8(truncatingIfNeeded: 1 + generator.next() % 255) }
-                return (SegmentDescription(labelValue: UInt8(label), label: "Random \(label)"), mask)
+                return (SegmentDescription(labelValue: Int(label), label: "Random \(label)"), mask)
             }
             let url = try SEGFixtures.temporaryFile("packing-\(columns)x\(rows).dcm")
             try SEGWriter(options: SEGFixtures.options).write(masks: masks, over: source, to: url)

@@ -31,9 +31,9 @@ final class SEGReadReferenceTests: XCTestCase {
         guard let path = TestData.path("dcmqi/segmentations/liver.dcm") else { throw XCTSkip(TestData.missing("dcmqi/segmentations/liver.dcm")) }
         let document = try SEGDocument(contentsOf: URL(fileURLWithPath: path))
         XCTAssertEqual(document.kind, .binary)
-        XCTAssertEqual(document.segments.first?.number, 1)
+        XCTAssertEqual(document.segments.first?.labelValue, 1)
         XCTAssertFalse(document.segments.first?.type.value.isEmpty ?? true)   // dcmqi wrote SNOMED as "SRT"
-        XCTAssertNotNil(document.segments.first?.dicomLab)
+        XCTAssertNotNil(document.segments.first?.color)
     }
 
     func testLabelMapSEGKind() throws {

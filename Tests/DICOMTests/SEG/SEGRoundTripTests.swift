@@ -56,6 +56,31 @@ final class SEGRoundTripTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 0.5 / 255 + 1e-6)
     }
 
+    /// One segment description type both ways (issue 12): what SEGWriter takes is what SEGDocument reads
+    /// back (colour through DICOM's CIELab, within rounding); a manual algorithm type is refused on writing.
+    func testSegmentDescriptionRoundTrips() throws {
+        let source = try SEGFixtures.source("pydicom/dicomdirtests/77654033/CT2")
+        var mask = Volume<UInt8>(geometry: source.geometry, repeating: 0)
+        for j in 2..<6 { for i in 2..<6 { mask[i, j, 0] = 1 } }
+        let written = SegmentDescription(labelValue: 1, label: "Tumour", description: "enhancing part",
+                                         color: RGBColor(red: 200, green: 30, blue: 40), category: .morphologicallyAbnormalStructure,
+                                         type: .lesion, algorithmName: "segment-model")
+        let url = try SEGFixtures.temporaryFile("description.dcm")
+        try SEGWriter(options: SEGFixtures.options).write(masks: [(written, mask)], over: source, to: url)
+        let read = try XCTUnwrap(try SEGDocument(contentsOf: url).segments.first)
+        var expected = written
+        expected.color = read.color
+        XCTAssertEqual(read, expected)
+        let color = try XCTUnwrap(read.color)
+        XCTAssertLessThanOrEqual(max(abs(Int(color.red) - 200), abs(Int(color.green) - 30), abs(Int(color.blue) - 40)), 1)
+        var manual = written
+        manual.algorithmType = .manual
+        XCTAssertThrowsError(try SEGWriter(options: SEGFixtures.options).write(masks: [(manual, mask)], over: source,
+                                                                               to: try SEGFixtures.temporaryFile("manual.dcm"))) { error in
+            XCTAssertEqual((error as? DICOMError)?.category, .invalidArgument, "\(error)")
+        }
+    }
+
     func testOverlappingMasksStaySeparate() throws {
         let source = try SEGFixtures.source("pydicom/dicomdirtests/77654033/CT2")
         let g = source.geometry
