@@ -5,12 +5,14 @@
 # 2. latency from the last instance to the SEG in Orthanc, split into stable wait, load, inference, export, send;
 # 3. a warm job (model loaded) vs a cold `segment` of the same study (brats-wt-3d);
 # 4. GET /lesions p50/p99 under wrk, 100 connections, 100,000 lesions (store-bench's database).
-# Loopback only: service DICOM 11104 / HTTP 11180, Orthanc 11142 / 11143.
+# Loopback only: service DICOM $DICOM_PORT / HTTP $HTTP_PORT, Orthanc DICOM $PACS_DICOM / HTTP $PACS_HTTP
+# (defaults 11300-11303, the benchmark range, so the benchmark never meets the tests' fixed ports).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${1:-.build/release/segstation}
 MODEL=${MODEL:-brats-wt-3d}     # the model of parts 2 and 3
 STORE_BENCH=${STORE_BENCH:-.build/release/store-bench}
+DICOM_PORT=${DICOM_PORT:-11300}; HTTP_PORT=${HTTP_PORT:-11301}; PACS_DICOM=${PACS_DICOM:-11302}; PACS_HTTP=${PACS_HTTP:-11303}
 work=$(mktemp -d /tmp/segstation-service-bench.XXXX)
 serve_pid=""
 cleanup() {
@@ -22,7 +24,7 @@ trap cleanup EXIT
 echo "machine: $(lscpu | grep 'Model name' | sed 's/ *Model name: *//'); load: $(uptime | sed 's/.*load average: //')"
 now() { date +%s.%N; }
 mkdir -p "$work/orthanc"
-eval "$(bash Scripts/ci/orthanc.sh start "$work/orthanc")"
+eval "$(bash Scripts/ci/orthanc.sh start "$work/orthanc" "$PACS_HTTP" "$PACS_DICOM")"
 "$BIN" sample -o "$work/study" >/dev/null
 files=$(find "$work/study" -name '*.dcm' | wc -l)
 bytes=$(find "$work/study" -name '*.dcm' -printf '%s\n' | awk '{s+=$1} END {print s}')
@@ -32,30 +34,30 @@ config() {  # $1 database, $2 route model or "", $3 stableSeconds
   local routes="[]"
   [ -n "$2" ] && routes='[{"name":"brain","match":{"modality":"MR","seriesDescription":"^FLAIR"},"channels":[{"seriesDescription":"^T1c"}],"model":"'"$2"'","options":{"minLesionML":0.1},"destinations":["pacs"]}]'
   cat > "$work/serve.json" <<JSON
-{"dicom":{"aeTitle":"SEGSTATION","port":11104,"allowedCallers":["STORESCU"]},"http":{"port":11180},
+{"dicom":{"aeTitle":"SEGSTATION","port":$DICOM_PORT,"allowedCallers":["STORESCU"]},"http":{"port":$HTTP_PORT},
  "auth":{"tokensFile":"tokens"},"storage":{"folder":"storage-$RANDOM"},"database":"$1","workers":1,"threadsPerWorker":2,
- "stableSeconds":$3,"routes":$routes,"destinations":[{"name":"pacs","aeTitle":"ORTHANC","host":"127.0.0.1","port":11142}]}
+ "stableSeconds":$3,"routes":$routes,"destinations":[{"name":"pacs","aeTitle":"ORTHANC","host":"127.0.0.1","port":$PACS_DICOM}]}
 JSON
   [ -f "$work/token" ] || "$BIN" serve --config "$work/serve.json" --new-token > "$work/token"
 }
 start_serve() {
   "$BIN" serve --config "$work/serve.json" > "$work/serve.log" 2>&1 &
   serve_pid=$!
-  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:11180/health >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$HTTP_PORT/health >/dev/null && return; sleep 0.1; done
   echo "serve did not start"; cat "$work/serve.log"; exit 1
 }
 stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""; }
 segcount() { curl -s -X POST "$SEGSTATION_TEST_ORTHANC/tools/find" -d '{"Level":"Instance","Query":{"Modality":"SEG"}}' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-api() { curl -fs -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:11180$1"; }
+api() { curl -fs -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$1"; }
 
 echo "== 1. receive throughput (storescu, same study, 3 rounds each) =="
 config "$work/recv.sqlite" "" 3600
 for round in 1 2 3; do
   rm -rf "$work"/storage-*; start_serve
-  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
+  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
   stop_serve; rm -f "$work/recv.sqlite"*
   curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | cut -d, -f1)" >/dev/null || true
-  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 11142 "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
+  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 $PACS_DICOM "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
   for p in $(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | tr , ' '); do curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$p" >/dev/null; done
   awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" 'BEGIN {
     s=b-a; o=d-c; printf "round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
@@ -67,7 +69,7 @@ config "$work/jobs.sqlite" "$MODEL" 2
 start_serve
 for study in 1 2; do
   "$BIN" sample -o "$work/s$study" >/dev/null
-  storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
+  storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
   until [ "$(segcount)" -ge "$study" ]; do sleep 0.05; done
   seg=$(now)
   job=$(api "/jobs" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]))')
@@ -98,6 +100,6 @@ config "$work/lesions.sqlite" "" 3600
 start_serve
 for q in "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=PAT-17&minVolumeML=1" "/runs/1"; do
   echo "GET $q ($(api "$q" | wc -c) bytes)"
-  wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:11180$q" | grep -E "50%|99%|Requests/sec"
+  wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|99%|Requests/sec"
 done
 stop_serve

@@ -51,10 +51,14 @@ final class ServiceHarness: @unchecked Sendable {
     }
 
     /// Writes the configuration (one route: FLAIR + T1c by description -> the fixture model -> Orthanc).
-    func writeConfig(stableSeconds: Double = 1, workers: Int = 1, maxUploadBytes: Int = 1 << 20) throws {
+    /// `dicomHost` nil leaves `dicom.host` out (its default, loopback).
+    func writeConfig(stableSeconds: Double = 1, workers: Int = 1, maxUploadBytes: Int = 1 << 20, maxUnzippedBytes: Int = 64 << 20,
+                     dicomHost: String? = nil) throws {
+        var dicom: [String: Any] = ["aeTitle": "SEGSTATION", "port": Self.dicomPort, "allowedCallers": ["STORESCU", "ORTHANC@127.0.0.1"]]
+        if let dicomHost { dicom["host"] = dicomHost }
         let config: [String: Any] = [
-            "dicom": ["aeTitle": "SEGSTATION", "port": Self.dicomPort, "allowedCallers": ["STORESCU", "ORTHANC@127.0.0.1"]],
-            "http": ["host": "127.0.0.1", "port": Self.httpPort, "maxUploadBytes": maxUploadBytes],
+            "dicom": dicom,
+            "http": ["host": "127.0.0.1", "port": Self.httpPort, "maxUploadBytes": maxUploadBytes, "maxUnzippedBytes": maxUnzippedBytes],
             "auth": ["tokensFile": "tokens"], "storage": ["folder": "storage"], "database": "studies.sqlite",
             "workers": workers, "threadsPerWorker": 1, "stableSeconds": stableSeconds,
             "routes": [["name": "brain", "match": ["modality": "MR", "seriesDescription": "^FLAIR"],
