@@ -9,6 +9,7 @@
 # (defaults 11300-11303, the benchmark range, so the benchmark never meets the tests' fixed ports).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+PARTS=${PARTS:-1234}   # which parts to run (e.g. PARTS=14); NODELAY_MODES="0 1" (part 1: storescu as shipped, then TCP_NODELAY=1)
 BIN=${1:-.build/release/segstation}
 MODEL=${MODEL:-brats-wt-3d}     # the model of parts 2 and 3
 STORE_BENCH=${STORE_BENCH:-.build/release/store-bench}
@@ -50,20 +51,26 @@ stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_p
 segcount() { curl -s -X POST "$SEGSTATION_TEST_ORTHANC/tools/find" -d '{"Level":"Instance","Query":{"Modality":"SEG"}}' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 api() { curl -fs -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$1"; }
 
-echo "== 1. receive throughput (storescu, same study, 3 rounds each) =="
+if [[ $PARTS == *1* ]]; then
+echo "== 1. receive throughput (storescu, same study, 3 rounds each, as shipped and with TCP_NODELAY=1) =="
+# DCMTK reads TCP_NODELAY from the environment: with it the sender's Nagle delay (which caps both peers near
+# 10 instances/s on loopback) is gone and the receivers themselves are measured.
 config "$work/recv.sqlite" "" 3600
+for nodelay in ${NODELAY_MODES:-0 1}; do
 for round in 1 2 3; do
   rm -rf "$work"/storage-*; start_serve
-  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
+  t0=$(now); TCP_NODELAY=$nodelay storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
   stop_serve; rm -f "$work/recv.sqlite"*
-  curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | cut -d, -f1)" >/dev/null || true
-  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 $PACS_DICOM "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
+  t2=$(now); TCP_NODELAY=$nodelay storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 $PACS_DICOM "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
   for p in $(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | tr , ' '); do curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$p" >/dev/null; done
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" 'BEGIN {
-    s=b-a; o=d-c; printf "round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
-    '"$round"', s, n/s, by/s/1e6, o, n/o, by/o/1e6, o/s }'
+  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" -v r="$round" -v nd="$nodelay" 'BEGIN {
+    s=b-a; o=d-c; printf "TCP_NODELAY=%d round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
+    nd, r, s, n/s, by/s/1e6, o, n/o, by/o/1e6, o/s }'
+done
 done
 
+fi
+if [[ $PARTS == *2* ]]; then
 echo "== 2./3. latency to SEG in PACS, warm job vs cold segment ($MODEL) =="
 config "$work/jobs.sqlite" "$MODEL" 2
 start_serve
@@ -79,6 +86,8 @@ for study in 2 3; do
 done
 echo "(warm job: jobWall of jobs 2 and 3, which also includes sending to the PACS)"
 
+fi
+if [[ $PARTS == *4* ]]; then
 echo "== 4. GET /lesions under wrk, 100 connections, 100,000 lesions =="
 "$STORE_BENCH" --db "$work/lesions.sqlite" --iterations 1 >/dev/null
 config "$work/lesions.sqlite" "" 3600
@@ -88,3 +97,4 @@ for q in "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=PAT-17&minVolume
   wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|99%|Requests/sec"
 done
 stop_serve
+fi
