@@ -45,6 +45,8 @@ let package = Package(
         ),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // issue 14: uploaded zips of DICOM are read entry by entry (names, types and sizes checked).
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
@@ -66,7 +68,7 @@ let package = Package(
         // issue 14: `segstation serve` (DICOM node, job queue, HTTP API). Swift 6 language mode.
         .target(
             name: "Service",
-            dependencies: ["Core", "Pipeline", "DICOM", "StudyStore", "Imaging", "Reports", "CDCMTKBridge",
+            dependencies: ["Core", "Pipeline", "DICOM", "StudyStore", "Imaging", "Reports", "CDCMTKBridge", "CArchive",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
@@ -110,7 +112,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport"], exclude: ["Fixtures", "Expected"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "StudyStore", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "StudyStore", "TestSupport", "CArchive", .product(name: "Yams", package: "Yams")]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
         // in-process tests of the CLI's formatting and logging set-up.
         .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",

@@ -13,6 +13,8 @@ packages=(
   zlib1g-dev
   pkg-config
   fonts-dejavu-core   # text in report images and PDF (cairo)
+  # issue 14 (serve): libarchive reads uploaded zips of DICOM entry by entry (POST /jobs)
+  libarchive-dev
 )
 # Test-only tools: set SEGSTATION_RUNTIME_ONLY=1 to skip them on a machine that only runs SegStation.
 if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
@@ -24,9 +26,9 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
     # issue 11 abuse suite (segstation-abuse): prlimit (util-linux), gzip for gzip bombs, sqlite3 CLI for a foreign database
     util-linux gzip sqlite3
     # issue 14 (serve): Orthanc is the PACS of the service tests, storescu/echoscu (dcmtk) the modality,
-    # unzip extracts uploaded DICOM zips, wrk drives the HTTP benchmark.
+    # zip (Info-ZIP) makes the upload tests' zip of a series, wrk drives the HTTP benchmark.
     orthanc
-    unzip
+    zip
     wrk
   )
   # issue 18 (RTSTRUCT): plastimatch rasterises our RT Structure Sets in RTStructPlastimatchTests

@@ -5,12 +5,15 @@
 # 2. latency from the last instance to the SEG in Orthanc, split into stable wait, load, inference, export, send;
 # 3. a warm job (model loaded) vs a cold `segment` of the same study (brats-wt-3d);
 # 4. GET /lesions p50/p99 under wrk, 100 connections, 100,000 lesions (store-bench's database).
-# Loopback only: service DICOM 11104 / HTTP 11180, Orthanc 11142 / 11143.
+# Loopback only: service DICOM $DICOM_PORT / HTTP $HTTP_PORT, Orthanc DICOM $PACS_DICOM / HTTP $PACS_HTTP
+# (defaults 11300-11303, the benchmark range, so the benchmark never meets the tests' fixed ports).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+PARTS=${PARTS:-1234}   # which parts to run (e.g. PARTS=14); NODELAY_MODES="0 1" (part 1: storescu as shipped, then TCP_NODELAY=1)
 BIN=${1:-.build/release/segstation}
 MODEL=${MODEL:-brats-wt-3d}     # the model of parts 2 and 3
 STORE_BENCH=${STORE_BENCH:-.build/release/store-bench}
+DICOM_PORT=${DICOM_PORT:-11300}; HTTP_PORT=${HTTP_PORT:-11301}; PACS_DICOM=${PACS_DICOM:-11302}; PACS_HTTP=${PACS_HTTP:-11303}
 work=$(mktemp -d /tmp/segstation-service-bench.XXXX)
 serve_pid=""
 cleanup() {
@@ -22,7 +25,7 @@ trap cleanup EXIT
 echo "machine: $(lscpu | grep 'Model name' | sed 's/ *Model name: *//'); load: $(uptime | sed 's/.*load average: //')"
 now() { date +%s.%N; }
 mkdir -p "$work/orthanc"
-eval "$(bash Scripts/ci/orthanc.sh start "$work/orthanc")"
+eval "$(bash Scripts/ci/orthanc.sh start "$work/orthanc" "$PACS_HTTP" "$PACS_DICOM")"
 "$BIN" sample -o "$work/study" >/dev/null
 files=$(find "$work/study" -name '*.dcm' | wc -l)
 bytes=$(find "$work/study" -name '*.dcm' -printf '%s\n' | awk '{s+=$1} END {print s}')
@@ -32,72 +35,66 @@ config() {  # $1 database, $2 route model or "", $3 stableSeconds
   local routes="[]"
   [ -n "$2" ] && routes='[{"name":"brain","match":{"modality":"MR","seriesDescription":"^FLAIR"},"channels":[{"seriesDescription":"^T1c"}],"model":"'"$2"'","options":{"minLesionML":0.1},"destinations":["pacs"]}]'
   cat > "$work/serve.json" <<JSON
-{"dicom":{"aeTitle":"SEGSTATION","port":11104,"allowedCallers":["STORESCU"]},"http":{"port":11180},
+{"dicom":{"aeTitle":"SEGSTATION","port":$DICOM_PORT,"allowedCallers":["STORESCU"]},"http":{"port":$HTTP_PORT},
  "auth":{"tokensFile":"tokens"},"storage":{"folder":"storage-$RANDOM"},"database":"$1","workers":1,"threadsPerWorker":2,
- "stableSeconds":$3,"routes":$routes,"destinations":[{"name":"pacs","aeTitle":"ORTHANC","host":"127.0.0.1","port":11142}]}
+ "stableSeconds":$3,"routes":$routes,"destinations":[{"name":"pacs","aeTitle":"ORTHANC","host":"127.0.0.1","port":$PACS_DICOM}]}
 JSON
   [ -f "$work/token" ] || "$BIN" serve --config "$work/serve.json" --new-token > "$work/token"
 }
 start_serve() {
   "$BIN" serve --config "$work/serve.json" > "$work/serve.log" 2>&1 &
   serve_pid=$!
-  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:11180/health >/dev/null && return; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$HTTP_PORT/health >/dev/null && return; sleep 0.1; done
   echo "serve did not start"; cat "$work/serve.log"; exit 1
 }
 stop_serve() { kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=""; }
 segcount() { curl -s -X POST "$SEGSTATION_TEST_ORTHANC/tools/find" -d '{"Level":"Instance","Query":{"Modality":"SEG"}}' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-api() { curl -fs -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:11180$1"; }
+api() { curl -fs -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$1"; }
 
-echo "== 1. receive throughput (storescu, same study, 3 rounds each) =="
+if [[ $PARTS == *1* ]]; then
+echo "== 1. receive throughput (storescu, same study, 3 rounds each, as shipped and with TCP_NODELAY=1) =="
+# DCMTK reads TCP_NODELAY from the environment: with it the sender's Nagle delay (which caps both peers near
+# 10 instances/s on loopback) is gone and the receivers themselves are measured.
 config "$work/recv.sqlite" "" 3600
+for nodelay in ${NODELAY_MODES:-0 1}; do
 for round in 1 2 3; do
   rm -rf "$work"/storage-*; start_serve
-  t0=$(now); storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
+  t0=$(now); TCP_NODELAY=$nodelay storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/study/FLAIR" "$work/study/T1c"; t1=$(now)
   stop_serve; rm -f "$work/recv.sqlite"*
-  curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | cut -d, -f1)" >/dev/null || true
-  t2=$(now); storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 11142 "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
+  t2=$(now); TCP_NODELAY=$nodelay storescu -aet STORESCU -aec ORTHANC +sd 127.0.0.1 $PACS_DICOM "$work/study/FLAIR" "$work/study/T1c"; t3=$(now)
   for p in $(curl -s "$SEGSTATION_TEST_ORTHANC/patients" | tr -d '[]" \n' | tr , ' '); do curl -s -X DELETE "$SEGSTATION_TEST_ORTHANC/patients/$p" >/dev/null; done
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" 'BEGIN {
-    s=b-a; o=d-c; printf "round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
-    '"$round"', s, n/s, by/s/1e6, o, n/o, by/o/1e6, o/s }'
+  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$files" -v by="$bytes" -v r="$round" -v nd="$nodelay" 'BEGIN {
+    s=b-a; o=d-c; printf "TCP_NODELAY=%d round %d: serve %.3f s (%.0f inst/s, %.1f MB/s)  orthanc %.3f s (%.0f inst/s, %.1f MB/s)  ratio %.2fx\n",
+    nd, r, s, n/s, by/s/1e6, o, n/o, by/o/1e6, o/s }'
+done
 done
 
+fi
+if [[ $PARTS == *2* ]]; then
 echo "== 2./3. latency to SEG in PACS, warm job vs cold segment ($MODEL) =="
 config "$work/jobs.sqlite" "$MODEL" 2
 start_serve
-for study in 1 2; do
+for study in 1 2 3; do   # job 1 loads the model (cold worker); jobs 2 and 3 find it warm
   "$BIN" sample -o "$work/s$study" >/dev/null
-  storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 11104 "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
-  until [ "$(segcount)" -ge "$study" ]; do sleep 0.05; done
-  seg=$(now)
-  job=$(api "/jobs" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]))')
-  run=$(echo "$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runID"])')
-  folder=$(api "/runs/$run" | python3 -c 'import json,sys,os; print(os.path.dirname([a["path"] for a in json.load(sys.stdin)["artefacts"] if a["kind"]=="seg"][0]))')
-  python3 - "$last" "$seg" "$folder/segmentation.json" "$job" <<'PY'
-import json, sys, datetime
-last, seg = float(sys.argv[1]), float(sys.argv[2])
-t = json.load(open(sys.argv[3]))["timingsSeconds"]; job = json.loads(sys.argv[4])
-iso = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-started, ended = iso(job["startedAt"]), iso(job["endedAt"])
-segment = sum(v for k, v in t.items() if k != "loadSeconds") + t.get("loadSeconds", 0)
-export = t.get("dicomExportSeconds", 0) + t.get("maskWriteSeconds", 0) + t.get("reportSeconds", 0)
-print(f"last instance -> SEG in Orthanc {seg - last:.2f} s: stable wait {started - last:.2f}, load {t.get('loadSeconds', 0):.2f}, "
-      f"inference {t.get('preprocessSeconds', 0) + t.get('inferenceSeconds', 0) + t.get('restoreSeconds', 0):.2f}, "
-      f"measure {t.get('measureSeconds', 0) + t.get('cleanupSeconds', 0):.2f}, export {export:.2f}, "
-      f"send+record {seg - last - (started - last) - segment:.2f} (job {ended - started:.2f} s)")
-PY
+  storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
+  echo "job $study: $(python3 Benchmarks/service/follow_job.py "$last" "http://127.0.0.1:$HTTP_PORT" "$(cat "$work/token")" "$SEGSTATION_TEST_ORTHANC" "$study")"
 done
 stop_serve
-t0=$(now); "$BIN" segment "$work/s2/FLAIR" "$work/s2/T1c" --model "$MODEL" --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold" >/dev/null; t1=$(now)
-awk -v a="$t0" -v b="$t1" 'BEGIN { printf "cold segment (process, model load, same study): %.2f s\n", b-a }'
-echo "(warm job: the second 'job' figure above; the first job loaded the model)"
+for study in 2 3; do
+  t0=$(now); "$BIN" segment "$work/s$study/FLAIR" "$work/s$study/T1c" --model "$MODEL" --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold$study" >/dev/null; t1=$(now)
+  awk -v a="$t0" -v b="$t1" -v s="$study" 'BEGIN { printf "cold segment of study %d (new process, model load): %.2f s\n", s, b-a }'
+done
+echo "(warm job: jobWall of jobs 2 and 3, which also includes sending to the PACS)"
 
+fi
+if [[ $PARTS == *4* ]]; then
 echo "== 4. GET /lesions under wrk, 100 connections, 100,000 lesions =="
 "$STORE_BENCH" --db "$work/lesions.sqlite" --iterations 1 >/dev/null
 config "$work/lesions.sqlite" "" 3600
 start_serve
 for q in "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=PAT-17&minVolumeML=1" "/runs/1"; do
   echo "GET $q ($(api "$q" | wc -c) bytes)"
-  wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:11180$q" | grep -E "50%|99%|Requests/sec"
+  wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|99%|Requests/sec"
 done
 stop_serve
+fi

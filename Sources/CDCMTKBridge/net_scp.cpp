@@ -1,5 +1,9 @@
 // Storage SCP over DCMTK's ASC_/DIMSE_ API: an accept loop that hands each association to a thread,
 // C-ECHO, and C-STORE into a temporary Part 10 file that the caller's callback files away.
+//
+// The listening socket is ours: DCMTK 3.6.7 (and its master) binds an acceptor to INADDR_ANY with no
+// way to choose the address, so the bridge binds `host` itself and hands each accepted connection to
+// dcmnet through `dcmExternalSocketHandle`, the hook storescp's --inetd mode uses (dul.h).
 #include "segstation_net.h"
 #include "net_internal.hpp"
 #include <dcmtk/dcmnet/assoc.h>
@@ -10,6 +14,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +27,7 @@ struct ssnet_server {
     ssnet_server_config config{};
     std::string aeTitle, incoming;
     T_ASC_Network *network = nullptr;
+    int listenSocket = -1;   // bound to config.host; accepted connections go to dcmnet one by one
     std::atomic<bool> stopping{false};
     std::atomic<int> active{0};
     std::atomic<uint64_t> counter{0};
@@ -25,6 +36,45 @@ struct ssnet_server {
 };
 
 namespace {
+
+/// `dcmExternalSocketHandle` is one process-wide value: every hand-over (set, receive, reset) holds this.
+std::mutex externalSocketMutex;
+
+/// Creates the listening socket on `host:port` (IPv4: DCMTK 3.6.7 formats peer addresses as IPv4).
+int listenOn(const char *host, uint16_t port, std::string &error) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    if (inet_pton(AF_INET, host, &address.sin_addr) != 1) { error = std::string("'") + host + "' is not an IPv4 address"; return -1; }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { error = strerror(errno); return -1; }
+    int reuse = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse) < 0 ||
+        bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) < 0 || listen(fd, 64) < 0) {
+        error = strerror(errno);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/// Waits up to a second for a connection on the listening socket and accepts it; -1 when none came.
+int acceptOne(int listenSocket) {
+    pollfd pfd{listenSocket, POLLIN, 0};
+    if (poll(&pfd, 1, 1000) <= 0 || !(pfd.revents & POLLIN)) return -1;
+    return accept4(listenSocket, nullptr, nullptr, SOCK_CLOEXEC);
+}
+
+/// Lets dcmnet read the association request on an accepted connection. dcmnet owns the socket once
+/// it made a transport connection of it (the association's DUL key exists); otherwise it is closed here.
+OFCondition receiveOn(ssnet_server *server, int fd, T_ASC_Association **assoc) {
+    std::lock_guard<std::mutex> lock(externalSocketMutex);
+    dcmExternalSocketHandle.set(fd);
+    OFCondition cond = ASC_receiveAssociation(server->network, assoc, ASC_DEFAULTMAXPDU, nullptr, nullptr, OFFalse, DUL_NOBLOCK, 1);
+    dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+    if (*assoc == nullptr || (*assoc)->DULassociation == nullptr) close(fd);
+    return cond;
+}
 
 /// Storage classes served (plus Verification): classic and enhanced CT/MR, and Segmentation.
 const char *kAbstractSyntaxes[] = {
@@ -194,9 +244,25 @@ extern "C" ssnet_server *ssnet_server_open(const ssnet_server_config *config, ss
         server->incoming = config->incoming_folder ? config->incoming_folder : ".";
         if (server->config.max_associations < 1) server->config.max_associations = 1;
         if (server->config.idle_timeout_seconds < 1) server->config.idle_timeout_seconds = 60;
-        OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, config->port, 30, &server->network);
+        const char *host = config->host && *config->host ? config->host : "127.0.0.1";
+        std::string error;
+        server->listenSocket = listenOn(host, config->port, error);
+        if (server->listenSocket < 0) {
+            ssdcm::fail(status, SSDCM_IO, "cannot listen on DICOM %s:%u: %s", host, unsigned(config->port), error.c_str());
+            delete server;
+            return nullptr;
+        }
+        // An acceptor network whose listening socket is external (ours): dcmnet creates none.
+        OFCondition cond;
+        {
+            std::lock_guard<std::mutex> lock(externalSocketMutex);
+            dcmExternalSocketHandle.set(server->listenSocket);
+            cond = ASC_initializeNetwork(NET_ACCEPTOR, config->port, 30, &server->network);
+            dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+        }
         if (cond.bad()) {
-            ssdcm::fail(status, SSDCM_IO, "cannot listen on DICOM port %u: %s", unsigned(config->port), cond.text());
+            ssdcm::fail(status, SSDCM_IO, "cannot start the DICOM network layer: %s", cond.text());
+            close(server->listenSocket);
             delete server;
             return nullptr;
         }
@@ -210,9 +276,11 @@ extern "C" ssnet_server *ssnet_server_open(const ssnet_server_config *config, ss
 extern "C" int ssnet_server_run(ssnet_server *server, ssdcm_status *status) {
     ssdcm::ok(status);
     while (!server->stopping) {
+        const int fd = acceptOne(server->listenSocket);
+        if (fd < 0) continue;
         T_ASC_Association *assoc = nullptr;
-        OFCondition cond = ASC_receiveAssociation(server->network, &assoc, ASC_DEFAULTMAXPDU, nullptr, nullptr, OFFalse, DUL_NOBLOCK, 1);
-        if (cond == DUL_NOASSOCIATIONREQUEST || cond.bad() || server->active >= server->config.max_associations || server->stopping) {
+        OFCondition cond = receiveOn(server, fd, &assoc);
+        if (cond.bad() || server->active >= server->config.max_associations || server->stopping) {
             if (assoc != nullptr && cond.good()) {
                 T_ASC_RejectParameters rej{ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
                                            ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED};
@@ -245,5 +313,6 @@ extern "C" int ssnet_server_active(const ssnet_server *server) { return server->
 extern "C" void ssnet_server_close(ssnet_server *server) {
     if (server == nullptr) return;
     if (server->network) ASC_dropNetwork(&server->network);
+    if (server->listenSocket >= 0) close(server->listenSocket);
     delete server;
 }

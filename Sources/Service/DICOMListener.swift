@@ -39,12 +39,15 @@ public final class DICOMListener: @unchecked Sendable {
             me.observer.instanceRefused(status: status, reason: String(cString: reason!))
             me.logger.warning("refused an instance", metadata: ["status": "\(String(format: "0x%04X", status))", "reason": "\(String(cString: reason!))"])
         }
-        // The bridge copies both strings; the callbacks' context (self) is installed by `run()`.
+        // The bridge copies the strings it keeps; the callbacks' context (self) is installed by `run()`.
         let opened: OpaquePointer? = instances.incoming.path.withCString { incoming in
             config.aeTitle.withCString { ae in
-                c.incoming_folder = incoming
-                c.ae_title = ae
-                return ssnet_server_open(&c, &status)
+                config.dicomHost.withCString { host in
+                    c.incoming_folder = incoming
+                    c.ae_title = ae
+                    c.host = host
+                    return ssnet_server_open(&c, &status)
+                }
             }
         }
         guard let opened else { throw ServiceError.listener(Self.message(status)) }

@@ -74,7 +74,7 @@ public final class SegStationService: Sendable {
         let app = Application(router: try api.router(),
                               configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "SegStation"),
                               logger: httpLogger)
-        logger.notice("serving: DICOM \(config.aeTitle) on port \(config.dicomPort), HTTP on \(config.httpHost):\(config.httpPort)")
+        logger.notice("serving: DICOM \(config.aeTitle) on \(config.dicomHost):\(config.dicomPort), HTTP on \(config.httpHost):\(config.httpPort)")
         do {
             try await app.runService()   // returns on SIGTERM or SIGINT
         } catch {

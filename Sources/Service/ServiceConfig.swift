@@ -26,12 +26,16 @@ public struct ServiceConfig: Sendable, Equatable {
     }
 
     public var aeTitle: String
+    /// IPv4 address the DICOM port is bound to (`dicom.host`, 127.0.0.1 unless configured).
+    public var dicomHost: String
     public var dicomPort: Int
     public var allowedCallers: [AllowedCaller]
     public var httpHost: String
     public var httpPort: Int
     /// Largest accepted POST /jobs body in bytes (413 beyond).
     public var maxUploadBytes: Int
+    /// Most bytes an uploaded zip may expand to (413 beyond).
+    public var maxUnzippedBytes: Int64
     public var tokensFile: String
     public var storageFolder: String
     public var databasePath: String
@@ -65,6 +69,7 @@ public struct ServiceConfig: Sendable, Equatable {
 
         var dicom = try top.object("dicom")!
         let aeTitle = try aeTitleValue(try dicom.string("aeTitle"), key: dicom.key("aeTitle"))
+        let dicomHost = try ipv4Value(try dicom.string("host", default: "127.0.0.1"), key: dicom.key("host"))
         let dicomPort = try dicom.int("port", in: 1...65535)
         let callers = try dicom.array("allowedCallers").enumerated().map { i, v in
             try caller(v, key: dicom.key("allowedCallers[\(i)]"))
@@ -78,6 +83,7 @@ public struct ServiceConfig: Sendable, Equatable {
         let httpHost = try http.string("host", default: "127.0.0.1")
         let httpPort = try http.int("port", in: 1...65535)
         let maxUpload = try http.int("maxUploadBytes", in: 1...(64 << 30), default: 512 << 20)
+        let maxUnzipped = try http.int("maxUnzippedBytes", in: 1...(1 << 40), default: 4 << 30)
         try http.finish()
         guard httpPort != dicomPort else { throw ServiceError.config(key: "http.port", problem: "\(httpPort) is also dicom.port") }
 
@@ -115,8 +121,8 @@ public struct ServiceConfig: Sendable, Equatable {
             routes.append(route)
         }
         try top.finish()
-        return ServiceConfig(aeTitle: aeTitle, dicomPort: dicomPort, allowedCallers: callers, httpHost: httpHost, httpPort: httpPort,
-                             maxUploadBytes: maxUpload, tokensFile: tokensFile, storageFolder: storageFolder, databasePath: database,
+        return ServiceConfig(aeTitle: aeTitle, dicomHost: dicomHost, dicomPort: dicomPort, allowedCallers: callers, httpHost: httpHost, httpPort: httpPort,
+                             maxUploadBytes: maxUpload, maxUnzippedBytes: Int64(maxUnzipped), tokensFile: tokensFile, storageFolder: storageFolder, databasePath: database,
                              workers: workers, threadsPerWorker: threads, stableSeconds: stable, routes: routes, destinations: destinations)
     }
 
@@ -127,6 +133,16 @@ public struct ServiceConfig: Sendable, Equatable {
             throw ServiceError.config(key: key, problem: "'\(s)' is not an AE title (1-16 printable ASCII characters, no backslash)")
         }
         return trimmed
+    }
+
+    /// A dotted IPv4 address ("127.0.0.1", "0.0.0.0" for every interface): DCMTK 3.6.7's acceptor
+    /// handles IPv4 peers only.
+    static func ipv4Value(_ s: String, key: String) throws -> String {
+        var address = in_addr()
+        guard inet_pton(AF_INET, s, &address) == 1 else {
+            throw ServiceError.config(key: key, problem: "'\(s)' is not an IPv4 address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)")
+        }
+        return s
     }
 
     /// "AE" or "AE@host".

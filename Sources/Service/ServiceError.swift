@@ -14,11 +14,15 @@ public enum ServiceError: CategorizedError, Equatable {
     case invalidArgument(String)
     /// An output (stored instance, report) could not be written.
     case output(String)
+    /// An uploaded file that is refused: not a zip, an entry outside the job folder, a link (HTTP 400).
+    case badUpload(String)
+    /// An upload that expands past the configured limits (HTTP 413).
+    case uploadTooLarge(String)
 
     public var category: ErrorCategory {
         switch self {
         case .config, .invalidArgument: return .invalidArgument
-        case .configFile: return .badInput
+        case .configFile, .badUpload, .uploadTooLarge: return .badInput
         case .notFound: return .notFound
         case .listener, .output: return .outputFailed
         }
@@ -28,7 +32,8 @@ public enum ServiceError: CategorizedError, Equatable {
         switch self {
         case .config(let key, let problem): return "configuration key '\(key)': \(problem)"
         case .configFile(let path, let reason): return "configuration file \(path): \(reason)"
-        case .listener(let m), .notFound(let m), .invalidArgument(let m), .output(let m): return m
+        case .listener(let m), .notFound(let m), .invalidArgument(let m), .output(let m), .badUpload(let m), .uploadTooLarge(let m):
+            return m
         }
     }
 }

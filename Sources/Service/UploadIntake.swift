@@ -3,7 +3,9 @@ import Hummingbird
 import StudyStore
 
 /// POST /jobs: queue a job for series already received (JSON body), or for an uploaded NIfTI file or zip
-/// of DICOM files (raw body, `?model=NAME`). Bodies above `http.maxUploadBytes` get 413.
+/// of DICOM files (raw body, `?model=NAME`; for a multi-channel model `&inputs=A,B` names the zip's
+/// folder of each input, in the model's order). Bodies above `http.maxUploadBytes`, and zips that expand
+/// past `http.maxUnzippedBytes` or hold more than `ZipUpload.maxEntries` entries, get 413.
 struct UploadIntake: Sendable {
     let config: ServiceConfig
     let store: StudyStore
@@ -38,24 +40,31 @@ struct UploadIntake: Sendable {
         let options = String(decoding: try JSONEncoder().encode(RouteOptions(minLesionML: minLesion)), as: UTF8.self)
         let folder = uploads.appendingPathComponent(UUID().uuidString.lowercased())
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let input: URL
+        var inputs: [JobInput]
         switch type {
         case "application/zip":
-            let zip = folder.appendingPathComponent("upload.zip")
-            try write(body, to: zip)
-            input = folder.appendingPathComponent("dicom")
-            guard Self.unzip(zip, into: input) else {
-                try? FileManager.default.removeItem(at: folder)
-                return APIResponse.error(.badRequest, "the zip could not be extracted")
+            let dicom = folder.appendingPathComponent("dicom")
+            do {
+                _ = try ZipUpload.extract(Data(body.readableBytesView), into: dicom,
+                                          limits: .init(maxBytes: config.maxUnzippedBytes, maxEntries: ZipUpload.maxEntries))
+                inputs = try ZipUpload.inputFolders(request.uri.queryParameters["inputs"].map(String.init), in: dicom).map { JobInput(path: $0.path) }
+            } catch {
+                try? FileManager.default.removeItem(at: folder)   // nothing of a refused zip stays
+                switch error as? ServiceError {
+                case .uploadTooLarge(let m)?: return APIResponse.error(.contentTooLarge, m)
+                case .badUpload(let m)?: return APIResponse.error(.badRequest, m)
+                default: throw error
+                }
             }
         case "application/gzip", "application/octet-stream":
             let isGzip = body.readableBytesView.starts(with: [0x1F, 0x8B])
-            input = folder.appendingPathComponent(isGzip ? "image.nii.gz" : "image.nii")
+            let input = folder.appendingPathComponent(isGzip ? "image.nii.gz" : "image.nii")
             try write(body, to: input)
+            inputs = [JobInput(path: input.path)]
         default:
             return APIResponse.error(.unsupportedMediaType, "send application/json (stored series), application/zip (DICOM) or application/octet-stream (NIfTI)")
         }
-        let (id, created) = try store.enqueueJob(JobSpec(source: "upload", model: model, inputs: [JobInput(path: input.path)], optionsJSON: options))
+        let (id, created) = try store.enqueueJob(JobSpec(source: "upload", model: model, inputs: inputs, optionsJSON: options))
         return APIResponse.json(Queued(jobID: id, created: created), status: .accepted)
     }
 
@@ -84,18 +93,5 @@ struct UploadIntake: Sendable {
         guard FileManager.default.createFile(atPath: url.path, contents: Data(body.readableBytesView), attributes: [.posixPermissions: 0o600]) else {
             throw ServiceError.output("cannot write the upload \(url.path)")
         }
-    }
-
-    /// Extracts with Info-ZIP's unzip (Debian `unzip`), never outside `folder` (unzip refuses ../ paths;
-    /// -: is not given).
-    static func unzip(_ zip: URL, into folder: URL) -> Bool {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        p.arguments = ["-q", "-n", zip.path, "-d", folder.path]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
     }
 }

@@ -42,6 +42,23 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(c.routes.first?.options.minLesionML, 0.1)
         XCTAssertEqual(c.routes.first?.options.rtstruct, true)
         XCTAssertEqual(c.stableSeconds, 2.5)
+        XCTAssertEqual(c.dicomHost, "127.0.0.1", "dicom.host defaults to loopback")
+        XCTAssertEqual(c.maxUnzippedBytes, 4 << 30)
+    }
+
+    func testDICOMHostMustBeAnIPv4Address() throws {
+        for bad in ["localhost", "::1", "127.0.0.256", "0.0.0.0 "] {
+            assertRefused("dicom.host", contains: "is not an IPv4 address") { d in
+                var dicom = d["dicom"] as! [String: Any]; dicom["host"] = bad; d["dicom"] = dicom
+            }
+        }
+        assertRefused("dicom.host", contains: "expected a string") { d in
+            var dicom = d["dicom"] as! [String: Any]; dicom["host"] = 127; d["dicom"] = dicom
+        }
+        var doc = Self.valid
+        var dicom = doc["dicom"] as! [String: Any]; dicom["host"] = "0.0.0.0"; doc["dicom"] = dicom
+        XCTAssertEqual(try parse(doc).dicomHost, "0.0.0.0")
+        assertRefused("http.maxUnzippedBytes", contains: "outside") { d in d["http"] = ["port": 11180, "maxUnzippedBytes": 0] }
     }
 
     func testSampleConfigIsValid() throws {

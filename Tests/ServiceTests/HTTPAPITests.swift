@@ -29,9 +29,13 @@ final class HTTPAPITests: XCTestCase {
         let wrong = try h.request(URL(string: "/studies", relativeTo: h.base)!.absoluteURL, headers: ["Authorization": "Bearer nope"], auth: false)
         XCTAssertEqual(wrong.status, 401)
 
-        // A real job (uploads need no PACS): send a phantom, wait for it.
-        XCTAssertEqual(try h.send([try h.phantom("study")]).status, 0)
+        // A real job (uploads need no PACS): send a phantom with the README's storescu line, wait for it.
+        let sent = try h.sendAsInREADME(try h.phantom("study"))
+        XCTAssertEqual(sent.status, 0, sent.err)
         try h.wait("the job", seconds: 120) { try h.jobs().first?["state"] as? String == "done" }
+        // Nothing identifies the patient in the log at the default level (the phantom's ID and name).
+        let log = try String(contentsOf: try XCTUnwrap(h.logFile), encoding: .utf8)
+        for identifier in ["PHANTOM-0001", "Phantom^Brain", "Phantom"] { XCTAssertFalse(log.contains(identifier), "log names \(identifier): \(log)") }
         let job = try XCTUnwrap(try h.jobs().first)
         let runID = try XCTUnwrap(job["runID"] as? Int)
         let studyUID = try XCTUnwrap((try h.json("/studies") as? [[String: Any]])?.first?["studyInstanceUID"] as? String)

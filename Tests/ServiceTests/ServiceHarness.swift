@@ -16,6 +16,8 @@ final class ServiceHarness: @unchecked Sendable {
     let orthancDICOMPort: Int
     var orthanc: URL { orthancURL! }
     var process: Process?
+    /// The log (stdout and stderr) of the service started last.
+    var logFile: URL?
     var token = ""
     var configPath: URL { scratch.appendingPathComponent("serve.json") }
     var base: URL { URL(string: "http://127.0.0.1:\(Self.httpPort)")! }
@@ -51,17 +53,23 @@ final class ServiceHarness: @unchecked Sendable {
     }
 
     /// Writes the configuration (one route: FLAIR + T1c by description -> the fixture model -> Orthanc).
-    func writeConfig(stableSeconds: Double = 1, workers: Int = 1, maxUploadBytes: Int = 1 << 20) throws {
+    /// `dicomHost` nil leaves `dicom.host` out (its default, loopback).
+    /// `deadDestinationPort`: without a PACS, send results to this loopback port, where nothing listens.
+    func writeConfig(stableSeconds: Double = 1, workers: Int = 1, maxUploadBytes: Int = 1 << 20, maxUnzippedBytes: Int = 64 << 20,
+                     dicomHost: String? = nil, deadDestinationPort: Int? = nil) throws {
+        let pacsPort = orthancURL == nil ? deadDestinationPort : orthancDICOMPort
+        var dicom: [String: Any] = ["aeTitle": "SEGSTATION", "port": Self.dicomPort, "allowedCallers": ["STORESCU", "ORTHANC@127.0.0.1"]]
+        if let dicomHost { dicom["host"] = dicomHost }
         let config: [String: Any] = [
-            "dicom": ["aeTitle": "SEGSTATION", "port": Self.dicomPort, "allowedCallers": ["STORESCU", "ORTHANC@127.0.0.1"]],
-            "http": ["host": "127.0.0.1", "port": Self.httpPort, "maxUploadBytes": maxUploadBytes],
+            "dicom": dicom,
+            "http": ["host": "127.0.0.1", "port": Self.httpPort, "maxUploadBytes": maxUploadBytes, "maxUnzippedBytes": maxUnzippedBytes],
             "auth": ["tokensFile": "tokens"], "storage": ["folder": "storage"], "database": "studies.sqlite",
             "workers": workers, "threadsPerWorker": 1, "stableSeconds": stableSeconds,
             "routes": [["name": "brain", "match": ["modality": "MR", "seriesDescription": "^FLAIR"],
                         "channels": [["modality": "MR", "seriesDescription": "^T1c"]], "model": Self.fixtureModel,
                         "options": ["rtstruct": true],
-                        "destinations": orthancURL == nil ? [] : ["pacs"]]],
-            "destinations": orthancURL == nil ? [] : [["name": "pacs", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": orthancDICOMPort]],
+                        "destinations": pacsPort == nil ? [] : ["pacs"]]],
+            "destinations": pacsPort.map { [["name": "pacs", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": $0]] } ?? [],
         ]
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: configPath)
         if token.isEmpty {
@@ -99,6 +107,7 @@ final class ServiceHarness: @unchecked Sendable {
         p.standardError = p.standardOutput
         try p.run()
         process = p
+        logFile = log
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if (try? get("/health").status) == 200 { return }
@@ -201,6 +210,16 @@ final class ServiceHarness: @unchecked Sendable {
         let r = try run(["sample", "-o", folder.path, "--size", size])
         XCTAssertEqual(r.status, 0, r.err)
         return folder
+    }
+
+    /// The README's `storescu` line (sample configuration: this harness's AE titles and DICOM port), with
+    /// `Studies/sample` replaced by `study`: the documented command must work as written.
+    func sendAsInREADME(_ study: URL) throws -> (status: Int32, out: String, err: String) {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardizedFileURL
+        let line = try XCTUnwrap(try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("storescu ") })
+        let words = line.split(separator: " ").dropFirst().map { String($0).replacingOccurrences(of: "'", with: "") }
+        XCTAssertTrue(words.contains(String(Self.dicomPort)), "the README sends to the sample configuration's port")
+        return try run(words.map { $0 == "Studies/sample" ? study.path : $0 }, tool: "/usr/bin/storescu")
     }
 
     /// storescu from `callingAE` with every file under `folders`.

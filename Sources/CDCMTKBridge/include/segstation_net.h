@@ -49,6 +49,8 @@ typedef void (*ssnet_refused_callback)(void *context, const char *sop_instance_u
 
 typedef struct {
     const char *ae_title;
+    /// IPv4 address the port is bound to ("127.0.0.1" when NULL or empty; "0.0.0.0" for every interface).
+    const char *host;
     uint16_t port;
     /// Folder for the bridge's temporary files (same file system as the final storage).
     const char *incoming_folder;
@@ -64,7 +66,7 @@ typedef struct {
 
 typedef struct ssnet_server ssnet_server;
 
-/// Opens the listening port. Returns NULL and fills `status` (SSDCM_IO) when it cannot.
+/// Opens the listening port on `host`. Returns NULL and fills `status` (SSDCM_IO) when it cannot.
 ssnet_server *ssnet_server_open(const ssnet_server_config *config, ssdcm_status *status);
 /// Sets the `context` passed to the callbacks (before `ssnet_server_run`).
 void ssnet_server_set_context(ssnet_server *server, void *context);
