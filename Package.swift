@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "StudyStore", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
         // in-process tests of the CLI's formatting and logging set-up.
-        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",
+        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging", "DICOM",
                                                           .product(name: "Logging", package: "swift-log"),
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
     ],
