@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Core"]),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
-        .target(name: "Engine", dependencies: ["Core", "CDNNL"]),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Lesions", dependencies: ["Core", "Imaging"]),
         .target(name: "Inference", dependencies: ["Core", "Imaging"]),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
