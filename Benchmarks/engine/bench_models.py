@@ -175,8 +175,8 @@ def part_convs(args, exe, h):
         gflop = 2 * cin * cout * 27 * out ** 3 / 1e9
         eng, best, label, anyimpl = [], [], "", ""
         for _ in range(args.repeats):
-            eng.append(gflop / engine_bench(exe, path, [1, cin, s, s, s], t, runs=3)["median"])
-            rows = run_harness(h, ["conv", str(cin), str(cout), str(s), str(s), str(s), str(stride), "3"], t)
+            eng.append(gflop / engine_bench(exe, path, [1, cin, s, s, s], t, runs=args.conv_runs)["median"])
+            rows = run_harness(h, ["conv", str(cin), str(cout), str(s), str(s), str(s), str(stride), str(args.conv_runs)], t)
             top = max(rows[:3], key=lambda r: r["gflops"])
             best.append(top["gflops"]); label = f"{top['src']}, {top['impl']}"; anyimpl = rows[0]["impl"]
         e, b = statistics.median(eng), statistics.median(best)
@@ -210,6 +210,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--parts", default="models,matmul,convs,unet")
     ap.add_argument("--workdir", default="/tmp/segstation-bench-i16")
+    ap.add_argument("--conv-runs", type=int, default=3, help="timed runs per convolution layer (after one warm-up)")
     args = ap.parse_args()
     args.threads = [int(x) for x in args.threads.split(",")]
     os.makedirs(args.workdir, exist_ok=True)
