@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Core"]),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
-        .target(name: "Engine", dependencies: ["Core", "CDNNL"]),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "Inference", dependencies: ["Core", "Imaging"]),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "StudyStore", "TestSupport", "CArchive", .product(name: "Yams", package: "Yams")]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
         // in-process tests of the CLI's formatting and logging set-up.
-        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging",
+        .testTarget(name: "EndToEndTests", dependencies: ["segstation", "Core", "StudyStore", "TestSupport", "VolumeIO", "Imaging", "DICOM",
                                                           .product(name: "Logging", package: "swift-log"),
                                                           .product(name: "GRDB", package: "GRDB.swift")]),
     ],

@@ -8,8 +8,11 @@ weights, fixed seeds) and records onnxruntime's output on a seeded random input:
 
 Default: small-width variants (same architecture and operator set, reduced feature sizes and
 patch sizes) as test fixtures under Tests/EngineTests/Fixtures (model_<name>.*, models_manifest.json).
+SwinUNETR's small variant is then shrunk below 2 MiB by Scripts/engine/compact_weights.py (weights
+generated in-graph; same graph otherwise):
+  python3 Scripts/engine/compact_weights.py Tests/EngineTests/Fixtures/model_swinunetr
 --full DIR: the full-size models (UNETR/SwinUNETR at 96^3, DeepLabV3 at 512^2, DynUNet at 128^3)
-for Benchmarks/engine/bench_models.py; these are 100+ MB and are never committed.
+for Benchmarks/engine/bench_models.py (which runs this when they are missing); 100+ MB each, never committed.
 Dev-only dependencies: pip install torch torchvision monai onnx onnxruntime numpy
 """
 import argparse, importlib.util, json, os, sys, types

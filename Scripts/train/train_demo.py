@@ -4,9 +4,12 @@
   pip install -r Scripts/train/requirements.txt
   python3 Scripts/train/train_demo.py --variant 2d    # -> Models/brats-wt-2d/
   python3 Scripts/train/train_demo.py --variant 3d    # -> Models/brats-wt-3d/
+  python3 Scripts/train/train_demo.py --variant regions-3d  # -> Models/brats-regions-3d/
 
 Data: ../shared/data/brats2013 (BraTS 2013, CC BY-NC-SA 3.0 CH). Channels FLAIR then T1c; target =
-whole tumour (OTMultiClass labels 1-4 merged). Three cases train, --holdout is validated on.
+whole tumour (OTMultiClass labels 1-4 merged); for `regions-3d` three sigmoid regions as nnU-Net's
+region-based BraTS training (whole tumour 1-4, tumour core 1+3+4, enhancing 4; see regions.py).
+Three cases train, --holdout is validated on.
 The validation Dice is computed with onnxruntime on the exported model.onnx with the documented
 inference (demo_inference.py), not with PyTorch. Checkpoints go to --work-dir (not committed).
 """
@@ -23,6 +26,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_inference as di  # noqa: E402
 import package  # noqa: E402
+import regions as rg  # noqa: E402
 from unet import UNet  # noqa: E402
 
 CASES = [f"brats_2013_pat000{n}_1" for n in (3, 4, 5, 6)]
@@ -32,6 +36,8 @@ LABEL_FILE = "OTMultiClass.nii.gz"
 VARIANTS = {
     "2d": dict(dim=2, features=(8, 16, 32, 64, 128), patch=(128, 128), batch=4, iterations=2000),
     "3d": dict(dim=3, features=(8, 16, 32, 64), patch=(48, 48, 48), batch=2, iterations=1000),
+    "regions-3d": dict(dim=3, features=(8, 16, 32, 64), patch=(48, 48, 48), batch=2, iterations=1000,
+                       regions=True),
 }
 
 
@@ -39,15 +45,17 @@ def case_paths(data_dir, case):
     return [os.path.join(data_dir, case, f) for f in CHANNEL_FILES]
 
 
-def load_case(data_dir, case):
-    """Network-ready arrays exactly as inference prepares them: ([C,k,j,i] float32, [k,j,i] uint8)."""
+def load_case(data_dir, case, keep_labels=False):
+    """Network-ready arrays exactly as inference prepares them: ([C,k,j,i] float32, [k,j,i] uint8).
+
+    The target is whole tumour (0/1), or with keep_labels the OTMultiClass labels 0-4 (regions)."""
     x, ref, xform = di.load_channels(case_paths(data_dir, case), "LPS")
     xn, fg = di.normalize_zscore_foreground(x)
     box = di.bbox(fg)
     import nibabel as nib
     seg = np.asarray(nib.load(os.path.join(data_dir, case, LABEL_FILE)).dataobj)
     seg = nib.orientations.apply_orientation(seg, xform)
-    wt = (seg > 0).astype(np.uint8)[box]
+    wt = (seg if keep_labels else (seg > 0)).astype(np.uint8)[box]
     return (np.ascontiguousarray(xn[(slice(None),) + box].transpose(0, 3, 2, 1)),
             np.ascontiguousarray(wt.transpose(2, 1, 0)))
 
@@ -106,6 +114,38 @@ def loss_fn(logits, target):
     return ce + (1 - soft_dice)
 
 
+def region_loss_fn(logits, labels):
+    """nnU-Net's region-based loss: BCE with logits + soft Dice, per region, over the batch."""
+    tgt = rg.region_targets(labels)  # [N, R, ...] float
+    bce = F.binary_cross_entropy_with_logits(logits, tgt)
+    prob = torch.sigmoid(logits)
+    axes = [0] + list(range(2, logits.ndim))
+    inter = (prob * tgt).sum(axes)
+    soft_dice = (2 * inter + 1e-5) / (prob.sum(axes) + tgt.sum(axes) + 1e-5)
+    return bce + (1 - soft_dice.mean())
+
+
+def init_from_onnx(model, path):
+    """Loads the weights of an exported U-Net of the same architecture (ONNX initialisers keep the
+    PyTorch names). A 2-class head (background, whole tumour) becomes one logit per output equal to
+    the whole-tumour minus background logit: sigmoid of it is the softmax whole-tumour probability,
+    so every region starts as the whole-tumour model and training specialises them."""
+    import onnx
+    from onnx import numpy_helper
+    weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
+               for t in onnx.load(path).graph.initializer}
+    state = model.state_dict()
+    for name, value in weights.items():
+        if name not in state:
+            continue
+        if name.startswith("head.") and value.shape != state[name].shape:
+            diff = value[1] - value[0]
+            value = diff.unsqueeze(0).repeat((state[name].shape[0],) + (1,) * diff.dim())
+        state[name] = value
+    model.load_state_dict(state)
+    print(f"initialised from {path}", flush=True)
+
+
 def export_onnx(model, dim, path):
     model.eval()
     dummy = torch.zeros((1, 2) + ((64, 64) if dim == 2 else (32, 32, 32)))
@@ -131,6 +171,8 @@ def main():
     ap.add_argument("--seed", type=int, default=20131)
     ap.add_argument("--work-dir", default="/tmp/segstation-train")
     ap.add_argument("--eval-only", action="store_true", help="re-validate an existing model.onnx")
+    ap.add_argument("--init-from", default=None,
+                    help="start from a trained package's model.onnx (same architecture; see init_from_onnx)")
     ap.add_argument("--reuse-results", action="store_true",
                     help="with --eval-only: rewrite the package files from reference_inference.json")
     args = ap.parse_args()
@@ -138,7 +180,8 @@ def main():
     cfg = dict(VARIANTS[args.variant])
     if args.iterations:
         cfg["iterations"] = args.iterations
-    name = f"brats-wt-{args.variant}"
+    is_regions = cfg.get("regions", False)
+    name = "brats-regions-3d" if is_regions else f"brats-wt-{args.variant}"
     out_dir = os.path.join(repo, "Models", name)
     os.makedirs(out_dir, exist_ok=True)
     os.makedirs(args.work_dir, exist_ok=True)
@@ -151,9 +194,11 @@ def main():
     t0 = time.time()
     done = cfg["iterations"]
     if not args.eval_only:
-        data = [load_case(args.data_dir, c) for c in train_cases]
+        data = [load_case(args.data_dir, c, keep_labels=is_regions) for c in train_cases]
         print(f"loaded {train_cases} shapes {[d[0].shape for d in data]}", flush=True)
-        model = UNet(cfg["dim"], 2, 2, cfg["features"])
+        model = UNet(cfg["dim"], 2, len(rg.REGIONS) if is_regions else 2, cfg["features"])
+        if args.init_from:
+            init_from_onnx(model, args.init_from)
         opt = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=1e-5)
         sampler = Sampler(data, cfg["patch"], rng)
         model.train()
@@ -166,7 +211,7 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = lr
             xb, yb = sampler.batch(cfg["batch"])
-            loss = loss_fn(model(xb), yb)
+            loss = (region_loss_fn if is_regions else loss_fn)(model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -183,7 +228,7 @@ def main():
         export_onnx(model, cfg["dim"], onnx_path)
         training = {"iterationsPlanned": cfg["iterations"], "iterationsDone": done,
                     "seconds": round(time.time() - t0), "threads": args.threads, "seed": args.seed,
-                    "torch": torch.__version__, "lossHistory": history,
+                    "torch": torch.__version__, "lossHistory": history, "initFrom": args.init_from,
                     "command": " ".join(["python3", "Scripts/train/train_demo.py"] + sys.argv[1:])}
         with open(os.path.join(args.work_dir, f"{name}-training.json"), "w") as f:
             json.dump(training, f, indent=1)
@@ -194,7 +239,8 @@ def main():
     if args.reuse_results:
         with open(os.path.join(out_dir, "reference_inference.json")) as f:
             results = json.load(f)["allCases"]
-        package.write_package(out_dir, name, args, cfg, training, results, train_cases)
+        (rg.write_package if is_regions else package.write_package)(
+            out_dir, name, args, cfg, training, results, train_cases)
         return
     import onnxruntime as ort
     so = ort.SessionOptions()
@@ -202,6 +248,10 @@ def main():
     sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
     import nibabel as nib
     results = {}
+    if is_regions:
+        results = rg.evaluate(sess, CASES, args, cfg, case_paths, LABEL_FILE)
+        rg.write_package(out_dir, name, args, cfg, training, results, train_cases)
+        return
     for case in CASES:
         t1 = time.time()
         lab, info = di.segment(sess, case_paths(args.data_dir, case), cfg["patch"], 0.5)

@@ -165,7 +165,15 @@ static int write_file(const char *path, const void *a, size_t na, const void *b,
 int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], const double spacing[3],
                  int datatype, const void *data, const double affine_ras[3][4],
                  int sform_code, int qform_code, const char *description) {
-    int64_t all_dims[8] = {3, dims[0], dims[1], dims[2], 1, 1, 1, 1};
+    return cnifti_write_volumes(path, nifti_version, dims, 1, spacing, datatype, data, affine_ras,
+                                sform_code, qform_code, description);
+}
+
+int cnifti_write_volumes(const char *path, int nifti_version, const int64_t dims[3], int64_t volumes,
+                         const double spacing[3], int datatype, const void *data, const double affine_ras[3][4],
+                         int sform_code, int qform_code, const char *description) {
+    if (volumes < 1) return -1;
+    int64_t all_dims[8] = {volumes > 1 ? 4 : 3, dims[0], dims[1], dims[2], volumes, 1, 1, 1};
     nifti_image *nim = nifti_make_new_nim(all_dims, datatype, 0);
     if (nim == NULL) return -1;
     int pair = ends_with(path, ".hdr") || ends_with(path, ".hdr.gz");
@@ -212,7 +220,7 @@ int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], con
         h1.vox_offset = pair ? 0 : 352;
         hdr = &h1; hsize = sizeof(h1);
     }
-    size_t data_bytes = (size_t)(dims[0] * dims[1] * dims[2]) * (size_t)nim->nbyper;
+    size_t data_bytes = (size_t)(dims[0] * dims[1] * dims[2]) * (size_t)volumes * (size_t)nim->nbyper;
     nifti_image_free(nim);
     static const char extender[4] = {0, 0, 0, 0};   // "no extensions"
     if (!pair) return write_file(path, hdr, hsize, extender, 4, data, data_bytes);

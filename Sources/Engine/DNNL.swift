@@ -81,6 +81,22 @@ enum DNNL {
         return String(cString: p)
     }
 
+    /// A short name of a memory layout: "nCdhw16c", "ndhwc", "ncdhw" (and 2D/1D forms), else
+    /// "blocked" with the inner block sizes, or "any"/"undef".
+    static func layoutName(_ md: dnnl_memory_desc_t) -> String {
+        if md.format_kind == dnnl_format_kind_any { return "any" }
+        guard md.format_kind == dnnl_blocked else { return "undef" }
+        let rank = Int(md.ndims)
+        let shape = withUnsafeBytes(of: md.dims) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(rank)).map(Int.init) }
+        let names: [(String, dnnl_format_tag_t)] = rank == 5 ? [("ncdhw", dnnl_abcde), ("ndhwc", dnnl_acdeb), ("nCdhw16c", dnnl_aBcde16b), ("nCdhw8c", dnnl_aBcde8b)]
+            : rank == 4 ? [("nchw", dnnl_abcd), ("nhwc", dnnl_acdb), ("nChw16c", dnnl_aBcd16b), ("nChw8c", dnnl_aBcd8b)]
+            : rank == 3 ? [("ncw", dnnl_abc), ("nwc", dnnl_acb), ("nCw16c", dnnl_aBc16b)] : []
+        for (name, tag) in names { if let ref = try? self.md(shape, tag), equal(ref, md) { return name } }
+        let b = md.format_desc.blocking
+        let blocks = withUnsafeBytes(of: b.inner_blks) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(Int(b.inner_nblks))) }
+        return "blocked\(blocks)"
+    }
+
     /// Whether `md` is a blocked layout (not plain row-major): such values stay blocked when possible.
     static func isBlocked(_ md: dnnl_memory_desc_t) -> Bool {
         md.format_kind == dnnl_blocked && md.format_desc.blocking.inner_nblks > 0

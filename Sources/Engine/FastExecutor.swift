@@ -1,11 +1,12 @@
 import CDNNL
+import Core
 import Foundation
 
 /// The fast backend: a plan compiled into oneDNN primitives over a reused set of buffers.
 ///
 /// Compilation walks the plan's steps once: each operator becomes a oneDNN primitive working in the
-/// layout oneDNN chooses (blocked `nChw16c`-style for convolutions), with reorders only where a
-/// consumer needs another layout, activations fused into convolutions as post-ops, and a fallback
+/// layout oneDNN chooses for this CPU (`ConvolutionLayout.onednn`: format `any`; channels-last for
+/// brgconv on AVX-512 Xeons), with reorders only where a consumer needs another layout, activations fused into convolutions as post-ops, and a fallback
 /// to the reference kernel (on plain NCHW data) for operators or parameters oneDNN lacks.
 /// Buffers are assigned greedily: a value's buffer returns to a free list after its last reader,
 /// and later values take the best-fitting free buffer. All buffers are allocated once.
@@ -26,6 +27,9 @@ final class FastExecutor {
 
     let plan: Plan
     let threads: Int?
+    let layout: ConvolutionLayout
+    /// The implementation and layouts of each oneDNN primitive, at debug level (`--verbose`).
+    let log = Log.logger(.engine)
     var steps: [Step] = []
     var refs: [MemRef] = []
     var bufferBytes: [Int] = []
@@ -59,9 +63,10 @@ final class FastExecutor {
     /// Bytes of all activation buffers (weights excluded).
     private(set) var activationBytes = 0
 
-    init(plan: Plan, threads: Int?) throws {
+    init(plan: Plan, threads: Int?, layout: ConvolutionLayout = .onednn) throws {
         self.plan = plan
         self.threads = threads
+        self.layout = layout
         if let t = threads { DNNL.setThreads(t) }
         for (i, s) in plan.steps.enumerated() { for v in s.inputs where !v.isEmpty { consumers[v, default: []].append(i) } }
         concatSlabs = planConcatPlacements()

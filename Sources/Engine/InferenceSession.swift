@@ -8,6 +8,17 @@ public enum Backend: String, Sendable, CaseIterable {
     case fast
 }
 
+/// Activation layout of the fast backend's convolutions.
+public enum ConvolutionLayout: String, Sendable, CaseIterable {
+    /// oneDNN's own choice per CPU and shape (source and destination created with format `any`):
+    /// on AVX-512 Xeons oneDNN 2.6 picks `brgconv:avx512_core` on channels-last (ndhwc) data.
+    /// Values are reordered only where a consumer was built for another layout.
+    case onednn
+    /// oneDNN's channel-blocked layout (nCdhw16c / nChw16c) for every convolution (`jit:avx512_core`
+    /// on AVX-512), the engine's choice before issue 16; kept for comparison (`model bench --layout`).
+    case blocked
+}
+
 /// Runs an `ONNXModel` on inputs. A session specialises the model to each distinct set of input
 /// shapes once (constant folding, shape inference, oneDNN primitive creation) and caches it.
 /// Not thread-safe: use one session per thread.
@@ -16,12 +27,14 @@ public final class InferenceSession {
     public let backend: Backend
     /// Threads oneDNN may use (nil: the OpenMP default, OMP_NUM_THREADS or all cores).
     public let threads: Int?
+    /// Convolution activation layout of the fast backend.
+    public let layout: ConvolutionLayout
     private var plans: [[Int]: Plan] = [:]
     private var fastExecutors: [[Int]: FastExecutor] = [:]
 
-    public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil) throws {
+    public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil, layout: ConvolutionLayout = .onednn) throws {
         if let t = threads, t < 1 || t > 1024 { throw EngineError.invalidInput("thread count \(t) must be between 1 and 1024") }
-        self.model = model; self.backend = backend; self.threads = threads
+        self.model = model; self.backend = backend; self.threads = threads; self.layout = layout
     }
 
     /// Input names in model order.
@@ -78,7 +91,7 @@ public final class InferenceSession {
     private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
         let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
         if let e = fastExecutors[key] { return e }
-        let e = try FastExecutor(plan: plan, threads: threads)
+        let e = try FastExecutor(plan: plan, threads: threads, layout: layout)
         fastExecutors[key] = e
         return e
     }

@@ -89,15 +89,27 @@ public enum Preprocessor {
     /// (background outside the crop), nearest-neighbour resampling to the reoriented grid, and the
     /// inverse axis permutation. The result's geometry is exactly the input's.
     public static func restore(labels: [UInt8], from prepared: PreparedInput) throws -> LabelMap {
-        let cropped = TensorLayout.fromTensorOrder(labels, size: prepared.cropSize, axes: prepared.tensorAxes)
-        var full = LabelMap(geometry: prepared.modelGeometry, repeating: 0)
+        try restore(labels, from: prepared, interpolation: .nearest, outside: 0)
+    }
+
+    /// One probability volume in tensor order back onto the original grid, as `restore(labels:)` but
+    /// with linear resampling (when the spacing was changed) and `outside` outside the crop (0 for a
+    /// label's or region's probability).
+    public static func restore(probabilities: [Float], from prepared: PreparedInput, outside: Float = 0) throws -> Volume<Float> {
+        try restore(probabilities, from: prepared, interpolation: .linear, outside: outside)
+    }
+
+    static func restore<V: VoxelScalar>(_ values: [V], from prepared: PreparedInput, interpolation: Interpolation,
+                                        outside: V) throws -> Volume<V> {
+        let cropped = TensorLayout.fromTensorOrder(values, size: prepared.cropSize, axes: prepared.tensorAxes)
+        var full = Volume<V>(geometry: prepared.modelGeometry, repeating: outside)
         let o = prepared.cropOrigin, s = prepared.cropSize
         for k in 0..<s.z { for j in 0..<s.y {
             let src = (k * s.y + j) * s.x
             let dst = full.linearIndex(o.x, o.y + j, o.z + k)
             for i in 0..<s.x { full.voxels[dst + i] = cropped[src + i] }
         }}
-        let onReoriented = full.resampled(onto: prepared.reorientedGeometry, interpolation: .nearest, outside: 0)
+        let onReoriented = full.resampled(onto: prepared.reorientedGeometry, interpolation: interpolation, outside: outside)
         let permutation = try AxisPermutation(from: prepared.reorientedGeometry.direction, to: prepared.originalGeometry.orientationCode)
         var back = onReoriented.permuted(permutation)
         guard back.geometry.isSameGrid(as: prepared.originalGeometry, toleranceMM: 1e-4) else {

@@ -74,7 +74,7 @@ public enum SegmentJob {
                                        unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
                                        skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
                                        derivedIdentifiers: identity.derived, identity: overrides.isEmpty ? nil : overrides,
-                                       forced: gate.forcedReason)
+                                       forced: gate.forcedReason, saveProbabilities: request.saveProbabilities)
         var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                  model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                  parameters: parameters, inputFingerprint: identity.fingerprint,
@@ -95,7 +95,7 @@ public enum SegmentJob {
             }
             defer { folderLock.release() }
             let network = try network ?? EngineNetwork.load(package: package, threads: request.threads)
-            let segmenter = Segmenter(package: package, network: network, tta: request.tta)
+            let segmenter = Segmenter(package: package, network: network, tta: request.tta, saveProbabilities: request.saveProbabilities)
             let windows: (Int, Int) -> Void = { done, total in
                 FaultInjection.reach("after-window-\(done)")
                 progress?(done, total)
@@ -117,6 +117,15 @@ public enum SegmentJob {
             var artefacts = ArtefactList(folder: folder)
             try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
             lap("maskWriteSeconds")
+            if let map = result.probabilities {
+                // The blended network output: --min-lesion-ml edits only the label map, not this.
+                try artefacts.add(.probabilities, "probabilities.nii.gz") {
+                    try NIfTIFile.write(volumes: map.voxels, count: map.labels.count, geometry: map.geometry, to: $0.path,
+                                        description: "SegStation probabilities")
+                }
+                result.probabilities = nil
+                lap("probabilitiesWriteSeconds")
+            }
             if request.writeDICOM, scans[0].dicom != nil {
                 try DICOMExports.write(scan: scans[0], labels: result.labels, manifest: manifest, measurements: measurements,
                                        rtstruct: request.writeRTStruct, into: &artefacts)
@@ -185,6 +194,8 @@ public enum SegmentJob {
         var identity: IdentityOverrides?
         /// Why the run was forced past the model's stated inputs (`--force`), or nil.
         var forced: String?
+        /// `--save-probabilities`.
+        var saveProbabilities: Bool
     }
 
     /// The parameters shown on the report (derived identifiers, overrides and --force are flagged there).

@@ -41,6 +41,9 @@ public struct SegmentRequest: Sendable {
     public var reportsParent: String = "."
     /// Also write an RT Structure Set (`rt.dcm`) beside the SEG when the first input is DICOM.
     public var writeRTStruct = false
+    /// Also write the probability map (`probabilities.nii.gz`, float32, one volume per label or
+    /// region; see `ProbabilityMap`), recorded as an artefact of kind `probabilities`.
+    public var saveProbabilities = false
     /// Replace another run's artefacts in `outputFolder` (marked superseded in the database).
     public var overwrite: Bool = false
     /// Run even when an input is outside the model's stated modalities or body parts (recorded).

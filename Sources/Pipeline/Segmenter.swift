@@ -5,6 +5,8 @@ import Inference
 /// What one segmentation produced, before any export.
 public struct SegmentationResult {
     public var labels: LabelMap
+    /// The probability map on the labels' grid, when asked for (`Segmenter.saveProbabilities`).
+    public var probabilities: ProbabilityMap?
     public var notes: [String]
     public var timings: [String: Double]
 }
@@ -15,11 +17,14 @@ public struct Segmenter {
     public let package: ModelPackage
     public let network: PatchNetwork
     public var tta: Bool
+    /// Also return the probability map (`segment --save-probabilities`; see `ProbabilityMap`).
+    public var saveProbabilities: Bool
 
-    public init(package: ModelPackage, network: PatchNetwork, tta: Bool = false) {
+    public init(package: ModelPackage, network: PatchNetwork, tta: Bool = false, saveProbabilities: Bool = false) {
         self.package = package
         self.network = network
         self.tta = tta
+        self.saveProbabilities = saveProbabilities
     }
 
     /// - Parameter channels: one volume per manifest input, in manifest order.
@@ -55,13 +60,38 @@ public struct Segmenter {
         var options = try manifest.slidingWindowOptions(tta: tta)
         options.padValue = plan.padValue
         let predictor = SlidingWindowPredictor(network: network, options: options)
-        let decision = LabelDecision(manifest: manifest, scores: network is FoldEnsemble ? .probabilities : manifest.output.kind)
-        let classIndexLabels = try predictor.predictLabels(prepared.tensor, decision: decision, progress: progress)
+        let scores: ModelManifest.ScoreKind = network is FoldEnsemble ? .probabilities : manifest.output.kind
+        let decision = LabelDecision(manifest: manifest, scores: scores)
+        var classIndexLabels: [UInt8]
+        var probabilities: ChannelArray?
+        if saveProbabilities {
+            let extraction = ProbabilityExtraction(manifest: manifest, scores: scores)
+            try extraction.requireWithinBudget(tensorVoxels: prepared.tensor.voxelsPerChannel,
+                                               modelGridVoxels: prepared.modelGeometry.voxelCount,
+                                               originalVoxels: prepared.originalGeometry.voxelCount)
+            (classIndexLabels, probabilities) = try predictor.predictLabelsAndProbabilities(
+                prepared.tensor, decision: decision, extraction: extraction, progress: progress)
+        } else {
+            classIndexLabels = try predictor.predictLabels(prepared.tensor, decision: decision, progress: progress)
+        }
         lap("inferenceSeconds")
         // Argmax: class index c is label value c (the manifest requires labels[].value == 1...n);
         // regions: the label values of output.regions.
         let labels = try Preprocessor.restore(labels: classIndexLabels, from: prepared)
+        classIndexLabels = []
+        var map: ProbabilityMap?
+        if let probabilities {
+            let n = probabilities.voxelsPerChannel
+            var voxels = [Float]()
+            voxels.reserveCapacity(probabilities.channels * labels.geometry.voxelCount)
+            for c in 0..<probabilities.channels {
+                let channel = Array(probabilities.values[(c * n)..<((c + 1) * n)])
+                voxels += try Preprocessor.restore(probabilities: channel, from: prepared).voxels
+            }
+            map = ProbabilityMap(geometry: labels.geometry, labels: ProbabilityExtraction(manifest: manifest, scores: scores).labels,
+                                 voxels: voxels)
+        }
         lap("restoreSeconds")
-        return SegmentationResult(labels: labels, notes: prepared.notes, timings: timings)
+        return SegmentationResult(labels: labels, probabilities: map, notes: prepared.notes, timings: timings)
     }
 }

@@ -158,6 +158,8 @@ public enum ArtefactKind: String, Codable, CaseIterable, Sendable {
     case mask, seg, sr
     /// RT Structure Set (`segment --rtstruct`; migration "i18-rtstruct-artefact-kind").
     case rtstruct
+    /// Probability map (`segment --save-probabilities`; migration "i16-probabilities-artefact-kind").
+    case probabilities
     case reportHTML = "report-html"
     case reportPDF = "report-pdf"
     case reportJSON = "report-json"

@@ -14,6 +14,7 @@ enum Schema {
         ("i14-service-queue", i14ServiceQueue),
         ("i18-rtstruct-artefact-kind", i18RTStructArtefactKind),
         ("i11-superseded-and-forced", i11SupersededAndForced),
+        ("i16-probabilities-artefact-kind", i16ProbabilitiesArtefactKind),
     ]
 
     /// Migration identifiers, oldest first (as registered in `migrator`).
@@ -176,5 +177,26 @@ enum Schema {
         ALTER TABLE artefact ADD COLUMN supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL;
         CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
         ALTER TABLE run ADD COLUMN forcedReason TEXT;
+        """
+
+    /// Issue 16: `segment --save-probabilities` records the probability map (artefact kind
+    /// `probabilities`). SQLite cannot alter a CHECK constraint, so the table is rebuilt with every
+    /// column and index it had after "i11-superseded-and-forced".
+    static let i16ProbabilitiesArtefactKind = """
+        CREATE TABLE artefact_i16 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'probabilities', 'report-html', 'report-pdf', 'report-json')),
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0),
+            supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL
+        );
+        INSERT INTO artefact_i16 (id, runID, path, kind, sha256, bytes, supersededByRunID)
+            SELECT id, runID, path, kind, sha256, bytes, supersededByRunID FROM artefact;
+        DROP TABLE artefact;
+        ALTER TABLE artefact_i16 RENAME TO artefact;
+        CREATE INDEX artefact_run ON artefact(runID);
+        CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
         """
 }

@@ -33,6 +33,19 @@ extension NIfTIFile {
     /// - Throws: `VolumeIOError` (`invalidArgument` for an unknown suffix or invalid geometry, `writeFailed`).
     public static func write<V: NIfTIWritableVoxel>(_ volume: Volume<V>, to path: String, version: NIfTIVersion = .nifti1,
                                                      description: String = "SegStation") throws {
+        try write(volumes: volume.voxels, count: 1, geometry: volume.geometry, to: path, version: version, description: description)
+    }
+
+    /// Writes `count` volumes on one grid as a 4D image (dim[4] = count; 3D when count is 1):
+    /// `voxels` holds volume 0, then volume 1, ... (each `geometry.voxelCount` values, i fastest).
+    /// Everything else as `write(_:to:)`, atomically; volume v reads back with `read(path:volumeIndex: v)`.
+    /// - Throws: `VolumeIOError` (`invalidArgument` when `voxels` is not count x voxelCount values).
+    public static func write<V: NIfTIWritableVoxel>(volumes voxels: [V], count: Int, geometry g: VolumeGeometry, to path: String,
+                                                     version: NIfTIVersion = .nifti1, description: String = "SegStation") throws {
+        guard count >= 1, voxels.count == count * g.voxelCount else {
+            throw VolumeIOError(.invalidArgument, file: path, field: "volumes", expected: "\(count) x \(g.voxelCount) values",
+                                found: "\(voxels.count)")
+        }
         let lower = path.lowercased()
         var headerPath = path
         if lower.hasSuffix(".img") || lower.hasSuffix(".img.gz") {
@@ -44,7 +57,6 @@ extension NIfTIFile {
             throw VolumeIOError(.invalidArgument, file: path, field: "extension", expected: ".nii, .nii.gz, .hdr, .img (optionally .gz)",
                                 found: URL(fileURLWithPath: path).pathExtension)
         }
-        let g = volume.geometry
         do { try g.validate() } catch {
             throw VolumeIOError(.invalidArgument, file: path, field: "geometry", found: "\(error)")
         }
@@ -58,15 +70,16 @@ extension NIfTIFile {
         cnifti_set_quiet(1)
         do {
             try AtomicFile.write(to: destination) { temporary in
-                let status = volume.voxels.withUnsafeBytes { data in
+                let status = voxels.withUnsafeBytes { data in
                     flat.withUnsafeBufferPointer { a in
                         a.baseAddress!.withMemoryRebound(to: (Double, Double, Double, Double).self, capacity: 3) { rows in
-                            cnifti_write(temporary.path, Int32(version.rawValue), dims, spacing, V.niftiDatatype.rawValue,
-                                         data.baseAddress, rows, writtenXformCode, qformCode, description)
+                            cnifti_write_volumes(temporary.path, Int32(version.rawValue), dims, Int64(count), spacing,
+                                                 V.niftiDatatype.rawValue, data.baseAddress, rows, writtenXformCode, qformCode,
+                                                 description)
                         }
                     }
                 }
-                let bytes = g.voxelCount * V.niftiDatatype.bytesPerVoxel
+                let bytes = count * g.voxelCount * V.niftiDatatype.bytesPerVoxel
                 try verifyWritten(temporary.path, status: status, dataBytes: bytes, isPair: isPair, destination: path)
                 if isPair {
                     let tempImage = imagePath(forHeader: temporary.path), finalImage = imagePath(forHeader: headerPath)

@@ -29,7 +29,10 @@ struct SegmentCommand: ParsableCommand {
         it (and is checked), otherwise the run notes that it was not checked. They carry no identity \
         either: --patient-id, --study-date, --study-uid and --series-description give it (the report \
         says "unknown" for a missing study date). When stderr is not a terminal, progress is logged as \
-        lines (stage, percent, elapsed) at least every 10 s. See docs/REFUSALS.md.
+        lines (stage, percent, elapsed) at least every 10 s. See docs/REFUSALS.md. \
+        --save-probabilities also writes the blended probabilities (probabilities.nii.gz, recorded in the \
+        database as an artefact of kind probabilities; refused with the numbers when it would not fit \
+        the memory budget): see docs/MODEL_PACKAGE.md.
         """
     )
 
@@ -69,6 +72,9 @@ struct SegmentCommand: ParsableCommand {
 
     @Flag(help: "Also write an RT Structure Set (rt.dcm, contours for planning systems) beside seg.dcm (DICOM input).")
     var rtstruct = false
+    @Flag(help: "Also write probabilities.nii.gz: float32, one volume per label (softmax; volume v = label v+1, background left out) or per region (sigmoid), on the mask's grid; `export-seg --fractional` takes it.")
+    var saveProbabilities = false
+
     @Flag(help: "Replace another run's artefacts in the -o folder (they are marked superseded in the database).")
     var overwrite = false
 
@@ -109,6 +115,7 @@ struct SegmentCommand: ParsableCommand {
         request.dicomOptions = reading.loadOptions
         request.allowMixedIdentity = allowMixedIdentity
         request.writeRTStruct = rtstruct
+        request.saveProbabilities = saveProbabilities
         request.overwrite = overwrite; request.force = force; request.modality = modality
         request.identity = IdentityOverrides(patientID: patientID, studyDate: studyDate, studyInstanceUID: studyUID,
                                              seriesDescription: seriesDescription)

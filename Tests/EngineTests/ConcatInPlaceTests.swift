@@ -5,7 +5,8 @@ import TestSupport
 /// The skip connection written in place: producers of a channel Concat write into its slabs and the
 /// Concat disappears from the steps, with results equal to the reference backend; where the
 /// conditions fail (batch > 1, unaligned channels, an input read in place elsewhere) the copying
-/// Concat runs and results are equal too.
+/// Concat runs and results are equal too. In-place slabs need the channel-blocked layout, so these
+/// run with `ConvolutionLayout.blocked`; the default (`.onednn`) is checked against the reference below.
 final class ConcatInPlaceTests: XCTestCase {
     var rng = SplitMix(seed: 7)
 
@@ -45,7 +46,7 @@ final class ConcatInPlaceTests: XCTestCase {
 
     func check(_ model: ONNXModel, shape: [Int], expectInPlace: Bool, file: StaticString = #filePath, line: UInt = #line) throws {
         let feeds = ["x": randomTensor(shape)]
-        let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+        let fast = try InferenceSession(model: model, backend: .fast, threads: 2, layout: .blocked)
         let labels = try fast.fastStepLabels(inputShapes: ["x": shape])
         XCTAssertEqual(!labels.contains("Concat"), expectInPlace, "\(shape): \(labels)", file: file, line: line)
         XCTAssertFalse(labels.contains { $0.contains("(reference)") }, "\(labels)", file: file, line: line)
@@ -54,6 +55,24 @@ final class ConcatInPlaceTests: XCTestCase {
         XCTAssertLessThanOrEqual(Agreement(first, ref).relativeError, 1e-4, "\(shape)", file: file, line: line)
         XCTAssertEqual(first, second, "second run differs (stale slab?)", file: file, line: line)
         XCTAssertTrue(try fast.fastSentinelsIntact(inputShapes: ["x": shape]), file: file, line: line)
+    }
+
+    /// The default layout (oneDNN's choice for this CPU: channels-last brgconv on AVX-512 Xeons, with
+    /// reorders where a transposed convolution's layout meets it) on the same levels: equal to the
+    /// reference backend, no reference fallback, guards intact.
+    func testOneDNNLayoutMatchesTheReference() throws {
+        for (model, shape) in [(try unetLevel(channels: 16, upFirst: true), [1, 16, 8, 6, 10]),
+                               (try unetLevel(channels: 32, upFirst: false), [1, 16, 6, 8, 4]),
+                               (try unetLevel(channels: 16, upFirst: true, secondReader: true), [1, 16, 8, 8, 8])] {
+            let feeds = ["x": randomTensor(shape)]
+            let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+            XCTAssertEqual(fast.layout, .onednn)
+            let labels = try fast.fastStepLabels(inputShapes: ["x": shape])
+            XCTAssertFalse(labels.contains { $0.contains("(reference)") }, "\(labels)")
+            let ref = try InferenceSession(model: model, backend: .reference).run(feeds)["y"]!
+            XCTAssertLessThanOrEqual(Agreement(try fast.run(feeds)["y"]!, ref).relativeError, 1e-4, "\(shape)")
+            XCTAssertTrue(try fast.fastSentinelsIntact(inputShapes: ["x": shape]))
+        }
     }
 
     func testSkipAndUpsamplingWriteIntoTheConcatBuffer() throws {

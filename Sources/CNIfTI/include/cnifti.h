@@ -57,6 +57,12 @@ int cnifti_write(const char *path, int nifti_version, const int64_t dims[3], con
                  int datatype, const void *data, const double affine_ras[3][4],
                  int sform_code, int qform_code, const char *description);
 
+/// `cnifti_write` for `volumes` >= 1 volumes of dims[0..2] stored one after the other (a 4D image,
+/// dim[4] = volumes, when more than one).
+int cnifti_write_volumes(const char *path, int nifti_version, const int64_t dims[3], int64_t volumes,
+                         const double spacing[3], int datatype, const void *data, const double affine_ras[3][4],
+                         int sform_code, int qform_code, const char *description);
+
 /// Converts `count` raw values of NIfTI datatype `datatype` (already in native byte order) to float
 /// with `value * slope + inter` when `apply_scaling`. Returns 0, or -3 for an unsupported datatype.
 int cnifti_convert_to_float(const void *src, int datatype, int64_t count, float *dst,
