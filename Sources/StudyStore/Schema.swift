@@ -19,6 +19,7 @@ enum Schema {
         migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
         migrator.registerMigration("i18-rtstruct-artefact-kind") { db in try db.execute(sql: i18RTStructArtefactKind) }
         migrator.registerMigration("i11-superseded-and-forced") { db in try db.execute(sql: i11SupersededAndForced) }
+        migrator.registerMigration("i13-registration-and-tracking") { db in try db.execute(sql: i13RegistrationAndTracking) }
         return migrator
     }
 
@@ -165,5 +166,48 @@ enum Schema {
         ALTER TABLE artefact ADD COLUMN supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL;
         CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
         ALTER TABLE run ADD COLUMN forcedReason TEXT;
+        """
+
+    /// Issue 13: registrations between two runs' images (the fixed -> moving LPS transform, its quality,
+    /// whether it passed), lesion identities that last across studies (`tracked_lesion`: "lesion 3" of a
+    /// patient, with the DICOM tracking UID its SRs carry), and which identity each lesion row has
+    /// (`lesion_track`, with how it was matched). See docs/TRACKING.md.
+    static let i13RegistrationAndTracking = """
+        CREATE TABLE registration (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fixedRunID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            movingRunID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('identity', 'rigid', 'affine')),
+            transformJSON TEXT NOT NULL,
+            nmiBefore DOUBLE,
+            nmiAfter DOUBLE,
+            overlapFraction DOUBLE,
+            accepted BOOLEAN NOT NULL,
+            tool TEXT NOT NULL,
+            seconds DOUBLE,
+            createdAt DATETIME NOT NULL
+        );
+        CREATE INDEX registration_runs ON registration(movingRunID, fixedRunID);
+        CREATE INDEX registration_fixed ON registration(fixedRunID);
+        CREATE TABLE tracked_lesion (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            patientRowID INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL CHECK (number >= 1),
+            trackingUID TEXT NOT NULL UNIQUE,
+            labelName TEXT NOT NULL,
+            UNIQUE (patientRowID, number)
+        );
+        CREATE TABLE lesion_track (
+            lesionRowID INTEGER PRIMARY KEY REFERENCES lesion(id) ON DELETE CASCADE,
+            trackedLesionID INTEGER NOT NULL REFERENCES tracked_lesion(id) ON DELETE CASCADE,
+            priorLesionRowID INTEGER REFERENCES lesion(id) ON DELETE SET NULL,
+            registrationID INTEGER REFERENCES registration(id) ON DELETE SET NULL,
+            method TEXT NOT NULL CHECK (method IN ('baseline', 'overlap', 'centroid', 'new')),
+            dice DOUBLE,
+            distanceMM DOUBLE
+        );
+        CREATE INDEX lesion_track_identity ON lesion_track(trackedLesionID);
+        CREATE INDEX lesion_track_prior ON lesion_track(priorLesionRowID);
+        CREATE INDEX lesion_track_registration ON lesion_track(registrationID);
         """
 }
