@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import Foundation
 import Lesions
 import Pipeline
@@ -34,6 +35,9 @@ struct TrackCommand: ParsableCommand {
     var minimumDice: Double = LesionMatchOptions().minimumDice
     @Option(name: .customLong("min-nmi"), help: "Registration quality threshold: normalised mutual information after registration.")
     var minimumNMI: Double = RegistrationQuality.defaultMinimumNMI
+    @Option(name: .customLong("export-sr"), help: ArgumentHelp(
+        "Also write the run's DICOM SR (TID 1500) with the tracked identities to this file (DICOM runs with a SEG).", valueName: "file"))
+    var exportSR: String?
     @Flag(help: "Assign identities again although this run was tracked before (new lesions get new tracking UIDs).")
     var retrack = false
     @OptionGroup var query: QueryOptions
@@ -51,7 +55,13 @@ struct TrackCommand: ParsableCommand {
         options.match = LesionMatchOptions(minimumDice: minimumDice, maxCentroidDistanceMM: matchDistanceMM)
         options.minimumNMI = minimumNMI
         options.replace = retrack
-        let report = try TrackJob.run(store: try query.database.openExisting(), current: runID, prior: prior, options: options)
+        if let exportSR { try InputFile.requireWritableFileTarget(exportSR, flag: "--export-sr") }
+        let store = try query.database.openExisting()
+        let report = try TrackJob.run(store: store, current: runID, prior: prior, options: options)
+        if let exportSR {
+            let uid = try TrackedSR.write(store: store, run: runID, to: URL(fileURLWithPath: exportSR))
+            Log.logger(.pipeline).info("wrote \(exportSR) (SR with tracked identities, SOP instance \(uid))")
+        }
         switch query.format {
         case .json: try Output.json(report)
         case .csv: Output.text(QueryOutput.csv(report.lesions))

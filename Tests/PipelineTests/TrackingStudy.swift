@@ -1,5 +1,7 @@
+import DICOM
 import Foundation
 import Imaging
+import XCTest
 import Lesions
 import StudyStore
 import VolumeIO
@@ -10,7 +12,8 @@ import VolumeIO
 /// here), then a follow-up in which lesions grow, shrink, appear or vanish, imaged after the head
 /// moved by a known rigid motion: the follow-up's voxels are the moved anatomy on an oblique grid
 /// (rotated and shifted), so the generated lesion masks are exact on both grids and their voxel
-/// counts are the truth. The follow-up has another FrameOfReferenceUID.
+/// counts are the truth. Each time point is written as a DICOM MR series (the follow-up's has another
+/// FrameOfReferenceUID), with the generated mask as NIfTI and DICOM-SEG, and recorded as a run.
 struct TrackingStudy {
     struct Sphere {
         var name: String
@@ -97,22 +100,35 @@ struct TrackingStudy {
         return (base, follow)
     }
 
+    /// One time point: the image as a DICOM MR series (oblique for the follow-up), its mask as NIfTI and as
+    /// a DICOM-SEG over that series, recorded as a completed run whose input is the series.
     static func recordRun(_ store: StudyStore, folder: URL, image: Volume<Float>, mask: LabelMap, patientID: String,
                           study: String, date: String, frame: String) throws -> RunID {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let imagePath = folder.appendingPathComponent("flair.nii.gz").path, maskPath = folder.appendingPathComponent("mask.nii.gz").path
-        try VolumeFile.write(image, to: imagePath)
-        try VolumeFile.write(mask, to: maskPath)
-        let scan = try ScanInput.load(imagePath)
+        let seriesFolder = folder.appendingPathComponent("series")
+        var description = DICOMSeriesDescription(patientID: patientID, patientName: "Tracking^Study", studyInstanceUID: study,
+                                                 studyDate: date.replacingOccurrences(of: "-", with: ""), seriesDescription: "FLAIR",
+                                                 frameOfReferenceUID: frame)
+        description.seriesInstanceUID = study + ".1"
+        try DICOMSeriesWriter.write(image, to: seriesFolder, description: description)
+        let scan = try ScanInput.load(seriesFolder.path)
+        // The mask on the grid the loader read back (DICOM's decimal strings round the geometry).
+        let labels = Volume(geometry: scan.volume.geometry, voxels: mask.voxels)
+        let maskPath = folder.appendingPathComponent("mask.nii.gz").path, segPath = folder.appendingPathComponent("seg.dcm")
+        try VolumeFile.write(labels, to: maskPath)
+        let source = try SEGSourceSeries(stack: try XCTUnwrap(scan.dicom).stack)
+        try SEGWriter(options: SEGWriteOptions(softwareVersion: "test", algorithmName: model.name, algorithmVersion: model.version))
+            .write(labelMap: labels, over: source, to: segPath)
         let measurements = try LesionAnalyzer.measure(labels: try VolumeFile.readLabels(maskPath), image: scan.volume)
-        let start = try RunStart(patient: PatientInfo(patientID: patientID), study: StudyInfo(studyInstanceUID: study, studyDate: date),
-                                 series: SeriesInfo(seriesInstanceUID: study + ".1", modality: "MR", frameOfReferenceUID: frame),
-                                 model: model, parameters: ["inputs": [imagePath]], inputFingerprint: SegmentJob.fingerprint([scan]),
+        let identity = ScanIdentity(scan: scan, fingerprint: SegmentJob.fingerprint([scan]))
+        let start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
+                                 model: model, parameters: ["inputs": [seriesFolder.path]], inputFingerprint: SegmentJob.fingerprint([scan]),
                                  segstationVersion: "test")
         let run = try store.beginRun(start)
         try store.completeRun(run, RunResult(labels: [LabelInfo(value: 1, name: "tumour", colorHex: "#ff3030")],
                                              lesions: SegmentJob.lesionInfos(measurements),
-                                             artefacts: [ArtefactInfo(path: maskPath, kind: .mask, sha256: String(repeating: "0", count: 64), bytes: 1)]))
+                                             artefacts: [ArtefactInfo(path: maskPath, kind: .mask, sha256: String(repeating: "0", count: 64), bytes: 1),
+                                                         ArtefactInfo(path: segPath.path, kind: .seg, sha256: String(repeating: "0", count: 64), bytes: 1)]))
         return run
     }
 }

@@ -76,6 +76,35 @@ final class TrackingStudyTests: XCTestCase {
         let byHand: RecistResponse.Category = newLesion || grew ? .progressiveDisease : nowSum <= 0.7 * baseSum ? .partialResponse : .stableDisease
         XCTAssertEqual(response.category, byHand)
 
+        // The SRs of both studies, written with the tracked identities: a matched lesion has the same tracking UID
+        // and identifier at both studies (read back with DCMTK's dsrdump), and dciodvfy finds no error.
+        let srs = try [baseline, followUp].map { run -> URL in
+            let url = folder.appendingPathComponent("sr-\(run).dcm")
+            try TrackedSR.write(store: store, run: run, to: url)
+            return url
+        }
+        if let dsrdump = ExternalTool("dsrdump") {
+            let groups = try srs.map { try Self.trackingGroups(dsrdump, $0) }
+            XCTAssertEqual(groups[0].count, 3); XCTAssertEqual(groups[1].count, 3)
+            for tracked in [a, b] {
+                let uid = try XCTUnwrap(tracked.trackingUID)
+                XCTAssertEqual(groups[0][uid], "Lesion \(tracked.number)", "baseline SR")
+                XCTAssertEqual(groups[1][uid], "Lesion \(tracked.number)", "follow-up SR")
+            }
+            XCTAssertEqual(groups[1][try XCTUnwrap(d.trackingUID)], "Lesion \(d.number)")
+            XCTAssertNil(groups[1][try XCTUnwrap(c.trackingUID)], "a gone lesion is not in the follow-up SR")
+        } else {
+            print(ExternalTool.missing("dsrdump", package: "dcmtk"))
+        }
+        if let dciodvfy = ExternalTool("dciodvfy") {
+            for sr in srs {
+                let errors = try dciodvfy.run([sr.path]).output.split(separator: "\n").filter { $0.hasPrefix("Error") }
+                XCTAssertTrue(errors.isEmpty, "dciodvfy \(sr.lastPathComponent): \(errors.joined(separator: "\n"))")
+            }
+        } else {
+            print(ExternalTool.missing("dciodvfy", package: "dicom3tools"))
+        }
+
         // Identities are stable: tracking again returns the same numbers and tracking UIDs.
         let again = try TrackJob.run(store: store, current: followUp)
         XCTAssertEqual(again.lesions.map(\.number), report.lesions.map(\.number))
@@ -87,5 +116,20 @@ final class TrackingStudyTests: XCTestCase {
             XCTAssertEqual(before.trackingUID, now.trackingUID)
             XCTAssertEqual(before.number, now.number)
         }
+    }
+
+    /// Tracking UID -> Tracking Identifier of every measurement group of an SR, as dsrdump prints them
+    /// (`<has obs context TEXT:(,,"Tracking Identifier")="Lesion 1">`).
+    static func trackingGroups(_ dsrdump: ExternalTool, _ sr: URL) throws -> [String: String] {
+        func value(_ line: String, _ concept: String) -> String? {
+            guard let start = line.range(of: "\"\(concept)\")=\"") else { return nil }
+            return line[start.upperBound...].split(separator: "\"", maxSplits: 1).first.map(String.init)
+        }
+        var result = [String: String](), identifier: String?
+        for line in try dsrdump.run([sr.path]).output.split(separator: "\n").map(String.init) {
+            if let v = value(line, "Tracking Identifier") { identifier = v }
+            if let v = value(line, "Tracking Unique Identifier"), let identifier { result[v] = identifier }
+        }
+        return result
     }
 }
