@@ -41,7 +41,9 @@ enum RunReport {
                           volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
                           max3DDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean ?? 0,
                           stdIntensity: m.intensity?.standardDeviation ?? 0,
-                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder)
+                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder,
+                          longAxisLPS: m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
+                          shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) })
             }
         }
         var history = c.history

@@ -139,7 +139,7 @@ final class PDFReport {
             y += 18
             return
         }
-        let widths = [78.0, 20, 50, 56, 52, 48, 70, 112, 37].map { $0 * contentWidth / 523 }
+        let widths = [70.0, 18, 46, 50, 48, 44, 66, 104, 32, 45].map { $0 * contentWidth / 523 }
         func headerRow() {
             p.color(RGB(219, 231, 243))
             p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 24)
@@ -154,7 +154,7 @@ final class PDFReport {
             y += 24
         }
         headerRow()
-        for row in input.lesions {
+        for row in input.tableRows {
             if y + 13 > PDFReport.pageHeight - PDFReport.margin {
                 ensureSpace(1000)
                 headerRow()
@@ -173,6 +173,12 @@ final class PDFReport {
             }
             p.grey(0.85)
             p.line(PDFReport.margin, y + 13, PDFReport.margin + contentWidth, y + 13, width: 0.5)
+            y += 13
+        }
+        if let summary = ReportFormatting.smallLesionSummary(input) {
+            ensureSpace(13)
+            p.grey(0.2)
+            p.text(summary, x: PDFReport.margin + 3, y: y + 10, size: 8)
             y += 13
         }
         y += 8

@@ -12,13 +12,20 @@ enum ReportFormatting {
     /// Column titles of the lesion table, as (title, unit line); the HTML joins them, the PDF stacks them.
     static let lesionColumnTitles = [("Label", ""), ("#", ""), ("Volume", "(mL)"), ("Long axial", "(mm)"),
                                      ("Short axis", "(mm)"), ("Max 3D", "(mm)"), ("Mean ± SD", "(image units)"),
-                                     ("Centroid LPS", "(mm)"), ("Border", "")]
+                                     ("Centroid LPS", "(mm)"), ("Border", ""), ("RECIST", "")]
     static var lesionColumns: [String] { lesionColumnTitles.map { $0.1.isEmpty ? $0.0 : "\($0.0) \($0.1)" } }
 
     static func lesionCells(_ row: LesionRow) -> [String] {
         [row.labelName, String(row.lesionIndex), volume(row.volumeML), mm(row.longestAxialDiameterMM),
          mm(row.shortAxisMM), mm(row.max3DDiameterMM), intensity(row.meanIntensity, row.stdIntensity),
-         lps(row.centroidLPS), row.touchesBorder ? "yes" : "no"]
+         lps(row.centroidLPS), row.touchesBorder ? "yes" : "no", row.longestAxialDiameterMM >= 10 ? "measurable" : "-"]
+    }
+
+    /// The table's summary row text for components under the threshold, e.g. "37 components < 0.1 mL, 0.52 mL in total".
+    static func smallLesionSummary(_ input: ReportInput) -> String? {
+        input.smallLesionSummary.map { s in
+            "\(s.count) component\(s.count == 1 ? "" : "s") < \(String(format: "%g", input.smallLesionThresholdML)) mL, \(volume(s.volumeML)) mL in total"
+        }
     }
 
     /// Header fields in display order (patient identifiers exactly as given).

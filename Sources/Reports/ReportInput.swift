@@ -18,6 +18,10 @@ public struct ReportInput: Sendable {
     public var labelMap: Volume<UInt8>
     /// Earlier and current measurements for the volume-over-time chart; drawn when a series has >= 2 points.
     public var history: [HistoryPoint]
+    /// Components smaller than this (mL) are summarised in one row of the lesion table (issue 13: real
+    /// data gives dozens of specks); the JSON keeps every row. Default 0.1 mL.
+    public var smallLesionThresholdML: Double = ReportInput.defaultSmallLesionThresholdML
+    public static let defaultSmallLesionThresholdML = 0.1
 
     public init(header: StudyHeader, provenance: Provenance, lesions: [LesionRow], labels: [LabelStyle],
                 image: Volume<Float>, labelMap: Volume<UInt8>, history: [HistoryPoint] = []) {
@@ -28,6 +32,20 @@ public struct ReportInput: Sendable {
         self.image = image
         self.labelMap = labelMap
         self.history = history
+    }
+
+    /// The rows the lesion table lists one by one: lesions of at least `smallLesionThresholdML`, largest
+    /// first (ties: label value, then index, so the order is stable).
+    public var tableRows: [LesionRow] {
+        lesions.filter { $0.volumeML >= smallLesionThresholdML }.sorted {
+            ($1.volumeML, $0.labelValue, $0.lesionIndex) < ($0.volumeML, $1.labelValue, $1.lesionIndex)
+        }
+    }
+
+    /// The components under `smallLesionThresholdML`, summarised (nil when there are none).
+    public var smallLesionSummary: (count: Int, volumeML: Double)? {
+        let small = lesions.filter { $0.volumeML < smallLesionThresholdML }
+        return small.isEmpty ? nil : (small.count, small.reduce(0) { $0 + $1.volumeML })
     }
 
     /// The lesion the key slices go through: the largest by volume (first on ties), nil without lesions.
@@ -73,6 +91,9 @@ public struct ReportInput: Sendable {
             guard row.labelValue > 0, row.lesionIndex >= 1 else {
                 throw ReportError.invalidInput("lesion row \(n) has label \(row.labelValue), index \(row.lesionIndex); expected >= 1")
             }
+        }
+        guard smallLesionThresholdML.isFinite, smallLesionThresholdML >= 0 else {
+            throw ReportError.invalidInput("small-lesion threshold \(smallLesionThresholdML) mL; expected a finite number >= 0")
         }
         let hexDigits = Set("0123456789abcdef")
         guard provenance.modelSHA256.count == 64, provenance.modelSHA256.allSatisfy({ hexDigits.contains($0) }) else {
@@ -174,10 +195,13 @@ public struct LesionRow: Codable, Sendable, Equatable {
     public var stdIntensity: Double
     public var centroidLPS: Vector3
     public var touchesBorder: Bool
+    /// End points (LPS, mm) of the RECIST long and short axes, drawn as callipers on the lesion's key image.
+    public var longAxisLPS: [Vector3]?
+    public var shortAxisLPS: [Vector3]?
 
     public init(labelValue: UInt8, labelName: String, lesionIndex: Int, volumeML: Double, longestAxialDiameterMM: Double,
                 shortAxisMM: Double, max3DDiameterMM: Double, meanIntensity: Double, stdIntensity: Double,
-                centroidLPS: Vector3, touchesBorder: Bool) {
+                centroidLPS: Vector3, touchesBorder: Bool, longAxisLPS: [Vector3]? = nil, shortAxisLPS: [Vector3]? = nil) {
         self.labelValue = labelValue
         self.labelName = labelName
         self.lesionIndex = lesionIndex
@@ -189,6 +213,8 @@ public struct LesionRow: Codable, Sendable, Equatable {
         self.stdIntensity = stdIntensity
         self.centroidLPS = centroidLPS
         self.touchesBorder = touchesBorder
+        self.longAxisLPS = longAxisLPS
+        self.shortAxisLPS = shortAxisLPS
     }
 }
 
