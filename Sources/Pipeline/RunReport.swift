@@ -21,6 +21,9 @@ enum RunReport {
         var parameters: [String: String]
         /// Earlier completed runs of this patient (volume per label), oldest first.
         var history: [HistoryPoint]
+        /// The model's licence and intended use (manifest `licence` and `description`), when known.
+        var licence: String? = nil
+        var intendedUse: String? = nil
     }
 
     static func input(_ c: Context) -> ReportInput {
@@ -30,11 +33,14 @@ enum RunReport {
                                  modality: c.identity.series.modality, seriesDescription: c.identity.series.description ?? "",
                                  seriesInstanceUID: c.identity.series.seriesInstanceUID)
         let formatter = ISO8601DateFormatter()
-        let provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
+        var provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
                                     segStationVersion: SegStationVersion.string, runID: String(c.runID),
                                     startedAt: formatter.string(from: c.startedAt),
                                     timings: c.timings.sorted { $0.key < $1.key }.map { StageTiming(stage: $0.key, seconds: $0.value) },
                                     parameters: c.parameters.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
+        provenance.modelLicence = c.licence
+        provenance.intendedUse = c.intendedUse
+        provenance.warnings = warnings(c, studyDate: header.studyDate)
         let rows = c.measurements.flatMap { label in
             label.lesions.enumerated().map { index, m in
                 LesionRow(labelValue: UInt8(label.label), labelName: names[label.label] ?? "Label \(label.label)", lesionIndex: index + 1,
@@ -86,6 +92,21 @@ enum RunReport {
     /// absent or malformed: never today's date, which would put the study at the wrong point of the history.
     static func isoDate(_ da: String?) -> String {
         da.flatMap { ISODate(dicomOrISO: $0) }?.description ?? StudyHeader.unknownDate
+    }
+
+    /// What the reader must know before trusting the numbers: a forced run, derived identifiers, no study date.
+    static func warnings(_ c: Context, studyDate: String) -> [String] {
+        var warnings = [String]()
+        if let forced = c.parameters["FORCED (--force)"] {
+            warnings.append("This run was forced (--force) outside the model's stated inputs: \(forced). The model was not validated for such input; its measurements may be wrong.")
+        }
+        if let derived = c.parameters["derived identifiers"] {
+            warnings.append("Identifiers absent in the input were derived: \(derived). This study may not join the patient's history; check the identity before comparing studies.")
+        }
+        if studyDate == StudyHeader.unknownDate {
+            warnings.append("The input has no study date: the study cannot be placed in the patient's history, and no change is computed against it.")
+        }
+        return warnings
     }
 
     /// The run parameters shown on the report.

@@ -12,7 +12,7 @@ enum HTMLReport {
         <title>SegStation report</title>
         <style>\(css)</style></head><body>
         <header><h1>SegStation segmentation report</h1><div class="gen">Generated \(escape(generatedAt))</div></header>
-        <main>
+        <main>\(warnings(input.provenance))
         <section class="cols"><div><h2>Patient and study</h2>\(fieldTable(ReportFormatting.studyFields(input.header)))</div>
         <div><h2>Model and provenance</h2>\(fieldTable(ReportFormatting.provenanceFields(input.provenance)))</div></section>
         <section><h2>Lesions</h2>\(lesionTable(input))</section>
@@ -33,6 +33,12 @@ enum HTMLReport {
         }
         html += "<footer>\(escape(ReportFormatting.disclaimer))</footer></main></body></html>\n"
         return html
+    }
+
+    /// The warnings banner (forced run, derived identity, unknown date), announced to screen readers.
+    static func warnings(_ p: Provenance) -> String {
+        guard let warnings = p.warnings, !warnings.isEmpty else { return "" }
+        return "<div class=\"warning\" role=\"alert\"><strong>Warning</strong><ul>" + warnings.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
     }
 
     static func fieldTable(_ fields: [(String, String)]) -> String {
@@ -110,6 +116,7 @@ enum HTMLReport {
     .images{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;background:#000;padding:4px}
     figure img{display:block;width:260px;height:auto}figure.lesion{border:3px solid #01fe02}figure.lesion img{width:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
     img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
+    .warning{background:#fff3cd;border:2px solid #8a5300;color:#3d2500;padding:6px 12px;margin-top:12px}.warning ul{margin:4px 0 0 18px;padding:0}
     .note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
     """
 }

@@ -44,6 +44,7 @@ final class PDFReport {
     private func draw(_ report: RenderedReport) {
         let input = report.input
         titleBand()
+        warnings(input.provenance.warnings ?? [])
         let columnWidth = (contentWidth - 18) / 2
         let top = y
         let leftEnd = fields("Patient and study", ReportFormatting.studyFields(input.header), x: PDFReport.margin, width: columnWidth)
@@ -76,6 +77,21 @@ final class PDFReport {
         p.text("SegStation segmentation report", x: PDFReport.margin, y: 34, size: 17, bold: true)
         p.text("Generated \(generatedAt)", x: PDFReport.pageWidth - PDFReport.margin, y: 34, size: 8, align: .right)
         y = 54 + 16
+    }
+
+    /// The warnings box under the title band (dark amber text on light amber).
+    private func warnings(_ warnings: [String]) {
+        guard !warnings.isEmpty else { return }
+        let lines = warnings.flatMap { wrap("• " + $0, width: contentWidth - 16, size: 8.5) }
+        let height = Double(lines.count) * 11 + 20
+        p.color(RGB(255, 243, 205))
+        p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: height)
+        p.color(RGB(138, 83, 0))
+        p.strokeRect(x: PDFReport.margin, y: y, width: contentWidth, height: height, lineWidth: 1.5)
+        p.color(RGB(61, 37, 0))
+        p.text("Warning", x: PDFReport.margin + 8, y: y + 13, size: 9, bold: true)
+        for (n, line) in lines.enumerated() { p.text(line, x: PDFReport.margin + 8, y: y + 25 + Double(n) * 11, size: 8.5) }
+        y += height + 8
     }
 
     private func footer() {

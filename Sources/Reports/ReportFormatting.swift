@@ -39,15 +39,32 @@ enum ReportFormatting {
     }
 
     static func provenanceFields(_ p: Provenance) -> [(String, String)] {
-        var fields = [("Model", "\(p.modelName) \(p.modelVersion)"), ("Model SHA-256", p.modelSHA256),
-                      ("SegStation", p.segStationVersion), ("Run", p.runID), ("Started", p.startedAt)]
-        if !p.timings.isEmpty {
-            fields.append(("Timings", p.timings.map { "\($0.stage) \(seconds($0.seconds))" }.joined(separator: ", ")))
-        }
+        var fields = [("Model", "\(p.modelName) \(p.modelVersion)")]
+        if let use = p.intendedUse { fields.append(("Intended use", use)) }
+        if let licence = p.modelLicence { fields.append(("Model licence", licence)) }
+        fields += [("Model SHA-256", p.modelSHA256), ("SegStation", p.segStationVersion), ("Run", p.runID), ("Started", p.startedAt)]
+        if !p.timings.isEmpty { fields.append(("Time taken", timingWords(p.timings))) }
         if !p.parameters.isEmpty {
             fields.append(("Parameters", p.parameters.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")))
         }
         return fields
+    }
+
+    /// Stage timings in words, in pipeline order: "load 0.5 s, inference 61.7 s, ...".
+    static func timingWords(_ timings: [StageTiming]) -> String {
+        let order = ["loadSeconds", "preprocessSeconds", "inferenceSeconds", "restoreSeconds", "cleanupSeconds", "measureSeconds",
+                     "maskWriteSeconds", "dicomExportSeconds", "reportSeconds", "databaseSeconds"]
+        let words = ["loadSeconds": "load", "preprocessSeconds": "preprocessing", "inferenceSeconds": "inference",
+                     "restoreSeconds": "back to the scan grid", "cleanupSeconds": "clean-up", "measureSeconds": "measurements",
+                     "maskWriteSeconds": "mask file", "dicomExportSeconds": "DICOM export", "reportSeconds": "report",
+                     "databaseSeconds": "database"]
+        return timings.sorted { (order.firstIndex(of: $0.stage) ?? order.count, $0.stage) < (order.firstIndex(of: $1.stage) ?? order.count, $1.stage) }
+            .map { t in
+                // Unknown stages: the key without "Seconds", camel case split into words.
+                let name = words[t.stage] ?? t.stage.replacingOccurrences(of: "Seconds", with: "")
+                    .reduce(into: "") { out, c in out += c.isUppercase ? " " + c.lowercased() : String(c) }
+                return "\(name) \(String(format: t.seconds < 10 ? "%.2f" : "%.1f", t.seconds)) s"
+            }.joined(separator: ", ")
     }
 
     static let disclaimer = "Automatic segmentation: measurements must be checked against the source images before clinical use."

@@ -154,6 +154,13 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var timings: [StageTiming]
     /// Run parameters in display order.
     public var parameters: [Parameter]
+    /// The model's licence, from its manifest (e.g. "CC BY-NC-SA 3.0 CH"); nil when unknown.
+    public var modelLicence: String?
+    /// What the model is for, from its manifest's description (model card); nil when unknown.
+    public var intendedUse: String?
+    /// Warnings shown prominently at the top of the report: a run forced outside the model's stated
+    /// inputs, identifiers derived because the input lacked them, an unknown study date.
+    public var warnings: [String]?
 
     public init(modelName: String, modelVersion: String, modelSHA256: String, segStationVersion: String,
                 runID: String, startedAt: String, timings: [StageTiming] = [], parameters: [Parameter] = []) {
