@@ -92,11 +92,12 @@ struct TrackingStudy {
 
     /// Writes both time points as NIfTI and records them as two completed runs of one patient (the
     /// generated masks standing for a model's output). Returns (baseline run, follow-up run).
-    func record(in store: StudyStore, folder: URL, patientID: String = "TRACK-1") throws -> (RunID, RunID) {
+    func record(in store: StudyStore, folder: URL, patientID: String = "TRACK-1", sameFrame: Bool = false) throws -> (RunID, RunID) {
         let base = try Self.recordRun(store, folder: folder.appendingPathComponent("t0"), image: baselineImage, mask: baselineMask,
                                       patientID: patientID, study: "1.2.826.0.1.3680043.10.1.1", date: "2026-01-10", frame: "1.2.826.0.1.3680043.10.1.100")
         let follow = try Self.recordRun(store, folder: folder.appendingPathComponent("t1"), image: followUpImage, mask: followUpMask,
-                                        patientID: patientID, study: "1.2.826.0.1.3680043.10.1.2", date: "2026-04-10", frame: "1.2.826.0.1.3680043.10.1.200")
+                                        patientID: patientID, study: "1.2.826.0.1.3680043.10.1.2", date: "2026-04-10",
+                                        frame: sameFrame ? "1.2.826.0.1.3680043.10.1.100" : "1.2.826.0.1.3680043.10.1.200")
         return (base, follow)
     }
 
