@@ -31,12 +31,15 @@ public enum ReportJob {
         let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)
         let history = RunReport.history(store: store, patientID: identity.patient.patientID, model: model)
             .filter { $0.studyDate < RunReport.isoDate(identity.study.studyDate) }
+        let tracking = try TrackingSummary.of(store, run: runID)
         let context = RunReport.Context(identity: identity, model: model,
                                         labelStyles: RunReport.styles(detail.labels), runID: runID, startedAt: detail.run.startedAt,
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: RunReport.parameters(inputs: parameters.inputs, tta: parameters.tta ?? false,
                                                                          minLesionML: parameters.minLesionML ?? 0, forced: parameters.forced),
-                                        history: history)
+                                        history: history, priorVolumes: RunReport.priorVolumes(store: store, run: runID),
+                                        targets: tracking?.targets, responseSummary: tracking?.sentence,
+                                        otherChannels: materials.scans.dropFirst().map(\.volume))
         // Default: the run's own folder (where its mask is recorded), wherever the command runs from.
         let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: materials.maskPath).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

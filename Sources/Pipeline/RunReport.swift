@@ -24,6 +24,14 @@ enum RunReport {
         /// The model's licence and intended use (manifest `licence` and `description`), when known.
         var licence: String? = nil
         var intendedUse: String? = nil
+        /// Prior-study volumes of tracked lesions (`segstation track`), by label value and index.
+        var priorVolumes: [LesionKey: Double] = [:]
+        /// RECIST target lesions and the response sentence of the tracked series (`Tracking.summary`).
+        var targets: Set<LesionKey>? = nil
+        var responseSummary: String? = nil
+        /// Input channel names (manifest order) and the channels after the first, on the image's grid.
+        var channelNames: [String] = []
+        var otherChannels: [Volume<Float>] = []
     }
 
     static func input(_ c: Context) -> ReportInput {
@@ -49,15 +57,23 @@ enum RunReport {
                           stdIntensity: m.intensity?.standardDeviation ?? 0,
                           centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder,
                           longAxisLPS: m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
-                          shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) })
+                          shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
+                          priorVolumeML: c.priorVolumes[LesionKey(labelValue: label.label, lesionIndex: index + 1)],
+                          isTarget: c.targets.map { $0.contains(LesionKey(labelValue: label.label, lesionIndex: index + 1)) })
             }
         }
         var history = c.history
         for label in c.measurements {
             history.append(HistoryPoint(studyDate: header.studyDate, labelName: names[label.label] ?? "Label \(label.label)", volumeML: label.total.volumeML))
         }
-        return ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
-                           labelMap: c.labels, history: history)
+        var input = ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
+                                labelMap: c.labels, history: history)
+        input.responseSummary = c.responseSummary
+        input.channelName = c.channelNames.first
+        input.otherChannels = c.otherChannels.enumerated().compactMap { n, image in
+            image.geometry.isSameGrid(as: c.image.geometry) ? (n + 1 < c.channelNames.count ? c.channelNames[n + 1] : "channel \(n + 2)", image) : nil
+        }
+        return input
     }
 
     static func styles(_ manifest: ModelManifest) -> [LabelStyle] {
@@ -75,6 +91,18 @@ enum RunReport {
             }
             return LabelStyle(value: UInt8(clamping: l.value), name: l.name, color: RGB(rgb[0], rgb[1], rgb[2]))
         }
+    }
+
+    /// Prior-study volumes of the run's tracked lesions (empty when the run was not tracked against a prior).
+    static func priorVolumes(store: StudyStore, run: RunID) -> [LesionKey: Double] {
+        guard let tracked = try? store.trackedLesions(run: run), let priorRun = tracked.compactMap(\.priorRunID).first,
+              let prior = try? store.show(priorRun).lesions else { return [:] }
+        var result = [LesionKey: Double]()
+        for t in tracked {
+            guard let key = t.prior, let row = prior.first(where: { $0.labelValue == key.labelValue && $0.lesionIndex == key.lesionIndex }) else { continue }
+            result[t.lesion] = row.volumeML
+        }
+        return result
     }
 
     /// Earlier label volumes of the patient from the store (completed runs only).

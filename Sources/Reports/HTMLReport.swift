@@ -15,11 +15,14 @@ enum HTMLReport {
         <main>\(warnings(input.provenance))
         <section class="cols"><div><h2>Patient and study</h2>\(fieldTable(ReportFormatting.studyFields(input.header)))</div>
         <div><h2>Model and provenance</h2>\(fieldTable(ReportFormatting.provenanceFields(input.provenance)))</div></section>
-        <section><h2>Lesions</h2>\(lesionTable(input))</section>
+        <section><h2>Lesions</h2>\(response(input))\(lesionTable(input))</section>
         <section><h2>Key images</h2><p class="note">\(input.largestLesion == nil ? "Through the centre of the scan (no lesion)" : "Through the centroid of the largest lesion");
         radiological convention (patient's right on the image left); outlines in label colours.</p><div class="images">
         """
-        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
+        let first = input.channelName.map { " (\($0))" } ?? ""
+        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized + first) }
+            + report.channelSlices.map { ($0.image, "Axial (\($0.name))") }
+            + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
         for (slice, caption) in figures {
             html += "<figure><img alt=\"\(escape(caption)) key image\" width=\"\(slice.width)\" height=\"\(slice.height)\" "
             html += "src=\"data:image/png;base64,\(slice.png.base64EncodedString())\">"
@@ -41,6 +44,11 @@ enum HTMLReport {
         return "<div class=\"warning\" role=\"alert\"><strong>Warning</strong><ul>" + warnings.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
     }
 
+    /// The RECIST response sentence of a tracked run, above the table.
+    static func response(_ input: ReportInput) -> String {
+        input.responseSummary.map { "<p class=\"response\">\(escape($0))</p>" } ?? ""
+    }
+
     static func fieldTable(_ fields: [(String, String)]) -> String {
         "<table class=\"fields\">" + fields.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined() + "</table>"
     }
@@ -57,7 +65,7 @@ enum HTMLReport {
         if let summary = ReportFormatting.smallLesionSummary(input) {
             t += "<tr class=\"small\"><td colspan=\"\(ReportFormatting.lesionColumns.count)\">\(escape(summary))</td></tr>"
         }
-        return t + "</tbody></table><p class=\"note\">Largest first. RECIST measurable: long axial diameter &ge; 10 mm.</p>"
+        return t + "</tbody></table><p class=\"note\">Largest first. RECIST measurable: long axial diameter &ge; 10 mm; targets: the RECIST 1.1 target lesions of the tracked series. Change: from the prior study of the same model (prior volume in brackets).</p>"
     }
 
     /// One figure per measurable lesion: its axial slice with its number and yellow RECIST callipers.
@@ -117,6 +125,6 @@ enum HTMLReport {
     figure img{display:block;width:260px;height:auto}figure.lesion{border:3px solid #01fe02}figure.lesion img{width:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
     img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
     .warning{background:#fff3cd;border:2px solid #8a5300;color:#3d2500;padding:6px 12px;margin-top:12px}.warning ul{margin:4px 0 0 18px;padding:0}
-    .note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
+    .response{font-weight:bold}.note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
     """
 }

@@ -149,13 +149,21 @@ final class PDFReport {
         let input = report.input
         ensureSpace(60)
         heading("Lesions")
+        if let response = input.responseSummary {
+            p.grey(0)
+            for line in wrap(response, width: contentWidth, size: 8.5) {
+                p.text(line, x: PDFReport.margin, y: y + 9, size: 8.5, bold: true)
+                y += 12
+            }
+            y += 2
+        }
         guard !input.lesions.isEmpty else {
             p.grey(0)
             p.text("No lesions found.", x: PDFReport.margin, y: y + 9, size: 9)
             y += 18
             return
         }
-        let widths = [70.0, 18, 46, 50, 48, 44, 66, 104, 32, 45].map { $0 * contentWidth / 523 }
+        let widths = [62.0, 16, 40, 44, 44, 38, 62, 92, 30, 43, 52].map { $0 * contentWidth / 523 }
         func headerRow() {
             p.color(RGB(219, 231, 243))
             p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 24)

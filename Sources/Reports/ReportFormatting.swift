@@ -12,13 +12,21 @@ enum ReportFormatting {
     /// Column titles of the lesion table, as (title, unit line); the HTML joins them, the PDF stacks them.
     static let lesionColumnTitles = [("Label", ""), ("#", ""), ("Volume", "(mL)"), ("Long axial", "(mm)"),
                                      ("Short axis", "(mm)"), ("Max 3D", "(mm)"), ("Mean ± SD", "(image units)"),
-                                     ("Centroid LPS", "(mm)"), ("Border", ""), ("RECIST", "")]
+                                     ("Centroid LPS", "(mm)"), ("Border", ""), ("RECIST", ""),
+                                     ("Change", "(prior mL)")]
     static var lesionColumns: [String] { lesionColumnTitles.map { $0.1.isEmpty ? $0.0 : "\($0.0) \($0.1)" } }
 
     static func lesionCells(_ row: LesionRow) -> [String] {
         [row.labelName, String(row.lesionIndex), volume(row.volumeML), mm(row.longestAxialDiameterMM),
          mm(row.shortAxisMM), mm(row.max3DDiameterMM), intensity(row.meanIntensity, row.stdIntensity),
-         lps(row.centroidLPS), row.touchesBorder ? "yes" : "no", row.longestAxialDiameterMM >= 10 ? "measurable" : "-"]
+         lps(row.centroidLPS), row.touchesBorder ? "yes" : "no", row.isTarget == true ? "target" : row.longestAxialDiameterMM >= 10 ? "measurable" : "-",
+         change(row)]
+    }
+
+    /// "+23.0 % (10.00)": change from the prior study and the prior volume; "new" or "-" otherwise.
+    static func change(_ row: LesionRow) -> String {
+        guard let prior = row.priorVolumeML else { return "-" }
+        return (row.volumeChangePercent.map { String(format: "%+.1f %%", $0) } ?? "new") + " (\(volume(prior)))"
     }
 
     /// The table's summary row text for components under the threshold, e.g. "37 components < 0.1 mL, 0.52 mL in total".

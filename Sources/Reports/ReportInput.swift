@@ -18,6 +18,12 @@ public struct ReportInput: Sendable {
     public var labelMap: Volume<UInt8>
     /// Earlier and current measurements for the volume-over-time chart; drawn when a series has >= 2 points.
     public var history: [HistoryPoint]
+    /// The RECIST 1.1 response of the tracked target lesions in one sentence (`segstation track`), or nil.
+    public var responseSummary: String?
+    /// Name of `image`'s channel (e.g. "FLAIR"), and the other input channels on the same grid (e.g. T1c),
+    /// shown side by side with it in the axial key image.
+    public var channelName: String?
+    public var otherChannels: [(name: String, image: Volume<Float>)] = []
     /// Components smaller than this (mL) are summarised in one row of the lesion table (issue 13: real
     /// data gives dozens of specks); the JSON keeps every row. Default 0.1 mL.
     public var smallLesionThresholdML: Double = ReportInput.defaultSmallLesionThresholdML
@@ -84,6 +90,9 @@ public struct ReportInput: Sendable {
             if let bad = numbers.first(where: { !$0.isFinite }) {
                 throw ReportError.invalidInput("lesion row \(n) (\(row.labelName) #\(row.lesionIndex)) has a non-finite value \(bad)")
             }
+            if let prior = row.priorVolumeML, !(prior.isFinite && prior >= 0) {
+                throw ReportError.invalidInput("lesion row \(n) has prior volume \(prior) mL; expected a finite number >= 0")
+            }
             let sizes = [row.volumeML, row.longestAxialDiameterMM, row.shortAxisMM, row.max3DDiameterMM, row.stdIntensity]
             guard sizes.allSatisfy({ $0 >= 0 }) else {
                 throw ReportError.invalidInput("lesion row \(n) has a negative volume, diameter or standard deviation; expected >= 0")
@@ -91,6 +100,9 @@ public struct ReportInput: Sendable {
             guard row.labelValue > 0, row.lesionIndex >= 1 else {
                 throw ReportError.invalidInput("lesion row \(n) has label \(row.labelValue), index \(row.lesionIndex); expected >= 1")
             }
+        }
+        for channel in otherChannels where !channel.image.geometry.isSameGrid(as: image.geometry) {
+            throw ReportError.invalidInput("channel \(channel.name) is on another grid than the first channel")
         }
         guard smallLesionThresholdML.isFinite, smallLesionThresholdML >= 0 else {
             throw ReportError.invalidInput("small-lesion threshold \(smallLesionThresholdML) mL; expected a finite number >= 0")
@@ -205,10 +217,20 @@ public struct LesionRow: Codable, Sendable, Equatable {
     /// End points (LPS, mm) of the RECIST long and short axes, drawn as callipers on the lesion's key image.
     public var longAxisLPS: [Vector3]?
     public var shortAxisLPS: [Vector3]?
+    /// The lesion's volume at the prior study when it is tracked (`segstation track`), mL.
+    public var priorVolumeML: Double?
+    /// A RECIST 1.1 target lesion of the tracked series (docs/RECIST.md); nil when not tracked.
+    public var isTarget: Bool?
+
+    /// Volume change from the prior study, percent (nil without a prior volume or when it was 0).
+    public var volumeChangePercent: Double? {
+        priorVolumeML.flatMap { $0 > 0 ? (volumeML - $0) / $0 * 100 : nil }
+    }
 
     public init(labelValue: UInt8, labelName: String, lesionIndex: Int, volumeML: Double, longestAxialDiameterMM: Double,
                 shortAxisMM: Double, max3DDiameterMM: Double, meanIntensity: Double, stdIntensity: Double,
-                centroidLPS: Vector3, touchesBorder: Bool, longAxisLPS: [Vector3]? = nil, shortAxisLPS: [Vector3]? = nil) {
+                centroidLPS: Vector3, touchesBorder: Bool, longAxisLPS: [Vector3]? = nil, shortAxisLPS: [Vector3]? = nil,
+                priorVolumeML: Double? = nil, isTarget: Bool? = nil) {
         self.labelValue = labelValue
         self.labelName = labelName
         self.lesionIndex = lesionIndex
@@ -222,6 +244,8 @@ public struct LesionRow: Codable, Sendable, Equatable {
         self.touchesBorder = touchesBorder
         self.longAxisLPS = longAxisLPS
         self.shortAxisLPS = shortAxisLPS
+        self.priorVolumeML = priorVolumeML
+        self.isTarget = isTarget
     }
 }
 

@@ -39,6 +39,14 @@ final class ReportPerformanceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(measurable, 5)
         XCTAssertEqual(html.components(separatedBy: "<figure class=\"lesion\">").count - 1, measurable,
                        "a key image per measurable lesion (long axis >= 10 mm)")
+        // The table carries each tracked lesion's prior volume and % change, as `track` computed them.
+        for row in tracked.lesions {
+            let change = try XCTUnwrap(row.volumeChangePercent), prior = try XCTUnwrap(row.priorVolumeML)
+            XCTAssertTrue(html.contains(String(format: "%+.1f %% (%.2f)", change, prior)), "change of lesion \(row.number)")
+        }
+        // The RECIST sentence and the target marks of the tracked series (two targets: one label).
+        XCTAssertTrue(html.contains("RECIST 1.1 (2026-01-10 → 2026-04-10): "), "response sentence")
+        XCTAssertEqual(html.components(separatedBy: "<td>target</td>").count - 1, 2, "at most 2 targets per label")
         let figure = "report of 10 tracked lesions with a prior: \(String(format: "%.2f", seconds)) s"
         print(figure)
         #if DEBUG

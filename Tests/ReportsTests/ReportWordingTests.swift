@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import TestSupport
 import XCTest
 @testable import Reports
@@ -36,5 +37,38 @@ final class ReportWordingTests: XCTestCase {
         for needle in ["Warning", "forced (--force)", "CC BY-NC-SA 3.0 CH", "inference 61.7 s"] {
             XCTAssertTrue(text.contains(needle), "PDF text lacks \(needle)")
         }
+    }
+}
+
+/// Issue 13, "the chart has no values or % labels".
+final class ChartLabelTests: XCTestCase {
+    func testPointsCarryValueAndChange() {
+        let history = [HistoryPoint(studyDate: "2025-01-01", labelName: "tumour", volumeML: 67.25),
+                       HistoryPoint(studyDate: "2025-03-01", labelName: "tumour", volumeML: 71.29),
+                       HistoryPoint(studyDate: "2025-05-01", labelName: "tumour", volumeML: 0),
+                       HistoryPoint(studyDate: "2025-07-01", labelName: "tumour", volumeML: 2)]
+        let series = ChartRenderer.series(from: history) { _ in RGB(255, 0, 0) }
+        let labels = ChartRenderer.pointLabels(series[0])
+        XCTAssertEqual(labels.map(\.value), ["67.25 mL", "71.29 mL", "0.00 mL", "2.00 mL"])
+        XCTAssertEqual(labels.map(\.change), [nil, "+6.0 %", "-100.0 %", nil], "no % change from 0")
+    }
+}
+
+/// Issue 13, "only the first channel is shown": every input channel's axial key slice, side by side.
+final class ChannelSliceTests: XCTestCase {
+    func testEveryChannelIsShownSideBySide() throws {
+        var input = Phantom.shared
+        input.channelName = "FLAIR"
+        input.otherChannels = [(name: "T1c", image: input.image.map { 200 - $0 })]
+        let report = try RenderedReport.render(input)
+        XCTAssertEqual(report.channelSlices.map(\.name), ["T1c"])
+        XCTAssertEqual(report.channelSlices[0].image.slice.fixedIndex, report.keySlices[0].slice.fixedIndex, "the same axial slice")
+        XCTAssertNotEqual(report.channelSlices[0].image.png, report.keySlices[0].png, "the other channel's pixels")
+        let html = HTMLReport.render(report, generatedAt: "x")
+        XCTAssertTrue(html.contains("Axial (FLAIR)") && html.contains("Axial (T1c)"), "both channels captioned")
+        // A channel on another grid is refused, not drawn misaligned.
+        var bad = input
+        bad.otherChannels = [(name: "T1c", image: Volume<Float>(geometry: VolumeGeometry(size: SIMD3(4, 4, 4)), repeating: 0))]
+        XCTAssertThrowsError(try RenderedReport.render(bad))
     }
 }
