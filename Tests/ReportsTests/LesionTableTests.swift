@@ -20,8 +20,9 @@ final class LesionTableTests: XCTestCase {
         XCTAssertEqual(summary.count, 3)
         XCTAssertEqual(summary.volumeML, 0.07, accuracy: 1e-12)
         XCTAssertEqual(ReportFormatting.smallLesionSummary(input), "3 components < 0.1 mL, 0.07 mL in total")
-        XCTAssertEqual(ReportFormatting.lesionCells(rows[1]).last, "measurable")
-        XCTAssertEqual(ReportFormatting.lesionCells(rows[0]).last, "-")
+        let recist = ReportFormatting.lesionColumnTitles.firstIndex { $0.0 == "RECIST" }!
+        XCTAssertEqual(ReportFormatting.lesionCells(rows[1])[recist], "measurable")
+        XCTAssertEqual(ReportFormatting.lesionCells(rows[0])[recist], "-")
 
         let html = HTMLReport.lesionTable(input)
         let order = ["203.00", "4.50", "0.10", "3 components &lt; 0.1 mL, 0.07 mL in total"].map { html.range(of: $0)?.lowerBound }
