@@ -63,7 +63,9 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "CSV", package: "CSV.swift")]
+                           .product(name: "CSV", package: "CSV.swift")],
+            // issue 13: the elastix parameter files (Registration/Parameters, docs/REGISTRATION.md).
+            resources: [.copy("Registration/Parameters")]
         ),
         // issue 14: `segstation serve` (DICOM node, job queue, HTTP API). Swift 6 language mode.
         .target(

@@ -16,6 +16,11 @@ packages=(
   # issue 14 (serve): libarchive reads uploaded zips of DICOM entry by entry (POST /jobs)
   libarchive-dev
 )
+# issue 13: elastix registers two studies of a patient in different frames of reference before their
+# lesions are matched (`segstation track`; run as a program with Sources/Pipeline/Registration/Parameters).
+packages+=(
+  elastix
+)
 # Test-only tools: set SEGSTATION_RUNTIME_ONLY=1 to skip them on a machine that only runs SegStation.
 if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
   packages+=(

@@ -1,6 +1,7 @@
 // DICOM SR TID 1500 Measurement Report with DCMTK's dcmsr/cmr: the device observer, an image library of
 // the source images, and one TID 1411 volumetric ROI group per lesion referencing its SEG segment and
-// the source series, with volume (mL), long axis (mm) and mean intensity.
+// the source series, with volume (mL), RECIST long and short axes (mm), maximum 3D diameter (mm) and mean intensity;
+// tracking identifier and UID as the caller gives them (the same for one lesion across studies, issue 13).
 #include "segstation_seg.h"
 #include "bridge_internal.hpp"
 #include <dcmtk/config/osconfig.h>
@@ -80,18 +81,31 @@ extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurem
         CHECK(report.addVolumetricROIMeasurements(), lesion);
         Group &group = report.getVolumetricROIMeasurements();
         char uid[100];
-        CHECK(group.setTrackingIdentifier(("Lesion " + std::to_string(item.lesion_index)).c_str()), lesion + " tracking identifier");
-        CHECK(group.setTrackingUniqueIdentifier(dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT)), lesion + " tracking UID");
+        const std::string identifier = item.tracking_identifier ? str(item.tracking_identifier) : "Lesion " + std::to_string(item.lesion_index);
+        CHECK(group.setTrackingIdentifier(identifier.c_str()), lesion + " tracking identifier");
+        CHECK(group.setTrackingUniqueIdentifier(item.tracking_uid ? item.tracking_uid : dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT)),
+              lesion + " tracking UID");
         CHECK(group.setFinding(coded(item.finding), OFFalse), lesion + " finding");
         CHECK(group.setReferencedSegment(seg, item.segment_number, OFFalse), lesion + " referenced segment " + std::to_string(item.segment_number));
         CHECK(group.setSourceSeriesForSegmentation(str(spec->source_series_uid).c_str()), lesion + " source series");
+        const CID7181_AbstractMultiDimensionalImageModelComponentUnits mm(DSRCodedEntryValue("mm", "UCUM", "millimeter"));
         Group::MeasurementValue volume(number(item.volume_ml), CID7181_AbstractMultiDimensionalImageModelComponentUnits(DSRCodedEntryValue("ml", "UCUM", "milliliter")), OFFalse);
         CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("118565006", "SCT", "Volume")), volume), lesion + " volume");
-        Group::MeasurementValue diameter(number(item.longest_diameter_mm), CID7181_AbstractMultiDimensionalImageModelComponentUnits(DSRCodedEntryValue("mm", "UCUM", "millimeter")), OFFalse);
-        CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("103339001", "SCT", "Long Axis")), diameter), lesion + " long axis");
+        if (item.has_recist) {
+            // RECIST 1.1: the longest in-slice diameter and the longest diameter perpendicular to it (docs/RECIST.md).
+            Group::MeasurementValue longAxis(number(item.recist_long_mm), mm, OFFalse);
+            CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("103339001", "SCT", "Long Axis")), longAxis, OFFalse), lesion + " long axis");
+            Group::MeasurementValue shortAxis(number(item.recist_short_mm), mm, OFFalse);
+            CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("103340004", "SCT", "Short Axis")), shortAxis, OFFalse), lesion + " short axis");
+        }
+        // The maximum 3D diameter (Feret) is a Diameter with the TID 1419 derivation Maximum, not a "Long Axis".
+        Group::MeasurementValue diameter(number(item.max_3d_diameter_mm), mm, OFFalse);
+        CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("81827009", "SCT", "Diameter")), diameter, OFFalse), lesion + " maximum 3D diameter");
+        CHECK(group.getMeasurement().setDerivation(CID7464_GeneralRegionOfInterestMeasurementModifiers(CID7464_GeneralRegionOfInterestMeasurementModifiers::Maximum), OFFalse),
+              lesion + " maximum 3D diameter derivation");
         if (item.has_mean_intensity) {
             Group::MeasurementValue mean(number(item.mean_intensity), CID7181_AbstractMultiDimensionalImageModelComponentUnits(coded(item.intensity_unit)), OFFalse);
-            CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("373098007", "SCT", "Mean")), mean), lesion + " mean intensity");
+            CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("373098007", "SCT", "Mean")), mean, OFFalse), lesion + " mean intensity");
         }
     }
 

@@ -15,20 +15,29 @@ public enum MeasurementItems {
         public var number: Int
         public var finding: CodedConcept
         public var lesions: [LesionMeasurement]
-        public init(number: Int, finding: CodedConcept = .lesion, lesions: [LesionMeasurement]) {
-            self.number = number; self.finding = finding; self.lesions = lesions
+        /// Tracked identities by 1-based lesion index within the segment (`track`): "Lesion N" and its tracking UID.
+        public var identities: [Int: (number: Int, uid: String)]
+        public init(number: Int, finding: CodedConcept = .lesion, lesions: [LesionMeasurement],
+                    identities: [Int: (number: Int, uid: String)] = [:]) {
+            self.number = number; self.finding = finding; self.lesions = lesions; self.identities = identities
         }
     }
 
     /// The measurement groups, segment by segment, lesion by lesion; intensities in HU for CT, else no unit.
+    /// Each group has the volume, the RECIST long and short axes, the maximum 3D diameter (each coded as
+    /// what it is, docs/REPORTS.md) and the mean intensity. A tracked lesion carries its identity
+    /// ("Lesion N" of the patient, tracking UID), the same at every study; others "Lesion k" and a new UID.
     public static func items(_ segments: [Segment], modality: String?) -> [LesionReportItem] {
         let unit: CodedConcept = modality == "CT" ? .hounsfieldUnit : .noUnit
         var items = [LesionReportItem]()
         for segment in segments {
-            for m in segment.lesions {
+            for (index, m) in segment.lesions.enumerated() {
+                let identity = segment.identities[index + 1]
                 items.append(LesionReportItem(lesionIndex: items.count + 1, segmentNumber: segment.number, volumeML: m.volumeML,
-                                              longestDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean,
-                                              intensityUnit: unit, finding: segment.finding))
+                                              maximum3DDiameterMM: m.shape.maximum3DDiameterMM, recistLongAxisMM: m.recist?.longAxisMM,
+                                              recistShortAxisMM: m.recist?.shortAxisMM, meanIntensity: m.intensity?.mean,
+                                              intensityUnit: unit, finding: segment.finding,
+                                              trackingIdentifier: identity.map { "Lesion \($0.number)" }, trackingUID: identity?.uid))
             }
         }
         return items

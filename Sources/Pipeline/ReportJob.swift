@@ -23,52 +23,25 @@ public enum ReportJob {
             }
             runID = latest.runID
         }
-        let detail = try store.show(runID)
-        guard detail.run.status == .completed else {
-            throw PipelineError.notFound("run \(runID) is \(detail.run.status.rawValue), not completed: it has no results to report")
-        }
-        guard let mask = detail.artefacts.first(where: { $0.kind == .mask }) else {
-            throw PipelineError.notFound("run \(runID) recorded no mask artefact")
-        }
-        struct Parameters: Decodable {
-            var inputs: [String]; var seriesUIDs: [String]?; var tta: Bool?; var minLesionML: Double?
-            var stacks: [Int]?; var unevenSpacing: String?; var tilt: String?; var skipBadSlices: Bool?
-            var identity: IdentityOverrides?; var forced: String?
-        }
-        let parameters = try JSONDecoder().decode(Parameters.self, from: Data(detail.parametersJSON.utf8))
-        guard !parameters.inputs.isEmpty else { throw PipelineError.notFound("run \(runID) recorded no inputs") }
-        // The inputs are re-read as the run read them (paths are recorded absolute) and must still be
-        // what it segmented.
-        var request = SegmentRequest(inputs: parameters.inputs, seriesUIDs: parameters.seriesUIDs ?? [])
-        request.stackIndices = parameters.stacks ?? []
-        if let u = parameters.unevenSpacing.flatMap(DICOMLoadOptions.UnevenSpacing.init(rawValue:)) { request.dicomOptions.unevenSpacing = u }
-        if let t = parameters.tilt.flatMap(DICOMLoadOptions.Tilt.init(rawValue:)) { request.dicomOptions.tilt = t }
-        request.dicomOptions.skipBadSlices = parameters.skipBadSlices ?? false
-        let scans = try parameters.inputs.enumerated().map { index, path in
-            try ScanInput.load(path, selection: ScanSelection(seriesInstanceUID: SegmentJob.seriesUID(request, index),
-                                                              stackIndex: SegmentJob.stackIndex(request, index),
-                                                              dicomOptions: request.dicomOptions))
-        }
-        let fingerprint = SegmentJob.fingerprint(scans)
-        guard fingerprint == detail.inputFingerprint else {
-            throw PipelineError.badInput("the inputs of run \(runID) (\(parameters.inputs.joined(separator: ", "))) changed since it ran: input fingerprint \(fingerprint.prefix(16))... differs from the recorded \(detail.inputFingerprint.prefix(16))...")
-        }
-        let scan = scans[0]
-        let labels = try VolumeFile.readLabels(mask.path)
+        let materials = try RunMaterials.load(store, runID: runID)
+        let detail = materials.detail, parameters = materials.parameters, scan = materials.scans[0], labels = materials.labels
         let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
         let identity = ScanIdentity(scan: scan, fingerprint: detail.inputFingerprint, overrides: parameters.identity ?? IdentityOverrides())
         // History without this run: earlier runs only (RunReport adds the current point).
         let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)
         let history = RunReport.history(store: store, patientID: identity.patient.patientID, model: model)
             .filter { $0.studyDate < RunReport.isoDate(identity.study.studyDate) }
+        let tracking = try TrackingSummary.of(store, run: runID)
         let context = RunReport.Context(identity: identity, model: model,
                                         labelStyles: RunReport.styles(detail.labels), runID: runID, startedAt: detail.run.startedAt,
                                         image: scan.volume, labels: labels, measurements: measurements, timings: [:],
                                         parameters: RunReport.parameters(inputs: parameters.inputs, tta: parameters.tta ?? false,
                                                                          minLesionML: parameters.minLesionML ?? 0, forced: parameters.forced),
-                                        history: history)
+                                        history: history, priorVolumes: RunReport.priorVolumes(store: store, run: runID),
+                                        targets: tracking?.targets, responseSummary: tracking?.sentence,
+                                        otherChannels: materials.scans.dropFirst().map(\.volume))
         // Default: the run's own folder (where its mask is recorded), wherever the command runs from.
-        let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: mask.path).deletingLastPathComponent()
+        let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: materials.maskPath).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let written = try ReportWriter.write(RunReport.input(context), formats: formats, to: folder).map(\.url)
         // Re-rendered files that are recorded artefacts of the run get their new SHA-256 and size.

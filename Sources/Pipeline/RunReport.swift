@@ -21,6 +21,17 @@ enum RunReport {
         var parameters: [String: String]
         /// Earlier completed runs of this patient (volume per label), oldest first.
         var history: [HistoryPoint]
+        /// The model's licence and intended use (manifest `licence` and `description`), when known.
+        var licence: String? = nil
+        var intendedUse: String? = nil
+        /// Prior-study volumes of tracked lesions (`segstation track`), by label value and index.
+        var priorVolumes: [LesionKey: Double] = [:]
+        /// RECIST target lesions and the response sentence of the tracked series (`Tracking.summary`).
+        var targets: Set<LesionKey>? = nil
+        var responseSummary: String? = nil
+        /// Input channel names (manifest order) and the channels after the first, on the image's grid.
+        var channelNames: [String] = []
+        var otherChannels: [Volume<Float>] = []
     }
 
     static func input(_ c: Context) -> ReportInput {
@@ -30,26 +41,39 @@ enum RunReport {
                                  modality: c.identity.series.modality, seriesDescription: c.identity.series.description ?? "",
                                  seriesInstanceUID: c.identity.series.seriesInstanceUID)
         let formatter = ISO8601DateFormatter()
-        let provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
+        var provenance = Provenance(modelName: c.model.name, modelVersion: c.model.version, modelSHA256: c.model.sha256.lowercased(),
                                     segStationVersion: SegStationVersion.string, runID: String(c.runID),
                                     startedAt: formatter.string(from: c.startedAt),
                                     timings: c.timings.sorted { $0.key < $1.key }.map { StageTiming(stage: $0.key, seconds: $0.value) },
                                     parameters: c.parameters.sorted { $0.key < $1.key }.map { Parameter(name: $0.key, value: $0.value) })
+        provenance.modelLicence = c.licence
+        provenance.intendedUse = c.intendedUse
+        provenance.warnings = warnings(c, studyDate: header.studyDate)
         let rows = c.measurements.flatMap { label in
             label.lesions.enumerated().map { index, m in
                 LesionRow(labelValue: UInt8(label.label), labelName: names[label.label] ?? "Label \(label.label)", lesionIndex: index + 1,
                           volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
                           max3DDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean ?? 0,
                           stdIntensity: m.intensity?.standardDeviation ?? 0,
-                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder)
+                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder,
+                          longAxisLPS: m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
+                          shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
+                          priorVolumeML: c.priorVolumes[LesionKey(labelValue: label.label, lesionIndex: index + 1)],
+                          isTarget: c.targets.map { $0.contains(LesionKey(labelValue: label.label, lesionIndex: index + 1)) })
             }
         }
         var history = c.history
         for label in c.measurements {
             history.append(HistoryPoint(studyDate: header.studyDate, labelName: names[label.label] ?? "Label \(label.label)", volumeML: label.total.volumeML))
         }
-        return ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
-                           labelMap: c.labels, history: history)
+        var input = ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
+                                labelMap: c.labels, history: history)
+        input.responseSummary = c.responseSummary
+        input.channelName = c.channelNames.first
+        input.otherChannels = c.otherChannels.enumerated().compactMap { n, image in
+            image.geometry.isSameGrid(as: c.image.geometry) ? (n + 1 < c.channelNames.count ? c.channelNames[n + 1] : "channel \(n + 2)", image) : nil
+        }
+        return input
     }
 
     static func styles(_ manifest: ModelManifest) -> [LabelStyle] {
@@ -69,6 +93,18 @@ enum RunReport {
         }
     }
 
+    /// Prior-study volumes of the run's tracked lesions (empty when the run was not tracked against a prior).
+    static func priorVolumes(store: StudyStore, run: RunID) -> [LesionKey: Double] {
+        guard let tracked = try? store.trackedLesions(run: run), let priorRun = tracked.compactMap(\.priorRunID).first,
+              let prior = try? store.show(priorRun).lesions else { return [:] }
+        var result = [LesionKey: Double]()
+        for t in tracked {
+            guard let key = t.prior, let row = prior.first(where: { $0.labelValue == key.labelValue && $0.lesionIndex == key.lesionIndex }) else { continue }
+            result[t.lesion] = row.volumeML
+        }
+        return result
+    }
+
     /// Earlier label volumes of the patient from the store (completed runs only).
     /// Only runs of the same model name and version: a chart never plots two models as one series,
     /// since a change of model is not a change of the tumour.
@@ -84,6 +120,21 @@ enum RunReport {
     /// absent or malformed: never today's date, which would put the study at the wrong point of the history.
     static func isoDate(_ da: String?) -> String {
         da.flatMap { ISODate(dicomOrISO: $0) }?.description ?? StudyHeader.unknownDate
+    }
+
+    /// What the reader must know before trusting the numbers: a forced run, derived identifiers, no study date.
+    static func warnings(_ c: Context, studyDate: String) -> [String] {
+        var warnings = [String]()
+        if let forced = c.parameters["FORCED (--force)"] {
+            warnings.append("This run was forced (--force) outside the model's stated inputs: \(forced). The model was not validated for such input; its measurements may be wrong.")
+        }
+        if let derived = c.parameters["derived identifiers"] {
+            warnings.append("Identifiers absent in the input were derived: \(derived). This study may not join the patient's history; check the identity before comparing studies.")
+        }
+        if studyDate == StudyHeader.unknownDate {
+            warnings.append("The input has no study date: the study cannot be placed in the patient's history, and no change is computed against it.")
+        }
+        return warnings
     }
 
     /// The run parameters shown on the report.

@@ -34,6 +34,16 @@ enum ChartRenderer {
         }
     }
 
+    /// The labels of a series' points: the volume ("12.30 mL") and, after the first point, the change
+    /// from the previous point ("+6.0 %"; absent when the previous volume is 0).
+    static func pointLabels(_ s: Series) -> [(value: String, change: String?)] {
+        s.points.enumerated().map { n, point in
+            let previous = n > 0 ? s.points[n - 1].volumeML : nil
+            let change = previous.flatMap { $0 > 0 ? String(format: "%+.1f %%", (point.volumeML - $0) / $0 * 100) : nil }
+            return (String(format: "%.2f mL", point.volumeML), change)
+        }
+    }
+
     /// True when the history spans at least two study dates.
     static func hasChart(_ history: [HistoryPoint]) -> Bool {
         Set(history.compactMap { ISODate($0.studyDate)?.dayNumber }).count >= 2
@@ -85,6 +95,14 @@ enum ChartRenderer {
             cairo_set_dash(p.cr, s.dashes, Int32(s.dashes.count), 0)
             p.polyline(s.points.map { (px($0.day), py($0.volumeML)) }, width: 2)
             for point in s.points { p.circle(x: px(point.day), y: py(point.volumeML), radius: 3) }
+            // Each point's value and, after the first, its % change from the previous point of the series.
+            p.grey(0.15)
+            for (point, label) in zip(s.points, pointLabels(s)) {
+                let ty = py(point.volumeML) - font * (label.change == nil ? 0.7 : 1.8)
+                p.text(label.value, x: px(point.day), y: ty, size: font * 0.9, align: .center)
+                if let change = label.change { p.text(change, x: px(point.day), y: ty + font * 1.05, size: font * 0.85, align: .center) }
+            }
+            p.color(s.color)
             let ly = top + Double(n) * font * 1.5
             p.line(right + font * 0.5, ly - font * 0.35, right + font * 2.2, ly - font * 0.35, width: 2)
             cairo_set_dash(p.cr, nil, 0, 0)

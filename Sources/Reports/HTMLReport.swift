@@ -12,26 +12,41 @@ enum HTMLReport {
         <title>SegStation report</title>
         <style>\(css)</style></head><body>
         <header><h1>SegStation segmentation report</h1><div class="gen">Generated \(escape(generatedAt))</div></header>
-        <main>
+        <main>\(warnings(input.provenance))
         <section class="cols"><div><h2>Patient and study</h2>\(fieldTable(ReportFormatting.studyFields(input.header)))</div>
         <div><h2>Model and provenance</h2>\(fieldTable(ReportFormatting.provenanceFields(input.provenance)))</div></section>
-        <section><h2>Lesions</h2>\(lesionTable(input))</section>
+        <section><h2>Lesions</h2>\(response(input))\(lesionTable(input))</section>
         <section><h2>Key images</h2><p class="note">\(input.largestLesion == nil ? "Through the centre of the scan (no lesion)" : "Through the centroid of the largest lesion");
         radiological convention (patient's right on the image left); outlines in label colours.</p><div class="images">
         """
-        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized) } + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
+        let first = input.channelName.map { " (\($0))" } ?? ""
+        let figures = report.keySlices.map { ($0, $0.slice.plane.rawValue.capitalized + first) }
+            + report.channelSlices.map { ($0.image, "Axial (\($0.name))") }
+            + (report.zoom.map { [($0, "Axial, zoomed on the largest lesion")] } ?? [])
         for (slice, caption) in figures {
             html += "<figure><img alt=\"\(escape(caption)) key image\" width=\"\(slice.width)\" height=\"\(slice.height)\" "
             html += "src=\"data:image/png;base64,\(slice.png.base64EncodedString())\">"
             html += "<figcaption>\(escape(caption))</figcaption></figure>"
         }
         html += "</div>\(legend(report))</section>"
+        html += lesionImages(report)
         if let chart = report.chartPNG {
             html += "<section><h2>Volume over time</h2><img class=\"chart\" alt=\"volume over time chart\" "
             html += "src=\"data:image/png;base64,\(chart.base64EncodedString())\"></section>"
         }
         html += "<footer>\(escape(ReportFormatting.disclaimer))</footer></main></body></html>\n"
         return html
+    }
+
+    /// The warnings banner (forced run, derived identity, unknown date), announced to screen readers.
+    static func warnings(_ p: Provenance) -> String {
+        guard let warnings = p.warnings, !warnings.isEmpty else { return "" }
+        return "<div class=\"warning\" role=\"alert\"><strong>Warning</strong><ul>" + warnings.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
+    }
+
+    /// The RECIST response sentence of a tracked run, above the table.
+    static func response(_ input: ReportInput) -> String {
+        input.responseSummary.map { "<p class=\"response\">\(escape($0))</p>" } ?? ""
     }
 
     static func fieldTable(_ fields: [(String, String)]) -> String {
@@ -41,13 +56,34 @@ enum HTMLReport {
     static func lesionTable(_ input: ReportInput) -> String {
         guard !input.lesions.isEmpty else { return "<p>No lesions found.</p>" }
         var t = "<table class=\"lesions\"><thead><tr>"
-        t += ReportFormatting.lesionColumns.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
-        for row in input.lesions {
+        t += ReportFormatting.lesionColumns.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in input.tableRows {
             let cells = ReportFormatting.lesionCells(row)
             let swatch = "<span class=\"sw\" style=\"background:\(input.style(for: row.labelValue).color.hex)\"></span>"
             t += "<tr><td>\(swatch)\(escape(cells[0]))</td>" + cells.dropFirst().map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }
-        return t + "</tbody></table>"
+        if let summary = ReportFormatting.smallLesionSummary(input) {
+            t += "<tr class=\"small\"><td colspan=\"\(ReportFormatting.lesionColumns.count)\">\(escape(summary))</td></tr>"
+        }
+        return t + "</tbody></table><p class=\"note\">Largest first. RECIST measurable: long axial diameter &ge; 10 mm; targets: the RECIST 1.1 target lesions of the tracked series. Change: from the prior study of the same model (prior volume in brackets).</p>"
+    }
+
+    /// One figure per measurable lesion: its axial slice with its number and yellow RECIST callipers.
+    static func lesionImages(_ report: RenderedReport) -> String {
+        guard !report.lesionImages.isEmpty else { return "" }
+        var html = "<section><h2>Measurable lesions</h2><p class=\"note\">Axial slice of each lesion's RECIST long axis; "
+        html += "long and short axes drawn as yellow callipers, numbered as in the table."
+        if report.lesionImagesLeftOut > 0 {
+            html += " \(report.lesionImagesLeftOut) more measurable lesion\(report.lesionImagesLeftOut == 1 ? " is" : "s are") not shown (the \(LesionKeyImages.cap) largest are)."
+        }
+        html += "</p><div class=\"images\">"
+        for item in report.lesionImages {
+            let r = item.row
+            let text = "\(r.labelName) #\(r.lesionIndex): long axis \(ReportFormatting.mm(r.longestAxialDiameterMM)) mm, short axis \(ReportFormatting.mm(r.shortAxisMM)) mm, \(ReportFormatting.volume(r.volumeML)) mL"
+            html += "<figure class=\"lesion\"><img alt=\"\(escape("Key image of lesion " + text))\" width=\"\(item.image.width)\" height=\"\(item.image.height)\" "
+            html += "src=\"data:image/png;base64,\(item.image.png.base64EncodedString())\"><figcaption>\(escape(text))</figcaption></figure>"
+        }
+        return html + "</div></section>"
     }
 
     static func legend(_ report: RenderedReport) -> String {
@@ -84,10 +120,11 @@ enum HTMLReport {
     table.fields td{padding:2px 0;word-break:break-all}
     table.lesions{width:100%}table.lesions th{background:#dbe7f3;padding:4px 6px;text-align:right;border-bottom:1px solid #8aa}
     table.lesions td{padding:3px 6px;text-align:right;border-bottom:1px solid #e3e3e3}
-    table.lesions th:first-child,table.lesions td:first-child{text-align:left}
+    table.lesions th:first-child,table.lesions td:first-child{text-align:left}tr.small td{text-align:left;font-style:italic;color:#333}
     .images{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;background:#000;padding:4px}
-    figure img{display:block;width:260px;height:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
+    figure img{display:block;width:260px;height:auto}figure.lesion{border:3px solid #01fe02}figure.lesion img{width:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
     img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
-    .note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
+    .warning{background:#fff3cd;border:2px solid #8a5300;color:#3d2500;padding:6px 12px;margin-top:12px}.warning ul{margin:4px 0 0 18px;padding:0}
+    .response{font-weight:bold}.note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}
     """
 }

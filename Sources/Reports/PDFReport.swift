@@ -44,6 +44,7 @@ final class PDFReport {
     private func draw(_ report: RenderedReport) {
         let input = report.input
         titleBand()
+        warnings(input.provenance.warnings ?? [])
         let columnWidth = (contentWidth - 18) / 2
         let top = y
         let leftEnd = fields("Patient and study", ReportFormatting.studyFields(input.header), x: PDFReport.margin, width: columnWidth)
@@ -76,6 +77,21 @@ final class PDFReport {
         p.text("SegStation segmentation report", x: PDFReport.margin, y: 34, size: 17, bold: true)
         p.text("Generated \(generatedAt)", x: PDFReport.pageWidth - PDFReport.margin, y: 34, size: 8, align: .right)
         y = 54 + 16
+    }
+
+    /// The warnings box under the title band (dark amber text on light amber).
+    private func warnings(_ warnings: [String]) {
+        guard !warnings.isEmpty else { return }
+        let lines = warnings.flatMap { wrap("• " + $0, width: contentWidth - 16, size: 8.5) }
+        let height = Double(lines.count) * 11 + 20
+        p.color(RGB(255, 243, 205))
+        p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: height)
+        p.color(RGB(138, 83, 0))
+        p.strokeRect(x: PDFReport.margin, y: y, width: contentWidth, height: height, lineWidth: 1.5)
+        p.color(RGB(61, 37, 0))
+        p.text("Warning", x: PDFReport.margin + 8, y: y + 13, size: 9, bold: true)
+        for (n, line) in lines.enumerated() { p.text(line, x: PDFReport.margin + 8, y: y + 25 + Double(n) * 11, size: 8.5) }
+        y += height + 8
     }
 
     private func footer() {
@@ -133,13 +149,21 @@ final class PDFReport {
         let input = report.input
         ensureSpace(60)
         heading("Lesions")
+        if let response = input.responseSummary {
+            p.grey(0)
+            for line in wrap(response, width: contentWidth, size: 8.5) {
+                p.text(line, x: PDFReport.margin, y: y + 9, size: 8.5, bold: true)
+                y += 12
+            }
+            y += 2
+        }
         guard !input.lesions.isEmpty else {
             p.grey(0)
             p.text("No lesions found.", x: PDFReport.margin, y: y + 9, size: 9)
             y += 18
             return
         }
-        let widths = [78.0, 20, 50, 56, 52, 48, 70, 112, 37].map { $0 * contentWidth / 523 }
+        let widths = [62.0, 16, 40, 44, 44, 38, 62, 92, 30, 43, 52].map { $0 * contentWidth / 523 }
         func headerRow() {
             p.color(RGB(219, 231, 243))
             p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 24)
@@ -154,7 +178,7 @@ final class PDFReport {
             y += 24
         }
         headerRow()
-        for row in input.lesions {
+        for row in input.tableRows {
             if y + 13 > PDFReport.pageHeight - PDFReport.margin {
                 ensureSpace(1000)
                 headerRow()
@@ -173,6 +197,12 @@ final class PDFReport {
             }
             p.grey(0.85)
             p.line(PDFReport.margin, y + 13, PDFReport.margin + contentWidth, y + 13, width: 0.5)
+            y += 13
+        }
+        if let summary = ReportFormatting.smallLesionSummary(input) {
+            ensureSpace(13)
+            p.grey(0.2)
+            p.text(summary, x: PDFReport.margin + 3, y: y + 10, size: 8)
             y += 13
         }
         y += 8

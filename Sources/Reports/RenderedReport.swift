@@ -21,6 +21,13 @@ public struct RenderedReport {
     public let presentLabels: [UInt8]
     /// Canvases of the key images (and then of the zoom), painted into the PDF.
     let canvases: [ImageCanvas]
+    /// One key image per RECIST-measurable lesion (largest first, at most `LesionKeyImages.cap`), with its
+    /// number and callipers.
+    public let lesionImages: [LesionKeyImage]
+    /// Measurable lesions without a key image because of the cap.
+    public let lesionImagesLeftOut: Int
+    /// The axial key slice of every other input channel (same slice as `keySlices[0]`), each in its own window.
+    public let channelSlices: [(name: String, image: RenderedSlice)]
 
     /// Validates `input` and draws its key images and chart.
     /// - Throws: `ReportError.invalidInput` (see `ReportInput.validate`) or `.renderFailed`.
@@ -44,11 +51,20 @@ public struct RenderedReport {
             zoom = rendered
             canvases.append(canvas)
         }
+        let lesionImages = try LesionKeyImages.render(input, window: window)
+        let channelSlices = try input.otherChannels.map { channel -> (name: String, image: RenderedSlice) in
+            let slice = KeySlice(plane: .axial, image: channel.image, labelMap: input.labelMap, through: focus)
+            let w = DisplayWindow.automatic(for: channel.image, modality: input.header.modality)
+            return (channel.name, try SliceRenderer.render(slice, window: w, style: input.style(for:), caption: "Axial, \(channel.name)").0)
+        }
         var present = [Bool](repeating: false, count: 256)
         for value in input.labelMap.voxels { present[Int(value)] = true }
         return RenderedReport(input: input, window: window, focusLPS: focus, keySlices: slices, zoom: zoom,
                               chartPNG: try ChartRenderer.png(input.history, color: input.color(forLabelName:)),
-                              presentLabels: (1...255).filter { present[$0] }.map { UInt8($0) }, canvases: canvases)
+                              presentLabels: (1...255).filter { present[$0] }.map { UInt8($0) }, canvases: canvases,
+                              lesionImages: lesionImages.images,
+                              lesionImagesLeftOut: LesionKeyImages.candidates(input).count - lesionImages.images.count,
+                              channelSlices: channelSlices)
     }
 
     /// The square around `lesion`'s centroid in `slice` (half side max(20 mm, 1.5 x longest axial diameter)),

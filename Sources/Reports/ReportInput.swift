@@ -18,6 +18,16 @@ public struct ReportInput: Sendable {
     public var labelMap: Volume<UInt8>
     /// Earlier and current measurements for the volume-over-time chart; drawn when a series has >= 2 points.
     public var history: [HistoryPoint]
+    /// The RECIST 1.1 response of the tracked target lesions in one sentence (`segstation track`), or nil.
+    public var responseSummary: String?
+    /// Name of `image`'s channel (e.g. "FLAIR"), and the other input channels on the same grid (e.g. T1c),
+    /// shown side by side with it in the axial key image.
+    public var channelName: String?
+    public var otherChannels: [(name: String, image: Volume<Float>)] = []
+    /// Components smaller than this (mL) are summarised in one row of the lesion table (issue 13: real
+    /// data gives dozens of specks); the JSON keeps every row. Default 0.1 mL.
+    public var smallLesionThresholdML: Double = ReportInput.defaultSmallLesionThresholdML
+    public static let defaultSmallLesionThresholdML = 0.1
 
     public init(header: StudyHeader, provenance: Provenance, lesions: [LesionRow], labels: [LabelStyle],
                 image: Volume<Float>, labelMap: Volume<UInt8>, history: [HistoryPoint] = []) {
@@ -28,6 +38,20 @@ public struct ReportInput: Sendable {
         self.image = image
         self.labelMap = labelMap
         self.history = history
+    }
+
+    /// The rows the lesion table lists one by one: lesions of at least `smallLesionThresholdML`, largest
+    /// first (ties: label value, then index, so the order is stable).
+    public var tableRows: [LesionRow] {
+        lesions.filter { $0.volumeML >= smallLesionThresholdML }.sorted {
+            ($1.volumeML, $0.labelValue, $0.lesionIndex) < ($0.volumeML, $1.labelValue, $1.lesionIndex)
+        }
+    }
+
+    /// The components under `smallLesionThresholdML`, summarised (nil when there are none).
+    public var smallLesionSummary: (count: Int, volumeML: Double)? {
+        let small = lesions.filter { $0.volumeML < smallLesionThresholdML }
+        return small.isEmpty ? nil : (small.count, small.reduce(0) { $0 + $1.volumeML })
     }
 
     /// The lesion the key slices go through: the largest by volume (first on ties), nil without lesions.
@@ -66,6 +90,9 @@ public struct ReportInput: Sendable {
             if let bad = numbers.first(where: { !$0.isFinite }) {
                 throw ReportError.invalidInput("lesion row \(n) (\(row.labelName) #\(row.lesionIndex)) has a non-finite value \(bad)")
             }
+            if let prior = row.priorVolumeML, !(prior.isFinite && prior >= 0) {
+                throw ReportError.invalidInput("lesion row \(n) has prior volume \(prior) mL; expected a finite number >= 0")
+            }
             let sizes = [row.volumeML, row.longestAxialDiameterMM, row.shortAxisMM, row.max3DDiameterMM, row.stdIntensity]
             guard sizes.allSatisfy({ $0 >= 0 }) else {
                 throw ReportError.invalidInput("lesion row \(n) has a negative volume, diameter or standard deviation; expected >= 0")
@@ -73,6 +100,12 @@ public struct ReportInput: Sendable {
             guard row.labelValue > 0, row.lesionIndex >= 1 else {
                 throw ReportError.invalidInput("lesion row \(n) has label \(row.labelValue), index \(row.lesionIndex); expected >= 1")
             }
+        }
+        for channel in otherChannels where !channel.image.geometry.isSameGrid(as: image.geometry) {
+            throw ReportError.invalidInput("channel \(channel.name) is on another grid than the first channel")
+        }
+        guard smallLesionThresholdML.isFinite, smallLesionThresholdML >= 0 else {
+            throw ReportError.invalidInput("small-lesion threshold \(smallLesionThresholdML) mL; expected a finite number >= 0")
         }
         let hexDigits = Set("0123456789abcdef")
         guard provenance.modelSHA256.count == 64, provenance.modelSHA256.allSatisfy({ hexDigits.contains($0) }) else {
@@ -133,6 +166,13 @@ public struct Provenance: Codable, Sendable, Equatable {
     public var timings: [StageTiming]
     /// Run parameters in display order.
     public var parameters: [Parameter]
+    /// The model's licence, from its manifest (e.g. "CC BY-NC-SA 3.0 CH"); nil when unknown.
+    public var modelLicence: String?
+    /// What the model is for, from its manifest's description (model card); nil when unknown.
+    public var intendedUse: String?
+    /// Warnings shown prominently at the top of the report: a run forced outside the model's stated
+    /// inputs, identifiers derived because the input lacked them, an unknown study date.
+    public var warnings: [String]?
 
     public init(modelName: String, modelVersion: String, modelSHA256: String, segStationVersion: String,
                 runID: String, startedAt: String, timings: [StageTiming] = [], parameters: [Parameter] = []) {
@@ -174,10 +214,23 @@ public struct LesionRow: Codable, Sendable, Equatable {
     public var stdIntensity: Double
     public var centroidLPS: Vector3
     public var touchesBorder: Bool
+    /// End points (LPS, mm) of the RECIST long and short axes, drawn as callipers on the lesion's key image.
+    public var longAxisLPS: [Vector3]?
+    public var shortAxisLPS: [Vector3]?
+    /// The lesion's volume at the prior study when it is tracked (`segstation track`), mL.
+    public var priorVolumeML: Double?
+    /// A RECIST 1.1 target lesion of the tracked series (docs/RECIST.md); nil when not tracked.
+    public var isTarget: Bool?
+
+    /// Volume change from the prior study, percent (nil without a prior volume or when it was 0).
+    public var volumeChangePercent: Double? {
+        priorVolumeML.flatMap { $0 > 0 ? (volumeML - $0) / $0 * 100 : nil }
+    }
 
     public init(labelValue: UInt8, labelName: String, lesionIndex: Int, volumeML: Double, longestAxialDiameterMM: Double,
                 shortAxisMM: Double, max3DDiameterMM: Double, meanIntensity: Double, stdIntensity: Double,
-                centroidLPS: Vector3, touchesBorder: Bool) {
+                centroidLPS: Vector3, touchesBorder: Bool, longAxisLPS: [Vector3]? = nil, shortAxisLPS: [Vector3]? = nil,
+                priorVolumeML: Double? = nil, isTarget: Bool? = nil) {
         self.labelValue = labelValue
         self.labelName = labelName
         self.lesionIndex = lesionIndex
@@ -189,6 +242,10 @@ public struct LesionRow: Codable, Sendable, Equatable {
         self.stdIntensity = stdIntensity
         self.centroidLPS = centroidLPS
         self.touchesBorder = touchesBorder
+        self.longAxisLPS = longAxisLPS
+        self.shortAxisLPS = shortAxisLPS
+        self.priorVolumeML = priorVolumeML
+        self.isTarget = isTarget
     }
 }
 

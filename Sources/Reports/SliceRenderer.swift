@@ -35,7 +35,8 @@ enum SliceRenderer {
     /// - Precondition: `region` is non-empty and inside the slice.
     /// - Returns: the key image and its canvas (the PDF paints the canvas).
     static func render(_ slice: KeySlice, region: SliceRegion? = nil, window: DisplayWindow, style: (UInt8) -> LabelStyle,
-                       caption: String, longestSidePixels: Int = 512) throws -> (RenderedSlice, ImageCanvas) {
+                       caption: String, longestSidePixels: Int = 512,
+                       overlay: ((Painter, _ point: (Double, Double) -> (x: Double, y: Double)) -> Void)? = nil) throws -> (RenderedSlice, ImageCanvas) {
         let region = region ?? SliceRegion(columns: 0..<slice.width, rows: 0..<slice.height)
         precondition(!region.columns.isEmpty && !region.rows.isEmpty && region.columns.lowerBound >= 0
                      && region.rows.lowerBound >= 0 && region.columns.upperBound <= slice.width
@@ -62,6 +63,10 @@ enum SliceRenderer {
         drawContours(slice, region: region, painter: p, sx: sx, sy: sy, style: style)
         drawAnnotations(slice, painter: p, width: Double(outWidth), height: Double(outHeight),
                         pixelsPerMM: pixelsPerMM, caption: caption)
+        // Marks in output pixels, placed by the same mapping as `RenderedSlice.imagePoint`.
+        overlay?(p) { column, row in
+            ((column - Double(region.columns.lowerBound) + 0.5) * sx, (row - Double(region.rows.lowerBound) + 0.5) * sy)
+        }
         let rendered = RenderedSlice(slice: slice, region: region, png: try canvas.pngData(), width: outWidth, height: outHeight,
                                      pixelsPerMM: pixelsPerMM)
         return (rendered, canvas)

@@ -15,6 +15,7 @@ enum Schema {
         ("i18-rtstruct-artefact-kind", i18RTStructArtefactKind),
         ("i11-superseded-and-forced", i11SupersededAndForced),
         ("i16-probabilities-artefact-kind", i16ProbabilitiesArtefactKind),
+        ("i13-registration-and-tracking", i13RegistrationAndTracking),
     ]
 
     /// Migration identifiers, oldest first (as registered in `migrator`).
@@ -198,5 +199,46 @@ enum Schema {
         ALTER TABLE artefact_i16 RENAME TO artefact;
         CREATE INDEX artefact_run ON artefact(runID);
         CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
+    /// Issue 13: registrations between two runs' images (the fixed -> moving LPS transform, its quality,
+    /// whether it passed), lesion identities that last across studies (`tracked_lesion`: "lesion 3" of a
+    /// patient, with the DICOM tracking UID its SRs carry), and which identity each lesion row has
+    /// (`lesion_track`, with how it was matched). See docs/TRACKING.md.
+    static let i13RegistrationAndTracking = """
+        CREATE TABLE registration (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fixedRunID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            movingRunID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('identity', 'rigid', 'affine')),
+            transformJSON TEXT NOT NULL,
+            nmiBefore DOUBLE,
+            nmiAfter DOUBLE,
+            overlapFraction DOUBLE,
+            accepted BOOLEAN NOT NULL,
+            tool TEXT NOT NULL,
+            seconds DOUBLE,
+            createdAt DATETIME NOT NULL
+        );
+        CREATE INDEX registration_runs ON registration(movingRunID, fixedRunID);
+        CREATE INDEX registration_fixed ON registration(fixedRunID);
+        CREATE TABLE tracked_lesion (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            patientRowID INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL CHECK (number >= 1),
+            trackingUID TEXT NOT NULL UNIQUE,
+            labelName TEXT NOT NULL,
+            UNIQUE (patientRowID, number)
+        );
+        CREATE TABLE lesion_track (
+            lesionRowID INTEGER PRIMARY KEY REFERENCES lesion(id) ON DELETE CASCADE,
+            trackedLesionID INTEGER NOT NULL REFERENCES tracked_lesion(id) ON DELETE CASCADE,
+            priorLesionRowID INTEGER REFERENCES lesion(id) ON DELETE SET NULL,
+            registrationID INTEGER REFERENCES registration(id) ON DELETE SET NULL,
+            method TEXT NOT NULL CHECK (method IN ('baseline', 'overlap', 'centroid', 'new')),
+            dice DOUBLE,
+            distanceMM DOUBLE
+        );
+        CREATE INDEX lesion_track_identity ON lesion_track(trackedLesionID);
+        CREATE INDEX lesion_track_prior ON lesion_track(priorLesionRowID);
+        CREATE INDEX lesion_track_registration ON lesion_track(registrationID);
         """
 }

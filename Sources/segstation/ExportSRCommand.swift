@@ -12,8 +12,9 @@ struct ExportSRCommand: ParsableCommand {
         abstract: "Write a DICOM SR TID 1500 measurement report for a SEG over its source series.",
         discussion: """
         One volumetric measurement group per lesion (26-connected component) of each segment of SEG, \
-        as `segment` writes and the report shows: volume (mL), longest 3D diameter (mm, SNOMED CT Long \
-        Axis) and mean intensity of IMAGE inside it (HU for CT, no unit otherwise), measured by the \
+        as `segment` writes and the report shows: volume (mL), RECIST long and short axes (SNOMED CT Long \
+        Axis, Short Axis), maximum 3D diameter (SNOMED CT Diameter, derivation Maximum) and mean intensity \
+        of IMAGE inside it (HU for CT, no unit otherwise), measured by the \
         Lesions layer on the loaded series; each group references its segment and the source series. \
         IMAGE is read with the same rules as every other command (--stack, --uneven-spacing, --tilt, \
         --skip-bad-slices). The observer is the device (SegStation, its version, the algorithm of the SEG).

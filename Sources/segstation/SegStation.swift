@@ -26,6 +26,7 @@ struct SegStation: ParsableCommand {
             ServeCommand.self, JobsCommand.self,   // issue 14
             ExportRTStructCommand.self,
             VerifyCommand.self,
+            TrackCommand.self,   // issue 13
         ]
     )
 

@@ -120,13 +120,18 @@ void ssseg_document_free(ssseg_document *doc);
 /* ---------------------------------------------------------------- SR TID 1500 */
 
 typedef struct {
-    int32_t lesion_index;          ///< 1-based, used as Tracking Identifier "Lesion N"
+    int32_t lesion_index;          ///< 1-based, used as Tracking Identifier "Lesion N" (unless tracking_identifier)
     uint16_t segment_number;       ///< the SEG segment the measurements describe
     ssseg_code finding;            ///< e.g. the segment's property type
-    double volume_ml, longest_diameter_mm;
+    double volume_ml;
+    double max_3d_diameter_mm;     ///< SCT Diameter with derivation SCT Maximum
     int32_t has_mean_intensity;
     double mean_intensity;
     ssseg_code intensity_unit;     ///< UCUM, e.g. [hnsf'U] / UCUM / Hounsfield unit
+    int32_t has_recist;            ///< issue 13: RECIST long axis (SCT Long Axis) and short axis (SCT Short Axis), mm
+    double recist_long_mm, recist_short_mm;
+    const char *tracking_identifier; ///< issue 13: Tracking Identifier text; NULL: "Lesion <lesion_index>"
+    const char *tracking_uid;      ///< issue 13: Tracking Unique Identifier; NULL: a new UID
 } ssseg_sr_measurement;
 
 typedef struct {

@@ -5,25 +5,40 @@ import Imaging
 
 /// One lesion's measurements for the SR, as the Lesions layer computes them.
 public struct LesionReportItem: Sendable, Equatable {
-    /// 1-based lesion number, written as Tracking Identifier "Lesion N".
+    /// 1-based lesion number, written as Tracking Identifier "Lesion N" unless `trackingIdentifier` is given.
     public var lesionIndex: Int
     /// The SEG segment holding the lesion (Referenced Segment).
     public var segmentNumber: Int
+    /// SNOMED CT "Volume" (118565006), mL.
     public var volumeML: Double
-    /// Longest diameter, written as SNOMED CT "Long Axis" (103339001) in mm.
-    public var longestDiameterMM: Double
+    /// The maximum 3D diameter (Feret), written as SNOMED CT "Diameter" (81827009) with the TID 1419
+    /// derivation SNOMED CT "Maximum" (56851009), in mm. Not a RECIST long axis.
+    public var maximum3DDiameterMM: Double
+    /// RECIST long axis, SNOMED CT "Long Axis" (103339001), mm: the longest in-slice diameter; nil to omit
+    /// (both axes are written or neither).
+    public var recistLongAxisMM: Double?
+    /// RECIST short axis, SNOMED CT "Short Axis" (103340004), mm: the longest diameter perpendicular to the long axis.
+    public var recistShortAxisMM: Double?
     /// Mean intensity inside the lesion (SNOMED CT "Mean", 373098007), in `intensityUnit`; nil to omit.
     public var meanIntensity: Double?
     /// UCUM unit of `meanIntensity`; Hounsfield units by default.
     public var intensityUnit: CodedConcept
     /// Finding (e.g. the segment's property type); SNOMED CT "Lesion" by default.
     public var finding: CodedConcept
+    /// Tracking Identifier (112039, DCM); nil: "Lesion <lesionIndex>". The same for one lesion across studies once tracked.
+    public var trackingIdentifier: String?
+    /// Tracking Unique Identifier (112040, DCM); nil: a new UID. The same for one lesion across studies once tracked.
+    public var trackingUID: String?
 
-    public init(lesionIndex: Int, segmentNumber: Int, volumeML: Double, longestDiameterMM: Double, meanIntensity: Double?,
-                intensityUnit: CodedConcept = .hounsfieldUnit, finding: CodedConcept = .lesion) {
+    public init(lesionIndex: Int, segmentNumber: Int, volumeML: Double, maximum3DDiameterMM: Double,
+                recistLongAxisMM: Double? = nil, recistShortAxisMM: Double? = nil, meanIntensity: Double?,
+                intensityUnit: CodedConcept = .hounsfieldUnit, finding: CodedConcept = .lesion,
+                trackingIdentifier: String? = nil, trackingUID: String? = nil) {
         self.lesionIndex = lesionIndex; self.segmentNumber = segmentNumber; self.volumeML = volumeML
-        self.longestDiameterMM = longestDiameterMM; self.meanIntensity = meanIntensity
+        self.maximum3DDiameterMM = maximum3DDiameterMM; self.recistLongAxisMM = recistLongAxisMM
+        self.recistShortAxisMM = recistShortAxisMM; self.meanIntensity = meanIntensity
         self.intensityUnit = intensityUnit; self.finding = finding
+        self.trackingIdentifier = trackingIdentifier; self.trackingUID = trackingUID
     }
 }
 
@@ -70,7 +85,8 @@ public enum MeasurementReportWriter {
             guard numbers.contains(m.segmentNumber) else {
                 throw DICOMError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
             }
-            guard m.volumeML.isFinite, m.longestDiameterMM.isFinite, m.meanIntensity?.isFinite ?? true else {
+            guard m.volumeML.isFinite, m.maximum3DDiameterMM.isFinite, m.meanIntensity?.isFinite ?? true,
+                  m.recistLongAxisMM?.isFinite ?? true, m.recistShortAxisMM?.isFinite ?? true else {
                 throw DICOMError.invalidArgument("lesion \(m.lesionIndex): measurements must be finite")
             }
         }
@@ -80,17 +96,23 @@ public enum MeasurementReportWriter {
         let strings = [seg.path, source.seriesInstanceUID, options.deviceUID, options.deviceName, options.manufacturer,
                        options.modelName, options.softwareVersion, options.seriesDescription]
         let codes = measurements.flatMap { [$0.finding.value, $0.finding.scheme, $0.finding.meaning,
-                                            $0.intensityUnit.value, $0.intensityUnit.scheme, $0.intensityUnit.meaning] }
+                                            $0.intensityUnit.value, $0.intensityUnit.scheme, $0.intensityUnit.meaning,
+                                            $0.trackingIdentifier ?? "", $0.trackingUID ?? ""] }
         try AtomicFile.write(to: url) { temporary in
             let status = withCStrings(strings + sourcePaths + codes) { s -> Int32 in
                 let paths = Array(s[strings.count..<(strings.count + sourcePaths.count)]).map { Optional($0) }
                 let c = Array(s[(strings.count + sourcePaths.count)...])
                 let items = measurements.enumerated().map { i, m in
-                    ssseg_sr_measurement(lesion_index: Int32(m.lesionIndex), segment_number: UInt16(m.segmentNumber),
-                                         finding: ssseg_code(code_value: c[6 * i], coding_scheme: c[6 * i + 1], code_meaning: c[6 * i + 2]),
-                                         volume_ml: m.volumeML, longest_diameter_mm: m.longestDiameterMM,
-                                         has_mean_intensity: m.meanIntensity == nil ? 0 : 1, mean_intensity: m.meanIntensity ?? 0,
-                                         intensity_unit: ssseg_code(code_value: c[6 * i + 3], coding_scheme: c[6 * i + 4], code_meaning: c[6 * i + 5]))
+                    let k = 8 * i
+                    return ssseg_sr_measurement(lesion_index: Int32(m.lesionIndex), segment_number: UInt16(m.segmentNumber),
+                                                finding: ssseg_code(code_value: c[k], coding_scheme: c[k + 1], code_meaning: c[k + 2]),
+                                                volume_ml: m.volumeML, max_3d_diameter_mm: m.maximum3DDiameterMM,
+                                                has_mean_intensity: m.meanIntensity == nil ? 0 : 1, mean_intensity: m.meanIntensity ?? 0,
+                                                intensity_unit: ssseg_code(code_value: c[k + 3], coding_scheme: c[k + 4], code_meaning: c[k + 5]),
+                                                has_recist: m.recistLongAxisMM != nil && m.recistShortAxisMM != nil ? 1 : 0,
+                                                recist_long_mm: m.recistLongAxisMM ?? 0, recist_short_mm: m.recistShortAxisMM ?? 0,
+                                                tracking_identifier: m.trackingIdentifier == nil ? nil : c[k + 6],
+                                                tracking_uid: m.trackingUID == nil ? nil : c[k + 7])
                 }
                 return paths.withUnsafeBufferPointer { pathBuffer in
                     var spec = ssseg_sr_spec()

@@ -9,8 +9,8 @@ final class SRMeasurementReportTests: XCTestCase {
     static let options = MeasurementReportOptions(modelName: "test-model", softwareVersion: "0.1.0")
 
     static func measurements(_ count: Int) -> [LesionReportItem] {
-        (1...count).map { LesionReportItem(lesionIndex: $0, segmentNumber: $0, volumeML: 1.5 * Double($0), longestDiameterMM: 10 + Double($0),
-                                            meanIntensity: 40 + Double($0)) }
+        (1...count).map { LesionReportItem(lesionIndex: $0, segmentNumber: $0, volumeML: 1.5 * Double($0), maximum3DDiameterMM: 12 + Double($0),
+                                            recistLongAxisMM: 10 + Double($0), recistShortAxisMM: 6 + Double($0), meanIntensity: 40 + Double($0)) }
     }
 
     func testReportOverEachSourceValidates() throws {
