@@ -199,6 +199,8 @@ enum Schema {
         ALTER TABLE artefact_i16 RENAME TO artefact;
         CREATE INDEX artefact_run ON artefact(runID);
         CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
+        """
+
     /// Issue 13: registrations between two runs' images (the fixed -> moving LPS transform, its quality,
     /// whether it passed), lesion identities that last across studies (`tracked_lesion`: "lesion 3" of a
     /// patient, with the DICOM tracking UID its SRs carry), and which identity each lesion row has

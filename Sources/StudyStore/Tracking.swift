@@ -103,7 +103,7 @@ extension StudyStore {
         let json = String(decoding: try JSONEncoder().encode(info.transform), as: UTF8.self)
         return try StoreError.wrap("recording a registration") {
             try trackingWriter().write { db in
-                for run in [fixed, moving] where try RunRecord.fetchOne(db, key: run) == nil { throw StoreError.runNotFound(run) }
+                for run in [fixed, moving] where try !Self.runExists(db, run) { throw StoreError.runNotFound(run) }
                 var record = RegistrationRecord(id: nil, fixedRunID: fixed, movingRunID: moving, kind: info.kind, transformJSON: json,
                                                 nmiBefore: info.nmiBefore, nmiAfter: info.nmiAfter, overlapFraction: info.overlapFraction,
                                                 accepted: info.accepted, tool: info.tool, seconds: info.seconds, createdAt: Date())
@@ -245,8 +245,12 @@ extension StudyStore {
         }
     }
 
+    static func runExists(_ db: Database, _ run: RunID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE id = ?)", arguments: [run]) ?? false
+    }
+
     static func lesionRows(_ db: Database, run: RunID) throws -> [LesionKey: (id: Int64, label: String, volume: Double)] {
-        guard try RunRecord.fetchOne(db, key: run) != nil else { throw StoreError.runNotFound(run) }
+        guard try Self.runExists(db, run) else { throw StoreError.runNotFound(run) }
         var result: [LesionKey: (id: Int64, label: String, volume: Double)] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT l.id, b.value, b.name, l.lesionIndex, l.volumeML FROM lesion l JOIN label b ON b.id = l.labelID WHERE l.runID = ?",
                                     arguments: [run]) {

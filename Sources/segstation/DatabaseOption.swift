@@ -15,4 +15,7 @@ struct DatabaseOption: ParsableArguments {
     /// Opens an existing database read-only, for the query commands: they never create a database and
     /// never write to one (see `StudyStore.init(path:createIfMissing:readOnly:)` for the WAL index files).
     func openForQuery() throws -> StudyStore { try StudyStore.connect(resolvedPath, createIfMissing: false, readOnly: true) }
+
+    /// Opens an existing database to write to it (`track` records identities): never creates one.
+    func openExistingForWriting() throws -> StudyStore { try StudyStore.connect(resolvedPath, createIfMissing: false) }
 }

@@ -56,7 +56,7 @@ struct TrackCommand: ParsableCommand {
         options.minimumNMI = minimumNMI
         options.replace = retrack
         if let exportSR { try InputFile.requireWritableFileTarget(exportSR, flag: "--export-sr") }
-        let store = try query.database.openExisting()
+        let store = try query.database.openExistingForWriting()
         let report = try TrackJob.run(store: store, current: runID, prior: prior, options: options)
         if let exportSR {
             let uid = try TrackedSR.write(store: store, run: runID, to: URL(fileURLWithPath: exportSR))

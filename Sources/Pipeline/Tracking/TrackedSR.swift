@@ -28,7 +28,7 @@ public enum TrackedSR {
         var segments = try MeasurementItems.segments(of: document, on: source, image: materials.image)
         for (n, segment) in segments.enumerated() {
             // The segment's label value: by the segment's label text, or the only label of a one-label run.
-            let text = document.segments.first { $0.number == segment.number }?.label.lowercased()
+            let text = document.segments.first { $0.labelValue == segment.number }?.label.lowercased()
             guard let value = labels.first(where: { $0.name.lowercased() == text })?.value
                     ?? (labels.count == 1 && segments.count == 1 ? labels[0].value : nil) else { continue }
             for t in tracked where t.lesion.labelValue == value {

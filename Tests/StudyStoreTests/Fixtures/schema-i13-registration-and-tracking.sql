@@ -2,10 +2,11 @@ CREATE TABLE "artefact" (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
     path TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'report-html', 'report-pdf', 'report-json')),
+    kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'probabilities', 'report-html', 'report-pdf', 'report-json')),
     sha256 TEXT NOT NULL,
-    bytes INTEGER NOT NULL CHECK (bytes >= 0)
-, supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL);
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL
+);
 CREATE TABLE job (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
