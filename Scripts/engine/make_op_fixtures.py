@@ -11,7 +11,7 @@ Usage: python3 Scripts/engine/make_op_fixtures.py [--out DIR] [--only ops|detect
 import argparse, json, os, sys
 import numpy as np
 import onnxruntime as ort
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(__file__))
 from make_fixtures import G, OUT, single  # noqa: E402
@@ -125,6 +125,55 @@ def nonzero_gather(seed):
     return g.model([("x0", [20])], [g.op("Gather", ["x0", idx], axis=0), g.op("Cast", [nz], to=1)], opset=11)
 
 
+def unchecked_model(g, inputs, outputs, opset):
+    """G.model without onnx's shape inference and checker, which reject subgraph outputs of
+    unknown shape (onnxruntime accepts them; If/Loop outputs here change shape with the data)."""
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs]
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    m = helper.make_model(helper.make_graph(g.nodes, "g", ins, outs, g.inits), opset_imports=[helper.make_opsetid("", opset)],
+                          producer_name="segstation-fixtures")
+    m.ir_version = 8
+    return m
+
+
+def if_runtime(seed):
+    """If on a run-time condition (sum > 0); the branches read an outer value and yield different
+    shapes, as torchvision's "no boxes: keep nothing" If does."""
+    g = G(seed)
+    cond = g.op("Greater", [g.op("ReduceSum", ["x0"], keepdims=0), g.const(f32(0).reshape(()))])
+    outer = g.op("Mul", ["x0", g.const(f32(2).reshape(()))])
+    then_g = helper.make_graph([helper.make_node("Relu", [outer], ["t_out"])], "then", [],
+                               [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, None)])
+    else_g = helper.make_graph([helper.make_node("Constant", [], ["e_out"], value=helper.make_tensor("e", TensorProto.FLOAT, [0], []))], "else", [],
+                               [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, None)])
+    y = g.op("If", [cond], then_branch=then_g, else_branch=else_g)
+    return unchecked_model(g, [("x0", [3, 4])], [y], 13)
+
+
+def loop_scan(seed):
+    """Loop with a trip count and a condition, a loop-carried running sum grown by Concat (as
+    mask pasting appends), a scan output, and a read of an outer value."""
+    g = G(seed)
+    outer = g.op("Mul", ["x0", g.const(f32(0.5).reshape(()))])
+    body = helper.make_graph(
+        [helper.make_node("Gather", [outer, "i"], ["row"], axis=0),
+         helper.make_node("Add", ["acc_in", "row"], ["acc_out"]),
+         helper.make_node("Unsqueeze", ["row", "ax0"], ["row2"]),
+         helper.make_node("Concat", ["rows_in", "row2"], ["rows_out"], axis=0),
+         helper.make_node("Less", ["i", "limit"], ["cond_out"]),
+         helper.make_node("ReduceMax", ["acc_out"], ["scan"], keepdims=0)],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, None), helper.make_tensor_value_info("rows_in", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("rows_out", TensorProto.FLOAT, None), helper.make_tensor_value_info("scan", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(i64(0), "ax0"), numpy_helper.from_array(np.array(3, np.int64), "limit")])
+    trip, cond = g.const(np.array(6, np.int64)), g.const(np.array(True))
+    acc0, rows0 = g.const(np.zeros(5, np.float32)), g.const(np.zeros((0, 5), np.float32))
+    acc, rows, scan = g.op("Loop", [trip, cond, acc0, rows0], n_out=3, body=body)
+    return unchecked_model(g, [("x0", [6, 5])], [acc, rows, scan], 13)
+
+
 def detection_cases():
     """Issue 17: RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains, ScatterElements, ReduceProd."""
     for mode in ["avg", "max"]:
@@ -147,6 +196,9 @@ def detection_cases():
     yield "scatterelements_axis0", single("ScatterElements", [[4, 5], [2, 5], [2, 5]], {"axis": 0}, opset=16), 0, {"x1": "columns:4"}
     yield "scatterelements_axis1_add", single("ScatterElements", [[3, 6], [3, 4], [3, 4]], {"axis": 1, "reduction": "add"}, opset=16), 1e-6, {"x1": "index:6"}
     yield "reduceprod_13", single("ReduceProd", [[2, 3, 4]], {"axes": [1], "keepdims": 0}, opset=13), 1e-6, None
+    yield "if_then", if_runtime(21), 0, {"x0": "positive"}
+    yield "if_else", if_runtime(22), 0, {"x0": "negative"}
+    yield "loop_scan", loop_scan(23), 1e-6, None
     yield "reduceprod_all_int", single("ReduceProd", [[2, 3]], {"keepdims": 1}, opset=13, extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int"}
 
 
@@ -235,6 +287,8 @@ def make_input(rng, kind, shape, inp_type):
         return np.concatenate([c, rng.uniform(2, 8, (shape[0], shape[1], 2))], -1).astype(np.float32)
     if kind == "scores":  # distinct, so the order is unambiguous
         return (rng.permutation(int(np.prod(shape))).reshape(shape) / np.prod(shape)).astype(np.float32)
+    if kind in ("positive", "negative"):
+        return ((1 if kind == "positive" else -1) * rng.uniform(0.1, 2, shape)).astype(np.float32)
     if kind == "ties":  # few distinct values: ties must keep the lower index first
         return rng.integers(0, 4, shape).astype(np.float32)
     if kind == "bool_as_float":

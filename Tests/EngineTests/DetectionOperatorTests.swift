@@ -1,14 +1,15 @@
 import XCTest
 @testable import Engine
 
-/// Issue 17's detection operators (RoiAlign, NonMaxSuppression, TopK, NonZero and data-dependent
-/// chains; Scripts/engine/make_op_fixtures.py, detection_ops_manifest.json) against onnxruntime.
+/// Issue 17's detection operators (RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent
+/// chains, ScatterElements, ReduceProd, If and Loop; Scripts/engine/make_op_fixtures.py, detection_ops_manifest.json) against onnxruntime.
 final class DetectionOperatorTests: XCTestCase {
     func entries() throws -> [Fixtures.Entry] { try Fixtures.manifest("detection_ops_manifest.json") }
 
     /// Fixtures whose output size depends on the data: the fast backend refuses them (for now).
     static let dataDependent: Set<String> = ["op_nms_corners", "op_nms_center", "op_nms_all_kept", "op_nms_score_threshold_high",
-                                             "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int"]
+                                             "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int",
+                                             "op_if_then", "op_if_else", "op_loop_scan"]
 
     func testManifestCoversEveryDetectionOperatorAndVariant() throws {
         let names = Set(try entries().map(\.name))
@@ -62,6 +63,13 @@ final class DetectionOperatorTests: XCTestCase {
         }
         let topk = Node(name: "tk", opType: "TopK", inputs: ["x", "k"], outputs: ["v", "i"])
         XCTAssertThrowsError(try RefDetection.run(topk, [Tensor(shape: [5], repeating: 0), Tensor(shape: [1], ints: [6])], opset: 11))
+        let loop = Node(name: "endless", opType: "Loop", inputs: ["", ""], outputs: [],
+                        attributes: ["body": .graph(try Graph(name: "b", nodes: [], initializers: [:], inputs: [ValueInfo(name: "i", dataType: 7, dims: []), ValueInfo(name: "c", dataType: 9, dims: [])],
+                                                              outputs: [ValueInfo(name: "c", dataType: 9, dims: [])], subgraph: true))])
+        XCTAssertThrowsError(try ControlFlow.run(loop, env: [:], opset: 13)) { error in
+            XCTAssertEqual((error as? EngineError)?.category, .unsupported)
+            XCTAssertTrue("\(error)".contains("'endless'"), "\(error)")
+        }
         let nms = Node(name: "nms", opType: "NonMaxSuppression", inputs: ["b", "s"], outputs: ["y"])
         XCTAssertThrowsError(try RefDetection.run(nms, [Tensor(shape: [1, 3, 4], repeating: 0), Tensor(shape: [1, 1, 2], repeating: 0)], opset: 11))
     }
