@@ -20,11 +20,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // issue 17: the priority queue of the watershed split (Lesions).
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // issue 14: the service's HTTP API and its /metrics.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // issue 14: ServiceTests read docs/openapi.yaml to check real responses against it.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Issue 15 (batch): CSV manifests and summaries.
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        // Issue 15: PostgreSQL as a shared study database (docs/DATABASE.md says why postgres-nio).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -46,14 +52,16 @@ let package = Package(
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
         .target(name: "Engine", dependencies: ["Core", "CDNNL"]),
-        .target(name: "Lesions", dependencies: ["Core", "Imaging"]),
+        .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "Inference", dependencies: ["Core", "Imaging"]),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
-        .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(
             name: "Pipeline",
             dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CSV", package: "CSV.swift")]
         ),
         // issue 14: `segstation serve` (DICOM node, job queue, HTTP API). Swift 6 language mode.
         .target(

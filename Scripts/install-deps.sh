@@ -34,6 +34,12 @@ if [ -z "${SEGSTATION_RUNTIME_ONLY:-}" ]; then
   packages+=(
     plastimatch
   )
+  packages+=(
+    # Issue 15: the shared-database and cluster tests (Scripts/ci/postgres.sh, Scripts/ci/slurm.sh).
+    postgresql        # a throwaway PostgreSQL cluster: the store suite runs on it too
+    slurm-wlm         # slurmctld + slurmd for the job-array test
+    munge             # Slurm's authentication daemon
+  )
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,11 @@
 // Lesions benchmark: connected components and marching cubes on a 512 x 512 x 300 mask.
-// Usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]
+// Usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only | --instances]
 //   --mask-out  writes the mask as raw uint8 (i fastest) for Benchmarks/lesions/bench.py
 //   --repeats   timed calls per connected-components connectivity (default 5); all times are printed
 //   --mesh-repeats  timed SurfaceMesh calls (default 1)
 //   --cc-only   skip meshing and LesionAnalyzer (LesionAnalyzer is timed once)
+//   --instances issue 17 only: per-slice instance linking (every 2D piece of every slice a detection)
+//               timed --repeats times, then the watershed split once
 // Each timed interval covers only the call: the previous result is released before the clock starts.
 import Foundation
 import Imaging
@@ -13,6 +15,16 @@ func elapsed(_ body: () -> Void) -> Double {
     let t0 = DispatchTime.now().uptimeNanoseconds
     body()
     return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+/// Process CPU seconds of `body` (the benchmark is single-threaded): less sensitive than wall
+/// time to other work on the machine.
+func cpuSeconds(_ body: () -> Void) -> Double {
+    var t0 = timespec(), t1 = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0)
+    body()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1)
+    return Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
 }
 
 func formatTimes(_ times: [Double]) -> String { times.map { String(format: "%.4f", $0) }.joined(separator: " ") }
@@ -55,6 +67,7 @@ var maskOut: String?
 var repeats = 5
 var meshRepeats = 1
 var ccOnly = false
+var instancesOnly = false
 var arguments = CommandLine.arguments.dropFirst()
 while let a = arguments.popFirst() {
     switch a {
@@ -62,8 +75,9 @@ while let a = arguments.popFirst() {
     case "--repeats": repeats = max(1, Int(arguments.popFirst() ?? "") ?? 5)
     case "--mesh-repeats": meshRepeats = max(1, Int(arguments.popFirst() ?? "") ?? 1)
     case "--cc-only": ccOnly = true
+    case "--instances": instancesOnly = true
     default:
-        FileHandle.standardError.write("usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only]\n".data(using: .utf8)!)
+        FileHandle.standardError.write("usage: lesions-bench [--mask-out MASK.raw] [--repeats N] [--mesh-repeats M] [--cc-only | --instances]\n".data(using: .utf8)!)
         exit(2)
     }
 }
@@ -72,6 +86,26 @@ let mask = makeMask()
 if let path = maskOut { try Data(mask.voxels).write(to: URL(fileURLWithPath: path)) }
 let nonZero = mask.voxels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
 print("mask 512x512x300, \(nonZero) non-zero voxels, labels 1-3")
+if instancesOnly {
+    // Detections as a perfect per-slice detector would give them: each 2D piece of each slice.
+    let pieces = ConnectedComponents.label(mask, connectivity: .twentySix, withinSlices: true)
+    let plane = 512 * 512
+    var sliceOf = [Int](repeating: -1, count: pieces.components.count)
+    for (index, id) in pieces.instances.voxels.enumerated() where id != 0 && sliceOf[Int(id) - 1] < 0 { sliceOf[Int(id) - 1] = index / plane }
+    let detections = pieces.components.map { SliceDetection(id: $0.id, slice: sliceOf[Int($0.id) - 1], label: $0.label, score: 0.9) }
+    var linkedCount = 0
+    var times: [Double] = [], cpu: [Double] = []
+    for _ in 0..<repeats {
+        var wall = 0.0
+        cpu.append(cpuSeconds { wall = elapsed { linkedCount = (try! SliceInstanceLinking.link(detectionMap: pieces.instances, detections: detections)).linked.count } })
+        times.append(wall)
+    }
+    print("swift_link detections \(detections.count) instances \(linkedCount) times \(formatTimes(times)) cpu \(formatTimes(cpu))")
+    var split = 0, tSplit = 0.0
+    let cSplit = cpuSeconds { tSplit = elapsed { split = (try! WatershedSplit.split(mask, minDistanceMM: 5)).components.count } }
+    print("swift_watershed instances \(split) times \(formatTimes([tSplit])) cpu \(formatTimes([cSplit]))")
+    exit(0)
+}
 for c in Connectivity.allCases {
     var result: ComponentLabeling?
     var times: [Double] = []

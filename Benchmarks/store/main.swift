@@ -2,6 +2,7 @@
 // completeRun, as `segment` does) and times the lesion query by patient and volume threshold.
 //
 //   swift run -c release store-bench [--db PATH] [--iterations N]
+//   swift run -c release store-bench --db postgresql://USER@HOST:PORT/EMPTY_DATABASE   (issue 15)
 //
 // Data: 900 patients x 2 studies x 1 run x 50 lesions (90,000) plus one patient "BIG" with
 // 10 runs x 1,000 lesions (10,000). Volumes are log-normal (median 1 mL), from a fixed seed.
@@ -78,8 +79,8 @@ let keep = option("--db") != nil
 
 do {
     var rng = SplitMix(seed: 20_261_125)
-    let fresh = !FileManager.default.fileExists(atPath: path)
-    let store = try StudyStore(path: path)
+    let store = try StudyStore.connect(path)
+    let fresh = try store.runs().isEmpty
     if fresh {
         let t0 = Date()
         for p in 0..<900 {
@@ -112,7 +113,7 @@ do {
     try time("lesions --min-volume-ml 100 (all patients)", iterations: max(1, iterations / 10)) { _ in
         try store.lesions(LesionFilter(minVolumeML: 100)).count
     }
-    if !keep {
+    if !keep, store.path != nil {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 } catch {

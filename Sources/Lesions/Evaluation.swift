@@ -34,6 +34,8 @@ public struct SegmentationMetrics: Sendable, Codable, Equatable {
     public var surfaceDice: Double?
     public var toleranceMM: Double
     public var detection: LesionDetection
+    /// Instance-level agreement, when asked for (`evaluate --instances`).
+    public var instances: InstanceMetrics?
 }
 
 /// Lesion-wise detection: components of each mask (given connectivity); a reference lesion is a

@@ -40,19 +40,22 @@ public enum LesionAnalyzer {
     ///   - image: intensities on the same grid (e.g. HU), or nil for shape only.
     ///   - label: measure only this label; nil for every label present.
     ///   - minVolumeMM3: components smaller than this are dropped before measuring (also from the totals).
+    ///   - splitting: how lesions are found: connected components (`connectivity`, the default) or the
+    ///     watershed split that keeps touching lesions apart (docs/INSTANCES.md).
     /// - Returns: one entry per label present after the clean-up, ascending; lesions numbered in
     ///   memory order of their first voxel. An empty map gives an empty array.
     /// - Throws: `LesionsError.mismatchedGrids` when `image` is on another grid,
     ///   `.invalidArgument` for a negative minimum volume.
     public static func measure(labels: LabelMap, image: Volume<Float>? = nil, label: UInt8? = nil,
-                               connectivity: Connectivity = .twentySix, minVolumeMM3: Double = 0) throws -> [LabelMeasurements] {
+                               connectivity: Connectivity = .twentySix, minVolumeMM3: Double = 0,
+                               splitting: InstanceSplitting? = nil) throws -> [LabelMeasurements] {
         if let image { try requireSameGrid(labels.geometry, image.geometry, "mask vs image") }
         var map = labels
         if let label { map = labels.map { $0 == label ? label : 0 } }
         if minVolumeMM3 != 0 {
             map = try LabelOperations.removingComponents(map, smallerThanMM3: minVolumeMM3, connectivity: connectivity)
         }
-        let cc = ConnectedComponents.label(map, connectivity: connectivity)
+        let cc = try (splitting ?? .connectedComponents(connectivity)).instances(of: map)
         let boxes = boundingBoxes(cc.instances, count: cc.components.count)
         var result: [LabelMeasurements] = []
         for value in Set(cc.components.map(\.label)).sorted() {

@@ -13,7 +13,7 @@ public enum ReportJob {
     /// - Parameter target: a run ID, or a StudyInstanceUID (its latest completed run).
     /// - Returns: the written files.
     public static func run(target: String, databasePath: String?, formats: [ReportFormat], outputFolder: String?) throws -> [URL] {
-        let store = try StudyStore(path: StudyStore.resolvePath(option: databasePath), createIfMissing: false)
+        let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let runID: RunID
         if let id = RunID(target) {
             runID = id

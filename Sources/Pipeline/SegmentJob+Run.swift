@@ -17,11 +17,18 @@ public enum SegmentJob {
     /// artefacts) in one transaction at the end; any failure marks it failed and rethrows.
     /// - Parameter model: a model already loaded (a service worker keeps one warm); nil loads `request.model`.
     public static func run(_ request: SegmentRequest, model: LoadedModel? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
-        let clockStart = Date()
-        guard request.minLesionML >= 0, request.minLesionML.isFinite else {
-            throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
-        }
+        try validate(request)
         let package = try model?.package ?? ModelPackage.resolve(request.model)
+        return try run(request, loaded: try load(request, package: package), network: model?.network, progress: progress)
+    }
+
+    /// Loads a request's inputs for `package` (the first half of `run`; `batch` calls it ahead of time,
+    /// on another thread, while the previous case is being segmented). Everything that can refuse the
+    /// input (identity flags, file kinds, channel identity, the model's stated modalities, DICOM export
+    /// preconditions) is checked here, before any inference and before the database is touched.
+    public static func load(_ request: SegmentRequest, package: ModelPackage) throws -> LoadedCase {
+        let clockStart = Date()
+        try validate(request)
         let manifest = package.manifest
         guard request.inputs.count == manifest.inputs.count else {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
@@ -36,14 +43,28 @@ public enum SegmentJob {
         if !overrides.isEmpty, scans[0].dicom != nil {
             throw PipelineError.invalidArgument("--patient-id, --study-date, --study-uid and --series-description apply to NIfTI/NRRD input; DICOM input carries its own identity")
         }
-        // Everything that can refuse the input is checked here, before any inference.
         let identityNotes = try ChannelIdentity.check(scans, inputs: request.inputs, allowMixed: request.allowMixedIdentity)
         let gate = try InputGate.check(scans: scans, manifest: manifest, modality: request.modality, force: request.force)
         if request.writeDICOM { try DICOMExports.checkBeforeInference(scan: scans[0], manifest: manifest) }
-        let loadSeconds = Date().timeIntervalSince(clockStart)
         let identity = ScanIdentity(scan: scans[0], fingerprint: fingerprint(scans), overrides: overrides)
+        return LoadedCase(package: package, scans: scans, identity: identity, overrides: overrides, gate: gate, identityNotes: identityNotes,
+                          startedAt: clockStart, loadSeconds: Date().timeIntervalSince(clockStart))
+    }
+
+    /// The second half of `run`: segments loaded inputs with `network` (nil: load the package's network
+    /// now), then measures, writes and records as `run` documents.
+    public static func run(_ request: SegmentRequest, loaded: LoadedCase, network: PatchNetwork?,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> SegmentSummary {
+        let clockStart = loaded.startedAt
+        let package = loaded.package
+        let manifest = package.manifest
+        let scans = loaded.scans
+        let identity = loaded.identity
+        let overrides = loaded.overrides
+        let gate = loaded.gate
+        let identityNotes = loaded.identityNotes
         let databasePath = StudyStore.resolvePath(option: request.databasePath)
-        let store = try StudyStore(path: databasePath)
+        let store = try StudyStore.connect(databasePath)
         // An explicit -o is claimed before the run is recorded: one run per folder, never over another run's artefacts.
         let claim = try request.outputFolder.map { try OutputFolderClaim.claim($0, store: store, overwrite: request.overwrite) }
         // Inputs are recorded absolute and resolved, so `report RUN` works from any folder.
@@ -73,13 +94,16 @@ public enum SegmentJob {
                 folderLock = OutputFolderLock(folder: folder, sweepSiblings: true)
             }
             defer { folderLock.release() }
-            let network = try model?.network ?? EngineNetwork.load(package: package, threads: request.threads)
+            let network = try network ?? EngineNetwork.load(package: package, threads: request.threads)
             let segmenter = Segmenter(package: package, network: network, tta: request.tta)
-            var result = try segmenter.segment(channels: scans.map(\.volume)) { done, total in
+            let windows: (Int, Int) -> Void = { done, total in
                 FaultInjection.reach("after-window-\(done)")
                 progress?(done, total)
             }
-            result.timings["loadSeconds"] = loadSeconds
+            var result = try loaded.prepared.map { try segmenter.segment(prepared: $0, progress: windows) }
+                ?? segmenter.segment(channels: scans.map(\.volume), progress: windows)
+            result.timings["loadSeconds"] = loaded.loadSeconds
+            if let seconds = loaded.preprocessSeconds { result.timings["preprocessSeconds"] = seconds }
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
             var removed = 0
@@ -117,7 +141,7 @@ public enum SegmentJob {
                 segstationVersion: SegStationVersion.string, inputs: absoluteInputs, minLesionML: request.minLesionML,
                 removedComponentCount: removed, grid: result.labels.geometry,
                 labels: labelVolumes(manifest: manifest, measurements: measurements),
-                lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: databasePath,
+                lesions: measurements.flatMap(\.lesions), artefacts: artefacts.summary, databasePath: PostgresLocation.redacted(databasePath),
                 outputFolder: folder.path, timingsSeconds: result.timings,
                 notes: result.notes + identityNotes + scans.flatMap(\.warnings) + gate.notes)
             try artefacts.addJSON(summary, name: "segmentation.json")
@@ -136,6 +160,12 @@ public enum SegmentJob {
             log.info("run failed", metadata: ["run": "\(runID)", "category": "\((error as? CategorizedError)?.category.rawValue ?? "internal")"])
             try? store.failRun(runID, message: "\(error)")
             throw error
+        }
+    }
+
+    static func validate(_ request: SegmentRequest) throws {
+        guard request.minLesionML >= 0, request.minLesionML.isFinite else {
+            throw InferenceError.inputs("minimum lesion volume \(request.minLesionML) mL; expected a finite value >= 0")
         }
     }
 

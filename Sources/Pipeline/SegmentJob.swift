@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Imaging
 import DICOM
@@ -108,7 +109,7 @@ public struct IdentityOverrides: Sendable, Codable, Equatable {
 /// The run summary written as `segmentation.json` and printed by `segment --json`.
 public struct SegmentSummary: Codable, Sendable {
     public struct Artefact: Codable, Sendable { public var kind: String; public var path: String; public var sha256: String }
-    public struct LabelVolume: Codable, Sendable { public var value: Int; public var name: String; public var voxelCount: Int; public var volumeML: Double; public var lesionCount: Int }
+    public struct LabelVolume: Codable, Sendable, Equatable { public var value: Int; public var name: String; public var voxelCount: Int; public var volumeML: Double; public var lesionCount: Int }
     public var runID: Int64
     public var model: String
     public var modelVersion: String
@@ -127,6 +128,30 @@ public struct SegmentSummary: Codable, Sendable {
     public var outputFolder: String
     public var timingsSeconds: [String: Double]
     public var notes: [String]
+}
+
+/// A case's inputs loaded by `SegmentJob.load`, and optionally preprocessed ahead of time
+/// (`batch` does both on a prefetch thread while the previous case is segmented).
+public struct LoadedCase {
+    public let package: ModelPackage
+    let scans: [LoadedScan]
+    let identity: ScanIdentity
+    /// The validated identity flags (`SegmentRequest.identity`), recorded in the run's parameters.
+    let overrides: IdentityOverrides
+    /// The modality/body-part check (`InputGate`): a forced run's reason and notes.
+    let gate: InputGate
+    /// Notes of the channel identity check (`ChannelIdentity`), carried into the summary.
+    let identityNotes: [String]
+    let startedAt: Date
+    let loadSeconds: Double
+    /// The model input, when preprocessed ahead (`Segmenter.prepare`); nil = preprocess in `run`.
+    public var prepared: PreparedInput?
+    public var preprocessSeconds: Double?
+
+    /// Content fingerprint of the inputs (what `--resume` looks up with the model's SHA-256).
+    public var fingerprint: String { identity.fingerprint }
+    /// The volumes, one per channel in manifest order.
+    public var volumes: [Volume<Float>] { scans.map(\.volume) }
 }
 
 /// Identity of the scan for the study store: from DICOM when there is DICOM, else derived from the file.

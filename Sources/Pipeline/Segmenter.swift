@@ -25,13 +25,32 @@ public struct Segmenter {
     /// - Parameter channels: one volume per manifest input, in manifest order.
     /// - Parameter progress: called with (windows done, windows total).
     public func segment(channels: [Volume<Float>], progress: ((Int, Int) -> Void)? = nil) throws -> SegmentationResult {
+        let clock = Date()
+        let prepared = try prepare(channels: channels)
+        let preprocessSeconds = Date().timeIntervalSince(clock)
+        var result = try segment(prepared: prepared, progress: progress)
+        result.timings["preprocessSeconds"] = preprocessSeconds
+        return result
+    }
+
+    /// Preprocessing alone (reorient, resample, crop, normalise): `batch` runs it for the next case
+    /// while the network works on the current one.
+    public func prepare(channels: [Volume<Float>]) throws -> PreparedInput {
+        try Self.prepare(channels: channels, package: package)
+    }
+
+    /// Preprocessing for `package` without a network (a prefetch thread has none).
+    public static func prepare(channels: [Volume<Float>], package: ModelPackage) throws -> PreparedInput {
+        try Preprocessor.prepare(channels: channels, plan: try package.manifest.preprocessingPlan())
+    }
+
+    /// Sliding-window prediction and restoration onto the first channel's grid of a prepared input.
+    public func segment(prepared: PreparedInput, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentationResult {
         let manifest = package.manifest
         var timings: [String: Double] = [:]
         var clock = Date()
         func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }
 
-        let prepared = try Preprocessor.prepare(channels: channels, plan: try manifest.preprocessingPlan())
-        lap("preprocessSeconds")
         let plan = try manifest.preprocessingPlan()
         var options = try manifest.slidingWindowOptions(tta: tta)
         options.padValue = plan.padValue

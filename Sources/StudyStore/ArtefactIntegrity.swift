@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// An artefact row as recorded, for `segstation verify` and output-folder ownership.
 public struct RecordedArtefact: Sendable, Codable, Equatable {
@@ -14,12 +13,12 @@ public struct RecordedArtefact: Sendable, Codable, Equatable {
 }
 
 extension StudyStore {
+    static let artefactColumns = "id, runID, path, kind, sha256, bytes, supersededByRunID"
+
     /// Every recorded artefact, oldest first.
     public func recordedArtefacts() throws -> [RecordedArtefact] {
-        try StoreError.wrap("reading artefacts") {
-            try writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, runID, path, kind, sha256, bytes, supersededByRunID FROM artefact ORDER BY id").map(Self.artefact)
-            }
+        try read("reading artefacts") { s in
+            try s.fetch("SELECT \(Self.artefactColumns) FROM artefact ORDER BY id", []).map(Self.artefact)
         }
     }
 
@@ -27,14 +26,14 @@ extension StudyStore {
     /// other than `excluding`.
     public func currentArtefacts(inFolder folder: String, excluding: RunID? = nil) throws -> [RecordedArtefact] {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return try StoreError.wrap("reading the artefacts of \(folder)") {
-            try writer.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT id, runID, path, kind, sha256, bytes, supersededByRunID FROM artefact
-                    WHERE supersededByRunID IS NULL AND substr(path, 1, length(?)) = ? AND runID IS NOT ?
-                    ORDER BY id
-                    """, arguments: [prefix, prefix, excluding]).map(Self.artefact)
-            }
+        var arguments: [SQLValue] = [prefix.sqlValue, prefix.sqlValue]
+        if let excluding { arguments.append(excluding.sqlValue) }
+        return try read("reading the artefacts of \(folder)") { s in
+            try s.fetch("""
+                SELECT \(Self.artefactColumns) FROM artefact
+                WHERE supersededByRunID IS NULL AND substr(path, 1, length(?)) = ?\(excluding == nil ? "" : " AND runID != ?")
+                ORDER BY id
+                """, arguments).map(Self.artefact)
         }
     }
 
@@ -43,14 +42,12 @@ extension StudyStore {
     @discardableResult
     public func supersedeArtefacts(inFolder folder: String, by runID: RunID) throws -> Int {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        return try StoreError.wrap("marking the artefacts of \(folder) superseded") {
-            try writer.write { db in
-                try db.execute(sql: """
-                    UPDATE artefact SET supersededByRunID = ?
-                    WHERE supersededByRunID IS NULL AND substr(path, 1, length(?)) = ? AND runID != ?
-                    """, arguments: [runID, prefix, prefix, runID])
-                return db.changesCount
-            }
+        return try write("marking the artefacts of \(folder) superseded") { s in
+            try s.fetch("""
+                UPDATE artefact SET supersededByRunID = ?
+                WHERE supersededByRunID IS NULL AND substr(path, 1, length(?)) = ? AND runID != ?
+                RETURNING id
+                """, [runID.sqlValue, prefix.sqlValue, prefix.sqlValue, runID.sqlValue]).count
         }
     }
 
@@ -58,33 +55,29 @@ extension StudyStore {
     /// - Returns: whether a row of `runID` with that path existed.
     @discardableResult
     public func updateArtefactDigest(runID: RunID, path: String, sha256: String, bytes: Int64) throws -> Bool {
-        try StoreError.wrap("recording the new SHA-256 of \(path)") {
-            try writer.write { db in
-                try db.execute(sql: "UPDATE artefact SET sha256 = ?, bytes = ? WHERE runID = ? AND path = ?",
-                               arguments: [sha256, bytes, runID, path])
-                return db.changesCount > 0
-            }
+        try write("recording the new SHA-256 of \(path)") { s in
+            !(try s.fetch("UPDATE artefact SET sha256 = ?, bytes = ? WHERE runID = ? AND path = ? RETURNING id",
+                          [sha256.sqlValue, bytes.sqlValue, runID.sqlValue, path.sqlValue]).isEmpty)
         }
     }
 
     /// Records why a run was forced past the model's stated modalities or body parts (`segment --force`).
     public func markForced(_ runID: RunID, reason: String) throws {
-        try StoreError.wrap("recording that run \(runID) was forced") {
-            try writer.write { db in
-                try db.execute(sql: "UPDATE run SET forcedReason = ? WHERE id = ?", arguments: [reason, runID])
-            }
+        try write("recording that run \(runID) was forced") { s in
+            try s.execute("UPDATE run SET forcedReason = ? WHERE id = ?", [reason.sqlValue, runID.sqlValue])
         }
     }
 
     /// Why a run was forced, or nil.
     public func forcedReason(_ runID: RunID) throws -> String? {
-        try StoreError.wrap("reading run \(runID)") {
-            try writer.read { db in try String.fetchOne(db, sql: "SELECT forcedReason FROM run WHERE id = ?", arguments: [runID]) }
+        try read("reading run \(runID)") { s in
+            try s.fetchOne("SELECT forcedReason FROM run WHERE id = ?", [runID.sqlValue])?.string("forcedReason")
         }
     }
 
-    static func artefact(_ row: Row) -> RecordedArtefact {
-        RecordedArtefact(id: row["id"], runID: row["runID"], path: row["path"], kind: row["kind"], sha256: row["sha256"],
-                         bytes: row["bytes"], supersededByRunID: row["supersededByRunID"])
+    static func artefact(_ row: SQLRow) -> RecordedArtefact {
+        RecordedArtefact(id: row.int64("id") ?? 0, runID: row.int64("runID") ?? 0, path: row.string("path") ?? "",
+                         kind: row.string("kind") ?? "", sha256: row.string("sha256") ?? "", bytes: row.int64("bytes") ?? 0,
+                         supersededByRunID: row.int64("supersededByRunID"))
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// How `history` picks runs and matches lesions.
 public struct HistoryOptions: Sendable {
@@ -72,56 +71,57 @@ extension StudyStore {
         guard options.matchDistanceMM.isFinite, options.matchDistanceMM >= 0 else {
             throw StoreError.invalidArgument("match distance \(options.matchDistanceMM) mm must be >= 0")
         }
-        return try StoreError.wrap("reading the history of a patient") {
-            try writer.read { db in
-                var patients = PatientRecord.filter(Column("patientID") == patientID)
-                if let issuer = options.issuer { patients = patients.filter(Column("issuer") == issuer) }
-                let found = try patients.fetchAll(db)
-                guard let patient = found.first else { throw StoreError.patientNotFound(patientID) }
+        return try read("reading the history of a patient") { db in
+                var sql = "SELECT id, patientID, issuer FROM patient WHERE patientID = ?"
+                var arguments: [SQLValue] = [patientID.sqlValue]
+                if let issuer = options.issuer { sql += " AND issuer = ?"; arguments.append(issuer.sqlValue) }
+                let found = try db.fetch(sql + " ORDER BY id", arguments)
+                guard let patient = found.first, let patientRowID = patient.int64("id") else { throw StoreError.patientNotFound(patientID) }
                 guard found.count == 1 else {
-                    throw StoreError.invalidArgument("patient ID exists under issuers \(found.map { "'\($0.issuer)'" }.joined(separator: ", ")): pass --issuer")
+                    throw StoreError.invalidArgument("patient ID exists under issuers \(found.map { "'\($0.string("issuer") ?? "")'" }.joined(separator: ", ")): pass --issuer")
                 }
-                let timepoints = try Self.timepoints(db, patientRowID: patient.id!, model: options.modelName, options)
+                let timepoints = try Self.timepoints(db, patientRowID: patientRowID, model: options.modelName, options)
                 var lesionsByRun: [Int64: [LesionRow]] = [:]
                 var labelsByRun: [Int64: [String]] = [:]
                 for tp in timepoints {
                     lesionsByRun[tp.runID] = try Self.fetchLesions(db, LesionFilter(runID: tp.runID))
-                    labelsByRun[tp.runID] = try String.fetchAll(db, sql: "SELECT name FROM label WHERE runID = ? ORDER BY value", arguments: [tp.runID])
+                    labelsByRun[tp.runID] = try db.fetch("SELECT name FROM label WHERE runID = ? ORDER BY value", [tp.runID.sqlValue])
+                        .compactMap { $0.string("name") }
                 }
                 return PatientHistory(
-                    patientID: patient.patientID, issuer: patient.issuer, matchDistanceMM: options.matchDistanceMM,
+                    patientID: patient.string("patientID") ?? patientID, issuer: patient.string("issuer") ?? "", matchDistanceMM: options.matchDistanceMM,
                     timepoints: timepoints,
                     labels: Self.labelTotals(timepoints, labelsByRun, lesionsByRun),
                     lesions: Self.lesionTracks(timepoints, lesionsByRun, maxDistanceMM: options.matchDistanceMM))
-            }
         }
     }
 
     /// One timepoint per study, ordered by date (undated last, then by record order): its latest
     /// completed run (of `model` when given).
-    static func timepoints(_ db: Database, patientRowID: Int64, model: String?, _ options: HistoryOptions) throws -> [PatientHistory.Timepoint] {
+    static func timepoints(_ db: any SQLSession, patientRowID: Int64, model: String?, _ options: HistoryOptions) throws -> [PatientHistory.Timepoint] {
         var sql = """
             SELECT r.id, r.modelName, r.modelVersion, s.id AS studyRowID, s.studyInstanceUID, s.studyDate, x.frameOfReferenceUID
             FROM run r JOIN series x ON x.id = r.seriesRowID JOIN study s ON s.id = x.studyRowID
             WHERE s.patientRowID = ? AND r.status = 'completed'
             """
-        var arguments: StatementArguments = [patientRowID]
-        if let model { sql += " AND r.modelName = ?"; arguments += [model] }
-        if let version = options.modelVersion { sql += " AND r.modelVersion = ?"; arguments += [version] }
-        sql += " ORDER BY s.studyDate IS NULL, s.studyDate, s.studyTime, s.id, r.endedAt DESC, r.id DESC"
+        var arguments: [SQLValue] = [patientRowID.sqlValue]
+        if let model { sql += " AND r.modelName = ?"; arguments.append(model.sqlValue) }
+        if let version = options.modelVersion { sql += " AND r.modelVersion = ?"; arguments.append(version.sqlValue) }
+        // NULL ordering spelled out: SQLite puts NULL first, PostgreSQL last.
+        sql += " ORDER BY s.studyDate IS NULL, s.studyDate, s.studyTime IS NOT NULL, s.studyTime, s.id, r.endedAt IS NULL, r.endedAt DESC, r.id DESC"
         var seen = Set<Int64>()
         var result: [PatientHistory.Timepoint] = []
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            let studyRowID: Int64 = row["studyRowID"]
+        for row in try db.fetch(sql, arguments) {
+            let studyRowID = row.int64("studyRowID") ?? 0
             guard seen.insert(studyRowID).inserted else { continue }
-            let frame: String? = row["frameOfReferenceUID"]
+            let frame = row.string("frameOfReferenceUID")
             var shared = false
             if let previous = result.last {
                 shared = options.assumeSharedFrame || (frame != nil && frame == previous.frameOfReferenceUID)
             }
             result.append(PatientHistory.Timepoint(
-                studyInstanceUID: row["studyInstanceUID"], studyDate: row["studyDate"], runID: row["id"],
-                modelName: row["modelName"], modelVersion: row["modelVersion"], frameOfReferenceUID: frame,
+                studyInstanceUID: row.string("studyInstanceUID") ?? "", studyDate: row.string("studyDate"), runID: row.int64("id") ?? 0,
+                modelName: row.string("modelName") ?? "", modelVersion: row.string("modelVersion") ?? "", frameOfReferenceUID: frame,
                 matchedToPrevious: shared))
         }
         return result

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The lesion query behind `segstation lesions`, `show` and `history`.
 ///
@@ -15,13 +14,13 @@ import GRDB
 /// The result is the same rows in the same order: (patientID, studyDate, runID, label value,
 /// lesion index) is unique, so the order is total.
 extension StudyStore {
-    static func fetchLesions(_ db: Database, _ filter: LesionFilter, completedRunsOnly: Bool = true) throws -> [LesionRow] {
+    static func fetchLesions(_ db: any SQLSession, _ filter: LesionFilter, completedRunsOnly: Bool = true) throws -> [LesionRow] {
         var scope = Conditions()
-        // "+r.status": keep the planner off the low-selectivity run_status index so a patient query
-        // starts from the patient key (patient -> study -> series -> run).
-        if completedRunsOnly { scope.add("+r.status = 'completed'", []) }
-        if let id = filter.patientID { scope.add("p.patientID = ?", [id]) }
-        if let runID = filter.runID { scope.add("r.id = ?", [runID]) }
+        // "+r.status" (SQLite): keep the planner off the low-selectivity run_status index so a patient
+        // query starts from the patient key (patient -> study -> series -> run).
+        if completedRunsOnly { scope.add("\(db.dialect.noIndex("r.status")) = 'completed'", []) }
+        if let id = filter.patientID { scope.add("p.patientID = ?", [id.sqlValue]) }
+        if let runID = filter.runID { scope.add("r.id = ?", [runID.sqlValue]) }
         if filter.latestRunsOnly {
             scope.add("""
                 NOT EXISTS (SELECT 1 FROM run later WHERE later.seriesRowID = r.seriesRowID AND later.status = 'completed'
@@ -35,51 +34,52 @@ extension StudyStore {
         struct RunContext { var patientID, studyUID: String; var studyDate: String?; var seriesUID: String; var frameUID: String?; var model: String }
         var runs: [RunContext] = []
         var position: [Int64: Int] = [:]
-        let runCursor = try Row.fetchCursor(db, sql: """
+        for run in try db.fetch("""
             SELECT r.id, p.patientID, s.studyInstanceUID, s.studyDate, x.seriesInstanceUID, x.frameOfReferenceUID, r.modelName
-            \(scopeFrom) ORDER BY p.patientID, s.studyDate, r.id
-            """, arguments: scope.arguments)
-        while let run = try runCursor.next() {
-            position[run[0]] = runs.count
-            runs.append(RunContext(patientID: run[1], studyUID: run[2], studyDate: run[3], seriesUID: run[4], frameUID: run[5], model: run[6]))
+            \(scopeFrom) ORDER BY p.patientID, s.studyDate\(db.dialect.nullsFirst), r.id
+            """, scope.arguments) {
+            position[run.int64(0) ?? 0] = runs.count
+            runs.append(RunContext(patientID: run.string(1) ?? "", studyUID: run.string(2) ?? "", studyDate: run.string(3),
+                                   seriesUID: run.string(4) ?? "", frameUID: run.string(5), model: run.string(6) ?? ""))
         }
         guard !runs.isEmpty else { return [] }
 
         var labelConditions = Conditions()
         labelConditions.add("runID IN (SELECT r.id \(scopeFrom))", [])
         labelConditions.arguments += scope.arguments
-        if let name = filter.label { labelConditions.add("name = ? COLLATE NOCASE", [name]) }
+        if let name = filter.label { labelConditions.add("upper(name) = upper(?)", [name.sqlValue]) }
         var labels: [Int64: (value: Int, name: String)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, value, name FROM label \(labelConditions.sql)", arguments: labelConditions.arguments) {
-            labels[row[0]] = (row[1], row[2])
+        for row in try db.fetch("SELECT id, value, name FROM label \(labelConditions.sql)", labelConditions.arguments) {
+            labels[row.int64(0) ?? 0] = (row.int(1) ?? 0, row.string(2) ?? "")
         }
 
         var lesionConditions = Conditions()
         lesionConditions.add("runID IN (SELECT r.id \(scopeFrom))", [])
         lesionConditions.arguments += scope.arguments
-        if let v = filter.minVolumeML { lesionConditions.add("volumeML >= ?", [v]) }
+        if let v = filter.minVolumeML { lesionConditions.add("volumeML >= ?", [v.sqlValue]) }
         let measured = lesionMeasurementColumns.joined(separator: ", ")
-        let cursor = try Row.fetchCursor(db, sql: "SELECT runID, labelID, \(measured) FROM lesion \(lesionConditions.sql)",
-                                         arguments: lesionConditions.arguments)
+        let rows = try db.fetch("SELECT runID, labelID, \(measured) FROM lesion \(lesionConditions.sql)", lesionConditions.arguments)
         // Rows in the order SQLite returns them (by run, then volume), with their sort keys: sorting
         // the small keys and copying each row once is cheaper than sorting the 300-byte rows.
         var found: [LesionRow] = []
         var keys: [(run: Int, label: Int, lesion: Int, row: Int)] = []
-        while let row = try cursor.next() {
-            let runID: Int64 = row[0], labelID: Int64 = row[1]
+        for row in rows {
+            let runID = row.int64(0) ?? 0, labelID = row.int64(1) ?? 0
             guard let label = labels[labelID], let at = position[runID] else { continue }  // another label (--label)
             let run = runs[at]
             // Columns 2... follow `lesionMeasurementColumns`.
-            keys.append((at, label.value, row[2], found.count))
+            let lesionIndex = row.int(2) ?? 0
+            keys.append((at, label.value, lesionIndex, found.count))
             found.append(LesionRow(
                 runID: runID, patientID: run.patientID, studyInstanceUID: run.studyUID, studyDate: run.studyDate, seriesInstanceUID: run.seriesUID,
-                frameOfReferenceUID: run.frameUID, modelName: run.model, labelValue: label.value, label: label.name, lesionIndex: row[2],
-                voxelCount: row[3], volumeML: row[4], meshVolumeML: row[5], surfaceAreaMM2: row[6],
-                sphericity: row[7], maxDiameter3DMM: row[8], recistLongMM: row[9], recistShortMM: row[10],
-                centroidXMM: row[11], centroidYMM: row[12], centroidZMM: row[13], bboxMinI: row[14], bboxMinJ: row[15],
-                bboxMinK: row[16], bboxMaxI: row[17], bboxMaxJ: row[18], bboxMaxK: row[19], meanIntensity: row[20],
-                stdIntensity: row[21], minIntensity: row[22], maxIntensity: row[23], medianIntensity: row[24],
-                touchesBorder: row[25], extraJSON: row[26]))
+                frameOfReferenceUID: run.frameUID, modelName: run.model, labelValue: label.value, label: label.name, lesionIndex: lesionIndex,
+                voxelCount: row.int(3) ?? 0, volumeML: row.double(4) ?? 0, meshVolumeML: row.double(5), surfaceAreaMM2: row.double(6),
+                sphericity: row.double(7), maxDiameter3DMM: row.double(8), recistLongMM: row.double(9), recistShortMM: row.double(10),
+                centroidXMM: row.double(11) ?? 0, centroidYMM: row.double(12) ?? 0, centroidZMM: row.double(13) ?? 0,
+                bboxMinI: row.int(14), bboxMinJ: row.int(15), bboxMinK: row.int(16), bboxMaxI: row.int(17), bboxMaxJ: row.int(18),
+                bboxMaxK: row.int(19), meanIntensity: row.double(20), stdIntensity: row.double(21), minIntensity: row.double(22),
+                maxIntensity: row.double(23), medianIntensity: row.double(24), touchesBorder: row.bool(25) ?? false,
+                extraJSON: row.string(26)))
         }
         keys.sort { ($0.run, $0.label, $0.lesion) < ($1.run, $1.label, $1.lesion) }
         return keys.map { found[$0.row] }

@@ -1,6 +1,5 @@
 import Core
 import Foundation
-import GRDB
 
 /// Filters of `studies`; nil means "any". `since` is inclusive; studies without a date never match
 /// it. Modality compares case-insensitively.
@@ -43,10 +42,10 @@ public struct LesionFilter: Sendable {
 /// (an "(? IS NULL OR col = ?)" form would defeat them).
 struct Conditions {
     var clauses: [String] = []
-    var arguments = StatementArguments()
-    mutating func add(_ clause: String, _ values: [(any DatabaseValueConvertible)?]) {
+    var arguments: [SQLValue] = []
+    mutating func add(_ clause: String, _ values: [SQLValue]) {
         clauses.append(clause)
-        arguments += StatementArguments(values)
+        arguments += values
     }
     var sql: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
 }
@@ -54,32 +53,31 @@ struct Conditions {
 extension StudyStore {
     public func studies(_ filter: StudyFilter = StudyFilter()) throws -> [StudySummary] {
         var c = Conditions()
-        if let id = filter.patientID { c.add("p.patientID = ?", [id]) }
+        if let id = filter.patientID { c.add("p.patientID = ?", [id.sqlValue]) }
         if let m = filter.modality {
-            c.add("EXISTS (SELECT 1 FROM series x WHERE x.studyRowID = s.id AND x.modality = ? COLLATE NOCASE)", [m])
+            c.add("EXISTS (SELECT 1 FROM series x WHERE x.studyRowID = s.id AND upper(x.modality) = upper(?))", [m.sqlValue])
         }
-        if let since = filter.since { c.add("s.studyDate >= ?", [since.description]) }
-        let sql = """
+        if let since = filter.since { c.add("s.studyDate >= ?", [since.description.sqlValue]) }
+        let sql = { (dialect: SQLDialect) in """
             SELECT p.patientID, p.issuer, s.studyInstanceUID, s.studyDate, s.studyDescription, s.accessionNumber,
-              (SELECT group_concat(m, '\\') FROM (SELECT DISTINCT modality AS m FROM series WHERE studyRowID = s.id ORDER BY m)) AS modalities,
+              (SELECT \(dialect.groupConcat("m", separator: "\\")) FROM (SELECT DISTINCT modality AS m FROM series WHERE studyRowID = s.id ORDER BY m) AS ms) AS modalities,
               (SELECT count(*) FROM series WHERE studyRowID = s.id) AS seriesCount,
               (SELECT count(*) FROM run r JOIN series x ON x.id = r.seriesRowID WHERE x.studyRowID = s.id) AS runCount,
               (SELECT count(*) FROM run r JOIN series x ON x.id = r.seriesRowID
                  WHERE x.studyRowID = s.id AND r.status = 'completed') AS completedRunCount
             FROM study s JOIN patient p ON p.id = s.patientRowID
             \(c.sql)
-            ORDER BY p.patientID, p.issuer, s.studyDate, s.id
-            """
-        return try StoreError.wrap("listing studies") {
-            try writer.read { db in
-                try Row.fetchAll(db, sql: sql, arguments: c.arguments).map { row in
-                    StudySummary(patientID: row["patientID"], issuer: row["issuer"],
-                                 studyInstanceUID: row["studyInstanceUID"], studyDate: row["studyDate"],
-                                 studyDescription: row["studyDescription"], accessionNumber: row["accessionNumber"],
-                                 modalities: row["modalities"] ?? "", seriesCount: row["seriesCount"],
-                                 runCount: row["runCount"], completedRunCount: row["completedRunCount"],
-                                 folderName: SafeNames.studyFolder(patientID: row["patientID"], studyUID: row["studyInstanceUID"]))
-                }
+            ORDER BY p.patientID, p.issuer, s.studyDate\(dialect.nullsFirst), s.id
+            """ }
+        return try read("listing studies") { s in
+            try s.fetch(sql(s.dialect), c.arguments).map { row in
+                let patientID = row.string("patientID") ?? "", studyUID = row.string("studyInstanceUID") ?? ""
+                return StudySummary(patientID: patientID, issuer: row.string("issuer") ?? "",
+                                    studyInstanceUID: studyUID, studyDate: row.string("studyDate"),
+                                    studyDescription: row.string("studyDescription"), accessionNumber: row.string("accessionNumber"),
+                                    modalities: row.string("modalities") ?? "", seriesCount: row.int("seriesCount") ?? 0,
+                                    runCount: row.int("runCount") ?? 0, completedRunCount: row.int("completedRunCount") ?? 0,
+                                    folderName: SafeNames.studyFolder(patientID: patientID, studyUID: studyUID))
             }
         }
     }
@@ -88,13 +86,11 @@ extension StudyStore {
         var c = Conditions()
         if let status = filter.status {
             let stored = status == .incomplete ? RunStatus.running : status
-            c.add("r.status = ?", [stored.rawValue])
+            c.add("r.status = ?", [stored.rawValue.sqlValue])
         }
-        if let id = filter.patientID { c.add("p.patientID = ?", [id]) }
-        if let uid = filter.studyInstanceUID { c.add("s.studyInstanceUID = ?", [uid]) }
-        let rows = try StoreError.wrap("listing runs") {
-            try writer.read { db in try Self.fetchRunSummaries(db, c) }
-        }
+        if let id = filter.patientID { c.add("p.patientID = ?", [id.sqlValue]) }
+        if let uid = filter.studyInstanceUID { c.add("s.studyInstanceUID = ?", [uid.sqlValue]) }
+        let rows = try read("listing runs") { s in try Self.fetchRunSummaries(s, c) }
         guard let status = filter.status else { return rows }
         return rows.filter { $0.status == status }
     }
@@ -106,47 +102,44 @@ extension StudyStore {
         JOIN patient p ON p.id = s.patientRowID
         """
 
-    static func fetchRunSummaries(_ db: Database, _ c: Conditions) throws -> [RunSummary] {
+    static func fetchRunSummaries(_ s: any SQLSession, _ c: Conditions) throws -> [RunSummary] {
         let sql = "\(runSelect) \(c.sql) ORDER BY r.startedAt, r.id"
-        return try Row.fetchAll(db, sql: sql, arguments: c.arguments).map { row in
+        return try s.fetch(sql, c.arguments).map { row in
             let run = try RunRecord(row: row)
-            return RunSummary(runID: run.id!, status: run.effectiveStatus, patientID: row["patientID"],
-                              studyInstanceUID: row["studyInstanceUID"], studyDate: row["studyDate"],
-                              seriesInstanceUID: row["seriesInstanceUID"], modality: row["modality"],
+            return RunSummary(runID: run.id, status: run.effectiveStatus, patientID: row.string("patientID") ?? "",
+                              studyInstanceUID: row.string("studyInstanceUID") ?? "", studyDate: row.string("studyDate"),
+                              seriesInstanceUID: row.string("seriesInstanceUID") ?? "", modality: row.string("modality") ?? "",
                               modelName: run.modelName, modelVersion: run.modelVersion, startedAt: run.startedAt,
                               endedAt: run.endedAt, durationSeconds: run.durationSeconds,
-                              lesionCount: row["lesionCount"], errorMessage: run.errorMessage)
+                              lesionCount: row.int("lesionCount") ?? 0, errorMessage: run.errorMessage)
         }
     }
 
     public func lesions(_ filter: LesionFilter = LesionFilter()) throws -> [LesionRow] {
-        try StoreError.wrap("listing lesions") {
-            try writer.read { db in try Self.fetchLesions(db, filter) }
-        }
+        try read("listing lesions") { s in try Self.fetchLesions(s, filter) }
     }
 
     /// Everything about one run. Lesions are listed whatever the run's status (only completed
     /// runs have any).
     public func show(_ runID: RunID) throws -> RunDetail {
-        try StoreError.wrap("reading run \(runID)") {
-            try writer.read { db in
-                var c = Conditions()
-                c.add("r.id = ?", [runID])
-                guard let summary = try Self.fetchRunSummaries(db, c).first,
-                      let run = try RunRecord.fetchOne(db, key: runID),
-                      let series = try SeriesRecord.fetchOne(db, key: run.seriesRowID) else {
-                    throw StoreError.runNotFound(runID)
-                }
-                let labels = try LabelRecord.filter(Column("runID") == runID).order(Column("value")).fetchAll(db)
-                    .map { LabelInfo(value: $0.value, name: $0.name, colorHex: $0.colorHex, codesJSON: $0.codesJSON) }
-                let artefacts = try ArtefactRecord.filter(Column("runID") == runID).order(Column("id")).fetchAll(db)
-                    .map { ArtefactInfo(path: $0.path, kind: ArtefactKind(rawValue: $0.kind) ?? .mask, sha256: $0.sha256, bytes: $0.bytes) }
-                let lesions = try Self.fetchLesions(db, LesionFilter(runID: runID), completedRunsOnly: false)
-                return RunDetail(run: summary, modelSHA256: run.modelSHA256, segstationVersion: run.segstationVersion,
-                                 inputFingerprint: run.inputFingerprint, parametersJSON: run.parametersJSON,
-                                 frameOfReferenceUID: series.frameOfReferenceUID, hostname: run.hostname, pid: run.pid,
-                                 labels: labels, lesions: lesions, artefacts: artefacts)
+        try read("reading run \(runID)") { s in
+            var c = Conditions()
+            c.add("r.id = ?", [runID.sqlValue])
+            guard let row = try s.fetch("\(Self.runSelect) \(c.sql)", c.arguments).first,
+                  let summary = try Self.fetchRunSummaries(s, c).first else {
+                throw StoreError.runNotFound(runID)
             }
+            let run = try RunRecord(row: row)
+            let labels = try s.fetch("SELECT value, name, colorHex, codesJSON FROM label WHERE runID = ? ORDER BY value", [runID.sqlValue])
+                .map { LabelInfo(value: $0.int("value") ?? 0, name: $0.string("name") ?? "", colorHex: $0.string("colorHex"), codesJSON: $0.string("codesJSON")) }
+            let artefacts = try s.fetch("SELECT path, kind, sha256, bytes FROM artefact WHERE runID = ? ORDER BY id", [runID.sqlValue])
+                .map { ArtefactInfo(path: $0.string("path") ?? "", kind: ArtefactKind(rawValue: $0.string("kind") ?? "") ?? .mask,
+                                    sha256: $0.string("sha256") ?? "", bytes: $0.int64("bytes") ?? 0) }
+            let lesions = try Self.fetchLesions(s, LesionFilter(runID: runID), completedRunsOnly: false)
+            return RunDetail(run: summary, modelSHA256: run.modelSHA256, segstationVersion: run.segstationVersion,
+                             inputFingerprint: run.inputFingerprint, parametersJSON: run.parametersJSON,
+                             frameOfReferenceUID: row.string("frameOfReferenceUID"), hostname: run.hostname, pid: run.pid,
+                             labels: labels, lesions: lesions, artefacts: artefacts)
         }
     }
 }

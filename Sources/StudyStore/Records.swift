@@ -1,55 +1,12 @@
 import Foundation
-import GRDB
 
-// One record type per table (see Schema.swift and docs/DATABASE.md). Column names equal property
-// names. Dates are stored by GRDB as UTC text "YYYY-MM-DD HH:MM:SS.SSS".
+// The tables are described in Schema.swift and docs/DATABASE.md. Dates are stored as UTC text
+// "YYYY-MM-DD HH:MM:SS.SSS" (GRDB's format, kept on PostgreSQL too: `SQLValue.date`).
 
-/// A patient, identified by (patientID, issuer) as given by DICOM (issuer "" when absent).
-struct PatientRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "patient"
-    var id: Int64?
-    var patientID: String
-    var issuer: String
-    var name: String?
-    var birthDate: String?
-    var sex: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// A study, identified by its StudyInstanceUID. `studyDate` is ISO "YYYY-MM-DD" (or nil).
-struct StudyRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "study"
-    var id: Int64?
-    var patientRowID: Int64
-    var studyInstanceUID: String
-    var studyDate: String?
-    var studyTime: String?
-    var accessionNumber: String?
-    var studyDescription: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// A series, identified by its SeriesInstanceUID.
-struct SeriesRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "series"
-    var id: Int64?
-    var studyRowID: Int64
-    var seriesInstanceUID: String
-    var modality: String
-    var seriesNumber: Int?
-    var seriesDescription: String?
-    var frameOfReferenceUID: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// One segmentation run of one model on one series. Status is the stored status; queries report
-/// `incomplete` for a `running` run whose process is gone (see `RunLiveness`).
-struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "run"
-    var id: Int64?
+/// One segmentation run of one model on one series, as stored. Status is the stored status;
+/// queries report `incomplete` for a `running` run whose process is gone (see `RunLiveness`).
+struct RunRecord {
+    var id: Int64
     var seriesRowID: Int64
     var status: String
     var startedAt: Date
@@ -70,67 +27,26 @@ struct RunRecord: Codable, FetchableRecord, MutablePersistableRecord {
     /// Since i11-derived-identity: derived identifiers, comma-separated (nil when none).
     var derivedIdentifiers: String?
 
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// A label of a run's label map (value 1...255), with display colour "#RRGGBB" and coded concepts (JSON).
-struct LabelRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "label"
-    var id: Int64?
-    var runID: Int64
-    var value: Int
-    var name: String
-    var colorHex: String?
-    var codesJSON: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// One connected lesion of one label in one run, with its measurements.
-/// Centroid is in patient LPS millimetres; the bounding box in voxel indices (inclusive).
-struct LesionRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "lesion"
-    var id: Int64?
-    var runID: Int64
-    var labelID: Int64
-    var lesionIndex: Int
-    var voxelCount: Int
-    var volumeML: Double
-    var meshVolumeML: Double?
-    var surfaceAreaMM2: Double?
-    var sphericity: Double?
-    var maxDiameter3DMM: Double?
-    var recistLongMM: Double?
-    var recistShortMM: Double?
-    var centroidXMM: Double
-    var centroidYMM: Double
-    var centroidZMM: Double
-    var bboxMinI: Int?
-    var bboxMinJ: Int?
-    var bboxMinK: Int?
-    var bboxMaxI: Int?
-    var bboxMaxJ: Int?
-    var bboxMaxK: Int?
-    var meanIntensity: Double?
-    var stdIntensity: Double?
-    var minIntensity: Double?
-    var maxIntensity: Double?
-    var medianIntensity: Double?
-    var touchesBorder: Bool
-    var extraJSON: String?
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
-/// A file a run produced.
-struct ArtefactRecord: Codable, FetchableRecord, MutablePersistableRecord {
-    static let databaseTableName = "artefact"
-    var id: Int64?
-    var runID: Int64
-    var path: String
-    var kind: String
-    var sha256: String
-    var bytes: Int64
-
-    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    /// Decodes the `run` columns of a row (`SELECT r.* ...`).
+    init(row: SQLRow) throws {
+        guard let id = row.int64("id"), let seriesRowID = row.int64("seriesRowID"), let status = row.string("status"),
+              let startedAt = row.date("startedAt") else {
+            throw StoreError.sqlite(operation: "reading a run", message: "a run row lacks its id, series, status or start time")
+        }
+        self.id = id; self.seriesRowID = seriesRowID; self.status = status; self.startedAt = startedAt
+        endedAt = row.date("endedAt")
+        durationSeconds = row.double("durationSeconds")
+        parametersJSON = row.string("parametersJSON") ?? "{}"
+        modelName = row.string("modelName") ?? ""
+        modelVersion = row.string("modelVersion") ?? ""
+        modelSHA256 = row.string("modelSHA256") ?? ""
+        segstationVersion = row.string("segstationVersion") ?? ""
+        inputFingerprint = row.string("inputFingerprint") ?? ""
+        errorMessage = row.string("errorMessage")
+        hostname = row.string("hostname")
+        pid = row.int64("pid")
+        processStartTicks = row.int64("processStartTicks")
+        bootID = row.string("bootID")
+        derivedIdentifiers = row.string("derivedIdentifiers")
+    }
 }

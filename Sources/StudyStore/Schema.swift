@@ -7,20 +7,31 @@ import GRDB
 /// `Tests/StudyStoreTests/Fixtures/schema-<id>.sql` holds the frozen schema after each migration;
 /// the tests rebuild every earlier version from those files and migrate it to the current one.
 enum Schema {
+    /// The migrations, oldest first: GRDB applies them to SQLite (`migrator`), `PostgresSchema` to PostgreSQL.
+    static let migrations: [(id: String, sql: String)] = [
+        ("v1-initial", v1Initial), ("v2-query-indexes", v2QueryIndexes), ("v3-run-liveness", v3RunLiveness),
+        ("i11-derived-identity", i11DerivedIdentity),
+        ("i14-service-queue", i14ServiceQueue),
+        ("i18-rtstruct-artefact-kind", i18RTStructArtefactKind),
+        ("i11-superseded-and-forced", i11SupersededAndForced),
+    ]
+
     /// Migration identifiers, oldest first (as registered in `migrator`).
     static var identifiers: [String] { migrator.migrations }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-initial") { db in try db.execute(sql: v1Initial) }
-        migrator.registerMigration("v2-query-indexes") { db in try db.execute(sql: v2QueryIndexes) }
-        migrator.registerMigration("v3-run-liveness") { db in try db.execute(sql: v3RunLiveness) }
-        migrator.registerMigration("i11-derived-identity") { db in try db.execute(sql: i11DerivedIdentity) }
-        migrator.registerMigration("i14-service-queue") { db in try db.execute(sql: i14ServiceQueue) }
-        migrator.registerMigration("i18-rtstruct-artefact-kind") { db in try db.execute(sql: i18RTStructArtefactKind) }
-        migrator.registerMigration("i11-superseded-and-forced") { db in try db.execute(sql: i11SupersededAndForced) }
+        for migration in migrations {
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sql) }
+        }
         return migrator
     }
+
+    /// (table, column, parent table) of every foreign key (PostgreSQL's integrity check walks them).
+    static let foreignKeys = [("study", "patientRowID", "patient"), ("series", "studyRowID", "study"),
+                              ("run", "seriesRowID", "series"), ("label", "runID", "run"), ("lesion", "runID", "run"),
+                              ("lesion", "labelID", "label"), ("artefact", "runID", "run"),
+                              ("artefact", "supersededByRunID", "run")]
 
     /// Tables, keys and the indexes that back foreign keys.
     static let v1Initial = """

@@ -2,7 +2,12 @@ import Foundation
 import GRDB
 
 /// The study database: patients, studies, series, segmentation runs and their labels, lesions and
-/// artefacts, in one SQLite file (WAL mode) shared safely by concurrent processes.
+/// artefacts, in one SQLite file (WAL mode) shared safely by concurrent processes, or in a
+/// PostgreSQL database shared by the tasks of an array job (`connect(_:)` with a `postgresql://` URL).
+///
+/// Every operation is written once, as SQL common to both backends, against `SQLSession`
+/// (GRDB's `Database` for SQLite, a postgres-nio connection for PostgreSQL); the schema is the same
+/// named migrations on both (`Schema`, translated for PostgreSQL by `PostgresSchema`).
 ///
 /// - Opening migrates the file to the current schema (`Schema`). A file written by a newer
 ///   SegStation (unknown migrations) is refused with `StoreError.schemaTooNew`.
@@ -14,12 +19,62 @@ public final class StudyStore: Sendable {
     /// How long a writer waits for another process's write transaction before failing.
     public static let busyTimeoutSeconds: TimeInterval = 60
 
-    let writer: any DatabaseWriter
-    /// The database file, or nil for an in-memory store.
-    public let path: String?
+    enum Backend: Sendable {
+        case sqlite(any DatabaseWriter)
+        case postgres(PostgresConnectionBox)
+    }
 
-    /// True when the store was opened read-only (a query on a read-only file or medium).
+    let backend: Backend
+    /// The database file, or nil for an in-memory or PostgreSQL store.
+    public let path: String?
+    /// The file path, ":memory:", or the PostgreSQL URL without its password.
+    public let location: String
+    /// True when the store was opened read-only (a SQLite query on a read-only file or medium).
     public let isReadOnly: Bool
+
+    /// The SQLite connection (SQLite stores only: tests and SQLite-specific checks).
+    var writer: any DatabaseWriter {
+        guard case .sqlite(let writer) = backend else { preconditionFailure("not a SQLite store: \(location)") }
+        return writer
+    }
+
+    /// Opens `location`: a `postgresql://` URL (PostgreSQL) or a file path (SQLite), as given to
+    /// `--db` or `SEGSTATION_DB` (see `resolvePath`). PostgreSQL databases must exist; the first
+    /// connection creates the tables. `createIfMissing` applies to SQLite files.
+    public static func connect(_ location: String, createIfMissing: Bool = true) throws -> StudyStore {
+        if PostgresLocation.isPostgres(location) { return try StudyStore(postgres: try PostgresLocation(url: location)) }
+        return try StudyStore(path: location, createIfMissing: createIfMissing)
+    }
+
+    /// Connects to a PostgreSQL database and migrates it.
+    public init(postgres location: PostgresLocation) throws {
+        let box = try PostgresConnectionBox(location)
+        backend = .postgres(box)
+        path = nil
+        self.location = location.description
+        isReadOnly = false
+        try PostgresSchema.migrate(box, migrations: Schema.migrations)
+    }
+
+    /// Runs `body` in one read transaction (one snapshot), errors named by `operation`.
+    func read<T>(_ operation: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        try StoreError.wrap(operation) {
+            switch backend {
+            case .sqlite(let writer): return try writer.read { try body(GRDBSession(db: $0)) }
+            case .postgres(let box): return try box.transaction(write: false, body)
+            }
+        }
+    }
+
+    /// Runs `body` in one write transaction: all of it or nothing.
+    func write<T>(_ operation: String, _ body: (any SQLSession) throws -> T) throws -> T {
+        try StoreError.wrap(operation) {
+            switch backend {
+            case .sqlite(let writer): return try writer.write { try body(GRDBSession(db: $0)) }
+            case .postgres(let box): return try box.transaction(write: true, body)
+            }
+        }
+    }
 
     /// Opens (and when `createIfMissing`, creates) the database at `path` and migrates it.
     ///
@@ -36,21 +91,23 @@ public final class StudyStore: Sendable {
         let readOnly = !createIfMissing && Self.isReadOnlyMedium(url)
         try Self.requireSegStationSchema(url, readOnlyMedium: readOnly)
         self.path = url.path
+        location = url.path
         isReadOnly = readOnly
         if readOnly {
-            writer = try Self.openReadOnly(url)
+            backend = .sqlite(try Self.openReadOnly(url))
             try requireKnownMigrations()
         } else {
-            writer = try Self.openPool(url)
+            backend = .sqlite(try Self.openPool(url))
             try migrate()
         }
     }
 
     /// A private in-memory store (tests, dry runs); gone when released.
     public init(inMemory: Void = ()) throws {
-        writer = try DatabaseQueue(configuration: Self.configuration())
+        backend = .sqlite(try DatabaseQueue(configuration: Self.configuration()))
         path = nil
         isReadOnly = false
+        location = ":memory:"
         try migrate()
     }
 
@@ -84,7 +141,7 @@ public final class StudyStore: Sendable {
 
     // MARK: Location
 
-    /// The database path: `option` (`--db PATH`) when given, else `$SEGSTATION_DB`, else
+    /// The database location: `option` (`--db PATH|URL`) when given, else `$SEGSTATION_DB`, else
     /// `$XDG_DATA_HOME/segstation/studies.sqlite` (XDG_DATA_HOME only when absolute), else
     /// `~/.local/share/segstation/studies.sqlite`.
     public static func resolvePath(option: String?,
@@ -132,6 +189,7 @@ public final class StudyStore: Sendable {
     /// Applies missing migrations. Concurrent processes may race on a fresh file: the loser's
     /// migration transaction fails and rolls back, and it re-checks before trying again.
     private func migrate() throws {
+        guard case .sqlite(let writer) = backend else { return }
         let migrator = Schema.migrator
         let where_ = path ?? ":memory:"
         try requireKnownMigrations()
@@ -169,13 +227,27 @@ public final class StudyStore: Sendable {
 
     /// Identifiers of the applied migrations, oldest first.
     public func appliedMigrations() throws -> [String] {
-        try StoreError.wrap("reading migrations") { try writer.read { try Schema.migrator.appliedMigrations($0) } }
+        let applied = try read("reading migrations") { s in
+            Set(try s.fetch("SELECT identifier FROM grdb_migrations", []).compactMap { $0.string("identifier") })
+        }
+        return Schema.identifiers.filter { applied.contains($0) }
     }
 
     /// `PRAGMA integrity_check` and `PRAGMA foreign_key_check`: ["ok"] when the file is sound,
     /// otherwise SQLite's messages (foreign-key violations as "orphan row in TABLE rowid N").
+    /// On PostgreSQL (which enforces keys itself) it checks that no row lost its parent.
     public func integrityCheck() throws -> [String] {
-        try StoreError.wrap("checking integrity") {
+        if case .postgres = backend {
+            return try read("checking integrity") { s in
+                var messages: [String] = []
+                for (table, column, parent) in Schema.foreignKeys {
+                    let sql = "SELECT count(*) AS n FROM \(table) c WHERE c.\(column) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \(parent) p WHERE p.id = c.\(column))"
+                    if let n = try s.fetchOne(sql)?.int64("n"), n > 0 { messages.append("\(n) orphan row(s) in \(table)") }
+                }
+                return messages.isEmpty ? ["ok"] : messages
+            }
+        }
+        return try StoreError.wrap("checking integrity") {
             try writer.read { db in
                 var messages = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")

@@ -47,17 +47,29 @@ public enum VolumeFile {
     /// Reads a label map: every value must be an integer in 0...255.
     /// - Throws: `VolumeIOError.invalidHeader` (field `voxel values`) naming the first offending value.
     public static func readLabels(_ path: String, volumeIndex: Int = 0) throws -> LabelMap {
+        let values = try readIntegers(path, volumeIndex: volumeIndex, upTo: 255, expected: "integer labels 0...255")
+        return LabelMap(geometry: values.geometry, voxels: values.voxels.map { UInt8($0) })
+    }
+
+    /// Reads an instance map (0 = background, every other value one instance): integers in
+    /// 0...16,777,216, the range a float voxel value holds exactly.
+    /// - Throws: `VolumeIOError.invalidHeader` (field `voxel values`) naming the first offending value.
+    public static func readInstances(_ path: String, volumeIndex: Int = 0) throws -> Volume<Int32> {
+        try readIntegers(path, volumeIndex: volumeIndex, upTo: 16_777_216, expected: "integer instance ids 0...16777216")
+    }
+
+    private static func readIntegers(_ path: String, volumeIndex: Int, upTo limit: Float, expected: String) throws -> Volume<Int32> {
         let image = try read(path, volumeIndex: volumeIndex)
-        var labels = [UInt8](repeating: 0, count: image.voxels.count)
+        var values = [Int32](repeating: 0, count: image.voxels.count)
         for (n, v) in image.voxels.enumerated() {
-            guard v >= 0, v <= 255, v == v.rounded() else {
+            guard v >= 0, v <= limit, v == v.rounded() else {
                 let s = image.geometry.size
-                throw VolumeIOError(.invalidHeader, file: path, field: "voxel values", expected: "integer labels 0...255",
+                throw VolumeIOError(.invalidHeader, file: path, field: "voxel values", expected: expected,
                                     found: "\(v) at voxel (\(n % s.x), \(n / s.x % s.y), \(n / (s.x * s.y)))")
             }
-            labels[n] = UInt8(v)
+            values[n] = Int32(v)
         }
-        return LabelMap(geometry: image.geometry, voxels: labels)
+        return Volume(geometry: image.geometry, voxels: values)
     }
 
     /// Writes by suffix: NIfTI-1 for NIfTI suffixes, gzip NRRD for `.nrrd`.

@@ -17,7 +17,7 @@ struct SegStation: ParsableCommand {
         """,
         version: SegStationVersion.string,
         subcommands: [
-            SegmentCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
+            SegmentCommand.self, BatchCommand.self, ReportCommand.self, SampleCommand.self, InspectCommand.self, ConvertCommand.self,
             ExportSegCommand.self, ExportSRCommand.self, ModelCommand.self,
             StudiesCommand.self, RunsCommand.self, LesionsCommand.self, HistoryCommand.self, ShowCommand.self,
             MeasureCommand.self,

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import XCTest
 @testable import StudyStore
 
@@ -35,7 +34,7 @@ enum Fixture {
     }
 
     static func count(_ store: StudyStore, _ table: String) throws -> Int {
-        try store.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \(table)")! }
+        try store.read("counting") { try $0.fetchOne("SELECT count(*) AS n FROM \(table)")?.int("n") ?? -1 }
     }
 
     static func temporaryFolder() throws -> URL {

@@ -47,8 +47,9 @@ final class GuardTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-shm"))
     }
 
+    /// On both backends (`TestStore`): `segment -o` and `batch` claim folders through these on PostgreSQL too.
     func testSupersedingArtefactsOfAFolder() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let first = try store.beginRun(Fixture.start())
         var result = Fixture.result([(1, 2.5, [0, 0, 0])])
         result.artefacts = [ArtefactInfo(path: "/data/out/mask.nii.gz", kind: .mask, sha256: String(repeating: "a", count: 64), bytes: 10),
@@ -57,6 +58,7 @@ final class GuardTests: XCTestCase {
         XCTAssertEqual(try store.currentArtefacts(inFolder: "/data/out").map(\.path), ["/data/out/mask.nii.gz"])
         // "/data/o" is not a prefix folder of "/data/out".
         XCTAssertEqual(try store.currentArtefacts(inFolder: "/data/o").count, 0)
+        XCTAssertEqual(try store.currentArtefacts(inFolder: "/data/out", excluding: first).count, 0)
         let second = try store.beginRun(Fixture.start(series: "1.2.3.1.2"))
         XCTAssertEqual(try store.supersedeArtefacts(inFolder: "/data/out", by: second), 1)
         XCTAssertEqual(try store.currentArtefacts(inFolder: "/data/out").count, 0)

@@ -6,7 +6,7 @@ final class HistoryTests: XCTestCase {
     /// Three studies: t1 and t2 share frame F, t3 has frame G. Tumour A moves 3 mm and grows,
     /// tumour B moves 8 mm and shrinks, C appears at t2; the cyst disappears at t2.
     func makeStore() throws -> StudyStore {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         func run(_ study: String, _ date: String, _ frame: String, _ lesions: [(Int, Double, [Double])]) throws {
             let id = try store.beginRun(Fixture.start(patient: "P", study: study, series: study + ".1", date: date, frame: frame))
             try store.completeRun(id, Fixture.result(lesions))
@@ -62,7 +62,7 @@ final class HistoryTests: XCTestCase {
     }
 
     func testMatchingIsOneToOneClosestFirst() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let first = try store.beginRun(Fixture.start(patient: "Q", study: "5.1", series: "5.1.1", date: "2025-01-01", frame: "F"))
         try store.completeRun(first, Fixture.result([(1, 1, [0, 0, 0]), (1, 2, [6, 0, 0])]))
         let second = try store.beginRun(Fixture.start(patient: "Q", study: "5.2", series: "5.2.1", date: "2025-02-01", frame: "F"))
@@ -74,7 +74,7 @@ final class HistoryTests: XCTestCase {
     }
 
     func testAmbiguousIssuerNeedsIssuer() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         _ = try store.beginRun(Fixture.start(patient: "Z", study: "8.1", series: "8.1.1", issuer: "H1"))
         _ = try store.beginRun(Fixture.start(patient: "Z", study: "8.2", series: "8.2.1", issuer: "H2"))
         XCTAssertThrowsError(try store.history(patientID: "Z"))

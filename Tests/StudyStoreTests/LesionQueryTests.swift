@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import XCTest
 import TestSupport
 @testable import StudyStore
@@ -11,7 +10,7 @@ import TestSupport
 /// same date, one patient ID under two issuers, re-runs, failed and running runs.
 final class LesionQueryTests: XCTestCase {
     func makeStore() throws -> StudyStore {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         var random = SplitMix(seed: 7)
         func lesions(_ count: Int) -> [LesionInfo] {
             var perLabel: [Int: Int] = [:]
@@ -51,10 +50,10 @@ final class LesionQueryTests: XCTestCase {
     func reference(_ store: StudyStore, _ filter: LesionFilter, completedRunsOnly: Bool = true) throws -> [LesionRow] {
         var c = Conditions()
         if completedRunsOnly { c.add("r.status = 'completed'", []) }
-        if let id = filter.patientID { c.add("p.patientID = ?", [id]) }
-        if let v = filter.minVolumeML { c.add("l.volumeML >= ?", [v]) }
-        if let name = filter.label { c.add("lb.name = ? COLLATE NOCASE", [name]) }
-        if let runID = filter.runID { c.add("l.runID = ?", [runID]) }
+        if let id = filter.patientID { c.add("p.patientID = ?", [id.sqlValue]) }
+        if let v = filter.minVolumeML { c.add("l.volumeML >= ?", [v.sqlValue]) }
+        if let name = filter.label { c.add("upper(lb.name) = upper(?)", [name.sqlValue]) }
+        if let runID = filter.runID { c.add("l.runID = ?", [runID.sqlValue]) }
         if filter.latestRunsOnly {
             c.add("NOT EXISTS (SELECT 1 FROM run later WHERE later.seriesRowID = r.seriesRowID AND later.status = 'completed' AND later.modelName = r.modelName AND later.id > r.id)", [])
         }
@@ -67,22 +66,22 @@ final class LesionQueryTests: XCTestCase {
         let sql = """
             SELECT \(select) FROM lesion l JOIN label lb ON lb.id = l.labelID JOIN run r ON r.id = l.runID
             JOIN series x ON x.id = r.seriesRowID JOIN study s ON s.id = x.studyRowID JOIN patient p ON p.id = s.patientRowID
-            \(c.sql) ORDER BY p.patientID, s.studyDate, r.id, lb.value, l.lesionIndex
+            \(c.sql) ORDER BY p.patientID, s.studyDate\(TestStore.isPostgres ? " NULLS FIRST" : ""), r.id, lb.value, l.lesionIndex
             """
-        return try store.writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: c.arguments).map { row in
-                LesionRow(runID: row["runID"], patientID: row["patientID"], studyInstanceUID: row["studyInstanceUID"],
-                          studyDate: row["studyDate"], seriesInstanceUID: row["seriesInstanceUID"],
-                          frameOfReferenceUID: row["frameOfReferenceUID"], modelName: row["modelName"],
-                          labelValue: row["labelValue"], label: row["label"], lesionIndex: row["lesionIndex"],
-                          voxelCount: row["voxelCount"], volumeML: row["volumeML"], meshVolumeML: row["meshVolumeML"],
-                          surfaceAreaMM2: row["surfaceAreaMM2"], sphericity: row["sphericity"], maxDiameter3DMM: row["maxDiameter3DMM"],
-                          recistLongMM: row["recistLongMM"], recistShortMM: row["recistShortMM"], centroidXMM: row["centroidXMM"],
-                          centroidYMM: row["centroidYMM"], centroidZMM: row["centroidZMM"], bboxMinI: row["bboxMinI"],
-                          bboxMinJ: row["bboxMinJ"], bboxMinK: row["bboxMinK"], bboxMaxI: row["bboxMaxI"], bboxMaxJ: row["bboxMaxJ"],
-                          bboxMaxK: row["bboxMaxK"], meanIntensity: row["meanIntensity"], stdIntensity: row["stdIntensity"],
-                          minIntensity: row["minIntensity"], maxIntensity: row["maxIntensity"], medianIntensity: row["medianIntensity"],
-                          touchesBorder: row["touchesBorder"], extraJSON: row["extraJSON"])
+        return try store.read("reference join") { db in
+            try db.fetch(sql, c.arguments).map { row in
+                LesionRow(runID: row.int64("runID")!, patientID: row.string("patientID")!, studyInstanceUID: row.string("studyInstanceUID")!,
+                          studyDate: row.string("studyDate"), seriesInstanceUID: row.string("seriesInstanceUID")!,
+                          frameOfReferenceUID: row.string("frameOfReferenceUID"), modelName: row.string("modelName")!,
+                          labelValue: row.int("labelValue")!, label: row.string("label")!, lesionIndex: row.int("lesionIndex")!,
+                          voxelCount: row.int("voxelCount")!, volumeML: row.double("volumeML")!, meshVolumeML: row.double("meshVolumeML"),
+                          surfaceAreaMM2: row.double("surfaceAreaMM2"), sphericity: row.double("sphericity"), maxDiameter3DMM: row.double("maxDiameter3DMM"),
+                          recistLongMM: row.double("recistLongMM"), recistShortMM: row.double("recistShortMM"), centroidXMM: row.double("centroidXMM")!,
+                          centroidYMM: row.double("centroidYMM")!, centroidZMM: row.double("centroidZMM")!, bboxMinI: row.int("bboxMinI"),
+                          bboxMinJ: row.int("bboxMinJ"), bboxMinK: row.int("bboxMinK"), bboxMaxI: row.int("bboxMaxI"), bboxMaxJ: row.int("bboxMaxJ"),
+                          bboxMaxK: row.int("bboxMaxK"), meanIntensity: row.double("meanIntensity"), stdIntensity: row.double("stdIntensity"),
+                          minIntensity: row.double("minIntensity"), maxIntensity: row.double("maxIntensity"), medianIntensity: row.double("medianIntensity"),
+                          touchesBorder: row.bool("touchesBorder")!, extraJSON: row.string("extraJSON"))
             }
         }
     }

@@ -3,10 +3,10 @@ import Foundation
 import XCTest
 @testable import StudyStore
 
-/// The filters of the query API (the CLI's formatting of the rows is tested in CLITests).
+/// The filters of the query API (the CLI's formatting of the rows is tested in EndToEndTests/QueryOutputTests).
 final class QueryFilterTests: XCTestCase {
     func testFiltersOfQueries() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let a = try store.beginRun(Fixture.start(patient: "A", study: "1.1", series: "1.1.1", date: "2024-01-01", modality: "CT"))
         try store.completeRun(a, Fixture.result([(1, 5, [0, 0, 0]), (1, 0.5, [9, 9, 9]), (2, 2, [1, 1, 1])]))
         let b = try store.beginRun(Fixture.start(patient: "B", study: "2.1", series: "2.1.1", date: "20250301"))

@@ -5,7 +5,7 @@ import XCTest
 
 final class RunLifecycleTests: XCTestCase {
     func testCompletedRunStoresEverythingInMemory() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         XCTAssertEqual(try store.runs().map(\.status), [.running])
         try store.completeRun(runID, Fixture.result([(1, 2.5, [0, 0, 0]), (1, 0.5, [30, 0, 0]), (2, 1, [0, 40, 0])], artefacts: 2))
@@ -39,7 +39,7 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testRerunAddsOneRunAndDuplicatesNothingElse() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         for _ in 0..<3 {
             let runID = try store.beginRun(Fixture.start())
             try store.completeRun(runID, Fixture.result([(1, 2.5, [0, 0, 0])]))
@@ -61,12 +61,12 @@ final class RunLifecycleTests: XCTestCase {
         let start = try RunStart(patient: base.patient, study: base.study, series: base.series, model: base.model,
                                  parameters: Parameters(), inputFingerprint: "fp", segstationVersion: "0.1.0")
         XCTAssertEqual(start.parametersJSON, #"{"inputs":["scans/FLAIR","scans/T1c"],"tta":false}"#)
-        let store = try StudyStore()
+        let store = try TestStore.make()
         XCTAssertEqual(try store.show(try store.beginRun(start)).parametersJSON, start.parametersJSON)
     }
 
     func testFailedRunLeavesNoLesionsOrArtefacts() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         try store.failRun(runID, message: "engine: out of memory")
         let detail = try store.show(runID)
@@ -81,7 +81,7 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testCompleteIsAllOrNothing() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         // Label 7 is not declared: the whole result is refused and nothing is written.
         var result = Fixture.result([(1, 1, [0, 0, 0])])
@@ -100,7 +100,8 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testDatabaseErrorInsideCompleteRollsBack() throws {
-        let store = try StudyStore()
+        try TestStore.requireSQLite("a SQLite trigger makes the last statement fail")
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         // Make the final UPDATE of the run fail after labels and lesions were inserted.
         try store.writer.write { db in
@@ -119,7 +120,7 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testIdentityConflictsAndValidation() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         _ = try store.beginRun(Fixture.start(patient: "A"))
         XCTAssertThrowsError(try store.beginRun(Fixture.start(patient: "B"))) { error in
             guard case .identityConflict? = error as? StoreError else { return XCTFail("\(error)") }
@@ -141,7 +142,7 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testDeadRunningRunIsIncompleteNeverCompleted() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let alive = try store.beginRun(Fixture.start())
         let dead = try store.beginRun(Fixture.start())
         let legacy = try store.beginRun(Fixture.start())
@@ -149,14 +150,14 @@ final class RunLifecycleTests: XCTestCase {
         let otherHostOld = try store.beginRun(Fixture.start())
         let here = ProcessIdentity.current
         XCTAssertNotNil(here.startTicks, "Linux /proc is expected")
-        try store.writer.write { db in
+        try store.write("test") { db in
             // A process start time that does not match: the PID was reused or the process is gone.
-            try db.execute(sql: "UPDATE run SET processStartTicks = processStartTicks + 1 WHERE id = ?", arguments: [dead])
+            try db.execute("UPDATE run SET processStartTicks = processStartTicks + 1 WHERE id = ?", [dead.sqlValue])
             // Recorded before schema v3: no process identity.
-            try db.execute(sql: "UPDATE run SET hostname = NULL, pid = NULL WHERE id = ?", arguments: [legacy])
+            try db.execute("UPDATE run SET hostname = NULL, pid = NULL WHERE id = ?", [legacy.sqlValue])
             // Another host cannot be checked: believed for 24 h.
-            try db.execute(sql: "UPDATE run SET hostname = 'elsewhere.example' WHERE id IN (?, ?)", arguments: [otherHostRecent, otherHostOld])
-            try db.execute(sql: "UPDATE run SET startedAt = ? WHERE id = ?", arguments: [Date().addingTimeInterval(-25 * 3600), otherHostOld])
+            try db.execute("UPDATE run SET hostname = 'elsewhere.example' WHERE id IN (?, ?)", [otherHostRecent.sqlValue, otherHostOld.sqlValue])
+            try db.execute("UPDATE run SET startedAt = ? WHERE id = ?", [Date().addingTimeInterval(-25 * 3600).sqlValue, otherHostOld.sqlValue])
         }
         let status = Dictionary(uniqueKeysWithValues: try store.runs().map { ($0.runID, $0.status) })
         XCTAssertEqual(status[alive], .running)
@@ -177,13 +178,13 @@ final class RunLifecycleTests: XCTestCase {
     }
 
     func testForeignKeysCascadeAndAreEnforced() throws {
-        let store = try StudyStore()
+        let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())
         try store.completeRun(runID, Fixture.result([(1, 1, [0, 0, 0])]))
-        try store.writer.write { db in
-            XCTAssertThrowsError(try db.execute(sql: "INSERT INTO lesion (runID, labelID, lesionIndex, voxelCount, volumeML, centroidXMM, centroidYMM, centroidZMM) VALUES (999, 999, 1, 1, 1, 0, 0, 0)"))
-            try db.execute(sql: "DELETE FROM patient")
-        }
+        XCTAssertThrowsError(try store.write("test") { db in
+            try db.execute("INSERT INTO lesion (runID, labelID, lesionIndex, voxelCount, volumeML, centroidXMM, centroidYMM, centroidZMM) VALUES (999, 999, 1, 1, 1, 0, 0, 0)", [])
+        })
+        try store.write("test") { db in try db.execute("DELETE FROM patient", []) }
         for table in ["study", "series", "run", "label", "lesion", "artefact"] {
             XCTAssertEqual(try Fixture.count(store, table), 0, table)
         }

@@ -1,0 +1,18 @@
+import Foundation
+
+extension StudyStore {
+    /// The SQL behind `completedRun(inputFingerprint:modelSHA256:)` (`?` placeholders: fingerprint, model SHA-256).
+    static let completedRunSQL = """
+        SELECT id FROM run
+        WHERE inputFingerprint = ? AND modelSHA256 = ? AND status = 'completed'
+        ORDER BY id DESC LIMIT 1
+        """
+
+    /// The newest completed run of the model with weights `modelSHA256` on inputs with content
+    /// fingerprint `inputFingerprint`, or nil: what `batch --resume` skips a case for.
+    public func completedRun(inputFingerprint: String, modelSHA256: String) throws -> RunID? {
+        try read("looking up completed runs") { s in
+            try s.fetchOne(Self.completedRunSQL, [inputFingerprint.sqlValue, modelSHA256.sqlValue])?.int64("id")
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import Core
+import Foundation
+import Pipeline
+
+struct BatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Segment a whole cohort: resumable, sharded for array jobs, with a summary.",
+        discussion: """
+        INPUT is one of: a folder of NIfTI files in nnU-Net's naming (CASE_0000.nii.gz, CASE_0001.nii.gz: \
+        the 4-digit channel index in the model's input order); a folder tree of DICOM studies (one case \
+        per study; channels picked by series description: --rules FILE, else the model manifest's \
+        "seriesRules", else "*<input name>*"); or a CSV manifest with a header row: case_id, one column \
+        per model input (named as the input, e.g. FLAIR, or 0000), and optional patient_id, study_date, \
+        study_uid. Each case gets segment's outputs in OUT/case-<16 hex of SHA-256(case id)>/ and is \
+        recorded in the study database. A failing case (unreadable, missing channel, channels of \
+        different sizes, wrong modality, ...) is recorded with its reason; the batch goes on. At the end \
+        OUT/summary.json and OUT/summary.csv list every case: status, reason, volumes, lesion count, \
+        timings (with --shard: summary.shard-I-of-N.*). \
+        --resume skips cases whose inputs already have a completed run of this model in the database. \
+        --shard I/N (0-based, as $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX) takes the cases whose \
+        SHA-256(case id) mod N is I: N tasks cover the cohort exactly once, and adding cases never moves \
+        old ones. --jobs workers each load the model once; --jobs x --threads-per-job is clamped to the \
+        cores. Exit status: 0 when every selected case completed or was skipped, 65 when at least one \
+        case failed (see the summary), other codes as for every command (README "Exit codes"). \
+        See docs/SCALE.md for Slurm and Kubernetes.
+        """
+    )
+
+    @Argument(help: "nnU-Net NIfTI folder, DICOM folder tree, or CSV manifest.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output folder (one case-<hash> folder per case, and the summary).")
+    var output: String
+
+    @Option(help: "Model package name (in Models/ or $SEGSTATION_MODELS) or folder. Default: brats-wt-3d.")
+    var model: String?
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Workers, each holding the model once (default: 1).")
+    var jobs: Int = 1
+
+    @Option(name: .customLong("threads-per-job"), help: "Engine threads per worker (default: the cores divided among the workers).")
+    var threadsPerJob: Int?
+
+    @Flag(help: "Skip cases already completed with this model (same inputs, same weights) in the database.")
+    var resume = false
+
+    @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL (as segment; default 0).")
+    var minLesionML: Double = 0
+
+    @Option(help: "Only the cases of shard I of N (0-based: I in 0..<N), e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT.")
+    var shard: String?
+
+    @Option(help: "Series routing rules (JSON) for a DICOM tree; see docs/SCALE.md.")
+    var rules: String?
+
+    @Flag(help: "Test-time augmentation (slower).")
+    var tta = false
+
+    @Flag(help: "Do not write DICOM-SEG/SR for DICOM cases.")
+    var noDicom = false
+
+    @Flag(help: "Also write an RT Structure Set (rt.dcm) beside the DICOM-SEG for DICOM cases (as segment --rtstruct).")
+    var rtstruct = false
+
+    @Flag(help: "Print the summary as JSON on stdout.")
+    var json = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let threadsPerJob, threadsPerJob < 1 { throw ValidationError("--threads-per-job must be at least 1") }
+        if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if rtstruct && noDicom { throw ValidationError("--rtstruct writes DICOM: it cannot be combined with --no-dicom") }
+        if let shard { do { _ = try BatchShard(parsing: shard) } catch { throw ValidationError("\(error)") } }
+    }
+
+    func run() throws {
+        OwnerOnly.apply()
+        let options = BatchOptions(input: input, output: output, model: model, databasePath: database.path, jobs: jobs,
+                                   threadsPerJob: threadsPerJob, resume: resume, minLesionML: minLesionML,
+                                   shard: try shard.map { try BatchShard(parsing: $0) }, rulesFile: rules, tta: tta,
+                                   writeDICOM: !noDicom, writeRTStruct: rtstruct)
+        let progress = BatchProgress()
+        let summary = try BatchRunner.run(options) { progress.handle($0) }
+        progress.finish()
+        if json {
+            try Output.json(summary)
+        } else {
+            let c = summary.counts
+            Output.line("batch: \(c.selected) case(s): \(c.completed) completed, \(c.skipped) skipped, \(c.failed) failed in \(String(format: "%.1f", summary.wallSeconds)) s")
+            for failed in summary.cases where failed.status == .failed {
+                Output.line("  failed \(failed.caseID): \(failed.reason ?? "")")
+            }
+            Output.line("  summary: \(summary.output(BatchSummary.baseName(shard: options.shard)))")
+        }
+        if summary.counts.failed > 0 { throw ExitCode(ExitStatus.badInput) }
+    }
+}
+
+private extension BatchSummary {
+    func output(_ base: String) -> String {
+        let folder = cases.first.map { ($0.outputFolder as NSString).deletingLastPathComponent } ?? "."
+        return (folder as NSString).appendingPathComponent(base + ".{json,csv}")
+    }
+}
+
+/// Batch progress on stderr: a bar with ETA on a terminal; otherwise a log line per ended case and
+/// at least every 10 s while cases run.
+final class BatchProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interactive = Output.isInteractive
+    private let start = Date()
+    private var selected = 0, done = 0, failed = 0, skipped = 0
+    private var lastLine = Date()
+    private var timer: DispatchSourceTimer?
+
+    init() {
+        // A terminal's bar is redrawn every second (elapsed time moves during long cases); a log
+        // gets a line at least every 10 s.
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let period: Double = interactive ? 1 : 10
+        timer.schedule(deadline: .now() + period, repeating: period)
+        timer.setEventHandler { [weak self] in self?.heartbeat() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func handle(_ event: BatchEvent) {
+        lock.lock(); defer { lock.unlock() }
+        switch event {
+        case .warning(let text):
+            Output.warning(text)
+        case .planned(let cohortSize, let selected, let jobs, let threads, let notes):
+            self.selected = selected
+            for note in notes { Output.warning(note) }
+            log("batch: \(selected) of \(cohortSize) case(s), \(jobs) worker(s) x \(threads) thread(s)")
+        case .caseEnded(let result, let done, _):
+            self.done = done
+            if result.status == .failed { failed += 1 }
+            if result.status == .skipped { skipped += 1 }
+            if interactive {
+                if result.status == .failed { clearBar(); Output.warning("case \(result.caseID) failed: \(result.reason ?? "")") }
+                drawBar()
+            } else {
+                let what = result.status == .failed ? "failed: \(result.reason ?? "")" : result.status.rawValue
+                log("batch: [\(done)/\(selected)] \(result.caseID) \(what); \(status())")
+            }
+        }
+    }
+
+    func finish() {
+        timer?.cancel()
+        lock.lock(); defer { lock.unlock() }
+        if interactive { drawBar(); FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    private func heartbeat() {
+        lock.lock(); defer { lock.unlock() }
+        if interactive {
+            if selected > 0 { drawBar() }
+        } else if Date().timeIntervalSince(lastLine) >= 9 {
+            log("batch: \(status())")
+        }
+    }
+
+    /// "3/8 done (1 failed, 0 skipped), 42 s elapsed, ETA 70 s" (ETA from the mean time per ended case).
+    private func status() -> String {
+        let elapsed = Date().timeIntervalSince(start)
+        var text = "\(done)/\(selected) done (\(failed) failed, \(skipped) skipped), \(Int(elapsed)) s elapsed"
+        if done > 0, done < selected { text += ", ETA \(Int((elapsed / Double(done)) * Double(selected - done))) s" }
+        return text
+    }
+
+    private func log(_ text: String) {
+        lastLine = Date()
+        if interactive { clearBar() }
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    private func clearBar() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+
+    private func drawBar() {
+        let width = 30
+        let filled = selected == 0 ? width : done * width / selected
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        FileHandle.standardError.write(Data("\r\u{1B}[Kbatch [\(bar)] \(status())".utf8))
+    }
+}
