@@ -2,14 +2,16 @@
 """Per-operator fixtures for the transformer, DeepLab and indexing operators (issue 16): one-node
 (or few-node) models built with `onnx`, seeded random inputs, onnxruntime outputs, recorded under
 Tests/EngineTests/Fixtures as op_<name>.* and listed in ops_manifest.json with a tolerance each
-(max|engine-ort| / max|ort|). Reuses make_fixtures.py's graph builder.
+(max|engine-ort| / max|ort|). Reuses make_fixtures.py's graph builder. The detection operators of
+issue 17 (RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains) go to
+detection_ops_manifest.json (DetectionOperatorTests).
 Dev-only dependencies: pip install onnx onnxruntime numpy
-Usage: python3 Scripts/engine/make_op_fixtures.py [--out DIR]
+Usage: python3 Scripts/engine/make_op_fixtures.py [--out DIR] [--only ops|detection]
 """
 import argparse, json, os, sys
 import numpy as np
 import onnxruntime as ort
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(__file__))
 from make_fixtures import G, OUT, single  # noqa: E402
@@ -72,6 +74,132 @@ def range_added(seed):
     g = G(seed)
     rg = g.op("Range", [g.const(f32(0.5).reshape(())), g.const(f32(4).reshape(())), g.const(f32(0.75).reshape(()))])
     return g.model([("x0", [2, 5])], [g.op("Add", ["x0", rg])])
+
+
+def roi_align(mode, ctm, sampling, scale, seed):
+    """RoiAlign on a run-time feature map with constant boxes (some reaching outside the image,
+    one degenerate) and batch indices, as torchvision's MultiScaleRoIAlign exports it (opset 16)."""
+    g = G(seed)
+    rois = g.const(f32(1.0, 2.0, 9.5, 7.0, -2.0, -1.0, 5.0, 12.0, 3.3, 3.3, 3.3, 3.3, 0.0, 0.0, 15.0, 11.0, 6.2, 1.7, 14.9, 10.4).reshape(5, 4))
+    batch = g.const(i64(0, 1, 1, 0, 1))
+    y = g.op("RoiAlign", ["x0", rois, batch], mode=mode, coordinate_transformation_mode=ctm, output_height=3, output_width=4,
+             sampling_ratio=sampling, spatial_scale=scale)
+    return g.model([("x0", [2, 3, 12, 16])], [y], opset=16)
+
+
+def nms(center, max_out, iou, score, seed, batches=2, classes=3, boxes=12):
+    """NonMaxSuppression on run-time boxes and scores; the selected triples are cast to float (the
+    fixture format). max_output_boxes_per_class / iou / score threshold: constants, None to omit."""
+    g = G(seed)
+    ins = ["x0", "x1", g.const(i64(max_out)) if max_out is not None else "", g.const(f32(iou)) if iou is not None else "",
+           g.const(f32(score)) if score is not None else ""]
+    while ins[-1] == "":
+        ins.pop()
+    y = g.op("NonMaxSuppression", ins, center_point_box=center)
+    return g.model([("x0", [batches, boxes, 4]), ("x1", [batches, classes, boxes])], [g.op("Cast", [y], to=1)], opset=11)
+
+
+def topk(k, axis, largest, seed, shape=(3, 7, 5)):
+    g = G(seed)
+    v, ix = g.op("TopK", ["x0", g.const(i64(k))], n_out=2, axis=axis, largest=largest, sorted=1)
+    return g.model([("x0", list(shape))], [v, g.op("Cast", [ix], to=1)], opset=11)
+
+
+def topk_runtime_k(seed):
+    """TopK whose K is min(5, number of elements selected by NonZero): a run-time K, as in the
+    RPN's pre-NMS selection, and a data-dependent chain NonZero -> Shape -> Min -> TopK."""
+    g = G(seed)
+    nz = g.op("NonZero", [g.op("Greater", ["x0", g.const(f32(0.5).reshape(()))])])
+    n = g.op("Slice", [g.op("Shape", [nz]), g.const(i64(1)), g.const(i64(2))])
+    k = g.op("Min", [n, g.const(i64(5))])
+    flat = g.op("Reshape", ["x0", g.const(i64(-1))])
+    v, ix = g.op("TopK", [flat, k], n_out=2)
+    return g.model([("x0", [3, 6])], [v, g.op("Cast", [ix], to=1)], opset=13)
+
+
+def nonzero_gather(seed):
+    """NonZero feeding a data-dependent Gather and Reshape, as the score-threshold step exports."""
+    g = G(seed)
+    nz = g.op("NonZero", [g.op("Greater", ["x0", g.const(f32(0.3).reshape(()))])])
+    idx = g.op("Reshape", [nz, g.const(i64(-1))])
+    return g.model([("x0", [20])], [g.op("Gather", ["x0", idx], axis=0), g.op("Cast", [nz], to=1)], opset=11)
+
+
+def unchecked_model(g, inputs, outputs, opset):
+    """G.model without onnx's shape inference and checker, which reject subgraph outputs of
+    unknown shape (onnxruntime accepts them; If/Loop outputs here change shape with the data)."""
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs]
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    m = helper.make_model(helper.make_graph(g.nodes, "g", ins, outs, g.inits), opset_imports=[helper.make_opsetid("", opset)],
+                          producer_name="segstation-fixtures")
+    m.ir_version = 8
+    return m
+
+
+def if_runtime(seed):
+    """If on a run-time condition (sum > 0); the branches read an outer value and yield different
+    shapes, as torchvision's "no boxes: keep nothing" If does."""
+    g = G(seed)
+    cond = g.op("Greater", [g.op("ReduceSum", ["x0"], keepdims=0), g.const(f32(0).reshape(()))])
+    outer = g.op("Mul", ["x0", g.const(f32(2).reshape(()))])
+    then_g = helper.make_graph([helper.make_node("Relu", [outer], ["t_out"])], "then", [],
+                               [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, None)])
+    else_g = helper.make_graph([helper.make_node("Constant", [], ["e_out"], value=helper.make_tensor("e", TensorProto.FLOAT, [0], []))], "else", [],
+                               [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, None)])
+    y = g.op("If", [cond], then_branch=then_g, else_branch=else_g)
+    return unchecked_model(g, [("x0", [3, 4])], [y], 13)
+
+
+def loop_scan(seed):
+    """Loop with a trip count and a condition, a loop-carried running sum grown by Concat (as
+    mask pasting appends), a scan output, and a read of an outer value."""
+    g = G(seed)
+    outer = g.op("Mul", ["x0", g.const(f32(0.5).reshape(()))])
+    body = helper.make_graph(
+        [helper.make_node("Gather", [outer, "i"], ["row"], axis=0),
+         helper.make_node("Add", ["acc_in", "row"], ["acc_out"]),
+         helper.make_node("Unsqueeze", ["row", "ax0"], ["row2"]),
+         helper.make_node("Concat", ["rows_in", "row2"], ["rows_out"], axis=0),
+         helper.make_node("Less", ["i", "limit"], ["cond_out"]),
+         helper.make_node("ReduceMax", ["acc_out"], ["scan"], keepdims=0)],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, None), helper.make_tensor_value_info("rows_in", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("rows_out", TensorProto.FLOAT, None), helper.make_tensor_value_info("scan", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(i64(0), "ax0"), numpy_helper.from_array(np.array(3, np.int64), "limit")])
+    trip, cond = g.const(np.array(6, np.int64)), g.const(np.array(True))
+    acc0, rows0 = g.const(np.zeros(5, np.float32)), g.const(np.zeros((0, 5), np.float32))
+    acc, rows, scan = g.op("Loop", [trip, cond, acc0, rows0], n_out=3, body=body)
+    return unchecked_model(g, [("x0", [6, 5])], [acc, rows, scan], 13)
+
+
+def detection_cases():
+    """Issue 17: RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains, ScatterElements, ReduceProd."""
+    for mode in ["avg", "max"]:
+        for ctm in ["half_pixel", "output_half_pixel"]:
+            yield f"roialign_{mode}_{ctm}", roi_align(mode, ctm, 2, 1.0, 7), 1e-5, None
+    yield "roialign_avg_adaptive_scaled", roi_align("avg", "half_pixel", 0, 0.5, 8), 1e-5, None
+    yield "roialign_max_adaptive", roi_align("max", "output_half_pixel", 0, 1.0, 9), 1e-5, None
+    yield "nms_corners", nms(0, 4, 0.5, 0.0, 10), 0, {"x0": "boxes", "x1": "scores"}
+    yield "nms_center", nms(1, 3, 0.3, None, 11), 0, {"x0": "centers", "x1": "scores"}
+    yield "nms_all_kept", nms(0, 100, 0.7, None, 12), 0, {"x0": "boxes", "x1": "scores"}
+    yield "nms_score_threshold_high", nms(0, 10, 0.5, 0.8, 13), 0, {"x0": "boxes", "x1": "scores"}
+    yield "nms_default_max_output", nms(0, None, None, None, 14), 0, {"x0": "boxes", "x1": "scores"}
+    yield "nms_iou_zero", nms(0, 5, 0.0, None, 15, batches=1, classes=1), 0, {"x0": "boxes", "x1": "scores"}
+    yield "topk_largest", topk(3, -1, 1, 16), 0, {"x0": "ties"}
+    yield "topk_smallest_axis1", topk(4, 1, 0, 17), 0, {"x0": "ties"}
+    yield "topk_all", topk(7, 1, 1, 18), 0, None
+    yield "topk_runtime_k", topk_runtime_k(19), 0, None
+    yield "nonzero_gather", nonzero_gather(20), 0, None
+    yield "nonzero_int", single("NonZero", [[3, 4, 2]], opset=13, extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int"}
+    yield "scatterelements_axis0", single("ScatterElements", [[4, 5], [2, 5], [2, 5]], {"axis": 0}, opset=16), 0, {"x1": "columns:4"}
+    yield "scatterelements_axis1_add", single("ScatterElements", [[3, 6], [3, 4], [3, 4]], {"axis": 1, "reduction": "add"}, opset=16), 1e-6, {"x1": "index:6"}
+    yield "reduceprod_13", single("ReduceProd", [[2, 3, 4]], {"axes": [1], "keepdims": 0}, opset=13), 1e-6, None
+    yield "if_then", if_runtime(21), 0, {"x0": "positive"}
+    yield "if_else", if_runtime(22), 0, {"x0": "negative"}
+    yield "loop_scan", loop_scan(23), 1e-6, None
+    yield "reduceprod_all_int", single("ReduceProd", [[2, 3]], {"keepdims": 1}, opset=13, extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int"}
 
 
 def cases():
@@ -147,29 +275,46 @@ def make_input(rng, kind, shape, inp_type):
     if kind == "nonzero":
         v = rng.integers(1, 4, shape) * rng.choice([-1, 1], shape)
         return v.astype(np.int64)
+    if kind == "boxes":  # [y1, x1, y2, x2] around a few clusters so that boxes overlap; some flipped
+        centers = rng.uniform(0, 20, (shape[0], 3, 2))[:, rng.integers(0, 3, shape[1])]
+        half = rng.uniform(1, 4, (shape[0], shape[1], 2))
+        b = np.concatenate([centers - half, centers + half], -1) + rng.normal(0, 0.5, (shape[0], shape[1], 4))
+        flip = rng.random((shape[0], shape[1])) < 0.2
+        b[flip] = b[flip][:, [2, 3, 0, 1]]
+        return b.astype(np.float32)
+    if kind == "centers":  # [x_center, y_center, width, height]
+        c = rng.uniform(0, 20, (shape[0], 3, 2))[:, rng.integers(0, 3, shape[1])] + rng.normal(0, 1, (shape[0], shape[1], 2))
+        return np.concatenate([c, rng.uniform(2, 8, (shape[0], shape[1], 2))], -1).astype(np.float32)
+    if kind == "scores":  # distinct, so the order is unambiguous
+        return (rng.permutation(int(np.prod(shape))).reshape(shape) / np.prod(shape)).astype(np.float32)
+    if kind in ("positive", "negative"):
+        return ((1 if kind == "positive" else -1) * rng.uniform(0.1, 2, shape)).astype(np.float32)
+    if kind == "ties":  # few distinct values: ties must keep the lower index first
+        return rng.integers(0, 4, shape).astype(np.float32)
     if kind == "bool_as_float":
         return (rng.random(shape) < 0.5).astype(np.float32)
     if kind.startswith("index:"):
         return rng.integers(-int(kind[6:]) + 1, int(kind[6:]), shape).astype(np.int64)
+    if kind.startswith("columns:"):  # distinct indices down every column (no write collides), some negative
+        v = np.stack([rng.permutation(int(kind[8:]))[: shape[0]] for _ in range(shape[1])], 1)
+        return np.where(rng.random(shape) < 0.3, v - int(kind[8:]), v).astype(np.int64)
     if kind.startswith("distinct:"):
         return rng.permutation(int(kind[9:]))[: shape[0]].reshape(shape).astype(np.int64)
     raise ValueError(kind)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=OUT)
-    args = ap.parse_args()
-    rng = np.random.default_rng(1616)
+def write(cases, out, manifest_name, seed):
+    """Writes every case's model, inputs and onnxruntime outputs, and the manifest."""
+    rng = np.random.default_rng(seed)
     manifest = []
-    for name, model, tol, kinds in cases():
+    for name, model, tol, kinds in cases:
         if model is None:
             continue
         kinds = kinds or {}
         types = {"bool": TensorProto.BOOL, "int": TensorProto.INT64, "nonzero": TensorProto.INT64}
-        decl = {k: (TensorProto.INT64 if v.startswith(("index", "distinct")) else types.get(v, TensorProto.FLOAT)) for k, v in kinds.items()}
+        decl = {k: (TensorProto.INT64 if v.startswith(("index", "distinct", "columns")) else types.get(v, TensorProto.FLOAT)) for k, v in kinds.items()}
         typed(model, decl)
-        path = os.path.join(args.out, f"op_{name}.onnx")
+        path = os.path.join(out, f"op_{name}.onnx")
         with open(path, "wb") as fh:
             fh.write(model.SerializeToString())
         so = ort.SessionOptions(); so.intra_op_num_threads = 1
@@ -180,17 +325,31 @@ def main():
             feeds[inp.name] = a
             f = f"op_{name}.in{i}.npy"
             # The engine reads float32/int64 .npy: booleans are stored as int64 0/1.
-            np.save(os.path.join(args.out, f), a.astype(np.int64) if a.dtype == bool else a)
+            np.save(os.path.join(out, f), a.astype(np.int64) if a.dtype == bool else a)
             entry["inputs"].append({"name": inp.name, "file": f})
         for i, (o, v) in enumerate(zip(sess.get_outputs(), sess.run(None, feeds))):
             f = f"op_{name}.out{i}.npy"
-            np.save(os.path.join(args.out, f), np.ascontiguousarray(v.astype(np.float32)))
+            np.save(os.path.join(out, f), np.ascontiguousarray(v.astype(np.float32)))
             entry["outputs"].append({"name": o.name, "file": f})
         manifest.append(entry)
-    with open(os.path.join(args.out, "ops_manifest.json"), "w") as fh:
+    with open(os.path.join(out, manifest_name), "w") as fh:
         json.dump(manifest, fh, indent=1)
+    return manifest
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--only", choices=["ops", "detection"], help="write one manifest only")
+    args = ap.parse_args()
+    n = 0
+    if args.only in (None, "ops"):
+        n += len(write(cases(), args.out, "ops_manifest.json", 1616))
+    if args.only in (None, "detection"):
+        # Issue 17's operators: their own manifest and seed, so the older fixtures stay unchanged.
+        n += len(write(detection_cases(), args.out, "detection_ops_manifest.json", 1717))
     total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out) if f.startswith("op_"))
-    print(f"{len(manifest)} operator fixtures, {total / 1e6:.2f} MB")
+    print(f"{n} operator fixtures, {total / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 public enum Attribute: Sendable, Equatable {
     case float(Float), int(Int64), string(String), tensor(Tensor)
     case floats([Float]), ints([Int64]), strings([String])
-    /// A subgraph (If/Loop bodies): kept only so the error names the node; never executed.
-    case graph
+    /// A subgraph (If branches, Loop body), run by `ControlFlow` on the reference backend.
+    case graph(Graph)
 }
 
 /// A dimension of a declared input/output shape: fixed, or symbolic (`batch`, `?`).
@@ -82,7 +82,7 @@ public struct Node: Sendable, Equatable {
 }
 
 /// A computation graph in topological order, with its constant initializers.
-public struct Graph: Sendable {
+public struct Graph: Sendable, Equatable {
     public var name: String
     public var nodes: [Node]
     public var initializers: [String: Tensor]
@@ -92,7 +92,8 @@ public struct Graph: Sendable {
 
     /// Builds a graph, sorting `nodes` topologically. Throws on cycles, values used but never
     /// defined (e.g. a missing initializer), values defined twice, and empty or missing outputs.
-    public init(name: String, nodes: [Node], initializers: [String: Tensor], inputs: [ValueInfo], outputs: [ValueInfo]) throws {
+    /// `subgraph`: an If/Loop body, whose nodes may also read values of the enclosing graphs.
+    public init(name: String, nodes: [Node], initializers: [String: Tensor], inputs: [ValueInfo], outputs: [ValueInfo], subgraph: Bool = false) throws {
         self.name = name; self.initializers = initializers
         self.inputs = inputs.filter { initializers[$0.name] == nil }
         self.outputs = outputs
@@ -111,9 +112,9 @@ public struct Graph: Sendable {
         var indegree = [Int](repeating: 0, count: nodes.count)
         var consumers = [[Int]](repeating: [], count: nodes.count)
         for (i, n) in nodes.enumerated() {
-            for v in n.inputs where !v.isEmpty {
+            for v in n.inputs + n.implicitInputs.sorted() where !v.isEmpty {  // implicit: values If/Loop bodies read
                 if let p = producer[v] { indegree[i] += 1; consumers[p].append(i) }
-                else if !defined.contains(v) {
+                else if !defined.contains(v) && !subgraph {
                     throw EngineError.malformedModel("node '\(n.name)' (\(n.opType)) uses '\(v)', which is neither a graph input, an initializer nor any node's output")
                 }
             }
@@ -132,7 +133,7 @@ public struct Graph: Sendable {
         }
         self.nodes = order.map { nodes[$0] }
         for n in self.nodes { defined.formUnion(n.outputs) }
-        for o in outputs where !defined.contains(o.name) {
+        for o in outputs where !defined.contains(o.name) && !subgraph {
             throw EngineError.malformedModel("graph output '\(o.name)' is never produced")
         }
     }

@@ -91,6 +91,7 @@ public final class InferenceSession {
     private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
         let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
         if let e = fastExecutors[key] { return e }
+        try plan.requireStaticShapes()
         let e = try FastExecutor(plan: plan, threads: threads, layout: layout)
         fastExecutors[key] = e
         return e
@@ -126,7 +127,8 @@ enum ReferenceExecutor {
         for n in plan.inputNames { env[n] = inputs[n] }
         for (i, node) in plan.steps.enumerated() {
             let ins = node.inputs.map { $0.isEmpty ? nil : env[$0] }
-            let outs = try Reference.run(node, ins, opset: plan.opset)
+            let outs = ControlFlow.operators.contains(node.opType) ? try ControlFlow.run(node, env: env, opset: plan.opset)
+                                                                   : try Reference.run(node, ins, opset: plan.opset)
             for (j, name) in node.outputs.enumerated() where !name.isEmpty && j < outs.count { env[name] = outs[j] }
             for v in node.inputs where !v.isEmpty && plan.lastUse[v] == i && plan.values[v]?.constant == nil { env[v] = nil }
         }

@@ -41,7 +41,11 @@ enum ONNXDecoder {
         return m
     }
 
-    static func graph(_ reader: ProtoReader) throws -> Graph {
+    /// Subgraphs nested deeper than this are refused (a hostile file could otherwise exhaust the stack).
+    static let maxSubgraphDepth = 16
+
+    static func graph(_ reader: ProtoReader, subgraph: Bool = false, depth: Int = 0) throws -> Graph {
+        guard depth <= maxSubgraphDepth else { throw EngineError.malformedModel("subgraphs nested deeper than \(maxSubgraphDepth) levels") }
         var r = reader
         var name = ""
         var nodes: [Node] = []
@@ -52,7 +56,7 @@ enum ONNXDecoder {
             switch f {
             case 1:
                 try r.expect(w, is: .lengthDelimited, field: "node")
-                var n = try node(r.message("NodeProto #\(nodes.count)"))
+                var n = try node(r.message("NodeProto #\(nodes.count)"), depth: depth)
                 if n.name.isEmpty { n.name = "\(n.opType)_\(nodes.count)" }
                 nodes.append(n)
             case 2: try r.expect(w, is: .lengthDelimited, field: "name"); name = try r.string()
@@ -68,10 +72,10 @@ enum ONNXDecoder {
             default: try r.skip(w)
             }
         }
-        return try Graph(name: name, nodes: nodes, initializers: initializers, inputs: inputs, outputs: outputs)
+        return try Graph(name: name, nodes: nodes, initializers: initializers, inputs: inputs, outputs: outputs, subgraph: subgraph)
     }
 
-    static func node(_ reader: ProtoReader) throws -> Node {
+    static func node(_ reader: ProtoReader, depth: Int = 0) throws -> Node {
         var r = reader
         var n = Node(name: "", opType: "", inputs: [], outputs: [])
         while !r.atEnd {
@@ -84,7 +88,7 @@ enum ONNXDecoder {
             case 7: try r.expect(w, is: .lengthDelimited, field: "domain"); n.domain = try r.string()
             case 5:
                 try r.expect(w, is: .lengthDelimited, field: "attribute")
-                let (k, v) = try attribute(r.message("AttributeProto of \(r.context)"))
+                let (k, v) = try attribute(r.message("AttributeProto of \(r.context)"), depth: depth)
                 n.attributes[k] = v
             default: try r.skip(w)
             }
@@ -94,10 +98,10 @@ enum ONNXDecoder {
         return n
     }
 
-    static func attribute(_ reader: ProtoReader) throws -> (String, Attribute) {
+    static func attribute(_ reader: ProtoReader, depth: Int = 0) throws -> (String, Attribute) {
         var r = reader
         var name = "", type: UInt64 = 0
-        var f32: Float?, i64: Int64?, str: String?, ten: Tensor?, hasGraph = false
+        var f32: Float?, i64: Int64?, str: String?, ten: Tensor?, sub: Graph?, hasGraphs = false
         var floats: [Float] = [], ints: [Int64] = [], strings: [String] = []
         while !r.atEnd {
             let (f, w) = try r.tag()
@@ -108,7 +112,8 @@ enum ONNXDecoder {
             case 3: try r.expect(w, is: .varint, field: "i"); i64 = Int64(bitPattern: try r.varint())
             case 4: try r.expect(w, is: .lengthDelimited, field: "s"); str = try r.string()
             case 5: try r.expect(w, is: .lengthDelimited, field: "t"); ten = try tensor(r.message("TensorProto attribute")).1
-            case 6, 11: try r.skip(w); hasGraph = true
+            case 6: try r.expect(w, is: .lengthDelimited, field: "g"); sub = try graph(r.message("subgraph of attribute '\(name)'"), subgraph: true, depth: depth + 1)
+            case 11: try r.skip(w); hasGraphs = true
             case 7: try r.floats(w, into: &floats, field: "floats")
             case 8: try r.int64s(w, into: &ints, field: "ints")
             case 9: try r.expect(w, is: .lengthDelimited, field: "strings"); strings.append(try r.string())
@@ -124,7 +129,10 @@ enum ONNXDecoder {
         case 4:
             guard let t = ten else { throw r.fail("tensor attribute '\(name)' without a tensor") }
             value = .tensor(t)
-        case 5, 10: value = .graph
+        case 5:
+            guard let g = sub else { throw r.fail("graph attribute '\(name)' without a graph") }
+            value = .graph(g)
+        case 10: throw EngineError.unsupported("attribute '\(name)' holds a list of graphs")
         case 6: value = .floats(floats)
         case 7: value = .ints(ints)
         case 8: value = .strings(strings)
@@ -132,7 +140,8 @@ enum ONNXDecoder {
             if let f = f32 { value = .float(f) } else if let i = i64 { value = .int(i) }
             else if let s = str { value = .string(s) } else if let t = ten { value = .tensor(t) }
             else if !floats.isEmpty { value = .floats(floats) } else if !ints.isEmpty { value = .ints(ints) }
-            else if hasGraph { value = .graph } else { value = .strings(strings) }
+            else if let g = sub { value = .graph(g) } else if hasGraphs { throw EngineError.unsupported("attribute '\(name)' holds a list of graphs") }
+            else { value = .strings(strings) }
         default: throw EngineError.unsupported("attribute '\(name)' of type \(type)")
         }
         return (name, value)

@@ -40,13 +40,14 @@ struct Plan {
         steps = []
         for node in g.nodes {
             let ins: [ValueDesc?] = node.inputs.map { $0.isEmpty ? nil : values[$0] }
-            let outs = try ShapeInference.infer(node, ins, opset: opset)
+            let outs = try ShapeInference.inferPlanned(node, ins, opset: opset)
             for o in outs where (Tensor.checkedElementCount(o.shape) ?? Int.max) > Plan.maxElements {
                 throw node.invalid("absurd output shape \(o.shape)")
             }
-            let allConstant = ins.allSatisfy { $0 == nil || $0!.constant != nil }
+            // Dynamic outputs (data-dependent sizes, If/Loop) are decided by the run, never folded.
+            let allConstant = ins.allSatisfy { $0 == nil || $0!.constant != nil } && !outs.contains { $0.dynamic }
             var folded: [Tensor]? = nil
-            if node.opType == "Shape", let v = ins.first ?? nil {
+            if node.opType == "Shape", let v = ins.first ?? nil, !v.dynamic {
                 let (s, e) = try ShapeInference.shapeRange(node, rank: v.shape.count)
                 folded = [Tensor(shape: [e - s], ints: v.shape[s..<e].map { Int64($0) })]
             } else if allConstant {
@@ -54,14 +55,14 @@ struct Plan {
                 folded = try Reference.run(node, node.inputs.map { $0.isEmpty ? nil : values[$0]?.constant }, opset: opset)
             }
             for (i, name) in node.outputs.enumerated() where !name.isEmpty && i < outs.count {
-                values[name] = ValueDesc(shape: outs[i].shape, type: outs[i].type, constant: folded?[i])
+                values[name] = ValueDesc(shape: outs[i].shape, type: outs[i].type, constant: folded?[i], dynamic: outs[i].dynamic)
             }
             if folded == nil {
                 steps.append(node)
                 flops += try Plan.flops(node, ins, outs.map(\.shape))
             }
         }
-        for (i, s) in steps.enumerated() { for v in s.inputs where !v.isEmpty { lastUse[v] = i } }
+        for (i, s) in steps.enumerated() { for v in s.inputs + s.implicitInputs where !v.isEmpty { lastUse[v] = i } }
         for o in outputNames { lastUse[o] = Int.max }
     }
 

@@ -98,13 +98,14 @@ enum RefNormalization {
         let inStrides = Tensor.strides(x.shape)
         let nOut = Tensor.elementCount(keptShape)
         let op = node.opType
-        let start: Double = op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : 0
+        let start: Double = op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : op == "ReduceProd" ? 1 : 0
         let combine: (Double, Double) -> Double
         switch op {
         case "ReduceMax": combine = { max($0, $1) }
         case "ReduceMin": combine = { min($0, $1) }
         case "ReduceL1": combine = { $0 + abs($1) }
         case "ReduceL2", "ReduceSumSquare": combine = { $0 + $1 * $1 }
+        case "ReduceProd": combine = { $0 * $1 }
         default: combine = { $0 + $1 }
         }
         var acc = [Double](repeating: start, count: nOut)
@@ -116,7 +117,7 @@ enum RefNormalization {
         }
         let count = Double(x.count / max(nOut, 1))
         let out = acc.map { op == "ReduceMean" ? Float($0 / count) : op == "ReduceL2" ? Float($0.squareRoot()) : Float($0) }
-        if x.elementType == .int64 && ["ReduceMax", "ReduceMin", "ReduceSum"].contains(op) {
+        if x.elementType == .int64 && ["ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd"].contains(op) {
             return Tensor(shape: outShape, ints: out.map { Int64($0) })
         }
         return Tensor(shape: outShape, floats: out)

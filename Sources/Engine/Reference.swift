@@ -4,6 +4,7 @@ enum Reference {
 
     /// Runs one node on concrete inputs ("" inputs are nil). Returns one tensor per node output.
     static func run(_ node: Node, _ ins: [Tensor?], opset: Int) throws -> [Tensor] {
+        if let outs = try RefDetection.run(node, ins, opset: opset) { return outs }  // data-dependent output shapes
         let descs = ins.map(desc)
         let outs = try ShapeInference.infer(node, descs, opset: opset)
         let shape = outs[0].shape
@@ -40,7 +41,7 @@ enum Reference {
             return [try RefNormalization.batchNorm(node, x: floats(try x()), try (1...4).map { floats(try req($0)) })]
         case "Softmax", "LogSoftmax":
             return [try RefNormalization.softmax(node, x: floats(try x()), opset: opset)]
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare":
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceProd":
             let (_, axes) = try ShapeInference.reduceAxes(node, try x().shape, descs)
             return [RefNormalization.reduce(node, x: try x(), axes: axes, outShape: shape)]
         case "ArgMax":

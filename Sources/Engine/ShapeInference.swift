@@ -4,6 +4,8 @@ struct ValueDesc {
     var shape: [Int]
     var type: ElementType
     var constant: Tensor?
+    /// The shape is known only during the run (`DynamicShapes.swift`); `shape` is then a bound or empty.
+    var dynamic = false
 }
 
 /// Output shapes and types of every supported operator from its inputs' shapes (and constant
@@ -21,6 +23,7 @@ enum ShapeInference {
         "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Tile", "GatherElements", "ScatterND", "CumSum",
         "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Pad", "Expand",
         "Identity", "Dropout", "ArgMax", "Constant", "ConstantOfShape", "Shape", "Gather", "Cast", "Range",
+        "TopK", "NonZero", "NonMaxSuppression", "RoiAlign", "ScatterElements", "ReduceProd", "If", "Loop",
     ]
 
     /// Input `i` if present (ONNX marks omitted optional inputs with "").
@@ -114,7 +117,7 @@ enum ShapeInference {
                 out[a] += v.shape[a]
             }
             return [(out, first.type)]
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare":
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceProd":
             let v = try required(ins, 0, node)
             let (outShape, _) = try reduceAxes(node, v.shape, ins)
             return [(outShape, v.type)]

@@ -1,0 +1,115 @@
+/// If and Loop (issue 17) on the reference backend. Their subgraphs (ONNX GraphProto attributes)
+/// read values of the enclosing graphs by name, so they run against the executor's environment:
+/// `ReferenceExecutor` hands If/Loop steps here instead of to `Reference.run`. Their outputs are
+/// planned as dynamic (`DynamicShapes.swift`): a branch or an iteration count decided by the data
+/// decides the shapes. torchvision's Mask R-CNN uses If for "no boxes: keep nothing" around its
+/// batched NMS and Loop to paste each detection's mask into the image.
+enum ControlFlow {
+    static let operators: Set<String> = ["If", "Loop"]
+    /// Iterations beyond this are refused (a Loop without a trip count could otherwise hang).
+    static let maxIterations = 1 << 20
+
+    /// Runs an If or Loop node; `env` holds every value visible at this point.
+    static func run(_ node: Node, env: [String: Tensor], opset: Int) throws -> [Tensor] {
+        func input(_ i: Int) -> Tensor? { i < node.inputs.count && !node.inputs[i].isEmpty ? env[node.inputs[i]] : nil }
+        switch node.opType {
+        case "If":
+            guard let cond = input(0), cond.count == 1 else { throw node.invalid("condition must be one value") }
+            let branch = try node.subgraph(cond.intValues[0] != 0 ? "then_branch" : "else_branch")
+            let outs = try runGraph(branch, env: env, bindings: [:], opset: opset, owner: node)
+            guard outs.count == node.outputs.count else { throw node.invalid("branch yields \(outs.count) outputs, node declares \(node.outputs.count)") }
+            return outs
+        case "Loop":
+            let body = try node.subgraph("body")
+            let carriedCount = node.inputs.count - 2
+            guard carriedCount >= 0, body.inputs.count == carriedCount + 2, body.outputs.count >= carriedCount + 1 else {
+                throw node.invalid("body has \(body.inputs.count) inputs and \(body.outputs.count) outputs for \(max(carriedCount, 0)) loop-carried values")
+            }
+            let tripCount = input(0)?.intValues.first
+            var keepGoing = input(1).map { $0.intValues.first != 0 } ?? true
+            guard tripCount != nil || input(1) != nil else { throw EngineError.unsupported("Loop node '\(node.name)' without trip count or condition (endless)") }
+            var carried: [Tensor] = []
+            for i in 0..<carriedCount {
+                guard let t = input(i + 2) else { throw node.invalid("missing loop-carried input \(i)") }
+                carried.append(t)
+            }
+            var scans = [[Tensor]](repeating: [], count: body.outputs.count - 1 - carriedCount)
+            var iteration: Int64 = 0
+            while keepGoing && (tripCount.map { iteration < $0 } ?? true) {
+                guard iteration < maxIterations else { throw EngineError.unsupported("Loop node '\(node.name)' runs more than \(maxIterations) iterations") }
+                var bindings = [body.inputs[0].name: Tensor(shape: [], ints: [iteration]), body.inputs[1].name: Tensor(shape: [], ints: [1])]
+                for (k, t) in carried.enumerated() { bindings[body.inputs[k + 2].name] = t }
+                let outs = try runGraph(body, env: env, bindings: bindings, opset: opset, owner: node)
+                keepGoing = outs[0].intValues.first != 0
+                carried = Array(outs[1..<(1 + carriedCount)])
+                for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
+                iteration += 1
+            }
+            return carried + (try scans.map { try stack($0, node) })
+        default:
+            throw EngineError.unsupportedOperator(op: node.opType, node: node.name, opset: opset)
+        }
+    }
+
+    /// Runs a subgraph's nodes in order over the enclosing values plus `bindings` (its inputs).
+    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: [String: Tensor], opset: Int, owner: Node) throws -> [Tensor] {
+        var local = env
+        for (k, t) in g.initializers { local[k] = t }
+        for (k, t) in bindings { local[k] = t }
+        for n in g.nodes {
+            var ins: [Tensor?] = []
+            for name in n.inputs {
+                if name.isEmpty { ins.append(nil); continue }
+                guard let t = local[name] else { throw n.invalid("reads '\(name)', which no enclosing graph defines (in a subgraph of '\(owner.name)')") }
+                ins.append(t)
+            }
+            let outs = operators.contains(n.opType) ? try run(n, env: local, opset: opset) : try Reference.run(n, ins, opset: opset)
+            for (j, name) in n.outputs.enumerated() where !name.isEmpty && j < outs.count { local[name] = outs[j] }
+        }
+        return try g.outputs.map { o in
+            guard let t = local[o.name] else { throw owner.invalid("subgraph output '\(o.name)' was not computed") }
+            return t
+        }
+    }
+
+    /// Scan outputs: the per-iteration tensors stacked on a new leading axis.
+    static func stack(_ parts: [Tensor], _ node: Node) throws -> Tensor {
+        guard let first = parts.first else { return Tensor(shape: [0], floats: []) }
+        guard parts.allSatisfy({ $0.shape == first.shape && $0.elementType == first.elementType }) else {
+            throw node.invalid("scan output changes shape or type between iterations")
+        }
+        let shape = [parts.count] + first.shape
+        return first.elementType == .int64 ? Tensor(shape: shape, ints: parts.flatMap(\.ints)) : Tensor(shape: shape, floats: parts.flatMap(\.floats))
+    }
+}
+
+extension Node {
+    /// The subgraph held by graph attribute `key`.
+    func subgraph(_ key: String) throws -> Graph {
+        guard case .graph(let g)? = attributes[key] else { throw invalid("missing graph attribute \(key)") }
+        return g
+    }
+
+    /// Values of enclosing graphs that this node's subgraphs read (recursively): they must stay alive
+    /// until the node runs.
+    var implicitInputs: Set<String> {
+        var names = Set<String>()
+        for case .graph(let g) in attributes.values { names.formUnion(g.outerReferences) }
+        return names
+    }
+}
+
+extension Graph {
+    /// Names this graph's nodes read that it does not define itself (inputs, initializers, outputs).
+    var outerReferences: Set<String> {
+        var defined = Set(initializers.keys).union(inputs.map(\.name))
+        var outer = Set<String>()
+        for n in nodes {
+            for v in n.inputs where !v.isEmpty && !defined.contains(v) { outer.insert(v) }
+            outer.formUnion(n.implicitInputs.subtracting(defined))
+            defined.formUnion(n.outputs)
+        }
+        for o in outputs where !defined.contains(o.name) { outer.insert(o.name) }
+        return outer
+    }
+}

@@ -1,0 +1,128 @@
+/// Reference kernels of the detection operators (issue 17): TopK, NonZero, NonMaxSuppression,
+/// RoiAlign, ScatterElements. NonZero and NonMaxSuppression produce outputs whose leading size depends on the data
+/// (and TopK when K is computed at run time), so these kernels compute their own output shapes;
+/// `Reference.run` calls them before its shape inference. The semantics follow the ONNX operator
+/// specification and, where it leaves a choice (ties, degenerate boxes, RoiAlign's max mode),
+/// onnxruntime's CPU kernels, which the fixtures come from.
+enum RefDetection {
+    static let operators: Set<String> = ["TopK", "NonZero", "NonMaxSuppression", "RoiAlign", "ScatterElements"]
+
+    /// Runs a detection operator on concrete inputs; nil when `node` is not one.
+    static func run(_ node: Node, _ ins: [Tensor?], opset: Int) throws -> [Tensor]? {
+        func req(_ i: Int) throws -> Tensor { guard i < ins.count, let t = ins[i] else { throw node.invalid("missing input \(i)") }; return t }
+        func opt(_ i: Int) -> Tensor? { i < ins.count ? ins[i] : nil }
+        switch node.opType {
+        case "TopK": return try topK(node, try req(0), k: try req(1), opset: opset)
+        case "NonZero": return [nonZero(try req(0))]
+        case "NonMaxSuppression":
+            return [try nonMaxSuppression(node, boxes: try req(0), scores: try req(1), maxPerClass: opt(2), iou: opt(3), scoreThreshold: opt(4))]
+        case "RoiAlign": return [try roiAlign(node, x: try req(0), rois: try req(1), batchIndices: try req(2))]
+        case "ScatterElements": return [try scatterElements(node, data: try req(0), indices: try req(1), updates: try req(2))]
+        default: return nil
+        }
+    }
+
+    /// TopK (opset 10+: K as input): values and int64 indices of the K largest (or smallest)
+    /// elements along `axis`, sorted; ties keep the lower index first, as onnxruntime does.
+    /// `sorted = 0` leaves the order unspecified in ONNX; this kernel sorts anyway.
+    static func topK(_ node: Node, _ x: Tensor, k kTensor: Tensor, opset: Int) throws -> [Tensor] {
+        guard opset >= 10 else { throw EngineError.unsupported("TopK before opset 10 (K as attribute, node '\(node.name)')") }
+        let axis = try OpParams.axis(try node.int("axis", -1), rank: x.rank, node)
+        guard kTensor.count == 1, let k64 = kTensor.intValues.first, k64 >= 0, k64 <= Int64(x.shape[axis]) else {
+            throw node.invalid("K \(kTensor.intValues) must be one value in 0...\(x.shape[axis])")
+        }
+        let k = Int(k64), n = x.shape[axis], largest = try node.int("largest", 1) != 0
+        let inner = Tensor.elementCount(Array(x.shape[(axis + 1)...])), outer = Tensor.elementCount(Array(x.shape[..<axis]))
+        var outShape = x.shape; outShape[axis] = k
+        let v = x.floatValues
+        var values = [Float](repeating: 0, count: outer * k * inner), indices = [Int64](repeating: 0, count: outer * k * inner)
+        var order = [Int](repeating: 0, count: n)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * n * inner + i
+                for j in 0..<n { order[j] = j }
+                order.sort { a, b in
+                    let va = v[base + a * inner], vb = v[base + b * inner]
+                    if va != vb { return largest ? va > vb : va < vb }
+                    return a < b
+                }
+                for j in 0..<k {
+                    let dst = (o * k + j) * inner + i
+                    values[dst] = v[base + order[j] * inner]; indices[dst] = Int64(order[j])
+                }
+            }
+        }
+        let valuesTensor = x.elementType == .int64 ? Tensor(shape: outShape, ints: values.map { Int64($0) }) : Tensor(shape: outShape, floats: values)
+        return [valuesTensor, Tensor(shape: outShape, ints: indices)]
+    }
+
+    /// NonZero: int64 [rank, count] coordinates of the non-zero elements in row-major order.
+    static func nonZero(_ x: Tensor) -> Tensor {
+        let strides = Tensor.strides(x.shape)
+        var hits: [Int] = []
+        if x.elementType == .int64 { for (i, v) in x.ints.enumerated() where v != 0 { hits.append(i) } }
+        else { for (i, v) in x.floats.enumerated() where v != 0 { hits.append(i) } }
+        var out = [Int64](repeating: 0, count: x.rank * hits.count)
+        for (j, flat) in hits.enumerated() {
+            var rest = flat
+            for d in 0..<x.rank { out[d * hits.count + j] = Int64(rest / strides[d]); rest %= strides[d] }
+        }
+        return Tensor(shape: [x.rank, hits.count], ints: out)
+    }
+
+    /// NonMaxSuppression: per batch and class, boxes with score > score_threshold in decreasing
+    /// score order (ties: lower box index first), each kept unless its IoU with a kept box of the
+    /// same class exceeds iou_threshold, at most max_output_boxes_per_class (absent or 0: none).
+    /// Output int64 [selected, 3] rows (batch, class, box), ordered by batch, class, selection.
+    static func nonMaxSuppression(_ node: Node, boxes: Tensor, scores: Tensor, maxPerClass: Tensor?, iou: Tensor?, scoreThreshold: Tensor?) throws -> Tensor {
+        guard boxes.rank == 3, boxes.shape[2] == 4, scores.rank == 3, scores.shape[0] == boxes.shape[0], scores.shape[2] == boxes.shape[1] else {
+            throw node.invalid("boxes \(boxes.shape) must be [batches, boxes, 4] and scores \(scores.shape) [batches, classes, boxes]")
+        }
+        let centerPoint = try node.int("center_point_box", 0)
+        guard centerPoint == 0 || centerPoint == 1 else { throw node.invalid("center_point_box \(centerPoint) must be 0 or 1") }
+        let maxOut = max(0, maxPerClass?.intValues.first ?? 0)
+        let iouThreshold = iou?.floatValues.first ?? 0
+        guard iouThreshold >= 0, iouThreshold <= 1 else { throw node.invalid("iou_threshold \(iouThreshold) must lie in [0, 1]") }
+        let threshold = scoreThreshold?.floatValues.first
+        let (batches, count, classes) = (boxes.shape[0], boxes.shape[1], scores.shape[1])
+        let b = boxes.floatValues, s = scores.floatValues
+        /// Box i of batch n as (xmin, ymin, xmax, ymax).
+        func corners(_ n: Int, _ i: Int) -> (Float, Float, Float, Float) {
+            let p = (n * count + i) * 4
+            if centerPoint == 1 {
+                let hw = b[p + 2] / 2, hh = b[p + 3] / 2
+                return (b[p] - hw, b[p + 1] - hh, b[p] + hw, b[p + 1] + hh)
+            }
+            return (min(b[p + 1], b[p + 3]), min(b[p], b[p + 2]), max(b[p + 1], b[p + 3]), max(b[p], b[p + 2]))
+        }
+        func suppresses(_ a: (Float, Float, Float, Float), _ c: (Float, Float, Float, Float)) -> Bool {
+            let ix0 = max(a.0, c.0), ix1 = min(a.2, c.2)
+            guard ix1 > ix0 else { return false }
+            let iy0 = max(a.1, c.1), iy1 = min(a.3, c.3)
+            guard iy1 > iy0 else { return false }
+            let inter = (ix1 - ix0) * (iy1 - iy0)
+            let areaA = (a.2 - a.0) * (a.3 - a.1), areaC = (c.2 - c.0) * (c.3 - c.1)
+            let union = areaA + areaC - inter
+            guard inter > 0, areaA > 0, areaC > 0, union > 0 else { return false }
+            return inter / union > iouThreshold
+        }
+        var rows: [Int64] = []
+        guard maxOut > 0 else { return Tensor(shape: [0, 3], ints: []) }
+        for n in 0..<batches {
+            for c in 0..<classes {
+                let base = (n * classes + c) * count
+                var candidates = (0..<count).filter { threshold == nil || s[base + $0] > threshold! }
+                candidates.sort { s[base + $0] != s[base + $1] ? s[base + $0] > s[base + $1] : $0 < $1 }
+                var kept: [(Float, Float, Float, Float)] = []
+                for i in candidates {
+                    guard Int64(kept.count) < maxOut else { break }
+                    let box = corners(n, i)
+                    if kept.contains(where: { suppresses($0, box) }) { continue }
+                    kept.append(box)
+                    rows += [Int64(n), Int64(c), Int64(i)]
+                }
+            }
+        }
+        return Tensor(shape: [rows.count / 3, 3], ints: rows)
+    }
+}

@@ -1,0 +1,82 @@
+extension RefDetection {
+    /// RoiAlign (opsets 10 and 16): X [N, C, H, W], rois [R, 4] as (x1, y1, x2, y2) in input
+    /// coordinates, batch_indices [R] -> [R, C, output_height, output_width]. Each output bin
+    /// averages (mode "avg") or takes the maximum (mode "max") of bilinearly interpolated samples on a
+    /// regular grid (sampling_ratio per side, or ceil(roi size / output size) when 0).
+    /// coordinate_transformation_mode "half_pixel" (opset 16's default; torchvision's aligned=True)
+    /// shifts the scaled box by -0.5 pixel; "output_half_pixel" (opset 10's behaviour) does not and
+    /// makes boxes at least 1 pixel wide. The max mode follows onnxruntime: the maximum over samples
+    /// of the largest of the four weighted corner values, not of the interpolated value.
+    static func roiAlign(_ node: Node, x: Tensor, rois: Tensor, batchIndices: Tensor) throws -> Tensor {
+        guard x.rank == 4, rois.rank == 2, rois.shape[1] == 4, batchIndices.count == rois.shape[0] else {
+            throw node.invalid("X \(x.shape) must be NCHW, rois \(rois.shape) [R, 4], batch_indices \(batchIndices.shape) [R]")
+        }
+        let mode = try node.string("mode", "avg")
+        guard mode == "avg" || mode == "max" else { throw node.invalid("mode '\(mode)' must be avg or max") }
+        let ctm = try node.string("coordinate_transformation_mode", "half_pixel")
+        guard ctm == "half_pixel" || ctm == "output_half_pixel" else {
+            throw node.invalid("coordinate_transformation_mode '\(ctm)' must be half_pixel or output_half_pixel")
+        }
+        let (ph, pw) = (try node.int("output_height", 1), try node.int("output_width", 1))
+        let sampling = try node.int("sampling_ratio", 0), scale = try node.float("spatial_scale", 1)
+        guard ph >= 1, pw >= 1, ph <= 1 << 12, pw <= 1 << 12, sampling >= 0, sampling <= 1 << 10 else {
+            throw node.invalid("output size \(ph)x\(pw) or sampling_ratio \(sampling) out of range")
+        }
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let r = rois.shape[0], offset: Float = ctm == "half_pixel" ? 0.5 : 0
+        let v = x.floatValues, box = rois.floatValues, batch = batchIndices.intValues
+        var out = [Float](repeating: 0, count: r * c * ph * pw)
+        for ri in 0..<r {
+            let bi = batch[ri]
+            guard bi >= 0, bi < Int64(n) else { throw node.invalid("batch index \(bi) of roi \(ri) outside 0..<\(n)") }
+            let x0 = box[ri * 4] * scale - offset, y0 = box[ri * 4 + 1] * scale - offset
+            var rw = box[ri * 4 + 2] * scale - offset - x0, rh = box[ri * 4 + 3] * scale - offset - y0
+            if ctm == "output_half_pixel" { rw = max(rw, 1); rh = max(rh, 1) }
+            guard x0.isFinite, y0.isFinite, rw.isFinite, rh.isFinite, abs(rw) < 16_777_216, abs(rh) < 16_777_216 else {
+                throw node.invalid("roi \(ri) has non-finite or absurd coordinates")
+            }
+            let binH = rh / Float(ph), binW = rw / Float(pw)
+            // A box with negative size samples nothing (onnxruntime's loops do not run either).
+            let gridH = sampling > 0 ? sampling : max(0, Int((rh / Float(ph)).rounded(.up)))
+            let gridW = sampling > 0 ? sampling : max(0, Int((rw / Float(pw)).rounded(.up)))
+            guard gridH <= 1 << 12, gridW <= 1 << 12 else { throw node.invalid("roi \(ri) needs an absurd sampling grid \(gridH)x\(gridW)") }
+            let samples = bilinearSamples(y0: y0, x0: x0, binH: binH, binW: binW, ph: ph, pw: pw, gridH: gridH, gridW: gridW, h: h, w: w)
+            let count = Float(max(gridH * gridW, 1)), perBin = gridH * gridW
+            for ch in 0..<c {
+                let plane = (Int(bi) * c + ch) * h * w
+                for bin in 0..<(ph * pw) {
+                    var acc: Float = 0, any = false
+                    for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
+                        let a = s.w1 * v[plane + s.p1], b = s.w2 * v[plane + s.p2], cc = s.w3 * v[plane + s.p3], d = s.w4 * v[plane + s.p4]
+                        if mode == "avg" { acc += a + b + cc + d }
+                        else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+                    }
+                    out[((ri * c + ch) * ph * pw) + bin] = mode == "avg" ? acc / count : acc
+                }
+            }
+        }
+        return Tensor(shape: [r, c, ph, pw], floats: out)
+    }
+
+    struct Sample { var p1 = 0, p2 = 0, p3 = 0, p4 = 0; var w1: Float = 0, w2: Float = 0, w3: Float = 0, w4: Float = 0 }
+
+    /// The four corner offsets and weights of every sample of every bin (bins row-major, samples
+    /// row-major inside a bin); samples outside [-1, size] weigh nothing.
+    static func bilinearSamples(y0: Float, x0: Float, binH: Float, binW: Float, ph: Int, pw: Int, gridH: Int, gridW: Int, h: Int, w: Int) -> [Sample] {
+        var out: [Sample] = []
+        out.reserveCapacity(ph * pw * gridH * gridW)
+        for py in 0..<ph { for px in 0..<pw { for iy in 0..<gridH { for ix in 0..<gridW {
+            var y = y0 + Float(py) * binH + (Float(iy) + 0.5) * binH / Float(gridH)
+            var x = x0 + Float(px) * binW + (Float(ix) + 0.5) * binW / Float(gridW)
+            guard y >= -1, y <= Float(h), x >= -1, x <= Float(w) else { out.append(Sample()); continue }
+            y = max(y, 0); x = max(x, 0)
+            var yl = Int(y), xl = Int(x), yh: Int, xh: Int
+            if yl >= h - 1 { yl = h - 1; yh = yl; y = Float(yl) } else { yh = yl + 1 }
+            if xl >= w - 1 { xl = w - 1; xh = xl; x = Float(xl) } else { xh = xl + 1 }
+            let ly = y - Float(yl), lx = x - Float(xl), hy = 1 - ly, hx = 1 - lx
+            out.append(Sample(p1: yl * w + xl, p2: yl * w + xh, p3: yh * w + xl, p4: yh * w + xh,
+                              w1: hy * hx, w2: hy * lx, w3: ly * hx, w4: ly * lx))
+        } } } }
+        return out
+    }
+}

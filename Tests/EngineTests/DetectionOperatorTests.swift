@@ -1,0 +1,76 @@
+import XCTest
+@testable import Engine
+
+/// Issue 17's detection operators (RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent
+/// chains, ScatterElements, ReduceProd, If and Loop; Scripts/engine/make_op_fixtures.py, detection_ops_manifest.json) against onnxruntime.
+final class DetectionOperatorTests: XCTestCase {
+    func entries() throws -> [Fixtures.Entry] { try Fixtures.manifest("detection_ops_manifest.json") }
+
+    /// Fixtures whose output size depends on the data: the fast backend refuses them (for now).
+    static let dataDependent: Set<String> = ["op_nms_corners", "op_nms_center", "op_nms_all_kept", "op_nms_score_threshold_high",
+                                             "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int",
+                                             "op_if_then", "op_if_else", "op_loop_scan"]
+
+    func testManifestCoversEveryDetectionOperatorAndVariant() throws {
+        let names = Set(try entries().map(\.name))
+        for mode in ["avg", "max"] { for ctm in ["half_pixel", "output_half_pixel"] { XCTAssertTrue(names.contains("op_roialign_\(mode)_\(ctm)")) } }
+        XCTAssertTrue(Self.dataDependent.isSubset(of: names), "\(Self.dataDependent.subtracting(names))")
+        XCTAssertTrue(names.isSuperset(of: ["op_topk_largest", "op_topk_smallest_axis1", "op_topk_all"]))
+    }
+
+    func testReferenceBackendMatchesOnnxruntime() throws {
+        for entry in try entries() { XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .reference), entry.name) }
+    }
+
+    /// Static-shape detection operators (RoiAlign, TopK with a constant K) run on the fast backend
+    /// (as reference fallbacks); data-dependent ones are refused with a typed error naming the node.
+    func testFastBackendRunsStaticOnesAndRefusesDataDependentOnes() throws {
+        for entry in try entries() {
+            guard Self.dataDependent.contains(entry.name) else {
+                XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .fast), entry.name)
+                continue
+            }
+            XCTAssertThrowsError(try assertMatchesFixture(entry, backend: .fast), entry.name) { error in
+                guard case EngineError.unsupported(let text)? = error as? EngineError else { return XCTFail("\(entry.name): \(error)") }
+                XCTAssertTrue(text.contains("data-dependent") && text.contains("node '"), text)
+                XCTAssertEqual((error as? EngineError)?.category, .unsupported)
+            }
+        }
+    }
+
+    /// Planning marks NonZero's output and everything computed from it dynamic, and does not fold
+    /// the Shape of a dynamic value into a constant.
+    func testPlanMarksDataDependentValuesDynamic() throws {
+        let model = try ONNXModel(path: Fixtures.path("op_topk_runtime_k.onnx"))
+        let plan = try Plan(model: model, inputShapes: ["x0": [3, 6]])
+        XCTAssertEqual(plan.firstDynamicStep?.opType, "NonZero")
+        let shapeStep = try XCTUnwrap(plan.steps.first { $0.opType == "Shape" }, "Shape of a dynamic value must run, not fold")
+        XCTAssertEqual(plan.values[shapeStep.outputs[0]]?.dynamic, true)
+        let topk = try XCTUnwrap(plan.steps.first { $0.opType == "TopK" })
+        XCTAssertEqual(plan.values[topk.outputs[0]]?.dynamic, true)
+        let greater = try XCTUnwrap(plan.steps.first { $0.opType == "Greater" })
+        XCTAssertEqual(plan.values[greater.outputs[0]]?.dynamic, false)
+    }
+
+    /// Hostile parameters are refused with errors naming the node, not crashes.
+    func testHostileParametersAreRefused() throws {
+        let x = Tensor(shape: [1, 1, 4, 4], repeating: 1), rois = Tensor(shape: [1, 4], floats: [0, 0, 2, 2])
+        let roi = Node(name: "roi", opType: "RoiAlign", inputs: ["x", "r", "b"], outputs: ["y"], attributes: ["mode": .string("median")])
+        XCTAssertThrowsError(try RefDetection.run(roi, [x, rois, Tensor(shape: [1], ints: [0])], opset: 16))
+        let roiOk = Node(name: "roi", opType: "RoiAlign", inputs: ["x", "r", "b"], outputs: ["y"])
+        XCTAssertThrowsError(try RefDetection.run(roiOk, [x, rois, Tensor(shape: [1], ints: [3])], opset: 16)) { error in
+            XCTAssertTrue("\(error)".contains("'roi'"), "\(error)")
+        }
+        let topk = Node(name: "tk", opType: "TopK", inputs: ["x", "k"], outputs: ["v", "i"])
+        XCTAssertThrowsError(try RefDetection.run(topk, [Tensor(shape: [5], repeating: 0), Tensor(shape: [1], ints: [6])], opset: 11))
+        let loop = Node(name: "endless", opType: "Loop", inputs: ["", ""], outputs: [],
+                        attributes: ["body": .graph(try Graph(name: "b", nodes: [], initializers: [:], inputs: [ValueInfo(name: "i", dataType: 7, dims: []), ValueInfo(name: "c", dataType: 9, dims: [])],
+                                                              outputs: [ValueInfo(name: "c", dataType: 9, dims: [])], subgraph: true))])
+        XCTAssertThrowsError(try ControlFlow.run(loop, env: [:], opset: 13)) { error in
+            XCTAssertEqual((error as? EngineError)?.category, .unsupported)
+            XCTAssertTrue("\(error)".contains("'endless'"), "\(error)")
+        }
+        let nms = Node(name: "nms", opType: "NonMaxSuppression", inputs: ["b", "s"], outputs: ["y"])
+        XCTAssertThrowsError(try RefDetection.run(nms, [Tensor(shape: [1, 3, 4], repeating: 0), Tensor(shape: [1, 1, 2], repeating: 0)], opset: 11))
+    }
+}
