@@ -6,10 +6,12 @@
 #include "bridge_internal.hpp"
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dctk.h>
+#include <dcmtk/dcmsr/cmr/init.h>
 #include <dcmtk/dcmsr/cmr/tid1500.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,11 @@ std::string text(DcmItem &item, const DcmTagKey &tag) {
 extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurement *items, int32_t count,
                               const char *path, char instance_uid[80], ssdcm_status *err) {
     ssdcm::installLogRouting();
+    // DCMTK's content mapping resource fills its context groups' code lists lazily and without locking;
+    // the service writes SRs from several workers at once (a race seen as "No Measurement Report" under
+    // ServiceEndToEndTests' four concurrent senders). Fill them once, before any SR is built.
+    static std::once_flag contextGroups;
+    std::call_once(contextGroups, [] { CMR_ContentMappingResource::initializeAllContextGroups(); });
     DcmFileFormat segFile;
     if (segFile.loadFile(str(spec->seg_path).c_str(), EXS_Unknown, EGL_noChange, 4096).bad())
         return ssdcm::refuse(err, SSDCM_BAD_INPUT, str(spec->seg_path) + ": not readable as DICOM");
