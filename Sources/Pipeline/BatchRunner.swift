@@ -8,8 +8,8 @@ import StudyStore
 ///
 /// - The cases are read from INPUT (`BatchCohort`), filtered to `--shard I/N`, and handed out to
 ///   `jobs` workers in case-id order. Each worker loads the model's network ONCE and keeps it.
-/// - While a worker's network segments case k, a prefetch thread loads and preprocesses the
-///   worker's next case, so reading and preprocessing overlap inference.
+/// - When a worker's network has run the last window of case k, a prefetch thread loads and
+///   preprocesses the worker's next case while case k's outputs are written (both single-threaded).
 /// - Each case goes through `SegmentJob` exactly as `segment` (same outputs, in OUT/case-<hash>/,
 ///   same database records). A failing case is recorded with its reason; the batch goes on.
 /// - `--resume` skips a case whose input fingerprint has a completed run of this model (same
@@ -136,9 +136,21 @@ public enum BatchRunner {
             let waitStart = Date()
             let outcome = current.fetch.wait()
             let waited = Date().timeIntervalSince(waitStart)
-            // Start loading the next case now: it overlaps this case's inference.
-            pending = next()
-            var result = finish(context.cases[current.index], outcome, network: network.value, context)
+            // The next case starts loading when this case's last window has run: reading and
+            // preprocessing (one thread) then overlap this case's outputs (one thread), and the
+            // inference keeps every core it was given (a loader beside the engine's threads slowed
+            // `batch --jobs 1` below sequential `segment` calls: BENCHMARKS.md, "Batch").
+            pending = nil
+            var nextStarted = false
+            func startNext() {
+                guard !nextStarted else { return }
+                nextStarted = true
+                pending = next()
+            }
+            var result = finish(context.cases[current.index], outcome, network: network.value, context) { done, total in
+                if done == total { startNext() }
+            }
+            startNext()
             result.worker = worker
             result.timingsSeconds["waitSeconds"] = waited
             context.record(result, at: current.index)
@@ -180,7 +192,9 @@ public enum BatchRunner {
     }
 
     /// Segments a prefetched case (or records why not) into a summary row.
-    static func finish(_ c: BatchCase, _ outcome: Prefetch.Outcome, network: PatchNetwork, _ context: Context) -> BatchCaseResult {
+    /// `inferenceProgress` receives the sliding-window progress (windows done, total).
+    static func finish(_ c: BatchCase, _ outcome: Prefetch.Outcome, network: PatchNetwork, _ context: Context,
+                       inferenceProgress: @escaping (Int, Int) -> Void) -> BatchCaseResult {
         let folder = context.output.appendingPathComponent(c.folderName)
         var result = BatchCaseResult(caseID: c.id, status: .failed, reason: nil, errorCategory: nil, runID: nil,
                                      outputFolder: folder.path, inputs: c.inputs, labels: [], lesionCount: nil, timingsSeconds: [:])
@@ -210,7 +224,7 @@ public enum BatchRunner {
             }
         case .ready(let request, let loaded):
             do {
-                fill(try SegmentJob.run(request, loaded: loaded, network: network))
+                fill(try SegmentJob.run(request, loaded: loaded, network: network, progress: inferenceProgress))
                 result.status = .completed
             } catch {
                 fail(error)
