@@ -166,9 +166,10 @@ public enum BatchRunner {
                 var loaded = try SegmentJob.load(request, package: context.package)
                 try checkChannels(loaded, manifest: context.package.manifest)
                 if context.options.resume,
-                   let run = try context.store.completedRun(inputFingerprint: loaded.fingerprint,
-                                                            modelSHA256: context.package.manifest.network.sha256) {
-                    return .skipped(run)
+                   let earlier = earlierSummary(in: context.output.appendingPathComponent(c.folderName)),
+                   try context.store.isCompletedRun(earlier.runID, inputFingerprint: loaded.fingerprint,
+                                                    modelSHA256: context.package.manifest.network.sha256) {
+                    return .skipped(earlier.runID)
                 }
                 let clock = Date()
                 loaded.prepared = try Segmenter.prepare(channels: loaded.volumes, package: context.package)
@@ -178,6 +179,14 @@ public enum BatchRunner {
                 return .failed(error)
             }
         }
+    }
+
+    /// The summary (segmentation.json) of the run a case's folder holds, or nil. `--resume` skips a case
+    /// only when its folder holds a run that the database has as completed on the same inputs and
+    /// weights: two cases with byte-identical inputs share a fingerprint, and each needs its own outputs.
+    static func earlierSummary(in folder: URL) -> SegmentSummary? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("segmentation.json").path) else { return nil }
+        return try? JSONDecoder().decode(SegmentSummary.self, from: data)
     }
 
     /// A batch rule on top of `segment`'s: every channel has the same voxel grid size (as nnU-Net's
@@ -216,9 +225,8 @@ public enum BatchRunner {
             result.status = .skipped
             result.runID = runID
             result.reason = "already completed as run \(runID) (--resume)"
-            // The earlier run's figures, when its summary is in this OUT.
-            if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("segmentation.json").path),
-               let earlier = try? JSONDecoder().decode(SegmentSummary.self, from: data), earlier.runID == runID {
+            // The earlier run's figures, from its summary in this case's folder.
+            if let earlier = earlierSummary(in: folder), earlier.runID == runID {
                 fill(earlier)
                 result.timingsSeconds = [:]
             }

@@ -15,4 +15,15 @@ extension StudyStore {
             try s.fetchOne(Self.completedRunSQL, [inputFingerprint.sqlValue, modelSHA256.sqlValue])?.int64("id")
         }
     }
+
+    /// True when run `id` is completed, of the model with weights `modelSHA256`, on inputs with content
+    /// fingerprint `inputFingerprint`: what `batch --resume` checks for the run a case's folder holds.
+    public func isCompletedRun(_ id: RunID, inputFingerprint: String, modelSHA256: String) throws -> Bool {
+        try read("looking up completed runs") { s in
+            try s.fetchOne("""
+                SELECT id FROM run
+                WHERE id = ? AND inputFingerprint = ? AND modelSHA256 = ? AND status = 'completed'
+                """, [id.sqlValue, inputFingerprint.sqlValue, modelSHA256.sqlValue]) != nil
+        }
+    }
 }

@@ -18,7 +18,7 @@ struct BatchCommand: ParsableCommand {
         different sizes, wrong modality, ...) is recorded with its reason; the batch goes on. At the end \
         OUT/summary.json and OUT/summary.csv list every case: status, reason, volumes, lesion count, \
         timings (with --shard: summary.shard-I-of-N.*). \
-        --resume skips cases whose inputs already have a completed run of this model in the database. \
+        --resume skips cases whose inputs already have a completed run of this model in the database and whose folder in OUT holds that run. \
         --shard I/N (0-based, as $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX) takes the cases whose \
         SHA-256(case id) mod N is I: N tasks cover the cohort exactly once, and adding cases never moves \
         old ones. --jobs workers each load the model once; --jobs x --threads-per-job is clamped to the \
@@ -94,16 +94,9 @@ struct BatchCommand: ParsableCommand {
             for failed in summary.cases where failed.status == .failed {
                 Output.line("  failed \(failed.caseID): \(failed.reason ?? "")")
             }
-            Output.line("  summary: \(summary.output(BatchSummary.baseName(shard: options.shard)))")
+            Output.line("  summary: \((options.output as NSString).appendingPathComponent(BatchSummary.baseName(shard: options.shard) + ".{json,csv}"))")
         }
         if summary.counts.failed > 0 { throw ExitCode(ExitStatus.badInput) }
-    }
-}
-
-private extension BatchSummary {
-    func output(_ base: String) -> String {
-        let folder = cases.first.map { ($0.outputFolder as NSString).deletingLastPathComponent } ?? "."
-        return (folder as NSString).appendingPathComponent(base + ".{json,csv}")
     }
 }
 

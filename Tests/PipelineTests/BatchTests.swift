@@ -96,6 +96,24 @@ final class BatchTests: XCTestCase {
         XCTAssertEqual(try store.integrityCheck(), ["ok"])
     }
 
+    /// Regression: two cases with byte-identical inputs share an input fingerprint; `--resume` skipped
+    /// the second as "already completed" by the first's run, leaving its folder empty (seen in the Slurm
+    /// benchmark, whose cohort is copies of one phantom). Each case now gets its own outputs.
+    func testResumeDoesNotSkipADuplicateCaseWithoutItsOwnOutputs() throws {
+        let input = folder.appendingPathComponent("duplicates")
+        try writeNNUNetCase("first", in: input)
+        try writeNNUNetCase("second", in: input)
+        let summary = try BatchRunner.run(options(input.path, resume: true))
+        XCTAssertEqual(summary.counts, .init(selected: 2, completed: 2, failed: 0, skipped: 0))
+        for c in summary.cases {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: c.outputFolder + "/mask.nii.gz"), c.caseID)
+        }
+        XCTAssertNotEqual(summary.cases[0].runID, summary.cases[1].runID)
+        let again = try BatchRunner.run(options(input.path, resume: true))
+        XCTAssertEqual(again.counts, .init(selected: 2, completed: 0, failed: 0, skipped: 2))
+        XCTAssertEqual(Set(again.cases.compactMap(\.runID)), Set(summary.cases.compactMap(\.runID)))
+    }
+
     func testTwoWorkersAndShardsCoverTheCohortOnce() throws {
         let input = folder.appendingPathComponent("cohort")
         let ids = (0..<7).map { "case\($0)" }

@@ -62,6 +62,10 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(found.count, expected.count)
         for (a, b) in zip(found, expected) { XCTAssertEqual(a, b) }
         XCTAssertEqual(try postgres.completedRun(inputFingerprint: "fp-1.5.2.1", modelSHA256: String(repeating: "ab", count: 32)), 4)
+        for store in [sqlite, postgres] {
+            XCTAssertTrue(try store.isCompletedRun(4, inputFingerprint: "fp-1.5.2.1", modelSHA256: String(repeating: "ab", count: 32)))
+            XCTAssertFalse(try store.isCompletedRun(3, inputFingerprint: "fp-1.5.2.1", modelSHA256: String(repeating: "ab", count: 32)))
+        }
     }
 
     func testNewerDatabaseIsRefused() throws {
