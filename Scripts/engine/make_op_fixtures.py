@@ -263,6 +263,9 @@ def cases():
     yield "hardswish", single("HardSwish", [[3, 4, 5]]), 1e-6, None
     yield "masked_fill", masked_fill(4), 1e-6, {"x1": "bool_as_float"}
     yield "transpose_5d", single("Transpose", [[1, 4, 3, 5, 2]], {"perm": [0, 2, 3, 4, 1]}), 0, None
+    # GatherND last, so that the earlier fixtures keep their random draws (one generator for all).
+    yield "gathernd", single("GatherND", [[4, 5, 6], [3, 2]]), 0, {"x1": "index:4"}
+    yield "gathernd_batch1", single("GatherND", [[2, 5, 6], [2, 3, 1]], {"batch_dims": 1}), 0, {"x1": "index:5"}
 
 
 def make_input(rng, kind, shape, inp_type):

@@ -38,8 +38,9 @@ public struct MemoryBudget: Sendable, Equatable {
         return Int(bytes)
     }
 
-    /// `count * elementSize` summed over `parts`, or nil on overflow (a Double estimate is never trusted
-    /// to convert: sizes come as integers or through `Checked.int`).
+    /// The product of `factors` (element counts, sizes in bytes), or nil when one is negative or the
+    /// product overflows 64 bits. The one checked product of SegStation (the engine's tensor sizes too);
+    /// a Double estimate is never trusted to convert: sizes come as integers or through `Checked.int`.
     public static func product(_ factors: [Int]) -> Int? {
         var total = 1
         for f in factors {

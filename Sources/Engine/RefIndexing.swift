@@ -123,6 +123,48 @@ enum RefIndexing {
         return RefTensorOps.pick(x, offs, shape: indices.shape)
     }
 
+    /// GatherND (opset 11-13): for each index tuple (the last axis of `indices`, k entries) the slice
+    /// `data[tuple...]`, within each of the first `batch_dims` axes shared by data and indices.
+    /// Output shape: data.shape[..<b] + indices.shape[b..<q-1] + data.shape[(b+k)...].
+    static func gatherND(_ node: Node, _ data: Tensor, _ indices: Tensor) throws -> Tensor {
+        let b = try node.int("batch_dims", 0)
+        let shape = try gatherNDShape(node, data: data.shape, indices: indices.shape)
+        let k = indices.shape.last!
+        let batches = Tensor.elementCount(Array(data.shape.prefix(b)))
+        let tuples = Tensor.elementCount(Array(indices.shape[b..<(indices.rank - 1)]))
+        let slab = Tensor.elementCount(Array(data.shape[(b + k)...]))
+        let batchStride = Tensor.elementCount(Array(data.shape[b...]))
+        let s = Tensor.strides(data.shape), idx = indices.intValues
+        var offs: [Int] = []
+        offs.reserveCapacity(batches * tuples * slab)
+        for n in 0..<batches {
+            for j in 0..<tuples {
+                var base = n * batchStride
+                for d in 0..<k {
+                    let dim = data.shape[b + d]
+                    var i = idx[(n * tuples + j) * k + d]
+                    if i < 0 { i += Int64(dim) }
+                    guard i >= 0, i < Int64(dim) else {
+                        throw node.invalid("index \(idx[(n * tuples + j) * k + d]) out of range for dim \(dim)")
+                    }
+                    base += Int(i) * s[b + d]
+                }
+                for e in 0..<slab { offs.append(base + e) }
+            }
+        }
+        return RefTensorOps.pick(data, offs, shape: shape)
+    }
+
+    /// GatherND's output shape; refuses indices that do not fit data (`batch_dims` prefix, tuple length).
+    static func gatherNDShape(_ node: Node, data: [Int], indices: [Int]) throws -> [Int] {
+        let b = try node.int("batch_dims", 0)
+        guard b >= 0, b < indices.count, b < data.count, Array(indices.prefix(b)) == Array(data.prefix(b)),
+              let k = indices.last, k >= 1, b + k <= data.count else {
+            throw node.invalid("indices \(indices) (batch_dims \(b)) do not index data \(data)")
+        }
+        return Array(data.prefix(b)) + Array(indices[b..<(indices.count - 1)]) + Array(data[(b + k)...])
+    }
+
     /// ScatterND with reduction none/add/mul: updates replace (or combine with) slices of data.
     static func scatterND(_ node: Node, _ data: Tensor, _ indices: Tensor, _ updates: Tensor) throws -> Tensor {
         let reduction = try node.string("reduction", "none")

@@ -113,6 +113,8 @@ enum Reference {
             return [RefIndexing.tile(try x(), outShape: shape)]
         case "GatherElements":
             return [try RefIndexing.gatherElements(node, try x(), try req(1))]
+        case "GatherND":
+            return [try RefIndexing.gatherND(node, try x(), try req(1))]
         case "ScatterND":
             return [try RefIndexing.scatterND(node, try x(), try req(1), try req(2))]
         case "CumSum":

@@ -20,7 +20,7 @@ enum ShapeInference {
         "Concat", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceMax",
         "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
         "MatMul", "Gemm", "Einsum", "LayerNormalization", "Split", "Where", "Equal", "Less", "Greater", "LessOrEqual",
-        "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Tile", "GatherElements", "ScatterND", "CumSum",
+        "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Tile", "GatherElements", "GatherND", "ScatterND", "CumSum",
         "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Pad", "Expand",
         "Identity", "Dropout", "ArgMax", "Constant", "ConstantOfShape", "Shape", "Gather", "Cast", "Range",
         "TopK", "NonZero", "NonMaxSuppression", "RoiAlign", "ScatterElements", "ReduceProd", "If", "Loop",

@@ -54,6 +54,9 @@ extension ShapeInference {
             let v = try required(ins, 0, node), idx = try required(ins, 1, node)
             guard idx.shape.count == v.shape.count else { throw node.invalid("indices rank differs from data rank") }
             return [(idx.shape, v.type)]
+        case "GatherND":
+            let v = try required(ins, 0, node), idx = try required(ins, 1, node)
+            return [(try RefIndexing.gatherNDShape(node, data: v.shape, indices: idx.shape), v.type)]
         case "ScatterND":
             let v = try required(ins, 0, node)
             return [(v.shape, v.type)]

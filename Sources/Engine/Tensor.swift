@@ -1,3 +1,4 @@
+import Core
 /// Element types the engine computes with. ONNX int32/int8/uint8/bool tensors are widened to int64
 /// on import; double and float16 are narrowed/widened to float32.
 public enum ElementType: String, Sendable, Equatable {
@@ -49,17 +50,8 @@ public struct Tensor: Sendable, Equatable {
 
     public static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
-    /// Product of `shape`, or nil when a dim is negative or the product overflows.
-    static func checkedElementCount(_ shape: [Int]) -> Int? {
-        var total = 1
-        for d in shape {
-            guard d >= 0 else { return nil }
-            let (m, overflow) = total.multipliedReportingOverflow(by: d)
-            if overflow { return nil }
-            total = m
-        }
-        return total
-    }
+    /// Product of `shape`, or nil when a dim is negative or the product overflows (`MemoryBudget.product`).
+    static func checkedElementCount(_ shape: [Int]) -> Int? { MemoryBudget.product(shape) }
 
     /// Row-major strides in elements.
     public static func strides(_ shape: [Int]) -> [Int] {
