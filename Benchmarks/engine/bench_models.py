@@ -3,7 +3,7 @@
 monai onnx onnxruntime numpy; a release build of segstation; cc and libdnnl-dev for the oneDNN harness).
 
   python3 Benchmarks/engine/bench_models.py [--segstation .build/release/segstation] [--threads 1,2]
-         [--repeats 3] [--parts models,matmul,convs,unet] [--workdir /tmp/segstation-bench-i16]
+         [--repeats 3] [--parts models,matmul,convs,unet] [--models unetr,swinunetr,...] [--workdir /tmp/segstation-bench-i16]
 
 Parts (each measurement a separate process after one warm-up run; medians over --repeats rounds,
 the engine and onnxruntime alternating within each round):
@@ -85,6 +85,8 @@ def part_models(args, exe):
     print("| model | input | threads | onnxruntime s | engine s | speed-up | ort peak MiB | engine peak MiB | engine/ort memory | max rel. diff | CPU, load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, shape in FULL.items():
+        if name not in args.models.split(","):
+            continue
         path = os.path.join(args.workdir, f"full_{name}.onnx")
         diff = check_output(exe, args.workdir, name, 2)
         for t in args.threads:
@@ -209,6 +211,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--parts", default="models,matmul,convs,unet")
+    ap.add_argument("--models", default=",".join(FULL), help="comma-separated subset of the models part")
     ap.add_argument("--workdir", default="/tmp/segstation-bench-i16")
     ap.add_argument("--conv-runs", type=int, default=3, help="timed runs per convolution layer (after one warm-up)")
     args = ap.parse_args()

@@ -24,6 +24,7 @@ extension FastExecutor {
             case "LayerNormalization": done = try compileLayerNorm(node, index: index, temps: &temps)
             case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare": done = try compileReduce(node, temps: &temps)
             case "Transpose": done = try compileTranspose(node)
+            case "Slice": done = try compileSlice(node, temps: &temps)
             case "Gather": done = try compileGather(node, index: index, temps: &temps)
             case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow": done = try compileBinary(node, index: index, temps: &temps)
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool": done = try compilePool(node, temps: &temps)

@@ -1,3 +1,4 @@
+import Foundation
 import CDNNL
 
 /// Fast-backend element-wise operators: unary eltwise, broadcasting binary operators, Softmax
@@ -58,13 +59,21 @@ extension FastExecutor {
         try DNNL.check(dnnl_binary_desc_init(&d, algs[node.opType]!, &md0, &md1, &dmd), "binary descriptor")
         guard let pd = DNNL.primitiveDesc(d) else { return false }
         defer { dnnl_primitive_desc_destroy(pd) }
+        // oneDNN's reference binary on plain layouts (a broadcast pattern its JIT lacks): our own loop.
+        let own = DNNL.implementation(pd).hasPrefix("ref") && DNNL.isPlain(md0, shape: outShape) && DNNL.isPlain(md1, shape: padded)
+            ? BroadcastBinary(op: node.opType, out: outShape, src1: padded, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            : nil
         let dst: Int
         if canOverwrite(a, at: index) && a != b {
             retain(la.ref); locs[out] = Loc(ref: la.ref, shape: outShape, type: .float32); dst = la.ref
         } else {
             dst = try newValue(out, md: dmd, shape: outShape)
         }
-        steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC_0, la.ref), (DNNL_ARG_SRC_1, ref1), (DNNL_ARG_DST, dst)], label: node.opType))
+        if let own {
+            steps.append(.kernel(own, [la.ref, ref1, dst], label: node.opType + " (broadcast)"))
+        } else {
+            steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC_0, la.ref), (DNNL_ARG_SRC_1, ref1), (DNNL_ARG_DST, dst)], label: node.opType))
+        }
         return true
     }
 

@@ -23,6 +23,7 @@ final class FastExecutor {
         case primitive(dnnl_primitive_t, [(arg: Int32, ref: Int)], label: String)
         case fallback(Node, [Operand?], [Loc])
         case instanceNorm(BlockedInstanceNorm, src: Int, dst: Int, label: String)
+        case kernel(FastKernel, [Int], label: String)
     }
 
     let plan: Plan
@@ -224,6 +225,7 @@ final class FastExecutor {
             case .primitive(_, _, let label): return label
             case .fallback(let node, _, _): return node.opType + " (reference)"
             case .instanceNorm(_, _, _, let label): return label
+            case .kernel(_, _, let label): return label
             }
         }
     }
@@ -262,6 +264,10 @@ final class FastExecutor {
             case .instanceNorm(let kernel, let src, let dst, let l):
                 try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
                 kernel.run(src: pointer(src), dst: pointer(dst))
+                label = l
+            case .kernel(let kernel, let operands, let l):
+                try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
+                kernel.run(operands.map(pointer))
                 label = l
             case .fallback(let node, let operands, let outs):
                 try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
