@@ -43,17 +43,8 @@ struct LatencyMiddleware<Context: RequestContext>: RouterMiddleware {
 /// large answers a third bigger and slower to encode.
 enum APIResponse {
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
-        var bytes = ByteBuffer()
-        if let data = try? JSONFormat.encoder(pretty: false).encode(value) {
-            bytes.reserveCapacity(data.count + 1)
-            bytes.writeBytes(data)
-            bytes.writeInteger(UInt8(ascii: "\n"))
-        } else {
-            bytes.writeString("{}\n")
-        }
-        var headers: HTTPFields = [.contentType: "application/json"]
-        headers.append(contentsOf: extra)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
+        let data = (try? JSONFormat.encoder(pretty: false).encode(value)) ?? Data("{}".utf8)
+        return body(data, status: status, headers: extra)
     }
 
     /// An array of rows that write themselves (`CompactJSONWritable`): the same bytes as `json(_:)`, faster.
@@ -62,9 +53,14 @@ enum APIResponse {
         writer.beginArray()
         for row in rows { row.writeJSON(to: &writer) }
         writer.endArray()
+        return body(writer.bytes, status: status, headers: extra)
+    }
+
+    /// A JSON response of `json` and a final line break.
+    private static func body(_ json: some Collection<UInt8>, status: HTTPResponse.Status, headers extra: HTTPFields) -> Response {
         var bytes = ByteBuffer()
-        bytes.reserveCapacity(writer.bytes.count + 1)
-        bytes.writeBytes(writer.bytes)
+        bytes.reserveCapacity(json.count + 1)
+        bytes.writeBytes(json)
         bytes.writeInteger(UInt8(ascii: "\n"))
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extra)
