@@ -25,6 +25,8 @@ let package = Package(
         // issue 14: the service's HTTP API and its /metrics.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // issue 14: NIOThreadPool runs the HTTP handlers' blocking reads (already resolved through hummingbird).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         // issue 14: ServiceTests read docs/openapi.yaml to check real responses against it.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Issue 15 (batch): CSV manifests and summaries.
@@ -72,6 +74,7 @@ let package = Package(
             name: "Service",
             dependencies: ["Core", "Pipeline", "DICOM", "StudyStore", "Imaging", "Reports", "CDCMTKBridge", "CArchive",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "Crypto", package: "swift-crypto"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Service benchmarks (issue 14), side by side in one run; results go into BENCHMARKS.md.
 #   bash Benchmarks/service/bench.sh [BIN]     (BIN: a release segstation; default .build/release/segstation)
+#   BEFORE=/path/to/other/segstation bash Benchmarks/service/bench.sh   (part 4: BEFORE then BIN, same run, ROUNDS times)
 # 1. receive throughput: the same phantom study sent by storescu to `serve` and to Orthanc (alternating, 3 rounds);
 # 2. latency from the last instance to the SEG in Orthanc, split into stable wait, load, inference, export, send;
 # 3. a warm job (model loaded) vs a cold `segment` of the same study (brats-wt-3d);
@@ -77,24 +78,42 @@ start_serve
 for study in 1 2 3; do   # job 1 loads the model (cold worker); jobs 2 and 3 find it warm
   "$BIN" sample -o "$work/s$study" >/dev/null
   storescu -aet STORESCU -aec SEGSTATION +sd 127.0.0.1 $DICOM_PORT "$work/s$study/FLAIR" "$work/s$study/T1c"; last=$(now)
-  echo "job $study: $(python3 Benchmarks/service/follow_job.py "$last" "http://127.0.0.1:$HTTP_PORT" "$(cat "$work/token")" "$SEGSTATION_TEST_ORTHANC" "$study")"
+  echo "job $study: $(python3 Benchmarks/service/follow_job.py "$last" "http://127.0.0.1:$HTTP_PORT" "$(cat "$work/token")" "$SEGSTATION_TEST_ORTHANC" "$study" "$serve_pid")"
 done
 stop_serve
 for study in 2 3; do
-  t0=$(now); "$BIN" segment "$work/s$study/FLAIR" "$work/s$study/T1c" --model "$MODEL" --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold$study" >/dev/null; t1=$(now)
-  awk -v a="$t0" -v b="$t1" -v s="$study" 'BEGIN { printf "cold segment of study %d (new process, model load): %.2f s\n", s, b-a }'
+  t0=$(now); /usr/bin/time -f "%U %S" -o "$work/cold$study.cpu" "$BIN" segment "$work/s$study/FLAIR" "$work/s$study/T1c" --model "$MODEL" --threads 2 --min-lesion-ml 0.1 --db "$work/cold.sqlite" -o "$work/cold$study" >/dev/null; t1=$(now)
+  awk -v a="$t0" -v b="$t1" -v s="$study" -v c="$(awk '{ print $1 + $2 }' "$work/cold$study.cpu")" 'BEGIN { printf "cold segment of study %d (new process, model load): %.2f s, CPU %.2f s\n", s, b-a, c }'
+  # The same split as the jobs' (segmentation.json); "rest" is the wall time outside the timed phases:
+  # process start, model load, recording the run, exit.
+  python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timingsSeconds"]; w=float(sys.argv[2])
+inf=t.get("preprocessSeconds",0)+t.get("inferenceSeconds",0)+t.get("restoreSeconds",0); mea=t.get("cleanupSeconds",0)+t.get("measureSeconds",0)
+exp=t.get("maskWriteSeconds",0)+t.get("dicomExportSeconds",0)+t.get("reportSeconds",0); load=t.get("loadSeconds",0)
+print(json.dumps({"load":round(load,3),"inference":round(inf,3),"measure":round(mea,3),"export":round(exp,3),"rest":round(w-load-inf-mea-exp,3),"wall":round(w,3)}))' \
+    "$work/cold$study/segmentation.json" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b-a }')"
 done
 echo "(warm job: jobWall of jobs 2 and 3, which also includes sending to the PACS)"
 
 fi
 if [[ $PARTS == *4* ]]; then
 echo "== 4. GET /lesions under wrk, 100 connections, 100,000 lesions =="
-"$STORE_BENCH" --db "$work/lesions.sqlite" --iterations 1 >/dev/null
+# LESIONS_DB: a copy of a database store-bench filled before (filling takes a minute), else filled now.
+if [ -n "${LESIONS_DB:-}" ]; then cp "$LESIONS_DB" "$work/lesions.sqlite"; else "$STORE_BENCH" --db "$work/lesions.sqlite" --iterations 1 >/dev/null; fi
 config "$work/lesions.sqlite" "" 3600
-start_serve
-for q in "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=PAT-17&minVolumeML=1" "/runs/1"; do
-  echo "GET $q ($(api "$q" | wc -c) bytes)"
-  wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|99%|Requests/sec"
+after=$BIN
+for round in $(seq 1 "${ROUNDS:-1}"); do
+for BIN in ${BEFORE:+"$BEFORE"} "$after"; do
+  echo "-- round $round: $BIN; load: $(uptime | sed 's/.*load average: //')"
+  start_serve
+  # BIG last: a server that answers it in seconds is still working through wrk's queued requests when wrk
+  # stops, which would slow the next query. BIG: the first page (limit 1000 by default since session 12),
+  # then the whole answer (5,059 rows; a binary without paging ignores limit and always answers whole).
+  for q in "/lesions?patient=PAT-17&minVolumeML=1" "/runs/1" "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=BIG&minVolumeML=1&limit=10000"; do
+    echo "GET $q ($(api "$q" | wc -c) bytes)"
+    wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|90%|99%|Requests/sec|Socket errors|Non-2xx"
+  done
+  stop_serve
 done
-stop_serve
+done
+BIN=$after
 fi

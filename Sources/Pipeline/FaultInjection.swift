@@ -18,8 +18,11 @@ import Foundation
 ///   three reports are written together, then recorded one by one);
 /// - `in-final-transaction`: inside the transaction that completes the run, after all its rows are
 ///   written and before the commit.
-enum FaultInjection {
-    static func reach(_ point: @autoclosure () -> String) {
+///
+/// `serve` has one more (Tests/ServiceTests/HTTPLesionsTests.swift): `http-lesions-read`, in GET /lesions
+/// on the thread that reads the database, before the read.
+package enum FaultInjection {
+    package static func reach(_ point: @autoclosure () -> String) {
         guard let value = getenv("SEGSTATION_FAULT") else { return }
         let spec = String(cString: value).split(separator: ":", maxSplits: 1).map(String.init)
         guard spec.first == point() else { return }

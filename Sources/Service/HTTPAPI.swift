@@ -1,17 +1,22 @@
 import Core
 import Foundation
 import Hummingbird
+import Pipeline
 import StudyStore
 
 /// The HTTP API for viewers (docs/openapi.yaml): studies, runs, lesions, history, run artefacts,
 /// jobs (with server-sent progress events), health and Prometheus metrics. JSON bodies have the same
-/// schemas as the CLI's `--json`.
+/// schemas as the CLI's `--json` (compact: without the CLI's line breaks and indentation).
+///
+/// Database reads, their JSON encoding, artefact files and uploads run on `blocking` (a dedicated
+/// thread pool), never on the cooperative pool that runs the connections (see `BlockingWork`).
 struct HTTPAPI: Sendable {
     let config: ServiceConfig
     let store: StudyStore
     let metrics: ServiceMetrics
     let events: ProgressHub
     let uploads: UploadIntake
+    let blocking: BlockingWork
     let health: @Sendable () -> HealthBody
 
     struct HealthBody: Codable, Sendable {
@@ -41,8 +46,8 @@ struct HTTPAPI: Sendable {
         router.add(middleware: BearerAuthMiddleware(tokens: try TokenFile(path: config.tokensFile)))
         router.get("/health") { _, _ in APIResponse.json(health()) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render(store: store))))
+            let text = try await blocking.run { [metrics, store] in metrics.render(store: store) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/studies") { request, _ in
             let q = request.uri.queryParameters
@@ -51,18 +56,20 @@ struct HTTPAPI: Sendable {
                 guard let date = ISODate(dicomOrISO: String(since)) else { return APIResponse.error(.badRequest, "since must be YYYY-MM-DD or YYYYMMDD") }
                 filter.since = date
             }
-            return try result { try store.studies(filter) }
+            return try await result { [filter] in try store.studies(filter) }
         }
         router.get("/studies/:uid") { _, context in
             let uid = try context.parameters.require("uid")
             guard Validate.isUID(uid) else { return APIResponse.error(.badRequest, "'uid' must be a DICOM UID (digits and dots, at most 64)") }
-            let study = try store.studies().first { $0.studyInstanceUID == uid }
-            let runs = try store.runs(RunFilter(studyInstanceUID: uid))
-            let received = try store.receivedSeries(studyInstanceUID: uid)
-            guard study != nil || !received.isEmpty else { return APIResponse.error(.notFound, "no study with this UID") }
-            return APIResponse.json(StudyBody(study: study, runs: runs, receivedSeries: received))
+            return try await blocking.run {
+                let study = try store.studies().first { $0.studyInstanceUID == uid }
+                let runs = try store.runs(RunFilter(studyInstanceUID: uid))
+                let received = try store.receivedSeries(studyInstanceUID: uid)
+                guard study != nil || !received.isEmpty else { return APIResponse.error(.notFound, "no study with this UID") }
+                return APIResponse.json(StudyBody(study: study, runs: runs, receivedSeries: received))
+            }
         }
-        router.get("/series") { _, _ in try result { try store.receivedSeries() } }
+        router.get("/series") { _, _ in try await result { try store.receivedSeries() } }
         router.get("/runs") { request, _ in
             let q = request.uri.queryParameters
             var filter = RunFilter(patientID: q["patient"].map(String.init), studyInstanceUID: q["study"].map(String.init))
@@ -70,13 +77,13 @@ struct HTTPAPI: Sendable {
                 guard let status = RunStatus(rawValue: String(s)) else { return APIResponse.error(.badRequest, "unknown run status '\(s)'") }
                 filter.status = status
             }
-            return try result { try store.runs(filter) }
+            return try await result { [filter] in try store.runs(filter) }
         }
         router.get("/runs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return APIResponse.error(.badRequest, "'id' must be an integer") }
-            return try result { try store.show(id) }
+            return try await result { try store.show(id) }
         }
-        router.get("/runs/:id/:file") { _, context in try artefact(context) }
+        router.get("/runs/:id/:file") { _, context in try await artefact(context) }
         router.get("/lesions") { request, _ in
             let q = request.uri.queryParameters
             var filter = LesionFilter(patientID: q["patient"].map(String.init), label: q["label"].map(String.init), latestRunsOnly: q["latest"] == "true")
@@ -88,12 +95,24 @@ struct HTTPAPI: Sendable {
                 guard let id = Int64(String(v)) else { return APIResponse.error(.badRequest, "run must be an integer") }
                 filter.runID = id
             }
-            return try result { try store.lesions(filter) }
+            let paging: Paging
+            switch Paging.parse(limit: q["limit"].map(String.init), offset: q["offset"].map(String.init)) {
+            case .success(let p): paging = p
+            case .failure(let e): return APIResponse.error(.badRequest, e.message)
+            }
+            let path = request.uri.path, query = q.map { (String($0.key), String($0.value)) }
+            return try await blocking.run { [filter] in
+                FaultInjection.reach("http-lesions-read")
+                return try Self.storeErrors {
+                    let rows = try store.lesions(filter)
+                    return APIResponse.rows(paging.page(rows), headers: paging.headers(total: rows.count, path: path, query: query))
+                }
+            }
         }
         router.get("/patients/:id/history") { _, context in
             let id = try context.parameters.require("id")
             guard Validate.isPatientID(id) else { return APIResponse.error(.badRequest, "'id' must be 1-64 printable characters without '/' or '\\'") }
-            return try result { try store.history(patientID: id) }
+            return try await result { try store.history(patientID: id) }
         }
         router.get("/jobs") { request, _ in
             var state: JobState?
@@ -101,21 +120,28 @@ struct HTTPAPI: Sendable {
                 guard let parsed = JobState(rawValue: String(s)) else { return APIResponse.error(.badRequest, "unknown job state '\(s)'") }
                 state = parsed
             }
-            return try result { try store.jobs(state: state) }
+            return try await result { [state] in try store.jobs(state: state) }
         }
         router.get("/jobs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return APIResponse.error(.badRequest, "'id' must be an integer") }
-            guard let job = try store.job(id) else { return APIResponse.error(.notFound, "no job \(id)") }
-            return APIResponse.json(job)
+            return try await blocking.run {
+                guard let job = try store.job(id) else { return APIResponse.error(.notFound, "no job \(id)") }
+                return APIResponse.json(job)
+            }
         }
-        router.get("/jobs/:id/events") { _, context in try progressStream(context) }
-        router.post("/jobs") { request, _ in try await uploads.accept(request) }
+        router.get("/jobs/:id/events") { _, context in try await progressStream(context) }
+        router.post("/jobs") { request, _ in try await uploads.accept(request, blocking: blocking) }
         return router
     }
 
-    /// Runs a store query; store errors become 404/400/500 JSON errors.
-    func result<T: Encodable>(_ body: () throws -> T) throws -> Response {
-        do { return APIResponse.json(try body()) } catch let error as StoreError {
+    /// Runs a store query and encodes its answer on `blocking`; store errors become 404/400/500 JSON errors.
+    func result<T: Encodable>(_ body: @escaping @Sendable () throws -> T) async throws -> Response {
+        try await blocking.run { try Self.storeErrors { APIResponse.json(try body()) } }
+    }
+
+    /// `body`'s response, or a JSON error for a store error (404 not found, 400 invalid argument, else 500).
+    static func storeErrors(_ body: () throws -> Response) throws -> Response {
+        do { return try body() } catch let error as StoreError {
             switch error.category {
             case .notFound: return APIResponse.error(.notFound, error.description)
             case .invalidArgument: return APIResponse.error(.badRequest, error.description)
@@ -125,28 +151,30 @@ struct HTTPAPI: Sendable {
     }
 
     /// GET /runs/{id}/{file}: only the fixed artefact names; the path comes from the database, never from the URL.
-    func artefact(_ context: BasicRequestContext) throws -> Response {
+    func artefact(_ context: BasicRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self) else { return APIResponse.error(.badRequest, "'id' must be an integer") }
         let name = try context.parameters.require("file")
         guard let (kind, type) = Self.artefactNames[name] else {
             return APIResponse.error(.notFound, "no artefact '\(name)'; one of \(Self.artefactNames.keys.sorted().joined(separator: ", "))")
         }
-        let detail: RunDetail
-        do { detail = try store.show(id) } catch let error as StoreError where error.category == .notFound {
-            return APIResponse.error(.notFound, error.description)
+        return try await blocking.run { [store] in
+            let detail: RunDetail
+            do { detail = try store.show(id) } catch let error as StoreError where error.category == .notFound {
+                return APIResponse.error(.notFound, error.description)
+            }
+            guard let file = detail.artefacts.first(where: { $0.kind == kind }),
+                  let data = FileManager.default.contents(atPath: file.path) else {
+                return APIResponse.error(.notFound, "run \(id) has no \(name)")
+            }
+            return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"run-\(id)-\(name)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        guard let file = detail.artefacts.first(where: { $0.kind == kind }),
-              let data = FileManager.default.contents(atPath: file.path) else {
-            return APIResponse.error(.notFound, "run \(id) has no \(name)")
-        }
-        return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"run-\(id)-\(name)\""],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// GET /jobs/{id}/events: the job's state now, then each progress event, until it ends.
-    func progressStream(_ context: BasicRequestContext) throws -> Response {
+    func progressStream(_ context: BasicRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self) else { return APIResponse.error(.badRequest, "'id' must be an integer") }
-        guard let job = try store.job(id) else { return APIResponse.error(.notFound, "no job \(id)") }
+        guard let job = try await blocking.run({ [store] in try store.job(id) }) else { return APIResponse.error(.notFound, "no job \(id)") }
         let stream = events.subscribe()
         let first = JobProgress(jobID: id, state: job.state.rawValue, phase: job.phase ?? job.state.rawValue, progress: job.progress)
         let body = ResponseBody { writer in

@@ -38,18 +38,38 @@ struct LatencyMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// JSON bodies and errors, encoded as the CLI's `--json` encodes them.
+/// JSON bodies and errors, encoded as the CLI's `--json` encodes them (`JSONFormat`: the same keys, sorted,
+/// and values) but compact: no line breaks or indentation, which a viewer does not read and which made
+/// large answers a third bigger and slower to encode.
 enum APIResponse {
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let text = (try? JSONFormat.encoder().encode(value)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}"
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        let data = (try? JSONFormat.encoder(pretty: false).encode(value)) ?? Data("{}".utf8)
+        return body(data, status: status, headers: extra)
+    }
+
+    /// An array of rows that write themselves (`CompactJSONWritable`): the same bytes as `json(_:)`, faster.
+    static func rows<T: CompactJSONWritable>(_ rows: some Collection<T>, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var writer = JSONFormat.CompactWriter(capacity: 1024 * (rows.count + 1))
+        writer.beginArray()
+        for row in rows { row.writeJSON(to: &writer) }
+        writer.endArray()
+        return body(writer.bytes, status: status, headers: extra)
+    }
+
+    /// A JSON response of `json` and a final line break.
+    private static func body(_ json: some Collection<UInt8>, status: HTTPResponse.Status, headers extra: HTTPFields) -> Response {
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity(json.count + 1)
+        bytes.writeBytes(json)
+        bytes.writeInteger(UInt8(ascii: "\n"))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
     }
 
     struct ErrorBody: Encodable { var error: String; var status: Int }
 
     static func error(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
-        var response = json(ErrorBody(error: message, status: Int(status.code)), status: status)
-        for field in headers { response.headers.append(field) }
-        return response
+        json(ErrorBody(error: message, status: Int(status.code)), status: status, headers: headers)
     }
 }

@@ -64,7 +64,9 @@ public final class SegStationService: Sendable {
         for (i, worker) in workers.enumerated() {
             start("worker-\(i)") { worker.run(); workersDone.signal() }
         }
+        let blocking = BlockingWork()
         let api = HTTPAPI(config: config, store: store, metrics: metrics, events: events, uploads: UploadIntake(config: config, store: store),
+                          blocking: blocking,
                           health: { [listener] in
                               HTTPAPI.HealthBody(status: "ok", version: SegStationVersion.string, activeAssociations: listener.activeAssociations,
                                                  busyWorkers: workers.filter { $0.busy.current }.count)
@@ -81,6 +83,7 @@ public final class SegStationService: Sendable {
             logger.error("HTTP server stopped: \(error)")
         }
         logger.notice("shutting down")
+        await blocking.shutdown()
         stopping.withLock { $0 = true }
         listener.stop()
         events.finishAll()

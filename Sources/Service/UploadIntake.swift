@@ -23,7 +23,8 @@ struct UploadIntake: Sendable {
 
     var uploads: URL { URL(fileURLWithPath: config.storageFolder).appendingPathComponent("Uploads") }
 
-    func accept(_ request: Request) async throws -> Response {
+    /// Collects the body (up to `http.maxUploadBytes`), then stores and queues it on `blocking`.
+    func accept(_ request: Request, blocking: BlockingWork) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > config.maxUploadBytes {
             return APIResponse.error(.contentTooLarge, "the body is \(length) bytes; http.maxUploadBytes is \(config.maxUploadBytes)")
         }
@@ -32,11 +33,20 @@ struct UploadIntake: Sendable {
             return APIResponse.error(.contentTooLarge, "the body exceeds http.maxUploadBytes (\(config.maxUploadBytes) bytes)")
         }
         let type = request.headers[.contentType] ?? ""
-        if type.hasPrefix("application/json") { return try queueSeries(Data(body.readableBytesView)) }
-        guard let model = request.uri.queryParameters["model"].map(String.init), !model.isEmpty else {
+        let q = request.uri.queryParameters
+        let model = q["model"].map(String.init), minLesionML = q["minLesionML"].map(String.init), inputs = q["inputs"].map(String.init)
+        return try await blocking.run {
+            if type.hasPrefix("application/json") { return try queueSeries(Data(body.readableBytesView)) }
+            return try queueUpload(body, type: type, model: model, minLesionML: minLesionML, inputs: inputs)
+        }
+    }
+
+    /// A NIfTI or zip upload: written under `storage.folder/Uploads/<uuid>/`, then queued.
+    func queueUpload(_ body: ByteBuffer, type: String, model: String?, minLesionML: String?, inputs inputNames: String?) throws -> Response {
+        guard let model, !model.isEmpty else {
             return APIResponse.error(.badRequest, "an upload needs ?model=NAME")
         }
-        let minLesion = request.uri.queryParameters["minLesionML"].flatMap { Double(String($0)) } ?? 0
+        let minLesion = minLesionML.flatMap { Double($0) } ?? 0
         let options = String(decoding: try JSONEncoder().encode(RouteOptions(minLesionML: minLesion)), as: UTF8.self)
         let folder = uploads.appendingPathComponent(UUID().uuidString.lowercased())
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -47,7 +57,7 @@ struct UploadIntake: Sendable {
             do {
                 _ = try ZipUpload.extract(Data(body.readableBytesView), into: dicom,
                                           limits: .init(maxBytes: config.maxUnzippedBytes, maxEntries: ZipUpload.maxEntries))
-                inputs = try ZipUpload.inputFolders(request.uri.queryParameters["inputs"].map(String.init), in: dicom).map { JobInput(path: $0.path) }
+                inputs = try ZipUpload.inputFolders(inputNames, in: dicom).map { JobInput(path: $0.path) }
             } catch {
                 try? FileManager.default.removeItem(at: folder)   // nothing of a refused zip stays
                 switch error as? ServiceError {

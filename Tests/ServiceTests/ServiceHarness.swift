@@ -138,13 +138,19 @@ final class ServiceHarness: @unchecked Sendable {
 
     // MARK: HTTP
 
-    struct HTTPResult { var status: Int; var body: Data; var contentType: String }
+    struct HTTPResult {
+        var status: Int; var body: Data; var contentType: String
+        var headers: [String: String] = [:]
+        /// A response header, by case-insensitive name.
+        func header(_ name: String) -> String? { headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value }
+    }
 
-    func request(_ url: URL, method: String = "GET", body: Data? = nil, headers: [String: String] = [:], auth: Bool = true) throws -> HTTPResult {
+    func request(_ url: URL, method: String = "GET", body: Data? = nil, headers: [String: String] = [:], auth: Bool = true,
+                 timeout: TimeInterval = 30) throws -> HTTPResult {
         var r = URLRequest(url: url)
         r.httpMethod = method
         r.httpBody = body
-        r.timeoutInterval = 30
+        r.timeoutInterval = timeout
         for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
         if auth && url.host == base.host && url.port == base.port { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let done = DispatchSemaphore(value: 0)
@@ -156,7 +162,10 @@ final class ServiceHarness: @unchecked Sendable {
         done.wait()
         guard let (data, response, error) = box.value, let response else { throw box.value?.2 ?? URLError(.badServerResponse) }
         _ = error
-        return HTTPResult(status: response.statusCode, body: data ?? Data(), contentType: response.value(forHTTPHeaderField: "Content-Type") ?? "")
+        var fields: [String: String] = [:]
+        for (k, v) in response.allHeaderFields { fields[String(describing: k)] = String(describing: v) }
+        return HTTPResult(status: response.statusCode, body: data ?? Data(), contentType: response.value(forHTTPHeaderField: "Content-Type") ?? "",
+                          headers: fields)
     }
 
     func get(_ path: String, auth: Bool = true) throws -> HTTPResult {
