@@ -27,14 +27,24 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String?
 
+    @Option(name: .customLong("small-lesion-ml"), help: ArgumentHelp(
+        "The lesion table lists lesions of at least this many mL one by one and summarises the smaller ones in one row, e.g. \"37 components < 0.1 mL, 0.52 mL in total\" (report.json keeps every lesion).",
+        valueName: "mL"))
+    var smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML
+
     @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Print the written paths as JSON.")
     var json = false
 
+    func validate() throws {
+        if !(smallLesionML >= 0 && smallLesionML.isFinite) { throw ValidationError("--small-lesion-ml must be a finite value >= 0, found \(smallLesionML)") }
+    }
+
     func run() throws {
         OwnerOnly.apply()
-        let files = try ReportJob.run(target: target, databasePath: database.path, formats: format.formats, outputFolder: output)
+        let files = try ReportJob.run(target: target, databasePath: database.path, formats: format.formats, outputFolder: output,
+                                      smallLesionML: smallLesionML)
         if json { try Output.json(files.map(\.path)); return }
         for file in files { Output.line(file.path) }
     }
