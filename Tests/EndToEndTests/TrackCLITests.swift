@@ -161,4 +161,32 @@ final class TrackCLITests: ProcessTestCase {
         XCTAssertGreaterThanOrEqual(count, 1)
         XCTAssertLessThanOrEqual(count, 2, "the tracked phantom's report PDF fills at most 2 pages")
     }
+
+    /// `track` and `report` on a PostgreSQL study database (`--db postgresql://...`): the tracking tables are
+    /// written and read through the same SQL as on SQLite (a baseline study: `sample` studies share one date).
+    func testTrackAndReportOnPostgreSQL() throws {
+        guard let server = ProcessInfo.processInfo.environment["SEGSTATION_TEST_POSTGRES"], !server.isEmpty else {
+            throw XCTSkip("SEGSTATION_TEST_POSTGRES is not set: no PostgreSQL server (Scripts/ci/postgres.sh starts one; Scripts/test.sh does)")
+        }
+        guard let psql = ProcessRunner.tool("psql") else { throw XCTSkip("psql is missing (Debian package postgresql-client)") }
+        let name = "segstation_track_" + UUID().uuidString.prefix(8).lowercased()
+        let created = try ProcessRunner.run(psql, [server, "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \(name)"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let db = server.replacingOccurrences(of: #"/[^/?]*(\?|$)"#, with: "/\(name)$1", options: .regularExpression)
+        let inputs = try cli.phantom(in: folder.appendingPathComponent("study"), size: "48,48,24")
+        let segment = try cli.run(["segment"] + inputs + ["--model", SegStationCLI.fixtureModel, "--db", db, "-o", folder.appendingPathComponent("out").path, "--json"])
+        XCTAssertEqual(segment.status, 0, segment.stderr)
+        let run = String(try XCTUnwrap(try json(segment)["runID"] as? NSNumber).int64Value)
+        let tracked = try cli.run(["track", run, "--db", db, "--json"])
+        XCTAssertEqual(tracked.status, 0, tracked.stderr)
+        let rows = try XCTUnwrap(try json(tracked)["lesions"] as? [[String: Any]])
+        XCTAssertFalse(rows.isEmpty)
+        XCTAssertEqual(Set(rows.compactMap { $0["method"] as? String }), ["baseline"])
+        let again = try cli.run(["track", run, "--db", db, "--json"])
+        XCTAssertEqual(try XCTUnwrap(try json(again)["lesions"] as? [[String: Any]]).compactMap { $0["trackingUID"] as? String },
+                       rows.compactMap { $0["trackingUID"] as? String }, "identities are kept in the PostgreSQL database")
+        let report = try cli.run(["report", run, "--db", db, "-o", folder.appendingPathComponent("report").path, "--format", "json"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertEqual(try cli.run(["track", "999", "--db", db]).status, 66)
+    }
 }
