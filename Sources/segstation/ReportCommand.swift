@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         TARGET is a run ID (see `segstation runs`) or a StudyInstanceUID (its latest completed run). \
         The report has the patient and study header, model and provenance, the lesion table, axial, \
         coronal and sagittal key slices through the largest lesion with contours, and a volume-over-time \
-        chart when the patient has earlier studies. `segment` writes it already; this command renders \
+        chart when the patient has earlier studies. After `segstation track`, the key image of each matched \
+        lesion has the prior study's matching slice beside it (resampled through the recorded registration; HTML). \
+        `segment` writes it already; this command renders \
         it again (e.g. after later studies were added). Default folder: the run's own folder (where its mask is \
         recorded), from any working directory; re-rendered files that are recorded artefacts get their new SHA-256 in \
         the database. The inputs are re-read from their recorded absolute paths and must match the recorded fingerprint.
