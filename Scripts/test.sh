@@ -25,7 +25,7 @@ status=${PIPESTATUS[0]}
 # The store suite a second time, on PostgreSQL (StudyStoreTests' TestStore reads SEGSTATION_TEST_STORE).
 if [ -n "${SEGSTATION_TEST_POSTGRES:-}" ]; then
   SEGSTATION_TEST_STORE=postgres swift test --skip-build --disable-swift-testing \
-    --filter 'StudyStoreTests\.(RunLifecycleTests|LesionQueryTests|HistoryTests|QueryFilterTests|GuardTests)' 2>&1 \
+    --filter 'StudyStoreTests\.(RunLifecycleTests|LesionQueryTests|HistoryTests|QueryFilterTests|GuardTests|TrackingStoreTests)' 2>&1 \
     | tee -a "$log" | grep -vE "^Test Case '.*' (started|passed)"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi

@@ -10,9 +10,12 @@ import StudyStore
 /// `segstation report STUDY|RUN`: renders the report of a recorded run again, from the run's mask
 /// artefact and its first input, with the patient's history from the store.
 public enum ReportJob {
-    /// - Parameter target: a run ID, or a StudyInstanceUID (its latest completed run).
+    /// - Parameters:
+    ///   - target: a run ID, or a StudyInstanceUID (its latest completed run).
+    ///   - smallLesionML: lesions under this volume (mL) are summarised in one row of the lesion table.
     /// - Returns: the written files.
-    public static func run(target: String, databasePath: String?, formats: [ReportFormat], outputFolder: String?) throws -> [URL] {
+    public static func run(target: String, databasePath: String?, formats: [ReportFormat], outputFolder: String?,
+                           smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML) throws -> [URL] {
         let store = try StudyStore.connect(StudyStore.resolvePath(option: databasePath), createIfMissing: false)
         let runID: RunID
         if let id = RunID(target) {
@@ -23,6 +26,27 @@ public enum ReportJob {
             }
             runID = latest.runID
         }
+        let (reportInput, materials) = try Self.input(store: store, runID: runID, smallLesionML: smallLesionML)
+        // Default: the run's own folder (where its mask is recorded), wherever the command runs from.
+        let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: materials.maskPath).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let written = try ReportWriter.write(reportInput, formats: formats, to: folder).map(\.url)
+        // Re-rendered files that are recorded artefacts of the run get their new SHA-256 and size.
+        // (A read-only database keeps its rows: the files then no longer match, which `verify` reports.)
+        let recorded = store.isReadOnly ? [] : Set(materials.detail.artefacts.map(\.path))
+        for url in written {
+            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+            let match = recorded.contains(url.path) ? url.path : recorded.contains(path) ? path : nil
+            guard let match, let digest = Digest.sha256Hex(ofFile: url),
+                  let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber else { continue }
+            try store.updateArtefactDigest(runID: runID, path: match, sha256: digest, bytes: size.int64Value)
+        }
+        return written
+    }
+
+    /// What the report of a recorded run shows: its inputs and mask read back, the patient's history of
+    /// the same model, and when it was tracked, the RECIST summary, prior volumes and the prior study.
+    static func input(store: StudyStore, runID: RunID, smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML) throws -> (ReportInput, RunMaterials) {
         let materials = try RunMaterials.load(store, runID: runID)
         let detail = materials.detail, parameters = materials.parameters, scan = materials.scans[0], labels = materials.labels
         let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
@@ -39,21 +63,8 @@ public enum ReportJob {
                                                                          minLesionML: parameters.minLesionML ?? 0, forced: parameters.forced),
                                         history: history, priorVolumes: RunReport.priorVolumes(store: store, run: runID),
                                         targets: tracking?.targets, responseSummary: tracking?.sentence,
-                                        otherChannels: materials.scans.dropFirst().map(\.volume))
-        // Default: the run's own folder (where its mask is recorded), wherever the command runs from.
-        let folder = outputFolder.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: materials.maskPath).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let written = try ReportWriter.write(RunReport.input(context), formats: formats, to: folder).map(\.url)
-        // Re-rendered files that are recorded artefacts of the run get their new SHA-256 and size.
-        // (A read-only database keeps its rows: the files then no longer match, which `verify` reports.)
-        let recorded = store.isReadOnly ? [] : Set(detail.artefacts.map(\.path))
-        for url in written {
-            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
-            let match = recorded.contains(url.path) ? url.path : recorded.contains(path) ? path : nil
-            guard let match, let digest = Digest.sha256Hex(ofFile: url),
-                  let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber else { continue }
-            try store.updateArtefactDigest(runID: runID, path: match, sha256: digest, bytes: size.int64Value)
-        }
-        return written
+                                        otherChannels: materials.scans.dropFirst().map(\.volume), smallLesionML: smallLesionML,
+                                        prior: try RunReport.priorStudy(store: store, run: runID))
+        return (RunReport.input(context), materials)
     }
 }

@@ -32,6 +32,10 @@ enum RunReport {
         /// Input channel names (manifest order) and the channels after the first, on the image's grid.
         var channelNames: [String] = []
         var otherChannels: [Volume<Float>] = []
+        /// Lesions under this volume (mL) are summarised in one row of the table (`--small-lesion-ml`).
+        var smallLesionML = ReportInput.defaultSmallLesionThresholdML
+        /// The prior study the lesions were tracked against (`priorStudy`), or why it cannot be shown.
+        var prior: Result<PriorStudy, Error>? = nil
     }
 
     static func input(_ c: Context) -> ReportInput {
@@ -69,6 +73,8 @@ enum RunReport {
         var input = ReportInput(header: header, provenance: provenance, lesions: rows, labels: c.labelStyles, image: c.image,
                                 labelMap: c.labels, history: history)
         input.responseSummary = c.responseSummary
+        input.smallLesionThresholdML = c.smallLesionML
+        if case .success(let prior) = c.prior { input.prior = prior }
         input.channelName = c.channelNames.first
         input.otherChannels = c.otherChannels.enumerated().compactMap { n, image in
             image.geometry.isSameGrid(as: c.image.geometry) ? (n + 1 < c.channelNames.count ? c.channelNames[n + 1] : "channel \(n + 2)", image) : nil
@@ -105,6 +111,22 @@ enum RunReport {
         return result
     }
 
+    /// The prior study `run`'s lesions were tracked against (`segstation track`), with the registration
+    /// they were matched through (prior -> current) inverted; nil when no lesion of the run was matched to a
+    /// prior one. `.failure` when the prior run's inputs or mask cannot be read back.
+    static func priorStudy(store: StudyStore, run: RunID) throws -> Result<PriorStudy, Error>? {
+        let matched = try store.trackedLesions(run: run).first { $0.priorRunID != nil && $0.registrationID != nil }
+        guard let priorRun = matched?.priorRunID, let registrationID = matched?.registrationID,
+              let registration = try store.registration(id: registrationID), registration.info.accepted,
+              let priorToCurrent = AffineTransform3(rows: registration.info.transform),
+              let currentToPrior = priorToCurrent.inverse else { return nil }
+        return Result<PriorStudy, Error> {
+            let materials = try RunMaterials.load(store, runID: priorRun)
+            return PriorStudy(studyDate: isoDate(materials.detail.run.studyDate), image: materials.image, labelMap: materials.labels,
+                              currentToPrior: currentToPrior)
+        }
+    }
+
     /// Earlier label volumes of the patient from the store (completed runs only).
     /// Only runs of the same model name and version: a chart never plots two models as one series,
     /// since a change of model is not a change of the tumour.
@@ -130,6 +152,9 @@ enum RunReport {
         }
         if let derived = c.parameters["derived identifiers"] {
             warnings.append("Identifiers absent in the input were derived: \(derived). This study may not join the patient's history; check the identity before comparing studies.")
+        }
+        if case .failure(let error) = c.prior {
+            warnings.append("The prior study's images could not be read, so the key images show no prior slice: \(error)")
         }
         if studyDate == StudyHeader.unknownDate {
             warnings.append("The input has no study date: the study cannot be placed in the patient's history, and no change is computed against it.")

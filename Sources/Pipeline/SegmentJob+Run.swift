@@ -140,7 +140,8 @@ public enum SegmentJob {
                                                 parameters: reportParameters(request, identity: identity, inputs: absoluteInputs, forced: gate.forcedReason),
                                                 history: RunReport.history(store: store, patientID: identity.patient.patientID, model: model),
                                                 licence: manifest.licence, intendedUse: manifest.description,
-                                                channelNames: manifest.inputs.map(\.name), otherChannels: scans.dropFirst().map(\.volume))
+                                                channelNames: manifest.inputs.map(\.name), otherChannels: scans.dropFirst().map(\.volume),
+                                                smallLesionML: request.smallLesionML)
                 for written in try ReportWriter.write(RunReport.input(context), formats: request.reportFormats, to: folder) {
                     let kind: ArtefactKind = written.format == .html ? .reportHTML : written.format == .pdf ? .reportPDF : .reportJSON
                     try artefacts.record(kind, written.url)

@@ -28,6 +28,9 @@ public struct SegmentRequest: Sendable {
     /// from the prediction before measurement and every export; 0 keeps everything (the default,
     /// as nnU-Net: see docs/MODEL_PACKAGE.md).
     public var minLesionML: Double
+    /// The report's lesion table lists lesions of at least this many mL one by one and summarises the
+    /// smaller ones in one row (`--small-lesion-ml`; they stay in the mask, the database and the JSON).
+    public var smallLesionML = ReportInput.defaultSmallLesionThresholdML
     /// Stack index per DICOM input (`--stack`; one value applies to every input; empty = each series
     /// must hold one stack apart from localizers).
     public var stackIndices: [Int] = []

@@ -73,6 +73,9 @@ enum HTMLReport {
         guard !report.lesionImages.isEmpty else { return "" }
         var html = "<section><h2>Measurable lesions</h2><p class=\"note\">Axial slice of each lesion's RECIST long axis; "
         html += "long and short axes drawn as yellow callipers, numbered as in the table."
+        if let prior = report.input.prior {
+            html += " Beside each tracked lesion: the same plane of the prior study (\(prior.studyDate)), resampled through the recorded registration, with the prior outlines."
+        }
         if report.lesionImagesLeftOut > 0 {
             html += " \(report.lesionImagesLeftOut) more measurable lesion\(report.lesionImagesLeftOut == 1 ? " is" : "s are") not shown (the \(LesionKeyImages.cap) largest are)."
         }
@@ -82,6 +85,12 @@ enum HTMLReport {
             let text = "\(r.labelName) #\(r.lesionIndex): long axis \(ReportFormatting.mm(r.longestAxialDiameterMM)) mm, short axis \(ReportFormatting.mm(r.shortAxisMM)) mm, \(ReportFormatting.volume(r.volumeML)) mL"
             html += "<figure class=\"lesion\"><img alt=\"\(escape("Key image of lesion " + text))\" width=\"\(item.image.width)\" height=\"\(item.image.height)\" "
             html += "src=\"data:image/png;base64,\(item.image.png.base64EncodedString())\"><figcaption>\(escape(text))</figcaption></figure>"
+            if let prior = item.prior, let study = report.input.prior, let volume = r.priorVolumeML {
+                let before = "\(r.labelName) #\(r.lesionIndex) at the prior study (\(study.studyDate)): \(ReportFormatting.volume(volume)) mL"
+                html += "<figure class=\"prior\"><img alt=\"\(escape("The same plane of the prior study, through the registration: " + before))\" "
+                html += "width=\"\(prior.width)\" height=\"\(prior.height)\" src=\"data:image/png;base64,\(prior.png.base64EncodedString())\">"
+                html += "<figcaption>\(escape(before)), same plane through the registration</figcaption></figure>"
+            }
         }
         return html + "</div></section>"
     }
@@ -122,7 +131,7 @@ enum HTMLReport {
     table.lesions td{padding:3px 6px;text-align:right;border-bottom:1px solid #e3e3e3}
     table.lesions th:first-child,table.lesions td:first-child{text-align:left}tr.small td{text-align:left;font-style:italic;color:#333}
     .images{display:flex;gap:12px;flex-wrap:wrap}figure{margin:0;background:#000;padding:4px}
-    figure img{display:block;width:260px;height:auto}figure.lesion{border:3px solid #01fe02}figure.lesion img{width:auto}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
+    figure img{display:block;width:260px;height:auto}figure.lesion{border:3px solid #01fe02}figure.lesion img,figure.prior img{width:auto}figure.prior{border:3px solid #555}figcaption{color:#fff;text-align:center;font-size:12px;padding-top:3px}
     img.chart{max-width:100%;border:1px solid #ccc}.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border:1px solid #333}
     .warning{background:#fff3cd;border:2px solid #8a5300;color:#3d2500;padding:6px 12px;margin-top:12px}.warning ul{margin:4px 0 0 18px;padding:0}
     .response{font-weight:bold}.note,.legend{font-size:12px;color:#444}footer{margin-top:24px;font-size:11px;color:#666;border-top:1px solid #ccc;padding-top:6px}

@@ -9,6 +9,9 @@ public struct LesionKeyImage {
     /// Output-pixel end points of the long and short axes as drawn.
     public let longAxisPixels: [(x: Double, y: Double)]
     public let shortAxisPixels: [(x: Double, y: Double)]
+    /// For a tracked lesion when the report has a prior study: the prior study at the same plane of the
+    /// anatomy (`PriorSlice`, through the registration), same region and scale, with its label outlines.
+    public let prior: RenderedSlice?
 }
 
 enum LesionKeyImages {
@@ -25,6 +28,7 @@ enum LesionKeyImages {
     static func render(_ input: ReportInput, window: DisplayWindow) throws -> (images: [LesionKeyImage], canvases: [ImageCanvas]) {
         var images = [LesionKeyImage](), canvases = [ImageCanvas]()
         let g = input.image.geometry
+        let priorWindow = input.prior.map { DisplayWindow.automatic(for: $0.image, modality: input.header.modality) }
         for row in candidates(input).prefix(cap) {
             let long = row.longAxisLPS!, short = row.shortAxisLPS!
             // The slice of the long axis (its end points lie in one axial slice of the grid).
@@ -52,7 +56,14 @@ enum LesionKeyImages {
                 p.color(calliperColor)
                 p.text(number, x: at.x, y: at.y, size: 14, bold: true)
             }
-            images.append(LesionKeyImage(row: row, image: rendered, longAxisPixels: longPixels, shortAxisPixels: shortPixels))
+            var prior: RenderedSlice?
+            if let study = input.prior, let priorWindow, let volume = row.priorVolumeML {
+                let priorSlice = PriorSlice.slice(matching: slice, geometry: g, prior: study)
+                prior = try SliceRenderer.render(priorSlice, region: region, window: priorWindow, style: input.style(for:),
+                                                 caption: "Prior \(study.studyDate): \(ReportFormatting.volume(volume)) mL",
+                                                 longestSidePixels: 320).0
+            }
+            images.append(LesionKeyImage(row: row, image: rendered, longAxisPixels: longPixels, shortAxisPixels: shortPixels, prior: prior))
             canvases.append(canvas)
         }
         return (images, canvases)

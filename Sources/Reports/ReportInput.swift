@@ -28,6 +28,9 @@ public struct ReportInput: Sendable {
     /// data gives dozens of specks); the JSON keeps every row. Default 0.1 mL.
     public var smallLesionThresholdML: Double = ReportInput.defaultSmallLesionThresholdML
     public static let defaultSmallLesionThresholdML = 0.1
+    /// The prior study the lesions were tracked against: each tracked lesion's key image gets the prior
+    /// study's matching slice beside it (nil: no prior, or not tracked).
+    public var prior: PriorStudy?
 
     public init(header: StudyHeader, provenance: Provenance, lesions: [LesionRow], labels: [LabelStyle],
                 image: Volume<Float>, labelMap: Volume<UInt8>, history: [HistoryPoint] = []) {
@@ -103,6 +106,18 @@ public struct ReportInput: Sendable {
         }
         for channel in otherChannels where !channel.image.geometry.isSameGrid(as: image.geometry) {
             throw ReportError.invalidInput("channel \(channel.name) is on another grid than the first channel")
+        }
+        if let prior {
+            guard prior.image.geometry.isSameGrid(as: prior.labelMap.geometry) else {
+                throw ReportError.invalidInput("prior study image grid \(prior.image.geometry) differs from its label map grid \(prior.labelMap.geometry)")
+            }
+            guard ISODate(prior.studyDate) != nil || prior.studyDate == StudyHeader.unknownDate else {
+                throw ReportError.invalidInput("prior study date '\(prior.studyDate)'; expected YYYY-MM-DD or \(StudyHeader.unknownDate)")
+            }
+            let m = prior.currentToPrior.rows.joined()
+            guard m.allSatisfy(\.isFinite), prior.currentToPrior.inverse != nil else {
+                throw ReportError.invalidInput("prior study transform \(prior.currentToPrior) is not an invertible finite affine map")
+            }
         }
         guard smallLesionThresholdML.isFinite, smallLesionThresholdML >= 0 else {
             throw ReportError.invalidInput("small-lesion threshold \(smallLesionThresholdML) mL; expected a finite number >= 0")

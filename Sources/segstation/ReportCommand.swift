@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         TARGET is a run ID (see `segstation runs`) or a StudyInstanceUID (its latest completed run). \
         The report has the patient and study header, model and provenance, the lesion table, axial, \
         coronal and sagittal key slices through the largest lesion with contours, and a volume-over-time \
-        chart when the patient has earlier studies. `segment` writes it already; this command renders \
+        chart when the patient has earlier studies. After `segstation track`, the key image of each matched \
+        lesion has the prior study's matching slice beside it (resampled through the recorded registration; HTML). \
+        `segment` writes it already; this command renders \
         it again (e.g. after later studies were added). Default folder: the run's own folder (where its mask is \
         recorded), from any working directory; re-rendered files that are recorded artefacts get their new SHA-256 in \
         the database. The inputs are re-read from their recorded absolute paths and must match the recorded fingerprint.
@@ -27,14 +29,24 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String?
 
+    @Option(name: .customLong("small-lesion-ml"), help: ArgumentHelp(
+        "The lesion table lists lesions of at least this many mL one by one and summarises the smaller ones in one row, e.g. \"37 components < 0.1 mL, 0.52 mL in total\" (report.json keeps every lesion).",
+        valueName: "mL"))
+    var smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML
+
     @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Print the written paths as JSON.")
     var json = false
 
+    func validate() throws {
+        if !(smallLesionML >= 0 && smallLesionML.isFinite) { throw ValidationError("--small-lesion-ml must be a finite value >= 0, found \(smallLesionML)") }
+    }
+
     func run() throws {
         OwnerOnly.apply()
-        let files = try ReportJob.run(target: target, databasePath: database.path, formats: format.formats, outputFolder: output)
+        let files = try ReportJob.run(target: target, databasePath: database.path, formats: format.formats, outputFolder: output,
+                                      smallLesionML: smallLesionML)
         if json { try Output.json(files.map(\.path)); return }
         for file in files { Output.line(file.path) }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DICOM
 import Foundation
 import Pipeline
+import Reports
 
 struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,6 +68,11 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
     var minLesionML: Double = 0
 
+    @Option(name: .customLong("small-lesion-ml"), help: ArgumentHelp(
+        "The report's lesion table lists lesions of at least this many mL one by one and summarises the smaller ones in one row (they stay in the mask, the database and report.json).",
+        valueName: "mL"))
+    var smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML
+
     @Flag(help: "Do not write DICOM-SEG/SR even for DICOM input.")
     var noDicom = false
 
@@ -102,6 +108,7 @@ struct SegmentCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
+        if !(smallLesionML >= 0 && smallLesionML.isFinite) { throw ValidationError("--small-lesion-ml must be a finite value >= 0, found \(smallLesionML)") }
         if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
         if rtstruct && noDicom { throw ValidationError("--rtstruct writes DICOM: it cannot be combined with --no-dicom") }
     }
@@ -112,6 +119,7 @@ struct SegmentCommand: ParsableCommand {
                                      threads: threads, databasePath: database.path, writeDICOM: !noDicom,
                                      minLesionML: minLesionML)
         request.stackIndices = stack
+        request.smallLesionML = smallLesionML
         request.dicomOptions = reading.loadOptions
         request.allowMixedIdentity = allowMixedIdentity
         request.writeRTStruct = rtstruct

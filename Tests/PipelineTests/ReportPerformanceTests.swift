@@ -8,6 +8,10 @@ import XCTest
 /// Issue 13, performance: `report` of a study with 10 tracked lesions and a prior study (HTML, PDF and
 /// JSON: key images, lesion key images, chart), timed from the database to the written files. The 2 s
 /// bound is asserted in release builds; a debug build reports its time and skips.
+///
+/// `SEGSTATION_KEEP_REPORT_STUDY=FOLDER` builds the study in FOLDER (new or empty) and keeps it, so the
+/// release `segstation report 2 --db FOLDER/studies.sqlite` can be timed from the command line
+/// (BENCHMARKS.md, issue 13).
 final class ReportPerformanceTests: XCTestCase {
     /// Ten lesions inside the phantom's brain, all present at both time points (radii change a little).
     static let lesions: [TrackingStudy.Lesion] = [
@@ -19,8 +23,10 @@ final class ReportPerformanceTests: XCTestCase {
     }
 
     func testReportOfTenTrackedLesionsWithAPrior() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-perf-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let kept = ProcessInfo.processInfo.environment["SEGSTATION_KEEP_REPORT_STUDY"].flatMap { $0.isEmpty ? nil : $0 }
+        let folder = kept.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("report-perf-\(UUID().uuidString)")
+        defer { if kept == nil { try? FileManager.default.removeItem(at: folder) } }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let database = folder.appendingPathComponent("studies.sqlite").path
         let study = TrackingStudy(lesions: Self.lesions, motion: .identity)
@@ -39,6 +45,8 @@ final class ReportPerformanceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(measurable, 5)
         XCTAssertEqual(html.components(separatedBy: "<figure class=\"lesion\">").count - 1, measurable,
                        "a key image per measurable lesion (long axis >= 10 mm)")
+        XCTAssertEqual(html.components(separatedBy: "<figure class=\"prior\">").count - 1, measurable,
+                       "beside each, the prior study's matching slice (every lesion is tracked)")
         // The table carries each tracked lesion's prior volume and % change, as `track` computed them.
         for row in tracked.lesions {
             let change = try XCTUnwrap(row.volumeChangePercent), prior = try XCTUnwrap(row.priorVolumeML)
