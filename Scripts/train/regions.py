@@ -154,7 +154,7 @@ as nnU-Net's BraTS region training: three nested sigmoid regions, whole tumour (
   as nnU-Net's region-based trainer. Optimiser: Adam, lr 2e-3 with poly decay (power 0.9), weight
   decay 1e-5. Iterations: {training["iterationsDone"]}{stop};
   {training["seconds"]} s wall time on {training["threads"]} CPU thread(s) of a 2-core Intel Xeon (AVX-512)
-  shared with four other sessions' compilers, torch {training["torch"]}, seed {training["seed"]}.
+  shared with other builds and benchmarks (training ran at nice 19), torch {training["torch"]}, seed {training["seed"]}.
 - Augmentation and preprocessing: as brats-wt-3d (flips on every axis, intensity scale/shift;
   `zscore-foreground`, crop to the foreground box).
 
