@@ -161,4 +161,26 @@ final class SeriesMatchTests: XCTestCase {
                      candidate("T1 post GD scout", slices: 3), candidate("T2")]
         XCTAssertEqual(try rules.route(study, manifest: package.manifest).get().map(\.facts.seriesDescription), ["Ax FLAIR", "T1 post GD"])
     }
+
+    /// On DICOM files written through DCMTK, batch sees what the service sees: ImageType values and the
+    /// instance count, so `imageType` and `minSlices` rules work on a DICOM tree as in `serve`.
+    func testDICOMTreeFactsFeedImageTypeAndSliceRules() throws {
+        let tree = try TestData.temporaryDirectory("rules-tree")
+        addTeardownBlock { try? FileManager.default.removeItem(at: tree) }
+        let study = try SampleStudy.write(to: tree.appendingPathComponent("study"), phantom: SamplePhantom(size: SIMD3(16, 16, 8)))
+        let manifest = try ModelPackage.resolve(SegmentJobTests.fixture("threshold-3d")).manifest
+        func route(_ flair: SeriesMatch) throws -> BatchCase {
+            let rules = SeriesRoutingRules(rules: [.init(channel: "FLAIR", match: flair), .init(channel: "T1c", match: SeriesMatch(seriesDescription: "t1c"))])
+            return try XCTUnwrap(try BatchDICOMTree.read(tree.path, manifest: manifest, rules: rules).cases.first)
+        }
+        // SegStation's writer marks its images DERIVED\SECONDARY; the phantom has 8 slices.
+        let routed = try route(SeriesMatch(seriesDescription: "flair", imageType: "secondary", minSlices: 8, maxSlices: 8))
+        XCTAssertNil(routed.problem, routed.problem ?? "")
+        XCTAssertEqual(routed.id, study.studyInstanceUID)
+        XCTAssertEqual(routed.inputs.first, study.flairSeries)
+        XCTAssertEqual(try route(SeriesMatch(seriesDescription: "flair", minSlices: 9)).problem,
+                       "missing channel FLAIR: no series matches modality MR, seriesDescription /flair/, at least 9 instances")
+        XCTAssertEqual(try route(SeriesMatch(seriesDescription: "flair", imageType: "ORIGINAL")).problem,
+                       "missing channel FLAIR: no series matches modality MR, seriesDescription /flair/, imageType ORIGINAL")
+    }
 }
