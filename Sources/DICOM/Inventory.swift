@@ -100,6 +100,8 @@ public struct DICOMStack: Codable, Sendable {
     public var derivedIdentifiers: [String] = []
     /// SliceThickness (0018,0050) of the first slice, mm.
     public var sliceThicknessMM: Double? = nil
+    /// ImageType (0008,0008) values of the first slice (e.g. ["ORIGINAL", "PRIMARY", "AXIAL"]); empty when absent.
+    public var imageType: [String] = []
     /// What sets this stack apart within its series ("echo time 4.92 ms", "ImageType ORIGINAL\\PRIMARY\\B0"...).
     public var distinguishingAttributes: [String] = []
 }

@@ -113,7 +113,7 @@ enum StackBuilder {
         if !first.typeKey.isEmpty { label += " [\(first.typeKey)]" }
         if first.isLocalizer { label += " localizer" }
         label += suffix
-        return DICOMStack(
+        var stack = DICOMStack(
             index: 0, label: label, patient: patient, study: study, series: series,
             rows: first.rows, columns: first.columns, sliceCount: records.count,
             pixelSpacingMM: first.pixelSpacingMM,
@@ -122,6 +122,10 @@ enum StackBuilder {
             isLocalizer: first.isLocalizer || records.contains(where: \.isLocalizer), isDerived: first.isDerived,
             warnings: warnings, transferSyntaxUIDs: Array(Set(records.map(\.slice.transferSyntaxUID))).sorted(),
             slices: records.map(\.slice), sliceThicknessMM: first.sliceThicknessMM)
+        stack.imageType = first.imageType.isEmpty ? [] : first.imageType.split(separator: "\\", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        return stack
     }
 
     /// "axial", "coronal", "sagittal" or "oblique" from the slice normal.

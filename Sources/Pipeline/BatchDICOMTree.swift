@@ -3,8 +3,9 @@ import DICOM
 import Inference
 
 /// A folder tree of DICOM studies: one case per study (case id = StudyInstanceUID), its channels
-/// picked by `SeriesRoutingRules` among the study's image series (localizers are not
-/// candidates; derived images such as subtractions are, and rules exclude them by description).
+/// picked by `SeriesRoutingRules` (a `SeriesMatch`, the service's series rule, per channel) among the
+/// study's image series (localizers are not candidates; derived images such as subtractions are, and
+/// rules exclude them with `excludeSeriesDescription` or `imageType`).
 enum BatchDICOMTree {
     static func read(_ folder: String, manifest: ModelManifest, rules: SeriesRoutingRules) throws -> BatchCohort {
         let inventory = try DICOMScanner.scan(path: folder)
@@ -19,8 +20,7 @@ enum BatchDICOMTree {
             for series in study.series {
                 guard let stack = series.stacks.first(where: { !$0.isLocalizer }) else { continue }
                 stacks[series.info.seriesInstanceUID] = stack
-                candidates.append(.init(seriesInstanceUID: series.info.seriesInstanceUID,
-                                        description: series.info.description ?? "", modality: series.info.modality))
+                candidates.append(.init(seriesInstanceUID: series.info.seriesInstanceUID, facts: Self.facts(series.info, stack)))
             }
             switch rules.route(candidates, manifest: manifest) {
             case .failure(let reason):
@@ -31,6 +31,12 @@ enum BatchDICOMTree {
             }
         }
         return BatchCohort(kind: .dicomTree, cases: cases, notes: notes)
+    }
+
+    /// What the series rules look at, as the DICOM service sees a received series (instances, not frames).
+    static func facts(_ info: DICOMSeriesInfo, _ stack: DICOMStack) -> SeriesFacts {
+        SeriesFacts(modality: info.modality ?? "", seriesDescription: info.description ?? "", bodyPartExamined: info.bodyPartExamined ?? "",
+                    imageType: stack.imageType, sliceCount: Set(stack.slices.map(\.sopInstanceUID)).count)
     }
 
     /// The deepest folder holding every file (the series' own folder in the usual study/series layout,

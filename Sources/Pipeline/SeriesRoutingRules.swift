@@ -1,59 +1,52 @@
+import Core
 import Foundation
-import DICOM
 import Inference
 
-/// Which series of a DICOM study feeds which model channel, by series description and modality.
+/// Which series of a DICOM study feeds which model channel: one rule per model input, each a channel
+/// name and a `SeriesMatch`, the series rule the DICOM service's routes use (same keys, same regular
+/// expressions, same JSON reader).
 ///
-/// Used by `batch` on a DICOM tree and meant for any other caller that receives whole studies
-/// (the DICOM service routes incoming studies the same way). JSON form (a rules file, or the
-/// optional `"seriesRules"` key of a model's manifest.json):
+/// Used by `batch` on a DICOM tree. JSON form (a `--rules` file, or the optional `"seriesRules"` key of
+/// a model's manifest.json):
 ///
 /// ```json
-/// { "rules": [ { "channel": "FLAIR", "seriesDescription": ["*flair*"], "exclude": ["*sub*"], "modality": "MR" },
-///              { "channel": "T1c",   "seriesDescription": ["*t1*c*", "*t1*gd*"] } ] }
+/// { "rules": [ { "channel": "FLAIR", "seriesDescription": "flair", "excludeSeriesDescription": "sub" },
+///              { "channel": "T1c",   "seriesDescription": "t1.*(c|gd|post)", "modality": "MR", "minSlices": 20 } ] }
 /// ```
-/// Patterns are shell globs (`fnmatch`, case-insensitive) matched against the whole Series
-/// Description (0008,103E). `modality` defaults to the manifest input's modality.
-public struct SeriesRoutingRules: Codable, Equatable, Sendable {
-    public struct Rule: Codable, Equatable, Sendable {
+/// A rule is `channel` plus any key of a series rule (`SeriesMatch.keys`). Its `modality` defaults to
+/// the manifest input's modality.
+public struct SeriesRoutingRules: Equatable, Sendable {
+    public struct Rule: Equatable, Sendable {
         /// A model input name (manifest `inputs[].name`).
         public var channel: String
-        /// Globs; a series matches when any matches its description.
-        public var seriesDescription: [String]
-        /// Globs that disqualify a series that matched.
-        public var exclude: [String]?
-        /// Required DICOM Modality; nil = the model input's modality.
-        public var modality: String?
+        /// The series that may feed the channel. A nil `modality` means the model input's modality.
+        public var match: SeriesMatch
 
-        public init(channel: String, seriesDescription: [String], exclude: [String]? = nil, modality: String? = nil) {
-            self.channel = channel; self.seriesDescription = seriesDescription; self.exclude = exclude; self.modality = modality
-        }
+        public init(channel: String, match: SeriesMatch) { self.channel = channel; self.match = match }
     }
 
     public var rules: [Rule]
 
     public init(rules: [Rule]) { self.rules = rules }
 
-    /// A candidate series: what routing needs to know about it.
+    /// A candidate series: its UID and what matching looks at.
     public struct Candidate: Equatable, Sendable {
         public var seriesInstanceUID: String
-        public var description: String
-        public var modality: String?
-        public init(seriesInstanceUID: String, description: String, modality: String?) {
-            self.seriesInstanceUID = seriesInstanceUID; self.description = description; self.modality = modality
-        }
+        public var facts: SeriesFacts
+        public init(seriesInstanceUID: String, facts: SeriesFacts) { self.seriesInstanceUID = seriesInstanceUID; self.facts = facts }
     }
 
     /// Why a study could not be routed; the message names the channel and the series.
     public enum RoutingFailure: Error, Equatable, CustomStringConvertible {
-        case missingChannel(channel: String, patterns: [String])
+        /// No series matches the channel's rule (described as `SeriesMatch.description`).
+        case missingChannel(channel: String, rule: String)
         case ambiguous(channel: String, series: [String])
         case wrongModality(channel: String, series: String, modality: String, expected: String)
 
         public var description: String {
             switch self {
-            case .missingChannel(let c, let p):
-                return "missing channel \(c): no series description matches \(p.joined(separator: " or "))"
+            case .missingChannel(let c, let rule):
+                return "missing channel \(c): no series matches \(rule)"
             case .ambiguous(let c, let s):
                 return "channel \(c) is ambiguous: series \(s.map { "'\($0)'" }.joined(separator: ", ")) all match its rule"
             case .wrongModality(let c, let s, let m, let e):
@@ -62,79 +55,108 @@ public struct SeriesRoutingRules: Codable, Equatable, Sendable {
         }
     }
 
-    /// The default rules of a manifest: each input's name (and sequence, when it differs) as `*name*`.
+    /// The default rules of a manifest: the series description contains the input's name (or its
+    /// sequence, when that differs), as literal text.
     public static func defaults(for manifest: ModelManifest) -> SeriesRoutingRules {
         SeriesRoutingRules(rules: manifest.inputs.map { input in
-            var patterns = ["*\(input.name)*"]
-            if let sequence = input.sequence, sequence.lowercased() != input.name.lowercased() { patterns.append("*\(sequence)*") }
-            return Rule(channel: input.name, seriesDescription: patterns)
+            var names = [input.name]
+            if let sequence = input.sequence, sequence.lowercased() != input.name.lowercased() { names.append(sequence) }
+            let pattern = names.map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|")
+            return Rule(channel: input.name, match: SeriesMatch(seriesDescription: pattern))
         })
+    }
+
+    /// Reads `{ "rules": [ { "channel": ..., <series rule keys> }, ... ] }` at `path`; errors are
+    /// `ConfigKeyError`s naming the key (`rules[1].seriesDescription`).
+    public static func read(_ value: JSONValue, path: String) throws -> SeriesRoutingRules {
+        var top = try ConfigReader(value, path: path)
+        let rules = try top.array("rules").enumerated().map { i, v -> Rule in
+            var r = try ConfigReader(v, path: top.key("rules[\(i)]"))
+            let channel = try r.string("channel")
+            let match = try SeriesMatch.read(from: &r)
+            try r.finish()
+            return Rule(channel: channel, match: match)
+        }
+        try top.finish()
+        return SeriesRoutingRules(rules: rules)
     }
 
     /// The rules in `rulesFile` when given, else the manifest's `"seriesRules"`, else `defaults(for:)`;
     /// checked against the manifest's inputs (every input has exactly one rule).
     public static func resolve(rulesFile: String?, package: ModelPackage) throws -> SeriesRoutingRules {
-        struct ManifestRules: Decodable { var seriesRules: SeriesRoutingRules? }
-        let rules: SeriesRoutingRules
         if let rulesFile {
             guard let data = FileManager.default.contents(atPath: rulesFile) else {
-                throw BatchError.notFound("cannot read the rules file \(rulesFile)")
+                throw BatchError.notFound("cannot read the rules file \(rulesFile) (--rules)")
             }
-            do { rules = try JSONDecoder().decode(SeriesRoutingRules.self, from: data) } catch {
-                throw BatchError.badInput("\(rulesFile): not a rules file (\(error))")
-            }
-        } else if let data = FileManager.default.contents(atPath: package.folder.appendingPathComponent("manifest.json").path),
-                  let fromManifest = (try? JSONDecoder().decode(ManifestRules.self, from: data))?.seriesRules {
-            rules = fromManifest
-        } else {
-            rules = defaults(for: package.manifest)
+            return try parse(data, path: "", source: "rules file \(rulesFile)", manifest: package.manifest)
         }
-        try rules.check(against: package.manifest)
-        return rules
+        let manifestPath = package.folder.appendingPathComponent("manifest.json").path
+        if let data = FileManager.default.contents(atPath: manifestPath),
+           case .object(let manifest)? = try? JSONDecoder().decode(JSONValue.self, from: data),
+           let rules = manifest["seriesRules"], rules != .null {
+            return try parse(rules, path: "seriesRules", source: manifestPath, manifest: package.manifest)
+        }
+        return defaults(for: package.manifest)
     }
 
-    /// Every manifest input has exactly one rule with at least one pattern, and no rule names another channel.
-    public func check(against manifest: ModelManifest) throws {
+    /// Reads and checks a rules document; any refusal is a `BatchError.badInput` naming `source` and the key.
+    static func parse(_ data: Data, path: String, source: String, manifest: ModelManifest) throws -> SeriesRoutingRules {
+        let root: JSONValue
+        do { root = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw BatchError.badInput("\(source): not valid JSON")
+        }
+        return try parse(root, path: path, source: source, manifest: manifest)
+    }
+
+    private static func parse(_ value: JSONValue, path: String, source: String, manifest: ModelManifest) throws -> SeriesRoutingRules {
+        do {
+            let rules = try read(value, path: path)
+            try rules.check(against: manifest, path: path)
+            return rules
+        } catch let error as ConfigKeyError {
+            throw BatchError.badInput("\(source): \(error)")
+        }
+    }
+
+    /// Every manifest input has exactly one rule, and no rule names another channel.
+    public func check(against manifest: ModelManifest, path: String = "") throws {
         let names = manifest.inputs.map(\.name)
-        for rule in rules where !names.contains(rule.channel) {
-            throw BatchError.badInput("series rule for '\(rule.channel)': the model's inputs are \(names.joined(separator: ", "))")
+        func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
+        for (i, rule) in rules.enumerated() where !names.contains(rule.channel) {
+            throw ConfigKeyError(key: key("rules[\(i)].channel"), problem: "'\(rule.channel)' is not an input of the model (its inputs: \(names.joined(separator: ", ")))")
         }
         for name in names {
-            let matching = rules.filter { $0.channel == name }
-            guard matching.count == 1, !matching[0].seriesDescription.isEmpty else {
-                throw BatchError.badInput("series rules: input '\(name)' needs exactly one rule with at least one pattern, found \(matching.count)")
+            let count = rules.filter { $0.channel == name }.count
+            guard count == 1 else {
+                throw ConfigKeyError(key: key("rules"), problem: "input '\(name)' needs exactly one rule, found \(count)")
             }
         }
     }
 
-    /// Picks one series per manifest input, in manifest order.
+    /// Picks one series per manifest input, in manifest order; a series feeds one channel at most.
+    /// A rule without `modality` takes the input's. When no series of the expected modality matches
+    /// but one of another modality does, the failure says so (`wrongModality`).
     public func route(_ candidates: [Candidate], manifest: ModelManifest) -> Result<[Candidate], RoutingFailure> {
         var chosen: [Candidate] = []
         for input in manifest.inputs {
             guard let rule = rules.first(where: { $0.channel == input.name }) else {
-                return .failure(.missingChannel(channel: input.name, patterns: []))
+                return .failure(.missingChannel(channel: input.name, rule: "(no rule)"))
             }
-            let matches = candidates.filter { rule.matches($0.description) }
-            guard !matches.isEmpty else { return .failure(.missingChannel(channel: input.name, patterns: rule.seriesDescription)) }
-            guard matches.count == 1 else { return .failure(.ambiguous(channel: input.name, series: matches.map(\.description))) }
-            let expected = (rule.modality ?? input.modality).uppercased()
-            let modality = (matches[0].modality ?? "").uppercased()
-            guard modality == expected else {
-                return .failure(.wrongModality(channel: input.name, series: matches[0].description,
-                                               modality: modality.isEmpty ? "(none)" : modality, expected: expected))
+            var match = rule.match
+            match.modality = match.modality ?? input.modality
+            let free = candidates.filter { c in !chosen.contains { $0.seriesInstanceUID == c.seriesInstanceUID } }
+            let matches = free.filter { match.matches($0.facts) }
+            if matches.count > 1 { return .failure(.ambiguous(channel: input.name, series: matches.map(\.facts.seriesDescription))) }
+            if let only = matches.first { chosen.append(only); continue }
+            var anyModality = match
+            anyModality.modality = nil
+            if let other = free.first(where: { anyModality.matches($0.facts) }) {
+                return .failure(.wrongModality(channel: input.name, series: other.facts.seriesDescription,
+                                               modality: other.facts.modality.isEmpty ? "(none)" : other.facts.modality.uppercased(),
+                                               expected: (match.modality ?? "").uppercased()))
             }
-            chosen.append(matches[0])
+            return .failure(.missingChannel(channel: input.name, rule: match.description))
         }
         return .success(chosen)
-    }
-}
-
-extension SeriesRoutingRules.Rule {
-    /// True when a description pattern matches and no exclusion does (case-insensitive globs).
-    public func matches(_ description: String) -> Bool {
-        // FNM_CASEFOLD (1 << 4 in glibc and the BSDs) is a GNU extension Swift's Glibc module leaves out.
-        let caseFold: Int32 = 1 << 4
-        func glob(_ pattern: String) -> Bool { fnmatch(pattern, description, caseFold) == 0 }
-        return seriesDescription.contains(where: glob) && !(exclude ?? []).contains(where: glob)
     }
 }

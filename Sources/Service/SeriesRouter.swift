@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pipeline
 import StudyStore
 
 /// Decides what happens to received series once they are stable (no instance for `stableSeconds`,

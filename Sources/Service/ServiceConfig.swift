@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// The validated configuration of `segstation serve` (one JSON file; every key in docs/SERVICE.md).
@@ -62,6 +63,13 @@ public struct ServiceConfig: Sendable, Equatable {
         do { root = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw ServiceError.configFile(path: source, reason: "is not valid JSON")
         }
+        do { return try read(root, baseFolder: baseFolder) } catch let error as ConfigKeyError {
+            throw ServiceError.config(key: error.key, problem: error.problem)
+        }
+    }
+
+    /// The keys of the document, read by `ConfigReader` (whose errors name the key).
+    private static func read(_ root: JSONValue, baseFolder: String) throws -> ServiceConfig {
         var top = try ConfigReader(root, path: "")
         func absolute(_ p: String) -> String {
             p.hasPrefix("/") ? p : URL(fileURLWithPath: baseFolder).appendingPathComponent(p).standardizedFileURL.path

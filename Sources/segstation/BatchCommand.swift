@@ -10,8 +10,9 @@ struct BatchCommand: ParsableCommand {
         discussion: """
         INPUT is one of: a folder of NIfTI files in nnU-Net's naming (CASE_0000.nii.gz, CASE_0001.nii.gz: \
         the 4-digit channel index in the model's input order); a folder tree of DICOM studies (one case \
-        per study; channels picked by series description: --rules FILE, else the model manifest's \
-        "seriesRules", else "*<input name>*"); or a CSV manifest with a header row: case_id, one column \
+        per study; channels picked by series rules, the DICOM service's (regular expressions on the series \
+        description, modality, ...): --rules FILE, else the model manifest's "seriesRules", else "the \
+        description contains the input's name"); or a CSV manifest with a header row: case_id, one column \
         per model input (named as the input, e.g. FLAIR, or 0000), and optional patient_id, study_date, \
         study_uid. Each case gets segment's outputs in OUT/case-<16 hex of SHA-256(case id)>/ and is \
         recorded in the study database. A failing case (unreadable, missing channel, channels of \
@@ -54,7 +55,7 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Only the cases of shard I of N (0-based: I in 0..<N), e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT.")
     var shard: String?
 
-    @Option(help: "Series routing rules (JSON) for a DICOM tree; see docs/SCALE.md.")
+    @Option(help: "Series rules (JSON: {\"rules\": [{\"channel\": \"FLAIR\", \"seriesDescription\": \"flair\"}, ...]}) choosing each channel's series in a DICOM tree; see docs/SCALE.md.")
     var rules: String?
 
     @Flag(help: "Test-time augmentation (slower).")
@@ -84,7 +85,11 @@ struct BatchCommand: ParsableCommand {
                                    shard: try shard.map { try BatchShard(parsing: $0) }, rulesFile: rules, tta: tta,
                                    writeDICOM: !noDicom, writeRTStruct: rtstruct)
         let progress = BatchProgress()
-        let summary = try BatchRunner.run(options) { progress.handle($0) }
+        let summary: BatchSummary
+        do { summary = try BatchRunner.run(options) { progress.handle($0) } } catch {
+            progress.finish()
+            throw error
+        }
         progress.finish()
         if json {
             try Output.json(summary)
@@ -100,87 +105,3 @@ struct BatchCommand: ParsableCommand {
     }
 }
 
-/// Batch progress on stderr: a bar with ETA on a terminal; otherwise a log line per ended case and
-/// at least every 10 s while cases run.
-final class BatchProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private let interactive = Output.isInteractive
-    private let start = Date()
-    private var selected = 0, done = 0, failed = 0, skipped = 0
-    private var lastLine = Date()
-    private var timer: DispatchSourceTimer?
-
-    init() {
-        // A terminal's bar is redrawn every second (elapsed time moves during long cases); a log
-        // gets a line at least every 10 s.
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        let period: Double = interactive ? 1 : 10
-        timer.schedule(deadline: .now() + period, repeating: period)
-        timer.setEventHandler { [weak self] in self?.heartbeat() }
-        timer.resume()
-        self.timer = timer
-    }
-
-    func handle(_ event: BatchEvent) {
-        lock.lock(); defer { lock.unlock() }
-        switch event {
-        case .warning(let text):
-            Output.warning(text)
-        case .planned(let cohortSize, let selected, let jobs, let threads, let notes):
-            self.selected = selected
-            for note in notes { Output.warning(note) }
-            log("batch: \(selected) of \(cohortSize) case(s), \(jobs) worker(s) x \(threads) thread(s)")
-        case .networkLoaded, .prefetchStarted:
-            break
-        case .caseEnded(let result, let done, _):
-            self.done = done
-            if result.status == .failed { failed += 1 }
-            if result.status == .skipped { skipped += 1 }
-            if interactive {
-                if result.status == .failed { clearBar(); Output.warning("case \(result.caseID) failed: \(result.reason ?? "")") }
-                drawBar()
-            } else {
-                let what = result.status == .failed ? "failed: \(result.reason ?? "")" : result.status.rawValue
-                log("batch: [\(done)/\(selected)] \(result.caseID) \(what); \(status())")
-            }
-        }
-    }
-
-    func finish() {
-        timer?.cancel()
-        lock.lock(); defer { lock.unlock() }
-        if interactive { drawBar(); FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
-    private func heartbeat() {
-        lock.lock(); defer { lock.unlock() }
-        if interactive {
-            if selected > 0 { drawBar() }
-        } else if Date().timeIntervalSince(lastLine) >= 9 {
-            log("batch: \(status())")
-        }
-    }
-
-    /// "3/8 done (1 failed, 0 skipped), 42 s elapsed, ETA 70 s" (ETA from the mean time per ended case).
-    private func status() -> String {
-        let elapsed = Date().timeIntervalSince(start)
-        var text = "\(done)/\(selected) done (\(failed) failed, \(skipped) skipped), \(Int(elapsed)) s elapsed"
-        if done > 0, done < selected { text += ", ETA \(Int((elapsed / Double(done)) * Double(selected - done))) s" }
-        return text
-    }
-
-    private func log(_ text: String) {
-        lastLine = Date()
-        if interactive { clearBar() }
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
-    }
-
-    private func clearBar() { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-
-    private func drawBar() {
-        let width = 30
-        let filled = selected == 0 ? width : done * width / selected
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        FileHandle.standardError.write(Data("\r\u{1B}[Kbatch [\(bar)] \(status())".utf8))
-    }
-}

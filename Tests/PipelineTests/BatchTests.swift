@@ -214,20 +214,22 @@ final class BatchTests: XCTestCase {
     func testRoutingRules() throws {
         let package = try ModelPackage.resolve(SegmentJobTests.fixture("threshold-3d"))
         let rules = SeriesRoutingRules(rules: [
-            .init(channel: "FLAIR", seriesDescription: ["*flair*"], exclude: ["*sub*"]),
-            .init(channel: "T1c", seriesDescription: ["*t1*c*", "*t1*gd*"]),
+            .init(channel: "FLAIR", match: SeriesMatch(seriesDescription: "flair", excludeSeriesDescription: "sub")),
+            .init(channel: "T1c", match: SeriesMatch(seriesDescription: "t1.*(c|gd)")),
         ])
         XCTAssertNoThrow(try rules.check(against: package.manifest))
-        func candidate(_ d: String, _ m: String = "MR") -> SeriesRoutingRules.Candidate { .init(seriesInstanceUID: d, description: d, modality: m) }
+        func candidate(_ d: String, _ m: String = "MR") -> SeriesRoutingRules.Candidate {
+            .init(seriesInstanceUID: d, facts: SeriesFacts(modality: m, seriesDescription: d, sliceCount: 20))
+        }
         let routed = rules.route([candidate("Ax T2 FLAIR"), candidate("FLAIR subtraction"), candidate("T1 post GD"), candidate("DWI")],
                                  manifest: package.manifest)
-        XCTAssertEqual(try routed.get().map(\.description), ["Ax T2 FLAIR", "T1 post GD"])
+        XCTAssertEqual(try routed.get().map(\.facts.seriesDescription), ["Ax T2 FLAIR", "T1 post GD"])
         XCTAssertEqual(rules.route([candidate("flair"), candidate("FLAIR 2"), candidate("t1c")], manifest: package.manifest),
                        .failure(.ambiguous(channel: "FLAIR", series: ["flair", "FLAIR 2"])))
         XCTAssertEqual(rules.route([candidate("flair", "CT"), candidate("t1c")], manifest: package.manifest),
                        .failure(.wrongModality(channel: "FLAIR", series: "flair", modality: "CT", expected: "MR")))
-        XCTAssertThrowsError(try SeriesRoutingRules(rules: [.init(channel: "FLAIR", seriesDescription: ["*"])]).check(against: package.manifest))
-        XCTAssertEqual(SeriesRoutingRules.defaults(for: package.manifest).rules.map(\.seriesDescription), [["*FLAIR*"], ["*T1c*"]])
+        XCTAssertThrowsError(try SeriesRoutingRules(rules: [.init(channel: "FLAIR", match: SeriesMatch())]).check(against: package.manifest))
+        XCTAssertEqual(SeriesRoutingRules.defaults(for: package.manifest).rules.map(\.match.seriesDescription), ["FLAIR", "T1c"])
     }
 }
 

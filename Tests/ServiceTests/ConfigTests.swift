@@ -1,4 +1,6 @@
 import XCTest
+import Core
+import Pipeline
 @testable import Service
 
 /// Key-by-key validation of the `serve` configuration: each rejection names the key.
@@ -143,5 +145,26 @@ final class ConfigTests: XCTestCase {
                       Route(name: "mr", match: SeriesMatch(modality: "MR"), model: "m")]
         XCTAssertEqual(Route.first(in: routes, matching: flair)?.name, "mr")
         XCTAssertNil(Route.first(in: routes, matching: SeriesFacts(modality: "US", sliceCount: 1)))
+    }
+
+    /// A route's `match` and a `batch` channel rule are the same rule, read by the same code: the same
+    /// JSON object gives the same `SeriesMatch`, and the same mistake the same key-naming refusal.
+    func testRoutesAndBatchRulesShareOneSeriesRule() throws {
+        let match: [String: Any] = ["modality": "MR", "seriesDescription": "flair", "excludeSeriesDescription": "sub|mip",
+                                    "imageType": "ORIGINAL", "minSlices": 20]
+        var doc = Self.valid
+        var route = (doc["routes"] as! [[String: Any]])[0]
+        route["match"] = match
+        doc["routes"] = [route]
+        let fromService = try XCTUnwrap(try parse(doc).routes.first?.match)
+        let rulesJSON = try JSONSerialization.data(withJSONObject: ["rules": [match.merging(["channel": "FLAIR"]) { $1 }]])
+        let fromBatch = try SeriesRoutingRules.read(try JSONDecoder().decode(JSONValue.self, from: rulesJSON), path: "")
+        XCTAssertEqual(fromBatch.rules.first?.match, fromService)
+        XCTAssertEqual(fromService, SeriesMatch(modality: "MR", seriesDescription: "flair", excludeSeriesDescription: "sub|mip",
+                                                imageType: "ORIGINAL", minSlices: 20))
+        XCTAssertFalse(fromService.matches(SeriesFacts(modality: "MR", seriesDescription: "FLAIR MIP", imageType: ["ORIGINAL"], sliceCount: 30)))
+        assertRefused("routes[0].channels[0].seriesDescription", contains: "not a shell glob") { d in
+            var r = (d["routes"] as! [[String: Any]])[0]; r["channels"] = [["seriesDescription": "*t1*"]]; d["routes"] = [r]
+        }
     }
 }

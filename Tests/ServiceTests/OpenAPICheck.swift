@@ -1,4 +1,5 @@
 import Foundation
+import Core
 @testable import Service
 import Yams
 

@@ -1,5 +1,6 @@
 import Logging
 import XCTest
+import Pipeline
 @testable import Service
 @testable import StudyStore
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A parsed JSON value that keeps booleans and numbers apart, for the configuration reader.
-enum JSONValue: Decodable, Sendable, Equatable {
+/// A parsed JSON value that keeps booleans and numbers apart, for `ConfigReader` (the service's
+/// configuration, series rules of `batch` and model manifests).
+public enum JSONValue: Decodable, Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -9,7 +10,7 @@ enum JSONValue: Decodable, Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -20,7 +21,7 @@ enum JSONValue: Decodable, Sendable, Equatable {
     }
 
     /// The type's name for error messages.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
