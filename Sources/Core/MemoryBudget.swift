@@ -52,6 +52,19 @@ public struct MemoryBudget: Sendable, Equatable {
         return total
     }
 
+    /// The sum of `parts`, or nil when one is nil (an overflowed product) or the sum overflows 64 bits:
+    /// an allocation estimate made of several checked products.
+    public static func sum(_ parts: [Int?]) -> Int? {
+        var total = 0
+        for part in parts {
+            guard let part else { return nil }
+            let (s, overflow) = total.addingReportingOverflow(part)
+            if overflow { return nil }
+            total = s
+        }
+        return total
+    }
+
     /// Refuses, with the numbers, an allocation of `bytes` (nil: beyond 64 bits) for `what`, read from `input`.
     /// - Throws: `SafetyError.memoryBudget` naming what is needed, the budget and the input.
     public static func require(bytes: Int?, for what: String, input: String) throws {

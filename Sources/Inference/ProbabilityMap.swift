@@ -67,12 +67,7 @@ public struct ProbabilityExtraction: Sendable, Equatable {
         let k = labels.count
         let parts = [MemoryBudget.product([k, tensorVoxels]), MemoryBudget.product([k, originalVoxels]),
                      MemoryBudget.product([2, modelGridVoxels]), Optional(originalVoxels)]
-        var floats: Int? = 0
-        for part in parts {
-            guard let f = floats, let part else { floats = nil; break }
-            let (sum, overflow) = f.addingReportingOverflow(part)
-            floats = overflow ? nil : sum
-        }
+        let floats = MemoryBudget.sum(parts)
         try MemoryBudget.require(bytes: floats.flatMap { MemoryBudget.product([$0, 4]) },
                                  for: "the probability map (\(k) float32 volume(s) of \(originalVoxels) voxels, --save-probabilities)",
                                  input: "the prediction of \(tensorVoxels) voxels after preprocessing")

@@ -79,12 +79,7 @@ public struct SlidingWindowPredictor {
             MemoryBudget.product([options.batchSize, c + k] + patch),
             MemoryBudget.product(patch),
         ]
-        var floats: Int? = 0
-        for part in parts {
-            guard let f = floats, let part else { floats = nil; break }
-            let (sum, overflow) = f.addingReportingOverflow(part)
-            floats = overflow ? nil : sum
-        }
+        let floats = MemoryBudget.sum(parts)
         try MemoryBudget.require(bytes: floats.flatMap { MemoryBudget.product([$0, 4]) },
                                  for: "sliding-window inference (patch \(patch.map(String.init).joined(separator: "x")), batch \(options.batchSize), \(k) classes)",
                                  input: "input of \(c) channel(s) \(input.shape.map(String.init).joined(separator: "x")) after preprocessing (manifest patchSizeIJK, slidingWindow.batchSize)")
