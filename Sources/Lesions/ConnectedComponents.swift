@@ -10,7 +10,7 @@ public struct Component: Sendable, Equatable, Codable {
 }
 
 /// The result of connected-component labelling: an instance map and one entry per component.
-public struct ComponentLabeling: Sendable {
+public struct ComponentLabeling: Sendable, Equatable {
     /// 0 for background; components numbered 1...n in memory order (i fastest) of their first voxel.
     public var instances: Volume<Int32>
     /// `components[id - 1]` describes instance `id`.

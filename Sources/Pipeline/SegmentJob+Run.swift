@@ -34,6 +34,9 @@ public enum SegmentJob {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
         }
         let overrides = try request.identity.validated()
+        if request.splitting != nil, manifest.decision == .instances {
+            throw PipelineError.invalidArgument("--split applies to semantic models; model '\(manifest.name)' detects its instances itself")
+        }
         // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
         for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in
@@ -74,7 +77,8 @@ public enum SegmentJob {
                                        unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
                                        skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
                                        derivedIdentifiers: identity.derived, identity: overrides.isEmpty ? nil : overrides,
-                                       forced: gate.forcedReason, saveProbabilities: request.saveProbabilities)
+                                       forced: gate.forcedReason, saveProbabilities: request.saveProbabilities,
+                                       split: SegmentRequest.describe(request.splitting))
         var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                  model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                  parameters: parameters, inputFingerprint: identity.fingerprint,
@@ -107,12 +111,20 @@ public enum SegmentJob {
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
             var removed = 0
-            if request.minLesionML > 0 {
+            if request.minLesionML > 0, let instances = result.instances {
+                let kept = try instances.keeping { !isSmall(voxels: $0.voxelCount, result.labels.geometry, minLesionML: request.minLesionML) }
+                removed = instances.scores.count - kept.scores.count
+                (result.instances, result.labels) = (kept, kept.classMap)
+                result.notes.append("removed \(removed) instance(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
+                lap("cleanupSeconds")
+            } else if request.minLesionML > 0 {
                 (result.labels, removed) = try removingSmallLesions(result.labels, minLesionML: request.minLesionML)
                 result.notes.append("removed \(removed) connected component(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
                 lap("cleanupSeconds")
             }
-            let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume)
+            let splitting = result.instances.map { InstanceSplitting.detected($0) } ?? request.splitting
+            let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume, splitting: splitting)
+            result.instances = nil
             lap("measureSeconds")
             var artefacts = ArtefactList(folder: folder)
             try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
@@ -199,6 +211,8 @@ public enum SegmentJob {
         var forced: String?
         /// `--save-probabilities`.
         var saveProbabilities: Bool
+        /// `--split` (nil: connected components, or an instances model's own instances).
+        var split: String?
     }
 
     /// The parameters shown on the report (derived identifiers, overrides and --force are flagged there).
@@ -207,6 +221,7 @@ public enum SegmentJob {
         if !identity.derived.isEmpty { p["derived identifiers"] = identity.derived.joined(separator: ", ") + " (absent in the input; derived from its fingerprint)" }
         if request.allowMixedIdentity { p["allow mixed identity"] = "true (--allow-mixed-identity)" }
         if request.dicomOptions.skipBadSlices { p["skip bad slices"] = "true (--skip-bad-slices)" }
+        if let split = SegmentRequest.describe(request.splitting) { p["lesion split"] = split }
         return p
     }
 
@@ -219,15 +234,18 @@ public enum SegmentJob {
     /// - Returns: the cleaned map and the number of components removed.
     static func removingSmallLesions(_ labels: LabelMap, minLesionML: Double) throws -> (LabelMap, Int) {
         var removed = 0
-        let minMM3 = minLesionML * 1000
-        let voxelMM3 = labels.geometry.voxelVolumeMM3
-        // Same rule as LabelOperations.removingComponents (a component of exactly the threshold is kept).
         let cleaned = LabelOperations.keeping(labels, connectivity: .twentySix) { c, _ in
-            let keep = Double(c.voxelCount) * voxelMM3 >= minMM3 * (1 - 1e-12)
+            let keep = !isSmall(voxels: c.voxelCount, labels.geometry, minLesionML: minLesionML)
             if !keep { removed += 1 }
             return keep
         }
         return (cleaned, removed)
+    }
+
+    /// Whether a lesion of `voxels` voxels is below `minLesionML` mL: the same rule as
+    /// LabelOperations.removingComponents (a lesion of exactly the threshold is kept).
+    static func isSmall(voxels: Int, _ geometry: VolumeGeometry, minLesionML: Double) -> Bool {
+        Double(voxels) * geometry.voxelVolumeMM3 < minLesionML * 1000 * (1 - 1e-12)
     }
 
     static func seriesUID(_ request: SegmentRequest, _ index: Int) -> String? {
@@ -281,7 +299,8 @@ public enum SegmentJob {
                            recistShortMM: m.recist?.shortAxisMM, bboxIJK: m.boundingBoxMinIndex + m.boundingBoxMaxIndex,
                            meanIntensity: m.intensity?.mean, stdIntensity: m.intensity?.standardDeviation,
                            minIntensity: m.intensity?.minimum, maxIntensity: m.intensity?.maximum,
-                           medianIntensity: m.intensity?.median, touchesBorder: m.touchesBorder)
+                           medianIntensity: m.intensity?.median, touchesBorder: m.touchesBorder,
+                           detectionScoreMean: m.detectionScore?.mean, detectionScoreMax: m.detectionScore?.max)
             }
         }
     }

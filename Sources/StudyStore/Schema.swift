@@ -16,6 +16,7 @@ enum Schema {
         ("i11-superseded-and-forced", i11SupersededAndForced),
         ("i16-probabilities-artefact-kind", i16ProbabilitiesArtefactKind),
         ("i13-registration-and-tracking", i13RegistrationAndTracking),
+        ("i17-lesion-detection-score", i17LesionDetectionScore),
     ]
 
     /// Migration identifiers, oldest first (as registered in `migrator`).
@@ -242,5 +243,12 @@ enum Schema {
         CREATE INDEX lesion_track_identity ON lesion_track(trackedLesionID);
         CREATE INDEX lesion_track_prior ON lesion_track(priorLesionRowID);
         CREATE INDEX lesion_track_registration ON lesion_track(registrationID);
+        """
+
+    /// Issue 17: a lesion found by an instance model (Mask R-CNN) carries its detection score, the
+    /// mean and the maximum over the slice detections linked into it (NULL for other lesions).
+    static let i17LesionDetectionScore = """
+        ALTER TABLE lesion ADD COLUMN detectionScoreMean DOUBLE;
+        ALTER TABLE lesion ADD COLUMN detectionScoreMax DOUBLE;
         """
 }
