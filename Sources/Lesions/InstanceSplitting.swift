@@ -9,6 +9,8 @@ public enum InstanceSplitting: Sendable, Equatable {
     /// Instances given with the map (its class map is `DetectedInstances.classMap`); each lesion
     /// carries its detection score.
     case detected(DetectedInstances)
+    /// Instances given with the map (e.g. a recorded run's instance map, read back by `report`).
+    case given(ComponentLabeling)
 
     /// The instances of `map` (every non-zero label), numbered in memory order of the first voxel.
     public func instances(of map: LabelMap) throws -> ComponentLabeling {
@@ -18,17 +20,24 @@ public enum InstanceSplitting: Sendable, Equatable {
         case .watershed(let minDistanceMM, let minNeckDepthMM):
             return try WatershedSplit.split(map, minDistanceMM: minDistanceMM, minNeckDepthMM: minNeckDepthMM)
         case .detected(let detected):
-            let labeling = detected.labeling
-            let labelOf: [Int] = [0] + labeling.components.map(\.label)
-            var covers = labeling.instances.size == map.size
-            for (id, value) in zip(labeling.instances.voxels, map.voxels) where labelOf[Int(id)] != Int(value) {
-                covers = false
-                break
-            }
-            guard covers else {
-                throw LesionsError.invalidArgument("the detected instances do not cover the label map (a clean-up changed the map but not the instances)")
-            }
+            try Self.require(detected.labeling, covers: map)
+            return detected.labeling
+        case .given(let labeling):
+            try Self.require(labeling, covers: map)
             return labeling
+        }
+    }
+
+    /// Given instances must be exactly the map's non-zero voxels, each instance of one label.
+    static func require(_ labeling: ComponentLabeling, covers map: LabelMap) throws {
+        let labelOf: [Int] = [0] + labeling.components.map(\.label)
+        var covers = labeling.instances.size == map.size
+        for (id, value) in zip(labeling.instances.voxels, map.voxels) where labelOf[Int(id)] != Int(value) {
+            covers = false
+            break
+        }
+        guard covers else {
+            throw LesionsError.invalidArgument("the instances do not cover the label map exactly (a clean-up changed the map but not the instances)")
         }
     }
 }

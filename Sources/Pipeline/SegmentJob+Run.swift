@@ -110,25 +110,15 @@ public enum SegmentJob {
             if let seconds = loaded.preprocessSeconds { result.timings["preprocessSeconds"] = seconds }
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
-            var removed = 0
-            if request.minLesionML > 0, let instances = result.instances {
-                let kept = try instances.keeping { !isSmall(voxels: $0.voxelCount, result.labels.geometry, minLesionML: request.minLesionML) }
-                removed = instances.scores.count - kept.scores.count
-                (result.instances, result.labels) = (kept, kept.classMap)
-                result.notes.append("removed \(removed) instance(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
-                lap("cleanupSeconds")
-            } else if request.minLesionML > 0 {
-                (result.labels, removed) = try removingSmallLesions(result.labels, minLesionML: request.minLesionML)
-                result.notes.append("removed \(removed) connected component(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
-                lap("cleanupSeconds")
-            }
-            let splitting = result.instances.map { InstanceSplitting.detected($0) } ?? request.splitting
-            let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume, splitting: splitting)
-            result.instances = nil
-            lap("measureSeconds")
+            let lesions = try measureLesions(&result, request: request, image: scans[0].volume)
+            let (measurements, removed) = (lesions.measurements, lesions.removed)
+            clock = Date()
             var artefacts = ArtefactList(folder: folder)
             try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
             lap("maskWriteSeconds")
+            if let instanceMap = lesions.instanceMap {
+                try artefacts.add(.instances, "instances.nii.gz") { try VolumeFile.write(instanceMap, to: $0.path) }
+            }
             if let map = result.probabilities {
                 // The blended network output: --min-lesion-ml edits only the label map, not this.
                 try artefacts.add(.probabilities, "probabilities.nii.gz") {
@@ -228,24 +218,6 @@ public enum SegmentJob {
     static func stackIndex(_ request: SegmentRequest, _ index: Int) -> Int? {
         if request.stackIndices.count == 1 { return request.stackIndices[0] }
         return index < request.stackIndices.count ? request.stackIndices[index] : nil
-    }
-
-    /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.
-    /// - Returns: the cleaned map and the number of components removed.
-    static func removingSmallLesions(_ labels: LabelMap, minLesionML: Double) throws -> (LabelMap, Int) {
-        var removed = 0
-        let cleaned = LabelOperations.keeping(labels, connectivity: .twentySix) { c, _ in
-            let keep = !isSmall(voxels: c.voxelCount, labels.geometry, minLesionML: minLesionML)
-            if !keep { removed += 1 }
-            return keep
-        }
-        return (cleaned, removed)
-    }
-
-    /// Whether a lesion of `voxels` voxels is below `minLesionML` mL: the same rule as
-    /// LabelOperations.removingComponents (a lesion of exactly the threshold is kept).
-    static func isSmall(voxels: Int, _ geometry: VolumeGeometry, minLesionML: Double) -> Bool {
-        Double(voxels) * geometry.voxelVolumeMM3 < minLesionML * 1000 * (1 - 1e-12)
     }
 
     static func seriesUID(_ request: SegmentRequest, _ index: Int) -> String? {

@@ -73,7 +73,7 @@ extension SegmentRequest {
     /// The splitting as recorded in the run's parameters and shown on the report; nil for the default.
     static func describe(_ splitting: InstanceSplitting?) -> String? {
         switch splitting {
-        case nil, .connectedComponents?, .detected?: return nil
+        case nil, .connectedComponents?, .detected?, .given?: return nil
         case .watershed(let distance, let neck)?: return "watershed (min distance \(distance) mm, neck depth \(neck) mm)"
         }
     }

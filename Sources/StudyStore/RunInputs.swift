@@ -165,6 +165,10 @@ public enum ArtefactKind: String, Codable, CaseIterable, Sendable {
     case rtstruct
     /// Probability map (`segment --save-probabilities`; migration "i16-probabilities-artefact-kind").
     case probabilities
+    /// Instance map (`instances.nii.gz`, int32: lesion ids) of a run whose lesions are not the mask's
+    /// connected components (an instances model, `segment --split watershed`; migration
+    /// "i17-instances-artefact-kind").
+    case instances
     case reportHTML = "report-html"
     case reportPDF = "report-pdf"
     case reportJSON = "report-json"

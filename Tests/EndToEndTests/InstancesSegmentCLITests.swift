@@ -76,9 +76,32 @@ final class InstancesSegmentCLITests: ProcessTestCase {
         let result = try segment([v], model: Self.oracle, name: "touching")
         check(result, [Expected(voxels: count(v, 1), mean: 0.1, max: 0.1), Expected(voxels: count(v, 2), mean: 0.2, max: 0.2)]
             .sorted { $0.voxels < $1.voxels })
-        // The report's JSON carries the scores too.
-        let report = try Data(contentsOf: folder.appendingPathComponent("touching/report.json"))
-        XCTAssertTrue(String(decoding: report, as: UTF8.self).contains("detectionScoreMean"))
+        // The instance map is recorded: ids 1 and 2 over the two spheres.
+        let instances = try VolumeFile.readInstances(folder.appendingPathComponent("touching/instances.nii.gz").path)
+        XCTAssertEqual(Set(instances.voxels), [0, 1, 2])
+        XCTAssertEqual(instances.voxels.filter { $0 != 0 }.count, count(v, 1) + count(v, 2))
+        // The report's JSON carries the scores, and `report RUN` (from the database and the recorded
+        // instance map) finds the same two lesions with the same scores.
+        let written = try reportLesions(folder.appendingPathComponent("touching/report.json"))
+        let again = folder.appendingPathComponent("touching-again")
+        let r = try cli.run(["report", "1", "--db", folder.appendingPathComponent("studies.sqlite").path, "-o", again.path, "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rerendered = try reportLesions(again.appendingPathComponent("report.json"))
+        XCTAssertEqual(written.count, 2)
+        XCTAssertEqual(rerendered.map { $0["volumeML"] as? Double }, written.map { $0["volumeML"] as? Double })
+        XCTAssertEqual(rerendered.map { $0["detectionScoreMax"] as? Double }, written.map { $0["detectionScoreMax"] as? Double })
+        XCTAssertEqual(Set(written.compactMap { $0["detectionScoreMax"] as? Double }.map { Float($0) }), [0.1, 0.2])
+        // `segstation lesions` lists the scores.
+        let listed = try cli.run(["lesions", "--db", folder.appendingPathComponent("studies.sqlite").path, "--json"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(Set(rows.compactMap { $0["detectionScoreMean"] as? Double }.map { Float($0) }), [0.1, 0.2])
+    }
+
+    /// The lesion rows of a report.json.
+    func reportLesions(_ url: URL) throws -> [[String: Any]] {
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        return try XCTUnwrap(json["lesions"] as? [[String: Any]])
     }
 
     /// (b) A U-shaped tube: one bar on slices 0-3 (value 3) that falls apart into two arms on slices
@@ -144,6 +167,13 @@ final class InstancesSegmentCLITests: ProcessTestCase {
             XCTAssertEqual(Double(lesion["voxelCount"] as! Int), Double(sphere), accuracy: 0.05 * Double(sphere))
         }
         XCTAssertNil(split.rows.first?["detectionScoreMean"] as Double?)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("watershed/instances.nii.gz").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("components/instances.nii.gz").path))
+        // `report RUN` of the watershed run (run 2 in this database) finds its two lesions again.
+        let again = folder.appendingPathComponent("watershed-again")
+        let r = try cli.run(["report", "2", "--db", folder.appendingPathComponent("studies.sqlite").path, "-o", again.path, "--format", "json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try reportLesions(again.appendingPathComponent("report.json")).count, 2)
         let usage = try cli.run(["segment", folder.appendingPathComponent("watershed-0.nii.gz").path, "--min-distance-mm", "3"])
         XCTAssertEqual(usage.status, 64)
         XCTAssertTrue(usage.stderr.contains("--split watershed"), usage.stderr)
