@@ -57,7 +57,6 @@ extension ModelManifest {
             guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
             guard output.kind == .probabilities else { throw fail("output.kind of an instances model is \"probabilities\" (the detector's scores and mask probabilities)") }
             guard ensemble?.isEmpty ?? true else { throw fail("ensemble: an instances model runs one detector") }
-            guard mirrorAxes.isEmpty else { throw fail("mirrorAxes: an instances model has no test-time augmentation (detections are not averaged)") }
         case .regions:
             guard output.instances == nil else { throw fail("output.instances needs output.decision \"instances\"") }
             guard let regions = output.regions, regions.count == output.classes, !regions.isEmpty else {

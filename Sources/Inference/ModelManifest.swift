@@ -20,7 +20,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var patchSizeIJK: [Int]
     public var cropToForeground: Bool?
     public var slidingWindow: SlidingWindow
-    /// Volume axes ("i", "j", "k") mirrored for test-time augmentation when `--tta` is given.
+    /// Volume axes ("i", "j", "k") mirrored for test-time augmentation when `--tta` is given (not used by
+    /// an instances model: `--tta` is refused for it).
     public var mirrorAxes: [String]
     public var output: Output
     public var labels: [Label]

@@ -37,6 +37,7 @@ public enum SegmentJob {
         if request.splitting != nil, manifest.decision == .instances {
             throw PipelineError.invalidArgument("--split applies to semantic models; model '\(manifest.name)' detects its instances itself")
         }
+        try Segmenter.requireSupported(manifest, tta: request.tta, saveProbabilities: request.saveProbabilities)
         // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
         for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in

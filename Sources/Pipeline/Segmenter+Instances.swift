@@ -4,6 +4,16 @@ import Inference
 import Lesions
 
 extension Segmenter {
+    /// What an instances model cannot do: test-time augmentation and a probability map.
+    /// - Throws: `InferenceError.unsupported` naming the option.
+    static func requireSupported(_ manifest: ModelManifest, tta: Bool, saveProbabilities: Bool) throws {
+        guard manifest.decision == .instances else { return }
+        guard !tta else { throw InferenceError.unsupported("test-time augmentation (--tta) is not defined for an instances model") }
+        guard !saveProbabilities else {
+            throw InferenceError.unsupported("an instances model has no per-voxel probabilities to save (--save-probabilities)")
+        }
+    }
+
     /// An instance model's segmentation (docs/INSTANCES.md): the detector on every slice
     /// (`InstancePredictor`), the slices' detections linked into 3D instances
     /// (`SliceInstanceLinking`, `output.instances.minSliceOverlap`), the instance map restored onto
@@ -14,10 +24,7 @@ extension Segmenter {
         guard let detector = network as? SliceDetector else {
             throw InferenceError.modelPackage("model '\(manifest.name)' is an instances model but its network is not a detector")
         }
-        guard !tta else { throw InferenceError.unsupported("test-time augmentation (--tta) is not defined for an instances model") }
-        guard !saveProbabilities else {
-            throw InferenceError.unsupported("an instances model has no per-voxel probabilities to save (--save-probabilities)")
-        }
+        try Self.requireSupported(manifest, tta: tta, saveProbabilities: saveProbabilities)
         var timings: [String: Double] = [:]
         var clock = Date()
         func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }

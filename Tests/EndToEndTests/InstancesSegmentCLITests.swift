@@ -143,6 +143,12 @@ final class InstancesSegmentCLITests: ProcessTestCase {
                                    "--db", folder.appendingPathComponent("studies.sqlite").path, "--split", "watershed"])
         XCTAssertEqual(refused.status, 64, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("--split"), refused.stderr)
+        for option in ["--tta", "--save-probabilities"] {
+            let unsupported = try cli.run(["segment", folder.appendingPathComponent("minlesion-0.nii.gz").path, "--model", Self.oracle,
+                                           "--db", folder.appendingPathComponent("studies.sqlite").path, option])
+            XCTAssertEqual(unsupported.status, 69, unsupported.stderr)
+            XCTAssertTrue(unsupported.stderr.contains(option), unsupported.stderr)
+        }
     }
 
     /// `--split watershed` on a semantic model (threshold-3d: label 1 where FLAIR > 0.5) keeps two

@@ -101,7 +101,9 @@ final class OracleDetectorTests: XCTestCase {
             output["kind"] = "logits"
             json["output"] = output
         }
-        assertRefused("mirrorAxes") { $0["mirrorAxes"] = ["i"] }
+        assertRefused("ensemble") { json in
+            json["ensemble"] = [json["network"]!]
+        }
         assertRefused("output.instances needs output.decision") { json in
             var output = json["output"] as! [String: Any]
             output["decision"] = "argmax"
