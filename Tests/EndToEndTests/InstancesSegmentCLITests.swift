@@ -15,8 +15,8 @@ final class InstancesSegmentCLITests: ProcessTestCase {
     /// What the test expects of one lesion: voxel count and detection score (mean, max).
     struct Expected: Equatable { var voxels: Int; var mean: Double; var max: Double }
 
-    func paint(_ size: SIMD3<Int>, _ value: (Int, Int, Int) -> Float) -> Volume<Float> {
-        var v = Volume<Float>(geometry: VolumeGeometry(size: size), repeating: 0)
+    func paint(_ size: SIMD3<Int>, direction: Matrix3 = .identity, _ value: (Int, Int, Int) -> Float) -> Volume<Float> {
+        var v = Volume<Float>(geometry: VolumeGeometry(size: size, direction: direction), repeating: 0)
         for k in 0..<size.z { for j in 0..<size.y { for i in 0..<size.x { v[i, j, k] = value(i, j, k) } } }
         return v
     }
@@ -105,9 +105,11 @@ final class InstancesSegmentCLITests: ProcessTestCase {
     }
 
     /// (b) A U-shaped tube: one bar on slices 0-3 (value 3) that falls apart into two arms on slices
-    /// 4-9 (values 1 and 2, detected separately): one lesion.
+    /// 4-9 (values 1 and 2, detected separately): one lesion. The scan's i axis points right and its k
+    /// axis down (RPI), so the network sees it reoriented to LPS and the instances are mapped back.
     func testLesionSplittingAcrossSlicesIsOneLesion() throws {
-        let v = paint(SIMD3(20, 20, 12)) { i, j, k in
+        let rpi = Matrix3(columns: Vector3(-1, 0, 0), Vector3(0, 1, 0), Vector3(0, 0, -1))
+        let v = paint(SIMD3(20, 20, 12), direction: rpi) { i, j, k in
             guard (8...11).contains(j), k <= 9 else { return 0 }
             if k <= 3 { return (4...15).contains(i) ? 3 : 0 }
             return (4...7).contains(i) ? 1 : (12...15).contains(i) ? 2 : 0
@@ -115,6 +117,11 @@ final class InstancesSegmentCLITests: ProcessTestCase {
         // Scores: 4 detections of 0.3, 6 of 0.1, 6 of 0.2.
         let result = try segment([v], model: Self.oracle, name: "split")
         check(result, [Expected(voxels: 4 * 4 * 12 + 2 * 6 * 4 * 4, mean: (4 * 0.3 + 6 * 0.1 + 6 * 0.2) / 16, max: 0.3)])
+        // The mask and the instance map are on the scan's own grid: exactly the painted voxels.
+        let mask = try VolumeFile.readLabels(folder.appendingPathComponent("split/mask.nii.gz").path)
+        XCTAssertEqual(mask.voxels.map { $0 != 0 }, v.voxels.map { $0 != 0 })
+        let instances = try VolumeFile.readInstances(folder.appendingPathComponent("split/instances.nii.gz").path)
+        XCTAssertEqual(instances.voxels.map { $0 != 0 }, v.voxels.map { $0 != 0 })
     }
 
     /// (c) Two lesions (1 and 2) on slices 0-4 that the detector sees as one (3) on slices 5-7:
