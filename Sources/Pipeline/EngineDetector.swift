@@ -15,6 +15,8 @@ public final class EngineDetector: SliceDetector {
     public private(set) var session: InferenceSession
     public let inputName: String
     public let names: InstanceSettings.OutputNames
+    /// Why the detector runs on the reference backend although the fast one was asked for (nil: it does not).
+    public private(set) var fallbackReason: String?
     let model: ONNXModel
 
     /// Loads the package's network; checks that it has the input and the four outputs the manifest names.
@@ -43,6 +45,7 @@ public final class EngineDetector: SliceDetector {
             outputs = try session.run(input)
         } catch let error as EngineError where session.backend == .fast && error.category == .unsupported {
             Self.log.info("the fast backend does not run this detector; using the reference backend", metadata: ["reason": "\(error)"])
+            fallbackReason = "\(error)"
             session = try InferenceSession(model: model, backend: .reference, threads: session.threads)
             outputs = try session.run(input)
         }

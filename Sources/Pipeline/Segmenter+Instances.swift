@@ -48,6 +48,9 @@ extension Segmenter {
         lap("restoreSeconds")
         var notes = prepared.notes
         notes.append("instances model: \(detections.count) slice detection(s) kept, linked into \(linked.count) instance(s)")
+        if let reason = (detector as? EngineDetector)?.fallbackReason {
+            notes.append("the detector ran on the reference backend (slower): the fast backend refused it (\(reason))")
+        }
         return SegmentationResult(labels: instances.classMap, probabilities: nil, instances: instances, notes: notes, timings: timings)
     }
 }

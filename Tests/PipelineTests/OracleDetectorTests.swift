@@ -34,6 +34,8 @@ final class OracleDetectorTests: XCTestCase {
                 XCTAssertEqual(out.masks, masks.floats, "\(slice) masks on \(backend)")
                 XCTAssertEqual([out.height, out.width], [image.shape[1], image.shape[2]])
             }
+            XCTAssertEqual(detector.session.backend == .reference, backend == .reference || detector.fallbackReason != nil,
+                           "a fast detector that fell back says why")
         }
     }
 
