@@ -114,6 +114,18 @@ extern "C" int ssseg_sr_write(const ssseg_sr_spec *spec, const ssseg_sr_measurem
             Group::MeasurementValue mean(number(item.mean_intensity), CID7181_AbstractMultiDimensionalImageModelComponentUnits(coded(item.intensity_unit)), OFFalse);
             CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("373098007", "SCT", "Mean")), mean, OFFalse), lesion + " mean intensity");
         }
+        if (item.has_detection_score) {
+            // A detector's score per instance (mean and maximum over its slices), as CAD's "Certainty of Finding" in percent.
+            const std::pair<double, CID7464_GeneralRegionOfInterestMeasurementModifiers::EnumType> scores[] = {
+                {item.detection_score_mean, CID7464_GeneralRegionOfInterestMeasurementModifiers::Mean},
+                {item.detection_score_max, CID7464_GeneralRegionOfInterestMeasurementModifiers::Maximum}};
+            for (const auto &score : scores) {
+                Group::MeasurementValue value(number(score.first * 100), CID7181_AbstractMultiDimensionalImageModelComponentUnits(DSRCodedEntryValue("%", "UCUM", "Percent")), OFFalse);
+                CHECK(group.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(DSRCodedEntryValue("111012", "DCM", "Certainty of Finding")), value, OFFalse),
+                      lesion + " detection score");
+                CHECK(group.getMeasurement().setDerivation(CID7464_GeneralRegionOfInterestMeasurementModifiers(score.second), OFFalse), lesion + " detection score derivation");
+            }
+        }
     }
 
     DSRDocument document(DSRTypes::DT_ComprehensiveSR);

@@ -1,5 +1,6 @@
 internal import CDCMTKBridge
 import Foundation
+import Imaging
 
 /// One open DICOM file (a DCMTK `DcmFileFormat` behind the bridge). Values longer than 4 KiB,
 /// such as pixel data, stay on disk until `decodeStoredValues` is called. Not thread-safe: use
@@ -80,7 +81,7 @@ struct DICOMItem {
             buffer = [CChar](repeating: 0, count: length + 1)
             _ = ssdcm_string(pointer, tag.group, tag.element, &buffer, buffer.count)
         }
-        let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = String(cBuffer: buffer)
             .trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "\0")))
         return text.isEmpty ? nil : text
     }

@@ -25,7 +25,7 @@ public enum MeasurementItems {
 
     /// The measurement groups, segment by segment, lesion by lesion; intensities in HU for CT, else no unit.
     /// Each group has the volume, the RECIST long and short axes, the maximum 3D diameter (each coded as
-    /// what it is, docs/REPORTS.md) and the mean intensity. A tracked lesion carries its identity
+    /// what it is, docs/REPORTS.md), the mean intensity and, for a detector's instance, its score. A tracked lesion carries its identity
     /// ("Lesion N" of the patient, tracking UID), the same at every study; others "Lesion k" and a new UID.
     public static func items(_ segments: [Segment], modality: String?) -> [LesionReportItem] {
         let unit: CodedConcept = modality == "CT" ? .hounsfieldUnit : .noUnit
@@ -37,7 +37,8 @@ public enum MeasurementItems {
                                               maximum3DDiameterMM: m.shape.maximum3DDiameterMM, recistLongAxisMM: m.recist?.longAxisMM,
                                               recistShortAxisMM: m.recist?.shortAxisMM, meanIntensity: m.intensity?.mean,
                                               intensityUnit: unit, finding: segment.finding,
-                                              trackingIdentifier: identity.map { "Lesion \($0.number)" }, trackingUID: identity?.uid))
+                                              trackingIdentifier: identity.map { "Lesion \($0.number)" }, trackingUID: identity?.uid,
+                                              detectionScore: m.detectionScore.map { .init(mean: $0.mean, max: $0.max) }))
             }
         }
         return items

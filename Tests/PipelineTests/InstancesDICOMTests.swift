@@ -40,6 +40,11 @@ final class InstancesDICOMTests: XCTestCase {
             let identifiers = text.split(separator: "\n").filter { $0.contains("\"Tracking Identifier\")=") }
             XCTAssertEqual(identifiers.count, 2, "one measurement group per instance:\n\(text)")
             XCTAssertTrue(identifiers.contains { $0.contains("\"Lesion 1\"") } && identifiers.contains { $0.contains("\"Lesion 2\"") })
+            // Each instance's score (the oracle's value / 10, the same on every slice): mean and maximum in percent.
+            let scores = text.split(separator: "\n").filter { $0.contains("\"Certainty of Finding\")=") }
+            XCTAssertEqual(scores.count, 4, "two scores (mean, maximum) per instance:\n\(text)")
+            XCTAssertEqual(scores.filter { $0.contains("\"10\" (%,UCUM,\"Percent\")") }.count, 2, scores.joined(separator: "\n"))
+            XCTAssertEqual(scores.filter { $0.contains("\"20\" (%,UCUM,\"Percent\")") }.count, 2, scores.joined(separator: "\n"))
         } else {
             print(ExternalTool.missing("dsrdump", package: "dcmtk"))
         }

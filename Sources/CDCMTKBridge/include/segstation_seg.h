@@ -132,6 +132,8 @@ typedef struct {
     double recist_long_mm, recist_short_mm;
     const char *tracking_identifier; ///< issue 13: Tracking Identifier text; NULL: "Lesion <lesion_index>"
     const char *tracking_uid;      ///< issue 13: Tracking Unique Identifier; NULL: a new UID
+    int32_t has_detection_score;   ///< issue 17: a detector's score, 0-1, as DCM Certainty of Finding (%), derivations Mean and Maximum
+    double detection_score_mean, detection_score_max;
 } ssseg_sr_measurement;
 
 typedef struct {

@@ -113,7 +113,7 @@ public struct RTStructWriter: Sendable {
         var perROI: [Int: Int] = [:]
         for c in contours { perROI[c.roiIndex + 1, default: 0] += 1 }
         return RTStructWriteResult(
-            seriesInstanceUID: String(cString: seriesUID), sopInstanceUID: String(cString: instanceUID),
+            seriesInstanceUID: String(cBuffer: seriesUID), sopInstanceUID: String(cBuffer: instanceUID),
             roiNumbers: Dictionary(uniqueKeysWithValues: rois.enumerated().map { ($1.labelValue, $0 + 1) }),
             contoursPerROI: perROI, contourCount: contours.count,
             pointCount: contours.reduce(0) { $0 + $1.pointsLPS.count / 3 }, tracedVertexCount: traced.tracedVertexCount)

@@ -29,16 +29,25 @@ public struct LesionReportItem: Sendable, Equatable {
     public var trackingIdentifier: String?
     /// Tracking Unique Identifier (112040, DCM); nil: a new UID. The same for one lesion across studies once tracked.
     public var trackingUID: String?
+    /// A detector's score (0-1) of an instance, mean and maximum over its slices, written as DCM "Certainty of
+    /// Finding" (111012) in percent with the derivations SNOMED CT "Mean" and "Maximum"; nil to omit.
+    public var detectionScore: DetectionScore?
+
+    public struct DetectionScore: Sendable, Equatable {
+        public var mean: Double
+        public var max: Double
+        public init(mean: Double, max: Double) { self.mean = mean; self.max = max }
+    }
 
     public init(lesionIndex: Int, segmentNumber: Int, volumeML: Double, maximum3DDiameterMM: Double,
                 recistLongAxisMM: Double? = nil, recistShortAxisMM: Double? = nil, meanIntensity: Double?,
                 intensityUnit: CodedConcept = .hounsfieldUnit, finding: CodedConcept = .lesion,
-                trackingIdentifier: String? = nil, trackingUID: String? = nil) {
+                trackingIdentifier: String? = nil, trackingUID: String? = nil, detectionScore: DetectionScore? = nil) {
         self.lesionIndex = lesionIndex; self.segmentNumber = segmentNumber; self.volumeML = volumeML
         self.maximum3DDiameterMM = maximum3DDiameterMM; self.recistLongAxisMM = recistLongAxisMM
         self.recistShortAxisMM = recistShortAxisMM; self.meanIntensity = meanIntensity
         self.intensityUnit = intensityUnit; self.finding = finding
-        self.trackingIdentifier = trackingIdentifier; self.trackingUID = trackingUID
+        self.trackingIdentifier = trackingIdentifier; self.trackingUID = trackingUID; self.detectionScore = detectionScore
     }
 }
 
@@ -86,7 +95,8 @@ public enum MeasurementReportWriter {
                 throw DICOMError.invalidArgument("lesion \(m.lesionIndex): segment \(m.segmentNumber) is not in \(seg.path) (segments \(numbers.sorted()))")
             }
             guard m.volumeML.isFinite, m.maximum3DDiameterMM.isFinite, m.meanIntensity?.isFinite ?? true,
-                  m.recistLongAxisMM?.isFinite ?? true, m.recistShortAxisMM?.isFinite ?? true else {
+                  m.recistLongAxisMM?.isFinite ?? true, m.recistShortAxisMM?.isFinite ?? true,
+                  m.detectionScore.map({ $0.mean.isFinite && $0.max.isFinite }) ?? true else {
                 throw DICOMError.invalidArgument("lesion \(m.lesionIndex): measurements must be finite")
             }
         }
@@ -112,7 +122,9 @@ public enum MeasurementReportWriter {
                                                 has_recist: m.recistLongAxisMM != nil && m.recistShortAxisMM != nil ? 1 : 0,
                                                 recist_long_mm: m.recistLongAxisMM ?? 0, recist_short_mm: m.recistShortAxisMM ?? 0,
                                                 tracking_identifier: m.trackingIdentifier == nil ? nil : c[k + 6],
-                                                tracking_uid: m.trackingUID == nil ? nil : c[k + 7])
+                                                tracking_uid: m.trackingUID == nil ? nil : c[k + 7],
+                                                has_detection_score: m.detectionScore == nil ? 0 : 1,
+                                                detection_score_mean: m.detectionScore?.mean ?? 0, detection_score_max: m.detectionScore?.max ?? 0)
                 }
                 return paths.withUnsafeBufferPointer { pathBuffer in
                     var spec = ssseg_sr_spec()
