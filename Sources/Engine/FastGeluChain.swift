@@ -1,8 +1,10 @@
 import CDNNL
 
 /// The exact GELU as torch.onnx exports `nn.GELU` before opset 20:
-/// `Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)`, recognised and run as one oneDNN `gelu_erf`
-/// eltwise (the reference backend runs the five operators as written).
+/// `Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)`, or with the two products the other way round,
+/// `Mul(x, Mul(0.5, Add(Erf(Div(x, sqrt 2)), 1)))` (the torch.export-based exporter, e.g. SwinUNETR),
+/// recognised and run as one oneDNN `gelu_erf` eltwise (the reference backend runs the five
+/// operators as written).
 extension FastExecutor {
     /// The indices of the Erf, Add, Mul, Mul steps following the Div at `index`, when the five
     /// form the exported GELU and no intermediate value is read elsewhere or is a graph output.
@@ -22,8 +24,12 @@ extension FastExecutor {
         }
         guard let (ie, erf) = only(div.outputs[0], "Erf"), let (ia, add) = only(erf.outputs[0], "Add"),
               add.inputs.contains(where: { isConstant($0, 1) }),
-              let (im, mul) = only(add.outputs[0], "Mul"), mul.inputs.contains(x),
-              let (ih, half) = only(mul.outputs[0], "Mul"), half.inputs.contains(where: { isConstant($0, 0.5) }) else { return nil }
+              let (im, first) = only(add.outputs[0], "Mul"), first.inputs.count == 2,
+              let (ih, second) = only(first.outputs[0], "Mul"), second.inputs.count == 2 else { return nil }
+        // The factors other than the chain's own value: x and 0.5, in either order.
+        let a = first.inputs[0] == add.outputs[0] ? first.inputs[1] : first.inputs[0]
+        let b = second.inputs[0] == first.outputs[0] ? second.inputs[1] : second.inputs[0]
+        guard (a == x && isConstant(b, 0.5)) || (isConstant(a, 0.5) && b == x) else { return nil }
         return [ie, ia, im, ih]
     }
 

@@ -154,6 +154,31 @@ final class FastBackendTests: XCTestCase {
         }
     }
 
+    /// The exported exact GELU in both orders of its two products runs as one oneDNN `gelu_erf`
+    /// (SwinUNETR's export has `Mul(x, Mul(0.5, 1 + erf))`); with another factor it is not fused.
+    func testGeluChainInBothOrders() throws {
+        let constants = ["r2": Tensor(shape: [], floats: [1.4142135]), "one": Tensor(shape: [], floats: [1]),
+                         "half": Tensor(shape: [], floats: [0.5]), "quarter": Tensor(shape: [], floats: [0.25])]
+        let head = [Node(name: "div", opType: "Div", inputs: ["x", "r2"], outputs: ["d"]),
+                    Node(name: "erf", opType: "Erf", inputs: ["d"], outputs: ["e"]),
+                    Node(name: "add", opType: "Add", inputs: ["e", "one"], outputs: ["a"])]
+        let tails: [(String, [Node], Bool)] = [
+            ("x first", [Node(name: "m1", opType: "Mul", inputs: ["x", "a"], outputs: ["m"]), Node(name: "m2", opType: "Mul", inputs: ["m", "half"], outputs: ["y"])], true),
+            ("half first", [Node(name: "m1", opType: "Mul", inputs: ["half", "a"], outputs: ["m"]), Node(name: "m2", opType: "Mul", inputs: ["x", "m"], outputs: ["y"])], true),
+            ("another factor", [Node(name: "m1", opType: "Mul", inputs: ["quarter", "a"], outputs: ["m"]), Node(name: "m2", opType: "Mul", inputs: ["x", "m"], outputs: ["y"])], false),
+        ]
+        for (name, tail, fused) in tails {
+            let g = try Graph(name: "t", nodes: head + tail, initializers: constants,
+                              inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)], outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+            let model = try ONNXModel(graph: g, opset: 17)
+            let feeds = ["x": Tensor(shape: [2, 64, 48], floats: (0..<(2 * 64 * 48)).map { _ in Float(rng.nextDouble() * 8 - 4) })]
+            let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+            XCTAssertEqual(try fast.fastStepLabels(inputShapes: ["x": [2, 64, 48]]).contains("Gelu"), fused, name)
+            let a = Agreement(try fast.run(feeds)["y"]!, try InferenceSession(model: model, backend: .reference).run(feeds)["y"]!)
+            XCTAssertLessThanOrEqual(a.relativeError, 1e-5, name)
+        }
+    }
+
     /// Chains where values die and buffers get reused and overwritten in place.
     func testBufferReuseAcrossAChain() throws {
         let fixtures = try Fixtures.manifest().filter { ["unet3d", "residual2d", "residual3d", "atrous"].contains($0.name) }
