@@ -1,4 +1,5 @@
 import CDNNL
+import Core
 
 /// A buffer of the dynamic tail (`FastTail`) whose size is set during the run: it starts at the
 /// planned upper bound where one is known (at most `initialLimit`), and grows when a run needs more.
@@ -77,6 +78,8 @@ final class FastTailPrimitive {
     private var packed: [(md: dnnl_memory_desc_t, pointer: UnsafeMutableRawPointer)] = []
     private let srcBuffer: GrowableBuffer, dstBuffer: GrowableBuffer
     private(set) var label: String
+    /// Each primitive's implementation and layouts, at debug level (`--verbose`).
+    let log = Log.logger(.engine)
 
     /// nil when the node is not one this class runs (parameters oneDNN or this path lacks).
     init?(_ node: Node, plan: Plan, activation: (node: Node, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?) throws {
@@ -231,6 +234,10 @@ final class FastTailPrimitive {
             guard let p = pd else { continue }
             defer { dnnl_primitive_desc_destroy(p) }
             if !cand.last && DNNL.implementation(p).hasPrefix("ref") { continue }
+            log.debug("oneDNN primitive (dynamic tail)", metadata: ["node": "\(node.name)", "op": "\(node.opType)", "input": "\(x)",
+                                                              "implementation": "\(DNNL.implementation(p))",
+                                                              "src": "\(DNNL.layoutName(DNNL.query(p, dnnl_query_src_md)))",
+                                                              "dst": "\(DNNL.layoutName(DNNL.query(p, dnnl_query_dst_md)))"])
             let wmd = DNNL.query(p, dnnl_query_weights_md)
             return Compiled(primitive: try DNNL.primitive(p), src: DNNL.query(p, dnnl_query_src_md), dst: DNNL.query(p, dnnl_query_dst_md), weights: wmd,
                             packed: try pack(wmd, source: weightsSource, logical: weightsShape), outShape: out, fused: fused)
