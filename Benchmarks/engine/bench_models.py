@@ -3,7 +3,8 @@
 monai onnx onnxruntime numpy; a release build of segstation; cc and libdnnl-dev for the oneDNN harness).
 
   python3 Benchmarks/engine/bench_models.py [--segstation .build/release/segstation] [--threads 1,2]
-         [--repeats 3] [--parts models,matmul,convs,unet] [--models unetr,swinunetr,...] [--workdir /tmp/segstation-bench-i16]
+         [--repeats 3] [--parts models,matmul,convs,unet,maskrcnn] [--models unetr,swinunetr,...] [--workdir /tmp/segstation-bench-i16]
+         [--maskrcnn-dir /tmp/segstation-bench-i17] [--runs 1]
 
 Parts (each measurement a separate process after one warm-up run; medians over --repeats rounds,
 the engine and onnxruntime alternating within each round):
@@ -16,6 +17,12 @@ the engine and onnxruntime alternating within each round):
 - convs: every distinct 3x3x3 convolution of the 3D U-Net at 128^3 (Benchmarks/engine/bench.py)
   as a one-node model through the engine vs oneDNN's best of three source layouts for that shape.
 - unet: the whole 3D U-Net at 128^3 vs onnxruntime.
+- maskrcnn (issue 17): torchvision Mask R-CNN v1 and v2 at 512^2 (Scripts/engine/export_maskrcnn.py
+  --full, written into --maskrcnn-dir when missing) and the small test fixture at 96^2 (--models picks
+  among maskrcnn_resnet50_fpn, maskrcnn_resnet50_fpn_v2, maskrcnn_small): the fast backend vs
+  onnxruntime on random uniform [-1, 1] images, as `model bench` feeds the engine. Before timing,
+  `model run` on one such image saved to .npy checks that the engine keeps as many detections as
+  onnxruntime on it (printed).
 Every line states the CPU model, whether it has AVX-512, and the load average when it was measured.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
@@ -202,6 +209,55 @@ def part_unet(args, exe):
               f"{r['blocked']['median']:.2f} | {r['ort']['peakRSSMiB']:.0f} | {r['engine']['peakRSSMiB']:.0f} | {CPU}, {load()} |", flush=True)
 
 
+MASKRCNN = {"maskrcnn_resnet50_fpn": [1, 3, 512, 512], "maskrcnn_resnet50_fpn_v2": [1, 3, 512, 512], "maskrcnn_small": [1, 3, 96, 96]}
+
+ORT_DETECTIONS = r"""
+import sys, numpy as np, onnxruntime as ort
+so = ort.SessionOptions(); so.intra_op_num_threads = 2; so.log_severity_level = 3
+s = ort.InferenceSession(sys.argv[1], so, providers=['CPUExecutionProvider'])
+print(s.run(None, {s.get_inputs()[0].name: np.load(sys.argv[2])})[0].shape[0])
+"""
+
+
+def maskrcnn_path(args, name):
+    if name == "maskrcnn_small":
+        return os.path.join(REPO, "Tests", "EngineTests", "Fixtures", "maskrcnn_small.onnx")
+    path = os.path.join(args.maskrcnn_dir, f"{name}.onnx")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(REPO, "Scripts", "engine", "export_maskrcnn.py"), "--full", "--out", args.maskrcnn_dir], check=True)
+    return path
+
+
+def detection_counts(exe, path, shape, workdir):
+    """Detections of the engine (fast, 2 threads) and of onnxruntime on one random uniform [-1, 1] image."""
+    x = os.path.join(workdir, "maskrcnn_bench_input.npy")
+    np.save(x, np.random.default_rng(17).uniform(-1, 1, shape).astype(np.float32))
+    out = os.path.join(workdir, "maskrcnn_bench_out.npy")
+    subprocess.run([exe, "model", "run", path, "--input", x, "--output", out, "--threads", "2"], check=True, capture_output=True)
+    engine = np.load(out.replace(".npy", "-scores.npy")).shape[0]
+    ort_count = int(subprocess.run([sys.executable, "-c", ORT_DETECTIONS, path, x], check=True, capture_output=True, text=True).stdout)
+    return engine, ort_count
+
+
+def part_maskrcnn(args, exe):
+    os.makedirs(args.maskrcnn_dir, exist_ok=True)
+    print(f"\n### Mask R-CNN vs onnxruntime (fast backend; median of {args.repeats} rounds, engine and onnxruntime alternating)\n")
+    print("| model | input | threads | detections engine / ort | onnxruntime s | engine s | speed-up | ort peak MiB | engine peak MiB | CPU, load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, shape in MASKRCNN.items():
+        if name not in args.models.split(","):
+            continue
+        path = maskrcnn_path(args, name)
+        counts = detection_counts(exe, path, shape, args.workdir)
+        for t in args.threads:
+            def measure():
+                return {"ort": bench.run_ort(path, shape, t, args.runs), "engine": engine_bench(exe, path, shape, t, runs=args.runs)}
+            r = rounds(args.repeats, measure)
+            o, e = r["ort"], r["engine"]
+            print(f"| {name} | {'x'.join(map(str, shape))} | {t} | {counts[0]} / {counts[1]} | {o['median']:.3f} | {e['median']:.3f} | "
+                  f"{o['median'] / e['median']:.2f}x | {o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} | {CPU}, {load()} |", flush=True)
+
+
 CPU = cpu()
 
 
@@ -211,9 +267,11 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--parts", default="models,matmul,convs,unet")
-    ap.add_argument("--models", default=",".join(FULL), help="comma-separated subset of the models part")
+    ap.add_argument("--models", default=",".join(list(FULL) + list(MASKRCNN)), help="comma-separated subset of the models and maskrcnn parts")
     ap.add_argument("--workdir", default="/tmp/segstation-bench-i16")
     ap.add_argument("--conv-runs", type=int, default=3, help="timed runs per convolution layer (after one warm-up)")
+    ap.add_argument("--runs", type=int, default=1, help="timed runs per process in the maskrcnn part (after one warm-up)")
+    ap.add_argument("--maskrcnn-dir", default="/tmp/segstation-bench-i17", help="where the full-size Mask R-CNN exports are (or are written)")
     args = ap.parse_args()
     args.threads = [int(x) for x in args.threads.split(",")]
     os.makedirs(args.workdir, exist_ok=True)
@@ -225,6 +283,7 @@ def main():
     if "convs" in parts: part_convs(args, args.segstation, h)
     if "unet" in parts: part_unet(args, args.segstation)
     if "models" in parts: part_models(args, args.segstation)
+    if "maskrcnn" in parts: part_maskrcnn(args, args.segstation)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,33 @@ def loop_scan(seed):
     return unchecked_model(g, [("x0", [6, 5])], [acc, rows, scan], 13)
 
 
+def selected_rows(g, x, scores, threshold):
+    """Rows of `x` whose score exceeds `threshold`: NonZero -> Reshape -> Gather, as a detector
+    keeps the boxes above its score threshold (the row count is decided by the data)."""
+    nz = g.op("NonZero", [g.op("Greater", [scores, g.const(f32(threshold).reshape(()))])])
+    return g.op("Gather", [x, g.op("Reshape", [nz, g.const(i64(-1))])], axis=0)
+
+
+def tail_gemm_matmul(seed):
+    """A box head on selected rows: Gemm (transB, bias) + Relu, then MatMul with a constant."""
+    g = G(seed)
+    rows = selected_rows(g, "x0", "x1", 0.0)
+    h = g.op("Relu", [g.op("Gemm", [rows, g.w([5, 6]), g.w([5], 0.1)], transB=1)])
+    return g.model([("x0", [12, 6]), ("x1", [12])], [g.op("MatMul", [h, g.w([5, 4])])], opset=13)
+
+
+def tail_conv_chain(seed):
+    """A mask head on selected samples: Conv + Relu twice, ConvTranspose 2x2 stride 2 + Relu,
+    1x1 Conv, Sigmoid (torchvision's MaskRCNNHeads and predictor in miniature)."""
+    g = G(seed)
+    x = selected_rows(g, "x0", "x1", 0.0)
+    x = g.op("Relu", [g.conv(x, 3, 16, 3, 2, pads=[1, 1, 1, 1])])
+    x = g.op("Relu", [g.conv(x, 16, 16, 3, 2, pads=[1, 1, 1, 1])])
+    x = g.op("Relu", [g.op("ConvTranspose", [x, g.w([16, 8, 2, 2]), g.w([8], 0.1)], kernel_shape=[2, 2], strides=[2, 2])])
+    y = g.op("Sigmoid", [g.conv(x, 8, 2, 1, 2)])
+    return g.model([("x0", [6, 3, 8, 8]), ("x1", [6])], [y], opset=13)
+
+
 def detection_cases():
     """Issue 17: RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains, ScatterElements, ReduceProd."""
     for mode in ["avg", "max"]:
@@ -200,6 +227,10 @@ def detection_cases():
     yield "if_else", if_runtime(22), 0, {"x0": "negative"}
     yield "loop_scan", loop_scan(23), 1e-6, None
     yield "reduceprod_all_int", single("ReduceProd", [[2, 3]], {"keepdims": 1}, opset=13, extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int"}
+    # The fast backend's dynamic tail (FastTail): oneDNN primitives at a run-time row count.
+    yield "tail_gemm_matmul", tail_gemm_matmul(24), 1e-5, None
+    yield "tail_conv_chain", tail_conv_chain(25), 1e-5, None
+    yield "tail_conv_chain_empty", tail_conv_chain(26), 0, {"x1": "negative"}
 
 
 def cases():

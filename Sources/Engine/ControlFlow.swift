@@ -39,7 +39,10 @@ enum ControlFlow {
                 guard iteration < maxIterations else { throw EngineError.unsupported("Loop node '\(node.name)' runs more than \(maxIterations) iterations") }
                 var bindings = [body.inputs[0].name: Tensor(shape: [], ints: [iteration]), body.inputs[1].name: Tensor(shape: [], ints: [1])]
                 for (k, t) in carried.enumerated() { bindings[body.inputs[k + 2].name] = t }
-                let outs = try runGraph(body, env: env, bindings: bindings, opset: opset, owner: node)
+                // The body becomes the only owner of the carried tensors, so that a Concat appending to
+                // one grows it in place (`appendInPlace`).
+                carried = []
+                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node)
                 keepGoing = outs[0].intValues.first != 0
                 carried = Array(outs[1..<(1 + carriedCount)])
                 for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
@@ -52,11 +55,14 @@ enum ControlFlow {
     }
 
     /// Runs a subgraph's nodes in order over the enclosing values plus `bindings` (its inputs).
-    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: [String: Tensor], opset: Int, owner: Node) throws -> [Tensor] {
+    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: consuming [String: Tensor], opset: Int, owner: Node) throws -> [Tensor] {
         var local = env
         for (k, t) in g.initializers { local[k] = t }
         for (k, t) in bindings { local[k] = t }
+        bindings = [:]
+        let appendable = g.singleReaderInputs
         for n in g.nodes {
+            if let out = try appendInPlace(n, &local, appendable: appendable) { local[n.outputs[0]] = out; continue }
             var ins: [Tensor?] = []
             for name in n.inputs {
                 if name.isEmpty { ins.append(nil); continue }
@@ -70,6 +76,22 @@ enum ControlFlow {
             guard let t = local[o.name] else { throw owner.invalid("subgraph output '\(o.name)' was not computed") }
             return t
         }
+    }
+
+    /// `Concat(carried, x)` on axis 0 where `carried` is a subgraph input read by this node only
+    /// (torchvision's mask pasting appends each image-sized mask to a loop-carried tensor): the
+    /// tensor is taken out of `local` and `x` appended to its storage, amortised O(len(x)) instead of a
+    /// copy of the whole growing tensor per iteration. nil (nothing changed) when the pattern does not hold.
+    static func appendInPlace(_ n: Node, _ local: inout [String: Tensor], appendable: Set<String>) throws -> Tensor? {
+        guard n.opType == "Concat", n.inputs.count == 2, n.outputs.count == 1, appendable.contains(n.inputs[0]), n.inputs[0] != n.inputs[1],
+              let x = local[n.inputs[1]], let (type, shape) = local[n.inputs[0]].map({ ($0.elementType, $0.shape) }),
+              type == x.elementType, shape.count == x.rank, shape.count >= 1,
+              try OpParams.axis(try n.int("axis", 0), rank: shape.count, n) == 0, shape.dropFirst() == x.shape.dropFirst() else { return nil }
+        // Only `local` refers to the carried tensor now: appending does not copy it.
+        var acc = local.removeValue(forKey: n.inputs[0])!
+        if acc.elementType == .int64 { acc.ints.append(contentsOf: x.ints) } else { acc.floats.append(contentsOf: x.floats) }
+        acc.shape[0] += x.shape[0]
+        return acc
     }
 
     /// Scan outputs: the per-iteration tensors stacked on a new leading axis.
@@ -100,6 +122,14 @@ extension Node {
 }
 
 extension Graph {
+    /// Inputs of this (sub)graph read by exactly one node and not returned as outputs.
+    var singleReaderInputs: Set<String> {
+        var reads: [String: Int] = [:]
+        for n in nodes { for v in n.inputs + Array(n.implicitInputs) where !v.isEmpty { reads[v, default: 0] += 1 } }
+        for o in outputs { reads[o.name, default: 0] += 2 }
+        return Set(inputs.map(\.name).filter { reads[$0] == 1 })
+    }
+
     /// Names this graph's nodes read that it does not define itself (inputs, initializers, outputs).
     var outerReferences: Set<String> {
         var defined = Set(initializers.keys).union(inputs.map(\.name))

@@ -121,6 +121,17 @@ enum DNNL {
         return try primitive(pd!)
     }
 
+    /// Reorders once (primitive created, run and destroyed): `src` laid out as `from` into `dst`
+    /// laid out as `to` (weights packed at compile time, values of the dynamic tail).
+    static func reorderOnce(from: dnnl_memory_desc_t, _ src: UnsafeRawPointer, to: dnnl_memory_desc_t, _ dst: UnsafeMutableRawPointer) throws {
+        let r = try reorder(from: from, to: to)
+        defer { dnnl_primitive_destroy(r) }
+        let a = try memory(from, UnsafeMutableRawPointer(mutating: src)), b = try memory(to, dst)
+        defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
+        try execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
+        try check(dnnl_stream_wait(stream), "reorder")
+    }
+
     static func memory(_ md: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer?) throws -> dnnl_memory_t {
         var m: dnnl_memory_t?
         var d = md

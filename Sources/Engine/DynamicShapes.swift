@@ -8,8 +8,8 @@
 /// `Shape` of it, which is therefore never folded into a constant. Dynamic values keep the shape
 /// inference finds from the bounds when it succeeds (used only for the memory estimate), else an
 /// empty placeholder. The reference executor needs nothing more: it infers every step's shapes from
-/// the concrete tensors at run time. The fast backend plans its buffers from the static shapes, so
-/// it refuses a plan with dynamic values (typed error naming the first data-dependent node).
+/// the concrete tensors at run time. The fast backend runs the steps with dynamic outputs as its
+/// tail (`FastTail.swift`), after the static oneDNN plan.
 extension ShapeInference {
     typealias Planned = (shape: [Int], type: ElementType, dynamic: Bool)
 
@@ -78,13 +78,5 @@ extension Plan {
     /// The first step whose output shape is known only during the run, if any.
     var firstDynamicStep: Node? {
         steps.first { $0.outputs.contains { values[$0]?.dynamic == true } }
-    }
-
-    /// Refuses, for the fast backend, a plan with data-dependent shapes (its buffer plan is static).
-    /// - Throws: `EngineError.unsupported` naming the node and the backend that runs it.
-    func requireStaticShapes() throws {
-        guard let node = firstDynamicStep else { return }
-        throw EngineError.unsupported("the fast backend does not yet run data-dependent shapes (\(node.opType) node '\(node.name)' "
-                                      + "decides its output size during the run); use the reference backend (--backend reference)")
     }
 }

@@ -79,6 +79,12 @@ extension FastExecutor {
     }
 
     func postOpsAttr(_ act: (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?, sum: Bool = false) throws -> dnnl_primitive_attr_t? {
+        try Self.postOps(act.map { ($0.alg, $0.alpha, $0.beta) }, sum: sum)
+    }
+
+    /// A primitive attribute with a sum post-op (accumulate into the destination) and/or an eltwise
+    /// post-op; nil when neither is asked for. Shared with the dynamic tail (`FastTailPrimitive`).
+    static func postOps(_ act: (alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?, sum: Bool = false) throws -> dnnl_primitive_attr_t? {
         guard act != nil || sum else { return nil }
         var attr: dnnl_primitive_attr_t?, ops: dnnl_post_ops_t?
         try DNNL.check(dnnl_primitive_attr_create(&attr), "attr")

@@ -9,11 +9,19 @@ extension FastExecutor {
         guard let w = constant(node, 1), locs[node.inputs[0]] != nil else { return false }
         let bias = constant(node, 2)
         if node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil { return false }
-        let x = shape(node.inputs[0]), out = shape(node.outputs[0])
+        let c = try Self.convDescriptor(node, x: shape(node.inputs[0]), out: shape(node.outputs[0]), weights: w, bias: bias)
+        return try finishConvLike(node, index: index, descriptor: c.make, weights: w, weightsShape: c.weightsShape, weightsSource: nil, bias: bias, temps: &temps)
+    }
+
+    /// The oneDNN convolution descriptor of `node` for input shape `x` and output shape `out`, as a
+    /// function of the source descriptor, and the weights' shape in oneDNN's logical order. Shared by
+    /// the static plan and the dynamic tail (`FastTailPrimitive`), which calls it per run-time shape.
+    static func convDescriptor(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws
+        -> (weightsShape: [Int], make: (dnnl_memory_desc_t) throws -> dnnl_convolution_desc_t) {
         let group = try node.int("group", 1)
         let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
         let wShape = group == 1 ? w.shape : [group, w.shape[0] / group] + Array(w.shape[1...])
-        let descriptor = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_convolution_desc_t in
+        let make = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_convolution_desc_t in
             var src = srcMD, wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
             var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
             var d = dnnl_convolution_desc_t()
@@ -25,24 +33,33 @@ extension FastExecutor {
             try DNNL.check(status, "convolution descriptor")
             return d
         }
-        return try finishConvLike(node, index: index, descriptor: descriptor, weights: w, weightsShape: wShape, weightsSource: nil, bias: bias, temps: &temps)
+        return (wShape, make)
     }
 
     func compileDeconv(_ node: Node, index: Int, temps: inout [Int]) throws -> Bool {
         guard let w = constant(node, 1), locs[node.inputs[0]] != nil else { return false }
         let bias = constant(node, 2)
         if node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil { return false }
-        let x = shape(node.inputs[0]), out = shape(node.outputs[0])
+        guard let c = try Self.deconvDescriptor(node, x: shape(node.inputs[0]), out: shape(node.outputs[0]), weights: w, bias: bias) else { return false }
+        return try finishConvLike(node, index: index, descriptor: c.make, weights: w, weightsShape: c.weightsShape, weightsSource: c.weightsSource, bias: bias,
+                                  keepInputLayout: true, temps: &temps)
+    }
+
+    /// The oneDNN deconvolution descriptor of a ConvTranspose for input shape `x` and output shape
+    /// `out` (nil when oneDNN cannot express its output padding), with the weights' logical shape and
+    /// their ONNX layout as a descriptor. Shared by the static plan and the dynamic tail.
+    static func deconvDescriptor(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws
+        -> (weightsShape: [Int], weightsSource: dnnl_memory_desc_t, make: (dnnl_memory_desc_t) throws -> dnnl_deconvolution_desc_t)? {
         let group = try node.int("group", 1)
         let (win, outPad) = try OpParams.transposeWindow(node, inSpatial: Array(x[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
         let padR = zip(win.padsEnd, outPad).map { $0 - $1 }
-        guard padR.allSatisfy({ $0 >= 0 }) else { return false }
+        guard padR.allSatisfy({ $0 >= 0 }) else { return nil }
         let sp = x.count - 2
         // ONNX weights are [Cin, Cout/g, k...]; oneDNN's logical order is [(g,) Cout/g, Cin/g, k...].
         let wShape = group == 1 ? [w.shape[1], w.shape[0]] + Array(w.shape[2...]) : [group, w.shape[1], w.shape[0] / group] + Array(w.shape[2...])
         let srcTag: dnnl_format_tag_t = group == 1 ? [dnnl_bac, dnnl_bacd, dnnl_bacde][sp - 1] : [dnnl_acbd, dnnl_acbde, dnnl_acbdef][sp - 1]
         let wSource = try DNNL.md(wShape, srcTag)
-        let descriptor = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_deconvolution_desc_t in
+        let make = { (srcMD: dnnl_memory_desc_t) throws -> dnnl_deconvolution_desc_t in
             var src = srcMD, wmd = try DNNL.any(wShape), dst = try DNNL.any(out)
             var bmd = try bias.map { try DNNL.plain([$0.count]) } ?? dnnl_memory_desc_t()
             var d = dnnl_deconvolution_desc_t()
@@ -54,8 +71,7 @@ extension FastExecutor {
             try DNNL.check(status, "deconvolution descriptor")
             return d
         }
-        return try finishConvLike(node, index: index, descriptor: descriptor, weights: w, weightsShape: wShape, weightsSource: wSource, bias: bias,
-                                  keepInputLayout: true, temps: &temps)
+        return (wShape, wSource, make)
     }
 
     /// Creates the primitive descriptor, preferring (1) the input's current blocked layout, so no

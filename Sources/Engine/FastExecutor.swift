@@ -45,6 +45,8 @@ final class FastExecutor {
     /// Convolution outputs planned into a Concat's buffer, and those buffers by Concat step.
     var concatSlabs: [String: ConcatSlab] = [:]
     var concatBuffers: [Int: Int] = [:]
+    /// The data-dependent steps (nil when the plan has none: static plans pay nothing for it).
+    private(set) var tail: FastTail?
     private var pointers: [UnsafeMutableRawPointer] = []
     private var guarded: [(raw: UnsafeMutableRawPointer, bytes: Int)] = []
     static let guardBytes = 64
@@ -76,7 +78,13 @@ final class FastExecutor {
             let ref = try newValue(name, md: try DNNL.plain(d.shape), shape: d.shape, type: d.type)
             steps.append(.copyIn(name: name, ref: ref))
         }
+        // Steps with a dynamic output form the tail, run after every static step; the static values
+        // it reads stay alive (never released) until then.
+        let dynamicSteps = plan.steps.indices.filter { plan.steps[$0].outputs.contains { plan.values[$0]?.dynamic == true } }
+        let tailReads = FastTail.staticReads(plan, dynamicSteps)
+        let isTail = Set(dynamicSteps)
         for (i, node) in plan.steps.enumerated() {
+            if isTail.contains(i) { continue }
             if let target = fusedInto[i] {
                 // The activation ran as a post-op of the producer: alias the value.
                 let l = locs[target]!
@@ -86,11 +94,19 @@ final class FastExecutor {
                 try compile(node, index: i, temps: &temps)
                 for t in temps { release(t) }
             }
-            for v in node.inputs where !v.isEmpty && plan.lastUse[v] == i { if let l = locs[v] { release(l.ref) } }
+            for v in node.inputs where !v.isEmpty && plan.lastUse[v] == i && !tailReads.contains(v) { if let l = locs[v] { release(l.ref) } }
         }
         for name in plan.outputNames {
             guard let l = locs[name] else { continue }
             outputs[name] = try plainLoc(name, l)
+        }
+        if !dynamicSteps.isEmpty {
+            var handover: [String: Loc] = [:]
+            for name in tailReads {
+                guard let l = locs[name] else { throw EngineError.malformedModel("value '\(name)' is not available for the data-dependent steps") }
+                handover[name] = try plainLoc(name, l)
+            }
+            tail = try FastTail(plan: plan, indices: dynamicSteps, handover: handover, fusable: { self.fusableActivation(after: $0) })
         }
         try allocate()
     }
@@ -158,16 +174,9 @@ final class FastExecutor {
             return pinnedRef(src, bytes: values.count * 4) { p in values.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         }
         // Reorder straight from the tensor's storage into the pinned buffer: no second copy is kept.
-        let ref = pinnedRef(md, bytes: DNNL.size(md)) { _ in }
-        let r = try DNNL.reorder(from: src, to: md)
-        defer { dnnl_primitive_destroy(r) }
-        try values.withUnsafeBytes { raw in
-            let a = try DNNL.memory(src, UnsafeMutableRawPointer(mutating: raw.baseAddress!)), b = try DNNL.memory(md, pinned[refs[ref].buffer])
-            defer { dnnl_memory_destroy(a); dnnl_memory_destroy(b) }
-            try DNNL.execute(r, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: a), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: b)])
-            try DNNL.check(dnnl_stream_wait(DNNL.stream), "weight reorder")
+        return try pinnedRef(md, bytes: DNNL.size(md)) { p in
+            try values.withUnsafeBytes { try DNNL.reorderOnce(from: src, $0.baseAddress!, to: md, p) }
         }
-        return ref
     }
 
     /// The value `name` in descriptor `md`: itself, or a reordered temporary (added to `temps`).
@@ -227,7 +236,7 @@ final class FastExecutor {
             case .instanceNorm(_, _, _, let label): return label
             case .kernel(_, _, let label): return label
             }
-        }
+        } + (tail?.labels ?? [])
     }
 
     func pointer(_ ref: Int) -> UnsafeMutableRawPointer { pointers[refs[ref].buffer] + refs[ref].offset }
@@ -289,6 +298,11 @@ final class FastExecutor {
         }
         try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
         var result: [String: Tensor] = [:]
+        if let tail {
+            result = try tail.run(read: read, record: wantProfile ? { label, start in
+                self.profile[label, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            } : nil)
+        }
         for name in plan.outputNames {
             if let l = outputs[name] { result[name] = read(l) }
             else if let c = plan.values[name]?.constant { result[name] = c }

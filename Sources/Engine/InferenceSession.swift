@@ -91,10 +91,16 @@ public final class InferenceSession {
     private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
         let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
         if let e = fastExecutors[key] { return e }
-        try plan.requireStaticShapes()
         let e = try FastExecutor(plan: plan, threads: threads, layout: layout)
         fastExecutors[key] = e
         return e
+    }
+
+    /// Whether some output sizes of a run on these input shapes are decided by the data (detection
+    /// models: NonZero, NonMaxSuppression, TopK with a run-time K, If, Loop). Both backends run such
+    /// plans; the fast backend runs the data-dependent steps after its static oneDNN plan.
+    public func hasDataDependentShapes(inputShapes: [String: [Int]]) throws -> Bool {
+        try plan(for: inputShapes).firstDynamicStep != nil
     }
 
     /// Convolution FLOPs of one run for the given input shapes.

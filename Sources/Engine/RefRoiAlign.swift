@@ -23,7 +23,7 @@ extension RefDetection {
             throw node.invalid("output size \(ph)x\(pw) or sampling_ratio \(sampling) out of range")
         }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let r = rois.shape[0], offset: Float = ctm == "half_pixel" ? 0.5 : 0
+        let r = rois.shape[0], offset: Float = ctm == "half_pixel" ? 0.5 : 0, isAvg = mode == "avg"
         let v = x.floatValues, box = rois.floatValues, batch = batchIndices.intValues
         var out = [Float](repeating: 0, count: r * c * ph * pw)
         for ri in 0..<r {
@@ -42,18 +42,20 @@ extension RefDetection {
             guard gridH <= 1 << 12, gridW <= 1 << 12 else { throw node.invalid("roi \(ri) needs an absurd sampling grid \(gridH)x\(gridW)") }
             let samples = bilinearSamples(y0: y0, x0: x0, binH: binH, binW: binW, ph: ph, pw: pw, gridH: gridH, gridW: gridW, h: h, w: w)
             let count = Float(max(gridH * gridW, 1)), perBin = gridH * gridW
-            for ch in 0..<c {
-                let plane = (Int(bi) * c + ch) * h * w
-                for bin in 0..<(ph * pw) {
-                    var acc: Float = 0, any = false
-                    for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
-                        let a = s.w1 * v[plane + s.p1], b = s.w2 * v[plane + s.p2], cc = s.w3 * v[plane + s.p3], d = s.w4 * v[plane + s.p4]
-                        if mode == "avg" { acc += a + b + cc + d }
-                        else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+            v.withUnsafeBufferPointer { v in samples.withUnsafeBufferPointer { samples in out.withUnsafeMutableBufferPointer { out in
+                for ch in 0..<c {
+                    let plane = v.baseAddress! + (Int(bi) * c + ch) * h * w
+                    for bin in 0..<(ph * pw) {
+                        var acc: Float = 0, any = false
+                        for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
+                            let a = s.w1 * plane[s.p1], b = s.w2 * plane[s.p2], cc = s.w3 * plane[s.p3], d = s.w4 * plane[s.p4]
+                            if isAvg { acc += a + b + cc + d }
+                            else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+                        }
+                        out[((ri * c + ch) * ph * pw) + bin] = isAvg ? acc / count : acc
                     }
-                    out[((ri * c + ch) * ph * pw) + bin] = mode == "avg" ? acc / count : acc
                 }
-            }
+            } } }
         }
         return Tensor(shape: [r, c, ph, pw], floats: out)
     }

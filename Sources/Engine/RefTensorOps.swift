@@ -34,6 +34,17 @@ enum RefTensorOps {
 
     static func slice(_ x: Tensor, start: [Int], step: [Int], outShape: [Int]) -> Tensor {
         let s = Tensor.strides(x.shape)
+        if let last = outShape.last, step.last == 1, last > 0 {
+            // Unit step on the last axis: whole rows are copied (mask pasting slices 512x512 planes).
+            var rows: [Int] = []; rows.reserveCapacity(Tensor.elementCount(outShape) / last)
+            forEachIndex(Array(outShape.dropLast())) { idx in
+                var o = start[idx.count] * s[idx.count]
+                for d in 0..<idx.count { o += (start[d] + idx[d] * step[d]) * s[d] }
+                rows.append(o)
+            }
+            return x.elementType == .int64 ? Tensor(shape: outShape, ints: copyRows(x.ints, rows, length: last))
+                                           : Tensor(shape: outShape, floats: copyRows(x.floats, rows, length: last))
+        }
         var offs: [Int] = []; offs.reserveCapacity(Tensor.elementCount(outShape))
         forEachIndex(outShape) { idx in
             var o = 0
@@ -88,14 +99,36 @@ enum RefTensorOps {
     static func concat(_ ins: [Tensor], axis: Int, outShape: [Int]) -> Tensor {
         let outer = Tensor.elementCount(Array(outShape[..<axis]))
         let inner = Tensor.elementCount(Array(outShape[(axis + 1)...]))
-        if ins[0].elementType == .int64 {
-            var out: [Int64] = []; out.reserveCapacity(Tensor.elementCount(outShape))
-            for o in 0..<outer { for t in ins { let n = t.shape[axis] * inner; out += t.intValues[(o * n)..<((o + 1) * n)] } }
-            return Tensor(shape: outShape, ints: out)
+        /// Each input's block of every outer index, in output order, copied with memcpy (a Loop
+        /// appending masks concatenates a growing tensor once per iteration).
+        func join<T>(_ parts: [[T]]) -> [T] {
+            let total = Tensor.elementCount(outShape)
+            return [T](unsafeUninitializedCapacity: total) { buf, count in
+                var at = 0
+                for o in 0..<outer {
+                    for (t, p) in zip(ins, parts) {
+                        let n = t.shape[axis] * inner
+                        p.withUnsafeBufferPointer { src in
+                            if n > 0 { (buf.baseAddress! + at).initialize(from: src.baseAddress! + o * n, count: n) }
+                        }
+                        at += n
+                    }
+                }
+                count = total
+            }
         }
-        var out: [Float] = []; out.reserveCapacity(Tensor.elementCount(outShape))
-        for o in 0..<outer { for t in ins { let n = t.shape[axis] * inner; out += t.floatValues[(o * n)..<((o + 1) * n)] } }
-        return Tensor(shape: outShape, floats: out)
+        if ins[0].elementType == .int64 { return Tensor(shape: outShape, ints: join(ins.map(\.intValues))) }
+        return Tensor(shape: outShape, floats: join(ins.map(\.floatValues)))
+    }
+
+    /// Rows of `length` elements starting at `starts` in `x`, concatenated (memcpy per row).
+    static func copyRows<T>(_ x: [T], _ starts: [Int], length: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: starts.count * length) { buf, count in
+            x.withUnsafeBufferPointer { src in
+                for (r, o) in starts.enumerated() { (buf.baseAddress! + r * length).initialize(from: src.baseAddress! + o, count: length) }
+            }
+            count = starts.count * length
+        }
     }
 
     static func gather(_ node: Node, _ x: Tensor, indices: Tensor, axis: Int, outShape: [Int]) throws -> Tensor {

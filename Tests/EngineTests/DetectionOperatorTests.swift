@@ -6,10 +6,16 @@ import XCTest
 final class DetectionOperatorTests: XCTestCase {
     func entries() throws -> [Fixtures.Entry] { try Fixtures.manifest("detection_ops_manifest.json") }
 
-    /// Fixtures whose output size depends on the data: the fast backend refuses them (for now).
+    /// Fixtures whose output size depends on the data: the fast backend runs them in its dynamic tail.
     static let dataDependent: Set<String> = ["op_nms_corners", "op_nms_center", "op_nms_all_kept", "op_nms_score_threshold_high",
                                              "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int",
-                                             "op_if_then", "op_if_else", "op_loop_scan"]
+                                             "op_if_then", "op_if_else", "op_loop_scan", "op_tail_gemm_matmul", "op_tail_conv_chain", "op_tail_conv_chain_empty"]
+    /// oneDNN steps each tail fixture must run at its run-time row count.
+    static let tailPrimitives: [String: Set<String>] = [
+        "op_tail_gemm_matmul": ["Gemm+act (dynamic)", "MatMul (dynamic)"],
+        "op_tail_conv_chain": ["Conv+act (dynamic)", "ConvTranspose+act (dynamic)"],
+        "op_tail_conv_chain_empty": ["Conv+act (dynamic)", "ConvTranspose+act (dynamic)"],
+    ]
 
     func testManifestCoversEveryDetectionOperatorAndVariant() throws {
         let names = Set(try entries().map(\.name))
@@ -22,19 +28,20 @@ final class DetectionOperatorTests: XCTestCase {
         for entry in try entries() { XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .reference), entry.name) }
     }
 
-    /// Static-shape detection operators (RoiAlign, TopK with a constant K) run on the fast backend
-    /// (as reference fallbacks); data-dependent ones are refused with a typed error naming the node.
-    func testFastBackendRunsStaticOnesAndRefusesDataDependentOnes() throws {
+    /// Every detection fixture runs on the fast backend: static-shape ones (RoiAlign on constant
+    /// boxes, TopK with a constant K) in the static plan as reference fallbacks, data-dependent ones
+    /// in the dynamic tail after it (oneDNN for the tail's Gemm/MatMul/Conv/ConvTranspose, including
+    /// a run where no row is selected).
+    func testFastBackendMatchesOnnxruntime() throws {
         for entry in try entries() {
-            guard Self.dataDependent.contains(entry.name) else {
-                XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .fast), entry.name)
-                continue
-            }
-            XCTAssertThrowsError(try assertMatchesFixture(entry, backend: .fast), entry.name) { error in
-                guard case EngineError.unsupported(let text)? = error as? EngineError else { return XCTFail("\(entry.name): \(error)") }
-                XCTAssertTrue(text.contains("data-dependent") && text.contains("node '"), text)
-                XCTAssertEqual((error as? EngineError)?.category, .unsupported)
-            }
+            XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .fast), entry.name)
+            let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(entry.name + ".onnx")), backend: .fast, threads: 2)
+            var shapes: [String: [Int]] = [:]
+            for i in entry.inputs { shapes[i.name] = try Npy.read(path: Fixtures.path(i.file)).shape }
+            let labels = try session.fastStepLabels(inputShapes: shapes)
+            XCTAssertEqual(labels.contains { $0.hasSuffix("dynamic)") }, Self.dataDependent.contains(entry.name), "\(entry.name): \(labels)")
+            XCTAssertEqual(try session.hasDataDependentShapes(inputShapes: shapes), Self.dataDependent.contains(entry.name), entry.name)
+            for op in Self.tailPrimitives[entry.name] ?? [] { XCTAssertTrue(labels.contains(op), "\(entry.name): \(op) missing in \(labels)") }
         }
     }
 

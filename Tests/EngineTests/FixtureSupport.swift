@@ -54,7 +54,8 @@ struct Agreement {
             }
             agree += ba == bb ? 1 : 0; total += 1
         } }
-        argmaxAgreement = Double(agree) / Double(max(total, 1))
+        // An empty output (no detection) has no position to disagree on.
+        argmaxAgreement = total > 0 ? Double(agree) / Double(total) : 1
     }
 }
 
