@@ -97,3 +97,23 @@ def case_slices(session, x, wt, probability_floor=0.3):
         probs = np.where(probs > probability_floor, probs, 0).astype(np.float16)
         out.append((scores, probs, ref))
     return out
+
+
+def class_map(per_slice, paths, score_threshold, mask_threshold=0.5, nms_iou=0.5):
+    """The class map (label 1 wherever an accepted detection lies) of one case on its own input
+    grid, as SegStation writes mask.nii.gz: the slices' decisions un-cropped and reoriented back
+    (demo_inference.segment's steps 7). Returns (uint8 array, reference nibabel image)."""
+    import nibabel as nib
+    import demo_inference as di
+    x, ref, xform = di.load_channels(paths, "LPS")
+    _, fg = di.normalize_zscore_foreground(x)
+    box = di.bbox(fg)
+    lab_kji = np.zeros([s.stop - s.start for s in box][::-1], dtype=np.uint8)
+    for k, (scores, probs, _) in enumerate(per_slice):
+        for m in decide(scores, probs, score_threshold, mask_threshold, nms_iou):
+            lab_kji[k][m] = 1
+    lab = np.zeros(x.shape[1:], dtype=np.uint8)
+    lab[box] = lab_kji.transpose(2, 1, 0)
+    inverse = nib.orientations.ornt_transform(di.axis_codes_to_ornt("LPS"),
+                                              nib.orientations.io_orientation(ref.affine))
+    return nib.orientations.apply_orientation(lab, inverse).astype(np.uint8), ref

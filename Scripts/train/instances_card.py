@@ -102,6 +102,9 @@ mean Dice of the matched pairs.
 {_rows(result["sliceLevel"])}
 
 **Held-out slice-level F1 {h["f1"]}, mean instance Dice {h["meanInstanceDice"]}** (one case: a rough estimate).
+The union of the held-out case's accepted detections (the class map SegStation writes as mask.nii.gz) has
+a whole-tumour Dice of {result["heldOutClassMap"]["dice"]} ({result["heldOutClassMap"]["predictedVoxels"]} voxels predicted,
+{result["heldOutClassMap"]["referenceVoxels"]} in the reference; recorded as `{result["heldOutClassMap"]["referenceMask"]}`).
 
 onnxruntime against torch on {len(check)} held-out tumour slices: detection counts
 {[(r["detections"], r["torchDetections"]) for r in check]}, largest box difference

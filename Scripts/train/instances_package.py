@@ -112,6 +112,18 @@ def main():
                     **ii.slice_metrics(slices[c], settings["scoreThreshold"])} for c in td.CASES}
     for c, r in per_case.items():
         print(c, r, flush=True)
+    # The held-out class map for DemoInstanceModelTests (as reference_mask.py records brats-wt-2d's).
+    import nibabel as nib
+    lab, img = ii.class_map(slices[held], td.case_paths(args.data_dir, held), settings["scoreThreshold"])
+    mask_rel = os.path.join("Tests", "PipelineTests", "Expected", f"{tm.NAME}-heldout-mask.nii.gz")
+    out_img = nib.Nifti1Image(lab, img.affine, img.header)
+    out_img.set_data_dtype(np.uint8)
+    nib.save(out_img, os.path.join(REPO, mask_rel))
+    truth = np.asarray(nib.load(os.path.join(args.data_dir, held, td.LABEL_FILE)).dataobj) > 0
+    import demo_inference as di
+    union = {"predictedVoxels": int(lab.sum()), "referenceVoxels": int(truth.sum()),
+             "dice": round(di.dice(lab, truth), 4), "referenceMask": mask_rel}
+    print("held-out class map", union, flush=True)
     ref_path = os.path.join(OUT, "reference_inference.json")
     old = json.load(open(ref_path)) if os.path.exists(ref_path) else {}
     digest = package.sha256(onnx_path)
@@ -120,7 +132,7 @@ def main():
               "reference": f"OTMultiClass.nii.gz > 0; slice instances = 8-connected components of >= "
                            f"{tm.MIN_PIXELS} pixels; 3D instances = 26-connected components",
               "instances": settings, "scoreThresholdSweepTraining": sweep,
-              "sliceLevel": per_case, "ortVsTorch": check, "operators": ops, "sha256": digest,
+              "sliceLevel": per_case, "heldOutClassMap": union, "ortVsTorch": check, "operators": ops, "sha256": digest,
               "training": {k: v for k, v in training.items() if k != "lossHistory"},
               "lossHistory": training["lossHistory"][::max(1, len(training["lossHistory"]) // 20)]}
     if old.get("sha256") == digest and "lesionLevel3D" in old:  # keep instances_3d_eval.py's figures
