@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Core", "Inference", "Imaging", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "ReportsTests", dependencies: ["Core", "Reports", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),
         .testTarget(name: "StudyStoreTests", dependencies: ["Core", "StudyStore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport", "Reports"], exclude: ["Fixtures", "Expected"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Core", "Pipeline", "Imaging", "DICOM", "VolumeIO", "StudyStore", "TestSupport", "Reports", "Engine", "Inference", "Lesions"], exclude: ["Fixtures", "Expected"]),
         .testTarget(name: "ServiceTests", dependencies: ["Core", "Service", "Pipeline", "StudyStore", "TestSupport", "CArchive", .product(name: "Yams", package: "Yams")]),
         // Process-level tests of the built `segstation` binary (one runner: TestSupport.ProcessRunner), and
         // in-process tests of the CLI's formatting and logging set-up.

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// InstanceNormalization (+ optional ReLU/LeakyReLU) on oneDNN's channel-blocked layout
 /// (`nC[d]hw16c`: for each sample, blocks of 16 channels, each block spatial-major with the 16
 /// channels innermost). Two memory passes: statistics (sums of x - K and (x - K)^2 with K the
@@ -29,7 +27,7 @@ struct BlockedInstanceNorm {
         var squares = sums
         sums.withUnsafeMutableBufferPointer { sp in
             squares.withUnsafeMutableBufferPointer { qp in
-                parallel(blocks * chunksPerBlock) { item in
+                parallelItems(blocks * chunksPerBlock, threads: threads) { item in
                     let b = item / chunksPerBlock, c = item % chunksPerBlock
                     let base = b * spatial
                     let shift = x[base]
@@ -65,7 +63,7 @@ struct BlockedInstanceNorm {
         let slope = self.slope
         aCoef.withUnsafeBufferPointer { ap in
             bCoef.withUnsafeBufferPointer { bp in
-                parallel(blocks * chunksPerBlock) { item in
+                parallelItems(blocks * chunksPerBlock, threads: threads) { item in
                     let b = item / chunksPerBlock, c = item % chunksPerBlock
                     let a = ap[b], sh = bp[b]
                     let base = b * spatial
@@ -77,20 +75,6 @@ struct BlockedInstanceNorm {
                     }
                 }
             }
-        }
-    }
-
-    /// Runs `body` for 0..<count on `threads` workers. `body(i)` must write only what item `i` owns
-    /// (both callers above write element `item` of their own buffers and only read the rest).
-    private func parallel(_ count: Int, _ body: (Int) -> Void) {
-        let workers = max(1, min(threads, count))
-        if workers == 1 { for i in 0..<count { body(i) }; return }
-        // Safe to share: items write disjoint elements (see above), and concurrentPerform returns
-        // before the buffers that `body` captures go out of scope.
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < count { body(i); i += workers }
         }
     }
 }

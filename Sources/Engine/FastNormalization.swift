@@ -27,6 +27,8 @@ extension FastExecutor {
         }
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
         var mean: Tensor? = nil, variance: Tensor? = nil
+        let statistics = isInstance ? instanceStatistics(md, shape: l.shape) : nil
+        if statistics != nil { flags |= dnnl_use_global_stats.rawValue }
         if !isInstance {
             guard try node.int("training_mode", 0) == 0, let m = constant(node, 3), let v = constant(node, 4) else { return false }
             mean = m; variance = v; flags |= dnnl_use_global_stats.rawValue
@@ -48,8 +50,18 @@ extension FastExecutor {
         }
         let cmd = try DNNL.plain([c])
         var extra: [(Int32, Int)] = [(DNNL_ARG_SCALE, try constantRef(scale, md: cmd)), (DNNL_ARG_SHIFT, try constantRef(shift, md: cmd))]
+        var perSample: [[(Int32, Int)]] = Array(repeating: [], count: isInstance ? n : 1)
         if let m = mean, let v = variance {
             extra += [(DNNL_ARG_MEAN, try constantRef(m, md: cmd)), (DNNL_ARG_VARIANCE, try constantRef(v, md: cmd))]
+        } else if let statistics {
+            // The engine's statistics of every sample, computed just before; each sample's step reads its own row.
+            let bytes = n * c * 4
+            let means = pinnedRef(try DNNL.plain([n * c]), bytes: bytes) { _ in }, variances = pinnedRef(try DNNL.plain([n * c]), bytes: bytes) { _ in }
+            steps.append(.kernel(statistics, [l.ref, means, variances], label: "InstanceNormalization statistics"))
+            for s in 0..<perSample.count {
+                perSample[s] = [(DNNL_ARG_MEAN, addRef(cmd, buffer: refs[means].buffer, offset: s * c * 4)),
+                                (DNNL_ARG_VARIANCE, addRef(cmd, buffer: refs[variances].buffer, offset: s * c * 4))]
+            }
         } else {
             // Inference without global statistics: oneDNN still wants buffers for the computed ones.
             for arg in [DNNL_ARG_MEAN, DNNL_ARG_VARIANCE] {
@@ -64,13 +76,27 @@ extension FastExecutor {
             for s in 0..<n {
                 let srcS = addRef(sample, buffer: refs[l.ref].buffer, offset: refs[l.ref].offset + s * bytes)
                 let dstS = addRef(sample, buffer: refs[dstRef].buffer, offset: refs[dstRef].offset + s * bytes)
-                steps.append(.primitive(prim, [(DNNL_ARG_SRC, srcS), (DNNL_ARG_DST, dstS)] + extra, label: label))
+                steps.append(.primitive(prim, [(DNNL_ARG_SRC, srcS), (DNNL_ARG_DST, dstS)] + extra + perSample[s], label: label))
             }
         } else {
-            steps.append(.primitive(prim, [(DNNL_ARG_SRC, l.ref), (DNNL_ARG_DST, dstRef)] + extra, label: label))
+            steps.append(.primitive(prim, [(DNNL_ARG_SRC, l.ref), (DNNL_ARG_DST, dstRef)] + extra + perSample[0], label: label))
         }
         if let a = act { fusedInto[a.index] = out }
         return true
+    }
+
+    /// The engine's statistics kernel for an InstanceNormalization input in plain or channels-last
+    /// layout (see `InstanceStatistics` for why oneDNN's are not used); nil for other layouts.
+    func instanceStatistics(_ md: dnnl_memory_desc_t, shape: [Int]) -> InstanceStatistics? {
+        guard (3...5).contains(shape.count) else { return nil }
+        let plain: [dnnl_format_tag_t] = [dnnl_abc, dnnl_abcd, dnnl_abcde], last: [dnnl_format_tag_t] = [dnnl_acb, dnnl_acdb, dnnl_acdeb]
+        let rank = shape.count - 3
+        let channelsLast: Bool
+        if let p = try? DNNL.md(shape, plain[rank]), DNNL.equal(p, md) { channelsLast = false }
+        else if let q = try? DNNL.md(shape, last[rank]), DNNL.equal(q, md) { channelsLast = true }
+        else { return nil }
+        return InstanceStatistics(samples: shape[0], channels: shape[1], spatial: Tensor.elementCount(Array(shape[2...])),
+                                  channelsLast: channelsLast, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// InstanceNormalization on the channel-blocked layout with the engine's own kernel, with a

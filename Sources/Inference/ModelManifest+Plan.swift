@@ -8,7 +8,11 @@ extension ModelManifest {
     public func spatialTensorAxes() throws -> [Int] {
         let axes = network.tensorAxes
         let spatial: [String]
-        if is2D {
+        if decision == .instances {
+            // One slice per run, no batch axis (torchvision's wrapped export): [C, a, b].
+            guard is2D, axes.count == 3, axes[0] == "C" else { throw fail("an instances model is 2d with network.tensorAxes [\"C\", a, b]; found \(axes)") }
+            spatial = [sliceAxis ?? "k", axes[1], axes[2]]
+        } else if is2D {
             guard axes.count == 4, axes[1] == "C" else { throw fail("2d network.tensorAxes must be [slice, \"C\", a, b]; found \(axes)") }
             spatial = [axes[0], axes[2], axes[3]]
         } else {
@@ -45,9 +49,16 @@ extension ModelManifest {
         guard !labels.isEmpty else { throw fail("labels is empty; a model segments at least one label") }
         switch decision {
         case .argmax:
+            guard output.instances == nil else { throw fail("output.instances needs output.decision \"instances\"") }
             guard output.regions == nil else { throw fail("output.regions needs output.decision \"regions\"") }
             guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
+        case .instances:
+            guard output.regions == nil else { throw fail("output.regions needs output.decision \"regions\"") }
+            guard output.classes == labels.count + 1 else { throw fail("output.classes \(output.classes) must be the labels (\(labels.count)) plus background") }
+            guard output.kind == .probabilities else { throw fail("output.kind of an instances model is \"probabilities\" (the detector's scores and mask probabilities)") }
+            guard ensemble?.isEmpty ?? true else { throw fail("ensemble: an instances model runs one detector") }
         case .regions:
+            guard output.instances == nil else { throw fail("output.instances needs output.decision \"instances\"") }
             guard let regions = output.regions, regions.count == output.classes, !regions.isEmpty else {
                 throw fail("output.decision regions needs one output.regions entry per output channel (\(output.classes))")
             }

@@ -20,7 +20,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var patchSizeIJK: [Int]
     public var cropToForeground: Bool?
     public var slidingWindow: SlidingWindow
-    /// Volume axes ("i", "j", "k") mirrored for test-time augmentation when `--tta` is given.
+    /// Volume axes ("i", "j", "k") mirrored for test-time augmentation when `--tta` is given (not used by
+    /// an instances model: `--tta` is refused for it).
     public var mirrorAxes: [String]
     public var output: Output
     public var labels: [Label]
@@ -38,8 +39,10 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     /// What the network outputs: raw scores or probabilities (softmax / sigmoid already applied).
     public enum ScoreKind: String, Codable, Sendable, Equatable { case logits, probabilities }
     /// How blended scores become labels: argmax over classes (semantic), or per-region thresholds
-    /// in precedence order (nnU-Net's region-based training, e.g. BraTS whole tumour / core / enhancing).
-    public enum Decision: String, Codable, Sendable, Equatable { case argmax, regions }
+    /// in precedence order (nnU-Net's region-based training, e.g. BraTS whole tumour / core / enhancing);
+    /// or no blending at all: a 2D detector whose per-slice detections become instances
+    /// (`instances`, Mask R-CNN; settings in `output.instances`, see `InstanceSettings`).
+    public enum Decision: String, Codable, Sendable, Equatable { case argmax, regions, instances }
 
     public struct Network: Codable, Sendable, Equatable {
         public var file: String
@@ -116,6 +119,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         /// For `decision` regions: one entry per output channel, in order of application; a later
         /// region overwrites an earlier one where both hold, so the last has precedence.
         public var regions: [Region]?
+        /// For `decision` instances: thresholds, suppression, linking and output names (defaults
+        /// when absent).
+        public var instances: InstanceSettings?
     }
 
     /// One sigmoid output channel of a region-based model.
@@ -145,6 +151,8 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
     public var is2D: Bool { dimensionality == .twoD }
     public var decision: Decision { output.decision ?? .argmax }
+    /// The instance model's settings (defaults when `output.instances` is absent).
+    public var instanceSettings: InstanceSettings { output.instances ?? InstanceSettings() }
     /// `network` followed by the ensemble's other folds.
     public var networks: [Network] { [network] + (ensemble ?? []) }
 }

@@ -92,6 +92,12 @@ public enum Preprocessor {
         try restore(labels, from: prepared, interpolation: .nearest, outside: 0)
     }
 
+    /// An instance map (ids, 0 = none) in tensor order back onto the original grid, as `restore(labels:)`
+    /// (nearest neighbour): an instance resampled away is absent from the result.
+    public static func restore(instances: [Int32], from prepared: PreparedInput) throws -> Volume<Int32> {
+        try restore(instances, from: prepared, interpolation: .nearest, outside: 0)
+    }
+
     /// One probability volume in tensor order back onto the original grid, as `restore(labels:)` but
     /// with linear resampling (when the spacing was changed) and `outside` outside the crop (0 for a
     /// label's or region's probability).

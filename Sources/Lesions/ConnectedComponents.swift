@@ -10,11 +10,36 @@ public struct Component: Sendable, Equatable, Codable {
 }
 
 /// The result of connected-component labelling: an instance map and one entry per component.
-public struct ComponentLabeling: Sendable {
+public struct ComponentLabeling: Sendable, Equatable {
     /// 0 for background; components numbered 1...n in memory order (i fastest) of their first voxel.
     public var instances: Volume<Int32>
     /// `components[id - 1]` describes instance `id`.
     public var components: [Component]
+}
+
+extension ComponentLabeling {
+    /// The instances of an instance map (ids 1...n in memory order of their first voxel, as every
+    /// labelling here numbers them) over the class map `labels`, each instance taking its first
+    /// voxel's label.
+    /// - Throws: `LesionsError.invalidArgument` when the ids are not numbered that way, or an instance
+    ///   covers background or two labels.
+    public init(instanceMap: Volume<Int32>, labels: LabelMap) throws {
+        guard instanceMap.size == labels.size else {
+            throw LesionsError.invalidArgument("instance map of \(instanceMap.size) voxels on a label map of \(labels.size)")
+        }
+        var components: [Component] = []
+        for (index, id) in instanceMap.voxels.enumerated() where id != 0 || labels.voxels[index] != 0 {
+            let label = Int(labels.voxels[index])
+            if Int(id) == components.count + 1 {
+                components.append(Component(id: id, label: label, voxelCount: 0))
+            }
+            guard id > 0, label != 0, Int(id) <= components.count, components[Int(id) - 1].label == label else {
+                throw LesionsError.invalidArgument("instance map voxel \(index) holds id \(id) over label \(label): ids must be 1...n in memory order, each over one label")
+            }
+            components[Int(id) - 1].voxelCount += 1
+        }
+        self.init(instances: instanceMap, components: components)
+    }
 }
 
 /// Connected components in 3D by a two-pass union-find over runs of equal voxels along i

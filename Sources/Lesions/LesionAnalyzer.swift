@@ -22,6 +22,9 @@ public struct LesionMeasurement: Sendable, Codable, Equatable {
     /// Image statistics inside the region; nil without an image.
     public var intensity: IntensityStatistics?
     public var recist: RecistDiameters?
+    /// An instance model's detection score of this lesion (mean and maximum over its slice
+    /// detections); nil for lesions split from a semantic map and for per-label totals.
+    public var detectionScore: InstanceScore? = nil
 }
 
 /// All measurements of one label: its lesions and the label as a whole.
@@ -62,12 +65,15 @@ public enum LesionAnalyzer {
             let lesions = cc.components.filter { $0.label == value }.map { c -> LesionMeasurement in
                 let box = boxes[Int(c.id) - 1]
                 let region = BinaryRegion(cc.instances, lo: box.lo, hi: box.hi) { $0 == c.id }
-                return measurement(region, id: Int(c.id), label: value, image: image) { cc.instances.voxels[$0] == c.id }
+                var m = measurement(region, id: Int(c.id), label: value, image: image) { cc.instances.voxels[$0] == c.id }
+                if case .detected(let detected)? = splitting { m.detectionScore = detected.scores[Int(c.id) - 1] }
+                return m
             }
             if lesions.count == 1 {
                 // One lesion holds every voxel of the label: the same region, so the same numbers.
                 var total = lesions[0]
                 total.id = 0
+                total.detectionScore = nil
                 result.append(LabelMeasurements(label: value, lesionCount: 1, total: total, lesions: lesions))
                 continue
             }

@@ -8,9 +8,10 @@ public final class EngineNetwork: PatchNetwork {
     public let outputName: String
 
     /// The package's network, or for an ensemble package all its folds as one `FoldEnsemble`
-    /// (sharing the sliding-window pass).
+    /// (sharing the sliding-window pass), or for an instance model its `EngineDetector`.
     public static func load(package: ModelPackage, backend: Backend = .fast, threads: Int? = nil) throws -> PatchNetwork {
         let m = package.manifest
+        if m.decision == .instances { return try EngineDetector(package: package, backend: backend, threads: threads) }
         let folds = try m.networks.map { try EngineNetwork(package: package, network: $0, backend: backend, threads: threads) }
         return folds.count == 1 ? folds[0] : FoldEnsemble(folds: folds, kind: m.output.kind, decision: m.decision, classes: m.output.classes)
     }

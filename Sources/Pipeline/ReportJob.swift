@@ -49,7 +49,16 @@ public enum ReportJob {
     static func input(store: StudyStore, runID: RunID, smallLesionML: Double = ReportInput.defaultSmallLesionThresholdML) throws -> (ReportInput, RunMaterials) {
         let materials = try RunMaterials.load(store, runID: runID)
         let detail = materials.detail, parameters = materials.parameters, scan = materials.scans[0], labels = materials.labels
-        let measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume)
+        var measurements = try LesionAnalyzer.measure(labels: labels, image: scan.volume, splitting: materials.splitting)
+        // An instances model's scores come from the database (the instance map holds the ids only).
+        for (l, label) in measurements.enumerated() {
+            for (index, _) in label.lesions.enumerated() {
+                let row = detail.lesions.first { $0.labelValue == label.label && $0.lesionIndex == index + 1 }
+                if let row, let mean = row.detectionScoreMean, let max = row.detectionScoreMax {
+                    measurements[l].lesions[index].detectionScore = InstanceScore(mean: mean, max: max)
+                }
+            }
+        }
         let identity = ScanIdentity(scan: scan, fingerprint: detail.inputFingerprint, overrides: parameters.identity ?? IdentityOverrides())
         // History without this run: earlier runs only (RunReport adds the current point).
         let model = ModelInfo(name: detail.run.modelName, version: detail.run.modelVersion, sha256: detail.modelSHA256)

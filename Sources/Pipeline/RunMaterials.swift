@@ -2,6 +2,7 @@ import Core
 import DICOM
 import Foundation
 import Imaging
+import Lesions
 import StudyStore
 import VolumeIO
 
@@ -20,6 +21,15 @@ struct RunMaterials {
     var scans: [LoadedScan]
     var maskPath: String
     var labels: LabelMap
+    /// The run's lesions when they are not the mask's connected components (its recorded instance map:
+    /// an instances model, `--split watershed`); nil: connected components (26-connected, per label).
+    var instances: ComponentLabeling?
+
+    /// How this run's mask splits into its lesions, for `LesionAnalyzer.measure`.
+    var splitting: InstanceSplitting? { instances.map { .given($0) } }
+
+    /// The run's lesions as a labelling: its instance map, or the mask's connected components.
+    var lesionLabeling: ComponentLabeling { instances ?? ConnectedComponents.label(labels, connectivity: .twentySix) }
 
     /// The first input channel (the image measurements and registration use).
     var image: Volume<Float> { scans[0].volume }
@@ -51,6 +61,10 @@ struct RunMaterials {
             throw PipelineError.badInput("the inputs of run \(runID) (\(parameters.inputs.joined(separator: ", "))) changed since it ran: input fingerprint \(fingerprint.prefix(16))... differs from the recorded \(detail.inputFingerprint.prefix(16))...")
         }
         let labels = try VolumeFile.readLabels(mask.path)
-        return RunMaterials(runID: runID, detail: detail, parameters: parameters, scans: scans, maskPath: mask.path, labels: labels)
+        let instances = try detail.artefacts.first { $0.kind == .instances }.map {
+            try ComponentLabeling(instanceMap: try VolumeFile.readInstances($0.path), labels: labels)
+        }
+        return RunMaterials(runID: runID, detail: detail, parameters: parameters, scans: scans, maskPath: mask.path, labels: labels,
+                            instances: instances)
     }
 }

@@ -63,7 +63,8 @@ enum RunReport {
                           longAxisLPS: m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
                           shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
                           priorVolumeML: c.priorVolumes[LesionKey(labelValue: label.label, lesionIndex: index + 1)],
-                          isTarget: c.targets.map { $0.contains(LesionKey(labelValue: label.label, lesionIndex: index + 1)) })
+                          isTarget: c.targets.map { $0.contains(LesionKey(labelValue: label.label, lesionIndex: index + 1)) },
+                          detectionScoreMean: m.detectionScore?.mean, detectionScoreMax: m.detectionScore?.max)
             }
         }
         var history = c.history

@@ -34,6 +34,10 @@ public enum SegmentJob {
             throw InferenceError.inputs("model '\(manifest.name)' takes \(manifest.inputs.count) input(s) in this order: \(manifest.inputs.map(\.name).joined(separator: ", ")); \(request.inputs.count) given")
         }
         let overrides = try request.identity.validated()
+        if request.splitting != nil, manifest.decision == .instances {
+            throw PipelineError.invalidArgument("--split applies to semantic models; model '\(manifest.name)' detects its instances itself")
+        }
+        try Segmenter.requireSupported(manifest, tta: request.tta, saveProbabilities: request.saveProbabilities)
         // Inputs are checked before anything is read: regular files or folders, never FIFOs or devices.
         for path in request.inputs { try InputFile.requireRegularOrDirectory(path, role: "segment input") }
         let scans = try request.inputs.enumerated().map { index, path in
@@ -74,7 +78,8 @@ public enum SegmentJob {
                                        unevenSpacing: request.dicomOptions.unevenSpacing.rawValue, tilt: request.dicomOptions.tilt.rawValue,
                                        skipBadSlices: request.dicomOptions.skipBadSlices, allowMixedIdentity: request.allowMixedIdentity,
                                        derivedIdentifiers: identity.derived, identity: overrides.isEmpty ? nil : overrides,
-                                       forced: gate.forcedReason, saveProbabilities: request.saveProbabilities)
+                                       forced: gate.forcedReason, saveProbabilities: request.saveProbabilities,
+                                       split: SegmentRequest.describe(request.splitting))
         var start = try RunStart(patient: identity.patient, study: identity.study, series: identity.series,
                                  model: ModelInfo(name: manifest.name, version: manifest.version, sha256: manifest.network.sha256),
                                  parameters: parameters, inputFingerprint: identity.fingerprint,
@@ -106,17 +111,15 @@ public enum SegmentJob {
             if let seconds = loaded.preprocessSeconds { result.timings["preprocessSeconds"] = seconds }
             var clock = Date()
             func lap(_ name: String) { result.timings[name] = Date().timeIntervalSince(clock); clock = Date() }
-            var removed = 0
-            if request.minLesionML > 0 {
-                (result.labels, removed) = try removingSmallLesions(result.labels, minLesionML: request.minLesionML)
-                result.notes.append("removed \(removed) connected component(s) smaller than \(request.minLesionML) mL (--min-lesion-ml)")
-                lap("cleanupSeconds")
-            }
-            let measurements = try LesionAnalyzer.measure(labels: result.labels, image: scans[0].volume)
-            lap("measureSeconds")
+            let lesions = try measureLesions(&result, request: request, image: scans[0].volume)
+            let (measurements, removed) = (lesions.measurements, lesions.removed)
+            clock = Date()
             var artefacts = ArtefactList(folder: folder)
             try artefacts.add(.mask, "mask.nii.gz") { try VolumeFile.write(result.labels, to: $0.path) }
             lap("maskWriteSeconds")
+            if let instanceMap = lesions.instanceMap {
+                try artefacts.add(.instances, "instances.nii.gz") { try VolumeFile.write(instanceMap, to: $0.path) }
+            }
             if let map = result.probabilities {
                 // The blended network output: --min-lesion-ml edits only the label map, not this.
                 try artefacts.add(.probabilities, "probabilities.nii.gz") {
@@ -199,6 +202,8 @@ public enum SegmentJob {
         var forced: String?
         /// `--save-probabilities`.
         var saveProbabilities: Bool
+        /// `--split` (nil: connected components, or an instances model's own instances).
+        var split: String?
     }
 
     /// The parameters shown on the report (derived identifiers, overrides and --force are flagged there).
@@ -207,27 +212,13 @@ public enum SegmentJob {
         if !identity.derived.isEmpty { p["derived identifiers"] = identity.derived.joined(separator: ", ") + " (absent in the input; derived from its fingerprint)" }
         if request.allowMixedIdentity { p["allow mixed identity"] = "true (--allow-mixed-identity)" }
         if request.dicomOptions.skipBadSlices { p["skip bad slices"] = "true (--skip-bad-slices)" }
+        if let split = SegmentRequest.describe(request.splitting) { p["lesion split"] = split }
         return p
     }
 
     static func stackIndex(_ request: SegmentRequest, _ index: Int) -> Int? {
         if request.stackIndices.count == 1 { return request.stackIndices[0] }
         return index < request.stackIndices.count ? request.stackIndices[index] : nil
-    }
-
-    /// Sets to 0 every connected component (26-connected, per label) below `minLesionML` mL.
-    /// - Returns: the cleaned map and the number of components removed.
-    static func removingSmallLesions(_ labels: LabelMap, minLesionML: Double) throws -> (LabelMap, Int) {
-        var removed = 0
-        let minMM3 = minLesionML * 1000
-        let voxelMM3 = labels.geometry.voxelVolumeMM3
-        // Same rule as LabelOperations.removingComponents (a component of exactly the threshold is kept).
-        let cleaned = LabelOperations.keeping(labels, connectivity: .twentySix) { c, _ in
-            let keep = Double(c.voxelCount) * voxelMM3 >= minMM3 * (1 - 1e-12)
-            if !keep { removed += 1 }
-            return keep
-        }
-        return (cleaned, removed)
     }
 
     static func seriesUID(_ request: SegmentRequest, _ index: Int) -> String? {
@@ -281,7 +272,8 @@ public enum SegmentJob {
                            recistShortMM: m.recist?.shortAxisMM, bboxIJK: m.boundingBoxMinIndex + m.boundingBoxMaxIndex,
                            meanIntensity: m.intensity?.mean, stdIntensity: m.intensity?.standardDeviation,
                            minIntensity: m.intensity?.minimum, maxIntensity: m.intensity?.maximum,
-                           medianIntensity: m.intensity?.median, touchesBorder: m.touchesBorder)
+                           medianIntensity: m.intensity?.median, touchesBorder: m.touchesBorder,
+                           detectionScoreMean: m.detectionScore?.mean, detectionScoreMax: m.detectionScore?.max)
             }
         }
     }

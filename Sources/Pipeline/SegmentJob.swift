@@ -47,6 +47,10 @@ public struct SegmentRequest: Sendable {
     /// Also write the probability map (`probabilities.nii.gz`, float32, one volume per label or
     /// region; see `ProbabilityMap`), recorded as an artefact of kind `probabilities`.
     public var saveProbabilities = false
+    /// How a semantic model's label map becomes lesions (`--split`): nil = connected components
+    /// (26-connected, per label); `.watershed` keeps touching lesions apart (docs/INSTANCES.md).
+    /// An instances model's lesions are its instances: setting this is refused for it.
+    public var splitting: InstanceSplitting?
     /// Replace another run's artefacts in `outputFolder` (marked superseded in the database).
     public var overwrite: Bool = false
     /// Run even when an input is outside the model's stated modalities or body parts (recorded).
@@ -62,6 +66,16 @@ public struct SegmentRequest: Sendable {
         self.inputs = inputs; self.seriesUIDs = seriesUIDs; self.model = model; self.outputFolder = outputFolder
         self.tta = tta; self.threads = threads; self.databasePath = databasePath; self.writeDICOM = writeDICOM
         self.reportFormats = reportFormats; self.minLesionML = minLesionML
+    }
+}
+
+extension SegmentRequest {
+    /// The splitting as recorded in the run's parameters and shown on the report; nil for the default.
+    static func describe(_ splitting: InstanceSplitting?) -> String? {
+        switch splitting {
+        case nil, .connectedComponents?, .detected?, .given?: return nil
+        case .watershed(let distance, let neck)?: return "watershed (min distance \(distance) mm, neck depth \(neck) mm)"
+        }
     }
 }
 

@@ -1,12 +1,15 @@
 import Foundation
 import Imaging
 import Inference
+import Lesions
 
 /// What one segmentation produced, before any export.
 public struct SegmentationResult {
     public var labels: LabelMap
     /// The probability map on the labels' grid, when asked for (`Segmenter.saveProbabilities`).
     public var probabilities: ProbabilityMap?
+    /// An instance model's instances (the lesions), on the labels' grid; nil for semantic models.
+    public var instances: DetectedInstances? = nil
     public var notes: [String]
     public var timings: [String: Double]
 }
@@ -52,6 +55,7 @@ public struct Segmenter {
     /// Sliding-window prediction and restoration onto the first channel's grid of a prepared input.
     public func segment(prepared: PreparedInput, progress: ((Int, Int) -> Void)? = nil) throws -> SegmentationResult {
         let manifest = package.manifest
+        if manifest.decision == .instances { return try segmentInstances(prepared: prepared, progress: progress) }
         var timings: [String: Double] = [:]
         var clock = Date()
         func lap(_ name: String) { timings[name] = Date().timeIntervalSince(clock); clock = Date() }

@@ -163,7 +163,7 @@ final class PDFReport {
             y += 18
             return
         }
-        let widths = [62.0, 16, 40, 44, 44, 38, 62, 92, 30, 43, 52].map { $0 * contentWidth / 523 }
+        let widths = [56.0, 16, 38, 42, 42, 36, 58, 80, 30, 43, 46, 36].map { $0 * contentWidth / 523 }
         func headerRow() {
             p.color(RGB(219, 231, 243))
             p.fillRect(x: PDFReport.margin, y: y, width: contentWidth, height: 24)

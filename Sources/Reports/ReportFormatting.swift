@@ -13,14 +13,20 @@ enum ReportFormatting {
     static let lesionColumnTitles = [("Label", ""), ("#", ""), ("Volume", "(mL)"), ("Long axial", "(mm)"),
                                      ("Short axis", "(mm)"), ("Max 3D", "(mm)"), ("Mean ± SD", "(image units)"),
                                      ("Centroid LPS", "(mm)"), ("Border", ""), ("RECIST", ""),
-                                     ("Change", "(prior mL)")]
+                                     ("Change", "(prior mL)"), ("Score", "(mean/max)")]
     static var lesionColumns: [String] { lesionColumnTitles.map { $0.1.isEmpty ? $0.0 : "\($0.0) \($0.1)" } }
 
     static func lesionCells(_ row: LesionRow) -> [String] {
         [row.labelName, String(row.lesionIndex), volume(row.volumeML), mm(row.longestAxialDiameterMM),
          mm(row.shortAxisMM), mm(row.max3DDiameterMM), intensity(row.meanIntensity, row.stdIntensity),
          lps(row.centroidLPS), row.touchesBorder ? "yes" : "no", row.isTarget == true ? "target" : row.longestAxialDiameterMM >= 10 ? "measurable" : "-",
-         change(row)]
+         change(row), score(row)]
+    }
+
+    /// "0.83/0.97": an instance model's detection score, mean over the lesion's slices / maximum; "-" otherwise.
+    static func score(_ row: LesionRow) -> String {
+        guard let mean = row.detectionScoreMean, let max = row.detectionScoreMax else { return "-" }
+        return String(format: "%.2f/%.2f", mean, max)
     }
 
     /// "+23.0 % (10.00)": change from the prior study and the prior volume; "new" or "-" otherwise.

@@ -236,6 +236,10 @@ public struct LesionRow: Codable, Sendable, Equatable {
     public var priorVolumeML: Double?
     /// A RECIST 1.1 target lesion of the tracked series (docs/RECIST.md); nil when not tracked.
     public var isTarget: Bool?
+    /// An instance model's detection score of the lesion, mean and maximum over its slice detections
+    /// (docs/INSTANCES.md); nil for lesions of a semantic model.
+    public var detectionScoreMean: Double?
+    public var detectionScoreMax: Double?
 
     /// Volume change from the prior study, percent (nil without a prior volume or when it was 0).
     public var volumeChangePercent: Double? {
@@ -245,7 +249,9 @@ public struct LesionRow: Codable, Sendable, Equatable {
     public init(labelValue: UInt8, labelName: String, lesionIndex: Int, volumeML: Double, longestAxialDiameterMM: Double,
                 shortAxisMM: Double, max3DDiameterMM: Double, meanIntensity: Double, stdIntensity: Double,
                 centroidLPS: Vector3, touchesBorder: Bool, longAxisLPS: [Vector3]? = nil, shortAxisLPS: [Vector3]? = nil,
-                priorVolumeML: Double? = nil, isTarget: Bool? = nil) {
+                priorVolumeML: Double? = nil, isTarget: Bool? = nil, detectionScoreMean: Double? = nil, detectionScoreMax: Double? = nil) {
+        self.detectionScoreMean = detectionScoreMean
+        self.detectionScoreMax = detectionScoreMax
         self.labelValue = labelValue
         self.labelName = labelName
         self.lesionIndex = lesionIndex

@@ -79,7 +79,7 @@ extension StudyStore {
                 bboxMinI: row.int(14), bboxMinJ: row.int(15), bboxMinK: row.int(16), bboxMaxI: row.int(17), bboxMaxJ: row.int(18),
                 bboxMaxK: row.int(19), meanIntensity: row.double(20), stdIntensity: row.double(21), minIntensity: row.double(22),
                 maxIntensity: row.double(23), medianIntensity: row.double(24), touchesBorder: row.bool(25) ?? false,
-                extraJSON: row.string(26)))
+                extraJSON: row.string(26), detectionScoreMean: row.double(27), detectionScoreMax: row.double(28)))
         }
         keys.sort { ($0.run, $0.label, $0.lesion) < ($1.run, $1.label, $1.lesion) }
         return keys.map { found[$0.row] }
@@ -90,6 +90,6 @@ extension StudyStore {
         "lesionIndex", "voxelCount", "volumeML", "meshVolumeML", "surfaceAreaMM2", "sphericity", "maxDiameter3DMM",
         "recistLongMM", "recistShortMM", "centroidXMM", "centroidYMM", "centroidZMM", "bboxMinI", "bboxMinJ",
         "bboxMinK", "bboxMaxI", "bboxMaxJ", "bboxMaxK", "meanIntensity", "stdIntensity", "minIntensity",
-        "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON",
+        "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON", "detectionScoreMean", "detectionScoreMax",
     ]
 }

@@ -17,6 +17,8 @@ extension LesionRow: CompactJSONWritable {
         w.field("centroidXMM", centroidXMM)
         w.field("centroidYMM", centroidYMM)
         w.field("centroidZMM", centroidZMM)
+        w.field("detectionScoreMax", detectionScoreMax)
+        w.field("detectionScoreMean", detectionScoreMean)
         w.field("extraJSON", extraJSON)
         w.field("frameOfReferenceUID", frameOfReferenceUID)
         w.field("label", label)

@@ -75,7 +75,9 @@ public struct LesionRow: Codable, Equatable, Sendable {
     public var medianIntensity: Double?
     public var touchesBorder: Bool
     public var extraJSON: String?
-
+    /// An instance model's detection score, mean and maximum over the lesion's slice detections.
+    public var detectionScoreMean: Double? = nil
+    public var detectionScoreMax: Double? = nil
 }
 
 /// Everything about one run (`segstation show RUN_ID`).

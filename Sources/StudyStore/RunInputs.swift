@@ -137,19 +137,24 @@ public struct LesionInfo: Codable, Equatable, Sendable {
     public var medianIntensity: Double?
     public var touchesBorder: Bool
     public var extraJSON: String?
+    /// An instance model's detection score of the lesion: mean and maximum over its slice
+    /// detections (migration "i17-lesion-detection-score"); nil otherwise.
+    public var detectionScoreMean: Double?
+    public var detectionScoreMax: Double?
 
     public init(labelValue: Int, index: Int, voxelCount: Int, volumeML: Double, centroidLPSMM: [Double],
                 meshVolumeML: Double? = nil, surfaceAreaMM2: Double? = nil, sphericity: Double? = nil,
                 maxDiameter3DMM: Double? = nil, recistLongMM: Double? = nil, recistShortMM: Double? = nil,
                 bboxIJK: [Int]? = nil, meanIntensity: Double? = nil, stdIntensity: Double? = nil,
                 minIntensity: Double? = nil, maxIntensity: Double? = nil, medianIntensity: Double? = nil,
-                touchesBorder: Bool = false, extraJSON: String? = nil) {
+                touchesBorder: Bool = false, extraJSON: String? = nil, detectionScoreMean: Double? = nil, detectionScoreMax: Double? = nil) {
         self.labelValue = labelValue; self.index = index; self.voxelCount = voxelCount; self.volumeML = volumeML
         self.centroidLPSMM = centroidLPSMM; self.meshVolumeML = meshVolumeML; self.surfaceAreaMM2 = surfaceAreaMM2
         self.sphericity = sphericity; self.maxDiameter3DMM = maxDiameter3DMM; self.recistLongMM = recistLongMM
         self.recistShortMM = recistShortMM; self.bboxIJK = bboxIJK; self.meanIntensity = meanIntensity
         self.stdIntensity = stdIntensity; self.minIntensity = minIntensity; self.maxIntensity = maxIntensity
         self.medianIntensity = medianIntensity; self.touchesBorder = touchesBorder; self.extraJSON = extraJSON
+        self.detectionScoreMean = detectionScoreMean; self.detectionScoreMax = detectionScoreMax
     }
 }
 
@@ -160,6 +165,10 @@ public enum ArtefactKind: String, Codable, CaseIterable, Sendable {
     case rtstruct
     /// Probability map (`segment --save-probabilities`; migration "i16-probabilities-artefact-kind").
     case probabilities
+    /// Instance map (`instances.nii.gz`, int32: lesion ids) of a run whose lesions are not the mask's
+    /// connected components (an instances model, `segment --split watershed`; migration
+    /// "i17-instances-artefact-kind").
+    case instances
     case reportHTML = "report-html"
     case reportPDF = "report-pdf"
     case reportJSON = "report-json"

@@ -143,7 +143,7 @@ extension StudyStore {
         "runID", "labelID", "lesionIndex", "voxelCount", "volumeML", "meshVolumeML", "surfaceAreaMM2", "sphericity",
         "maxDiameter3DMM", "recistLongMM", "recistShortMM", "centroidXMM", "centroidYMM", "centroidZMM",
         "bboxMinI", "bboxMinJ", "bboxMinK", "bboxMaxI", "bboxMaxJ", "bboxMaxK", "meanIntensity", "stdIntensity",
-        "minIntensity", "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON",
+        "minIntensity", "maxIntensity", "medianIntensity", "touchesBorder", "extraJSON", "detectionScoreMean", "detectionScoreMax",
     ]
 
     static func lesionValues(_ info: LesionInfo, runID: Int64, labelID: Int64) -> [SQLValue] {
@@ -155,7 +155,8 @@ extension StudyStore {
                 box?[0].sqlValue ?? .null, box?[1].sqlValue ?? .null, box?[2].sqlValue ?? .null,
                 box?[3].sqlValue ?? .null, box?[4].sqlValue ?? .null, box?[5].sqlValue ?? .null,
                 info.meanIntensity.sqlValue, info.stdIntensity.sqlValue, info.minIntensity.sqlValue, info.maxIntensity.sqlValue,
-                info.medianIntensity.sqlValue, info.touchesBorder.sqlValue, info.extraJSON.sqlValue]
+                info.medianIntensity.sqlValue, info.touchesBorder.sqlValue, info.extraJSON.sqlValue,
+                info.detectionScoreMean.sqlValue, info.detectionScoreMax.sqlValue]
     }
 
     /// Multi-row INSERTs of up to 500 rows (under both backends' bound-parameter limits): one

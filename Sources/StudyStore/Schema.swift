@@ -16,6 +16,8 @@ enum Schema {
         ("i11-superseded-and-forced", i11SupersededAndForced),
         ("i16-probabilities-artefact-kind", i16ProbabilitiesArtefactKind),
         ("i13-registration-and-tracking", i13RegistrationAndTracking),
+        ("i17-lesion-detection-score", i17LesionDetectionScore),
+        ("i17-instances-artefact-kind", i17InstancesArtefactKind),
     ]
 
     /// Migration identifiers, oldest first (as registered in `migrator`).
@@ -242,5 +244,34 @@ enum Schema {
         CREATE INDEX lesion_track_identity ON lesion_track(trackedLesionID);
         CREATE INDEX lesion_track_prior ON lesion_track(priorLesionRowID);
         CREATE INDEX lesion_track_registration ON lesion_track(registrationID);
+        """
+
+    /// Issue 17: a lesion found by an instance model (Mask R-CNN) carries its detection score, the
+    /// mean and the maximum over the slice detections linked into it (NULL for other lesions).
+    static let i17LesionDetectionScore = """
+        ALTER TABLE lesion ADD COLUMN detectionScoreMean DOUBLE;
+        ALTER TABLE lesion ADD COLUMN detectionScoreMax DOUBLE;
+        """
+
+    /// Issue 17: a run whose lesions are not the mask's connected components (an instances model,
+    /// `segment --split watershed`) records its instance map (artefact kind `instances`). SQLite cannot
+    /// alter a CHECK constraint, so the table is rebuilt with every column and index it had after
+    /// "i16-probabilities-artefact-kind".
+    static let i17InstancesArtefactKind = """
+        CREATE TABLE artefact_i17 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            runID INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('mask', 'seg', 'sr', 'rtstruct', 'probabilities', 'instances', 'report-html', 'report-pdf', 'report-json')),
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL CHECK (bytes >= 0),
+            supersededByRunID INTEGER REFERENCES run(id) ON DELETE SET NULL
+        );
+        INSERT INTO artefact_i17 (id, runID, path, kind, sha256, bytes, supersededByRunID)
+            SELECT id, runID, path, kind, sha256, bytes, supersededByRunID FROM artefact;
+        DROP TABLE artefact;
+        ALTER TABLE artefact_i17 RENAME TO artefact;
+        CREATE INDEX artefact_run ON artefact(runID);
+        CREATE INDEX artefact_superseded ON artefact(supersededByRunID);
         """
 }

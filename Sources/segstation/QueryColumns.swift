@@ -77,6 +77,8 @@ extension LesionRow: QueryRow {
         Column("medianIntensity") { .optional($0.medianIntensity, Cell.decimal) },
         Column("touchesBorder") { .flag($0.touchesBorder) },
         Column("extraJSON") { .optional($0.extraJSON, Cell.text) },
+        Column("detectionScoreMean") { .optional($0.detectionScoreMean, Cell.decimal) },
+        Column("detectionScoreMax") { .optional($0.detectionScoreMax, Cell.decimal) },
     ]
     static let tableColumns = ["runID", "patientID", "studyDate", "label", "lesionIndex", "volumeML",
                                "maxDiameter3DMM", "recistLongMM", "recistShortMM", "centroidXMM",

@@ -74,7 +74,7 @@ final class ConcurrentProcessTests: ProcessTestCase {
         let csv = try run(["lesions", "--db", db, "--csv", "--min-volume-ml", "0.02"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first.map(String.init), "runID,patientID,studyInstanceUID,studyDate,seriesInstanceUID,frameOfReferenceUID,modelName,labelValue,label,lesionIndex,voxelCount,volumeML,meshVolumeML,surfaceAreaMM2,sphericity,maxDiameter3DMM,recistLongMM,recistShortMM,centroidXMM,centroidYMM,centroidZMM,bboxMinI,bboxMinJ,bboxMinK,bboxMaxI,bboxMaxJ,bboxMaxK,meanIntensity,stdIntensity,minIntensity,maxIntensity,medianIntensity,touchesBorder,extraJSON")
+        XCTAssertEqual(lines.first.map(String.init), "runID,patientID,studyInstanceUID,studyDate,seriesInstanceUID,frameOfReferenceUID,modelName,labelValue,label,lesionIndex,voxelCount,volumeML,meshVolumeML,surfaceAreaMM2,sphericity,maxDiameter3DMM,recistLongMM,recistShortMM,centroidXMM,centroidYMM,centroidZMM,bboxMinI,bboxMinJ,bboxMinK,bboxMaxI,bboxMaxJ,bboxMaxK,meanIntensity,stdIntensity,minIntensity,maxIntensity,medianIntensity,touchesBorder,extraJSON,detectionScoreMean,detectionScoreMax")
         XCTAssertEqual(lines.count, 1 + 4)
         let json = try run(["runs", "--db", db, "--json"])
         let runs = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])

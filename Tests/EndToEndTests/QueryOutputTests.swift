@@ -81,10 +81,12 @@ final class QueryOutputTests: XCTestCase {
         let store = try populatedStore()
         let lesions = try jsonObjects(try store.lesions())
         XCTAssertEqual(lesions.count, 2)
-        // A lesion with every measurement except sphericity: every other column present, nothing else.
+        // A lesion with every measurement except sphericity (and no detection score: not an instance
+        // model's): every other column present, nothing else.
         XCTAssertEqual(Set(lesions[0].keys).union(["sphericity", "surfaceAreaMM2", "recistLongMM", "recistShortMM", "frameOfReferenceUID",
                                                    "bboxMinI", "bboxMinJ", "bboxMinK", "bboxMaxI", "bboxMaxJ", "bboxMaxK",
-                                                   "meanIntensity", "stdIntensity", "minIntensity", "maxIntensity", "medianIntensity"]),
+                                                   "meanIntensity", "stdIntensity", "minIntensity", "maxIntensity", "medianIntensity",
+                                                   "detectionScoreMean", "detectionScoreMax"]),
                        Set(LesionRow.columns.map(\.name)))
         XCTAssertTrue(Set(lesions[0].keys).isSubset(of: Set(LesionRow.columns.map(\.name))))
         XCTAssertEqual(lesions[0]["volumeML"] as? Double, 2.5)

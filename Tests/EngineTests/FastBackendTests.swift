@@ -126,6 +126,34 @@ final class FastBackendTests: XCTestCase {
         }
     }
 
+    /// Regression (issue 16, SwinUNETR 2.1e-4 from onnxruntime): over a 96^3 volume oneDNN 2.6's
+    /// batch-normalisation statistics underestimate the variance by ~4e-4 (relative), so the fast
+    /// backend computes instance statistics itself on plain and channels-last values. Input straight
+    /// from the graph (plain on every CPU), and after a 1x1 convolution (channels-last where oneDNN
+    /// picks it, e.g. AVX-512 Xeons), each against the reference backend (exact within 1e-6 of float64).
+    func testInstanceNormStatisticsOverALargeVolume() throws {
+        let c = 4, volume = [96, 96, 96]
+        let x = Tensor(shape: [1, 1] + volume, floats: (0..<(96 * 96 * 96)).map { _ in Float(rng.nextDouble() * 2 - 1) })
+        let cases: [(String, [Node], [String: Tensor], [String: Tensor])] = [
+            ("plain input", [Node(name: "in", opType: "InstanceNormalization", inputs: ["x", "s", "t"], outputs: ["y"])], [:],
+             ["x": Tensor(shape: [1, c] + volume, floats: (0..<(c * 96 * 96 * 96)).map { i in Float(rng.nextDouble() * 2 - 1) + Float(i % c) })]),
+            ("after a convolution", [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["v"]),
+                                     Node(name: "in", opType: "InstanceNormalization", inputs: ["v", "s", "t"], outputs: ["y"])],
+             ["w": Tensor(shape: [c, 1, 1, 1, 1], floats: [0.1, -0.96, 0.04, 0.36])], ["x": x]),
+        ]
+        for (name, nodes, weights, feeds) in cases {
+            let g = try Graph(name: "t", nodes: nodes, initializers: weights.merging(["s": randomTensor([c]), "t": randomTensor([c])]) { a, _ in a },
+                              inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)], outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+            let model = try ONNXModel(graph: g, opset: 17)
+            let fast = try InferenceSession(model: model, backend: .fast, threads: 2)
+            if name == "plain input" {
+                XCTAssertTrue(try fast.fastStepLabels(inputShapes: ["x": feeds["x"]!.shape]).contains("InstanceNormalization statistics"))
+            }
+            let a = Agreement(try fast.run(feeds)["y"]!, try InferenceSession(model: model, backend: .reference).run(feeds)["y"]!)
+            XCTAssertLessThanOrEqual(a.relativeError, 1e-5, name)
+        }
+    }
+
     /// Chains where values die and buffers get reused and overwritten in place.
     func testBufferReuseAcrossAChain() throws {
         let fixtures = try Fixtures.manifest().filter { ["unet3d", "residual2d", "residual3d", "atrous"].contains($0.name) }

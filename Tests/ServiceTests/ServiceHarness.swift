@@ -86,8 +86,8 @@ final class ServiceHarness: @unchecked Sendable {
         p.arguments = arguments
         p.standardInput = FileHandle.nullDevice
         let out = scratch.appendingPathComponent("\(UUID().uuidString).out"), err = scratch.appendingPathComponent("\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = try FileHandle(forWritingTo: err)
         try p.run()
@@ -102,7 +102,7 @@ final class ServiceHarness: @unchecked Sendable {
         p.arguments = ["serve", "--config", configPath.path, "--shutdown-grace", "5"]
         p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let log = scratch.appendingPathComponent("serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: log)
         p.standardError = p.standardOutput
         try p.run()

@@ -25,8 +25,9 @@ final class LesionRowJSONTests: XCTestCase {
                   label: "tumour", lesionIndex: i, voxelCount: i * 7, volumeML: Double(i) / 3, meshVolumeML: 0.1, surfaceAreaMM2: 100,
                   sphericity: 0.5, maxDiameter3DMM: 12.25, recistLongMM: 1e-7, recistShortMM: 1e21, centroidXMM: -0.0,
                   centroidYMM: -150.125, centroidZMM: 3, bboxMinI: 0, bboxMinJ: -1, bboxMinK: Int.min, bboxMaxI: Int.max, bboxMaxJ: 5,
-                  bboxMaxK: 6, meanIntensity: 1e16, stdIntensity: 1e15, minIntensity: 5e-324, maxIntensity: .greatestFiniteMagnitude,
-                  medianIntensity: 123456789.125, touchesBorder: i % 2 == 0, extraJSON: "{\"a\":[1,2]}")
+                  bboxMaxK: 6, meanIntensity: 1e16, stdIntensity: 1e15, minIntensity: .leastNonzeroMagnitude, maxIntensity: .greatestFiniteMagnitude,
+                  medianIntensity: 123456789.125, touchesBorder: i % 2 == 0, extraJSON: "{\"a\":[1,2]}",
+                  detectionScoreMean: 0.625, detectionScoreMax: 0.9375)
     }
 
     func testEveryFieldSet() throws {
@@ -41,7 +42,7 @@ final class LesionRowJSONTests: XCTestCase {
         bare.sphericity = nil; bare.maxDiameter3DMM = nil; bare.recistLongMM = nil; bare.recistShortMM = nil
         bare.bboxMinI = nil; bare.bboxMinJ = nil; bare.bboxMinK = nil; bare.bboxMaxI = nil; bare.bboxMaxJ = nil; bare.bboxMaxK = nil
         bare.meanIntensity = nil; bare.stdIntensity = nil; bare.minIntensity = nil; bare.maxIntensity = nil
-        bare.medianIntensity = nil; bare.extraJSON = nil
+        bare.medianIntensity = nil; bare.extraJSON = nil; bare.detectionScoreMean = nil; bare.detectionScoreMax = nil
         var odd = Self.row(3)
         odd.volumeML = .nan; odd.centroidXMM = .infinity; odd.centroidYMM = -.infinity; odd.meanIntensity = .nan
         XCTAssertEqual(written([bare, odd]), try encoded([bare, odd]))

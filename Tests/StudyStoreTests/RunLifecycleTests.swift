@@ -4,6 +4,21 @@ import XCTest
 @testable import StudyStore
 
 final class RunLifecycleTests: XCTestCase {
+    /// An instance model's detection scores (migration "i17-lesion-detection-score") come back with the
+    /// lesion; other lesions read NULL.
+    func testDetectionScoresRoundTrip() throws {
+        let store = try TestStore.make()
+        let runID = try store.beginRun(Fixture.start())
+        var result = Fixture.result([(1, 2.5, [0, 0, 0]), (1, 0.5, [30, 0, 0])])
+        result.lesions[0].detectionScoreMean = 0.8125
+        result.lesions[0].detectionScoreMax = 0.96875
+        try store.completeRun(runID, result)
+        let lesions = try store.show(runID).lesions
+        XCTAssertEqual(lesions.map(\.detectionScoreMean), [0.8125, nil])
+        XCTAssertEqual(lesions.map(\.detectionScoreMax), [0.96875, nil])
+        XCTAssertEqual(try store.lesions(LesionFilter()).map(\.detectionScoreMax), [0.96875, nil])
+    }
+
     func testCompletedRunStoresEverythingInMemory() throws {
         let store = try TestStore.make()
         let runID = try store.beginRun(Fixture.start())

@@ -130,10 +130,11 @@ public enum TrackJob {
     /// A fresh DICOM UID for a new lesion identity (PS3.5 B.2 "2.25." form).
     @Sendable static func newTrackingUID() -> String { DerivedIdentity.uid("segstation-tracking|\(UUID().uuidString)") }
 
-    /// The run's connected components, and the lesion key (label, index within label) of each component id:
-    /// the numbering `LesionAnalyzer` and the `lesion` table use. Checked against the recorded lesions.
+    /// The run's lesions (its connected components, or its recorded instance map), and the lesion key
+    /// (label, index within label) of each lesion id: the numbering `LesionAnalyzer` and the `lesion`
+    /// table use. Checked against the recorded lesions.
     static func labelling(_ run: RunMaterials) throws -> (labelling: ComponentLabeling, keys: [Int: LesionKey]) {
-        let labelling = ConnectedComponents.label(run.labels, connectivity: .twentySix)
+        let labelling = run.lesionLabeling
         var keys = [Int: LesionKey](), perLabel = [Int: Int]()
         for c in labelling.components {
             perLabel[c.label, default: 0] += 1
