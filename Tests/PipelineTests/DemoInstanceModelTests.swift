@@ -29,9 +29,11 @@ final class DemoInstanceModelTests: XCTestCase {
     /// score threshold between engines changes F1 by about 0.1 on a case with a handful of lesions.
     static let margin = 0.1
     /// At most this fraction of the reference class map's voxels may differ (engine and onnxruntime
-    /// sum in different orders; a pixel at the mask threshold or a detection at the score threshold
-    /// can flip).
-    static let maxDifferingFraction = 0.01
+    /// sum in different orders; a pixel at the mask threshold can flip). Measured 2026-12-06 (release
+    /// build, reference backend): 23 of 176,442 voxels differ; the bound (176) leaves room for other
+    /// instruction paths while a detection flipping across the score threshold (hundreds of voxels
+    /// at least) still fails.
+    static let maxDifferingFraction = 1e-3
 
     static var package: URL { TestData.repositoryRoot.appendingPathComponent("Models/brats-instances-2d") }
 
@@ -99,5 +101,15 @@ final class DemoInstanceModelTests: XCTestCase {
         let referenceInstances = ConnectedComponents.label(truth, connectivity: .twentySix).instances
         let metrics = try InstanceEvaluation.compare(prediction: instances, reference: referenceInstances)
         print("brats-instances-2d phantom: \(summary.lesions.count) lesions, TP \(metrics.truePositives) FP \(metrics.falsePositives) FN \(metrics.falseNegatives), matches \(metrics.matches)")
+        // Measured 2026-12-06 (`segstation sample`, `segment --model brats-instances-2d`, `evaluate
+        // --instances values` against reference-mask.nii.gz; release build, reference backend): 3 lesions,
+        // the tumour matched at IoU 0.752 (mean score 0.98), 2 one-slice false positives (score 0.74, 0.77).
+        XCTAssertEqual(metrics.referenceInstances, 1)
+        XCTAssertEqual(metrics.truePositives, 1, "the phantom's tumour is found")
+        XCTAssertGreaterThanOrEqual(metrics.matches.first?.iou ?? 0, Self.phantomIoUFloor)
+        XCTAssertLessThanOrEqual(metrics.falsePositives, 4)
     }
+
+    /// The phantom tumour's IoU measured 0.752; the floor leaves 0.1 for engine differences.
+    static let phantomIoUFloor = 0.65
 }
