@@ -84,6 +84,8 @@ def main():
             "meanInstanceDice": round(float(np.mean(dices)), 4) if dices else None,
             "instanceDices": [round(d, 4) for d in dices],
             "segmentLesions": len(seg.get("lesions", [])),
+            "segmentNotes": seg.get("notes", []),
+            "segmentSeconds": round(seg.get("timingsSeconds", {}).get("totalSeconds", 0), 1),
         }
         print(case, figures[case], flush=True)
     version = subprocess.run([args.segstation, "--version"], capture_output=True, text=True).stdout.strip()

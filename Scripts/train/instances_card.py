@@ -16,6 +16,11 @@ def _rows(per_case):
                      f"{fmt(r['f1'])} | {fmt(r['meanInstanceDice'])} | {r['seconds']} |" for c, r in per_case.items())
 
 
+def _notes(l3):
+    notes = sorted({n for r in l3["cases"].values() for n in r.get("segmentNotes", [])})
+    return "".join(f"SegStation's notes: {n}\n" for n in notes)
+
+
 def _lesion_section(result):
     l3 = result.get("lesionLevel3D")
     if not l3:
@@ -29,7 +34,7 @@ def _lesion_section(result):
 SegStation), then `segstation evaluate --instances values` of its `instances.nii.gz` against the reference
 instance map (26-connected components of OTMultiClass > 0, written by `Scripts/train/instances_3d_eval.py`).
 Matching IoU > 0.5; per-instance Dice = 2 IoU / (1 + IoU) of each matched pair, averaged.
-
+{_notes(l3)}
 | case | role | reference lesions | predicted lesions | TP | FP | FN | lesion F1 | PQ | mean instance Dice |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
