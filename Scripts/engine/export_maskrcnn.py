@@ -92,20 +92,25 @@ def import_torchvision():
 
 class Detections(torch.nn.Module):
     """Mask R-CNN takes a list of CHW images and returns a list of dicts: export one image
-    [1, 3, H, W] -> boxes [N, 4], labels [N], scores [N], masks [N, 1, H, W]."""
-    def __init__(self, net):
+    [1, C, H, W] (or [C, H, W] with batched=False) -> boxes [N, 4], labels [N], scores [N],
+    masks [N, 1, H, W]."""
+    def __init__(self, net, batched=True):
         super().__init__()
         self.net = net
+        self.batched = batched
 
     def forward(self, x):
-        d = self.net([x[0]])[0]
+        d = self.net([x[0] if self.batched else x])[0]
         return d["boxes"], d["labels"], d["scores"], d["masks"]
 
 
-def small_maskrcnn(tv):
-    """Mask R-CNN on a narrow ResNet (Bottleneck blocks, 1/16 of the planes, one block per stage)
-    with a 16-channel FPN, 2 classes, 96x96 images, 50 proposals, up to 6 detections (the fixture,
-    model and 3 inputs with their outputs, stays under 2 MiB)."""
+def small_maskrcnn(tv, in_channels=3, size=96, width_div=16, fpn=16, representation=32, mask_layers=(16, 16),
+                   proposals=50, detections=6, **maskrcnn_kwargs):
+    """Mask R-CNN on a narrow ResNet (Bottleneck blocks, 1/width_div of the planes, one block per
+    stage) with an `fpn`-channel FPN, 2 classes, size x size images. The defaults are the engine
+    fixture: 1/16 of the planes, 16-channel FPN, 96x96, 50 proposals, up to 6 detections (model and
+    3 inputs with their outputs stay under 2 MiB). Scripts/train/train_maskrcnn.py builds the demo
+    model brats-instances-2d with other widths and MaskRCNN keyword arguments (maskrcnn_kwargs)."""
     from torchvision.models import resnet
     from torchvision.models.detection import MaskRCNN
     from torchvision.models.detection.backbone_utils import BackboneWithFPN
@@ -114,16 +119,19 @@ def small_maskrcnn(tv):
 
     class NarrowResNet(resnet.ResNet):
         def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
-            return super()._make_layer(block, planes // 16, blocks, stride, dilate)
+            return super()._make_layer(block, planes // width_div, blocks, stride, dilate)
 
     body = NarrowResNet(resnet.Bottleneck, [1, 1, 1, 1])
-    body.conv1 = torch.nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-    ch = [64 // 16 * 4 * m for m in (1, 2, 4, 8)]
-    backbone = BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"}, ch, 16)
-    return MaskRCNN(backbone, num_classes=None, min_size=96, max_size=96,
-                    rpn_pre_nms_top_n_test=50, rpn_post_nms_top_n_test=50, box_detections_per_img=6,
-                    box_head=TwoMLPHead(16 * 7 * 7, 32), box_predictor=FastRCNNPredictor(32, 2),
-                    mask_head=MaskRCNNHeads(16, [16, 16], 1), mask_predictor=MaskRCNNPredictor(16, 16, 2))
+    body.conv1 = torch.nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
+    ch = [64 // width_div * 4 * m for m in (1, 2, 4, 8)]
+    backbone = BackboneWithFPN(body, {"layer1": "0", "layer2": "1", "layer3": "2", "layer4": "3"}, ch, fpn)
+    return MaskRCNN(backbone, num_classes=None, min_size=size, max_size=size,
+                    rpn_pre_nms_top_n_test=proposals, rpn_post_nms_top_n_test=proposals,
+                    box_detections_per_img=detections,
+                    box_head=TwoMLPHead(fpn * 7 * 7, representation),
+                    box_predictor=FastRCNNPredictor(representation, 2),
+                    mask_head=MaskRCNNHeads(fpn, list(mask_layers), 1),
+                    mask_predictor=MaskRCNNPredictor(mask_layers[-1], mask_layers[-1], 2), **maskrcnn_kwargs)
 
 
 def randomize_norms(model, gen):

@@ -28,11 +28,12 @@ def sha256(path):
     return h.hexdigest()
 
 
-def check_ops(path):
+def check_ops(path, allowed=ALLOWED_OPS):
+    """(operators, opset, parameter count) of an ONNX file; refuses operators outside `allowed`."""
     model = onnx.load(path)
     onnx.checker.check_model(model)
     ops = sorted({n.op_type for n in model.graph.node})
-    bad = [o for o in ops if o not in ALLOWED_OPS]
+    bad = [o for o in ops if o not in allowed]
     if bad:
         raise SystemExit(f"{path}: operators outside SegStation's set: {bad}")
     opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
@@ -184,3 +185,33 @@ pip install -r Scripts/train/requirements.txt
 Validation only (re-exports nothing): add `--eval-only` (needs the training record in --work-dir).
 CPU results vary slightly with thread count and library versions even with fixed seeds.
 """
+
+
+def instance_manifest(name, size, digest, opset, settings):
+    """The `instances` kind (docs/MODEL_PACKAGE.md "Instance models"): brats-wt-2d's preprocessing,
+    one [C, j, i] slice of size x size in, torchvision Mask R-CNN's four outputs out."""
+    man = manifest(name, {"dim": 2, "patch": (size, size)}, digest, opset)
+    man["description"] = ("Demo whole-tumour instance detection of glioma from brain MR (FLAIR + T1c): a small "
+                          "Mask R-CNN on axial slices, trained on three BraTS 2013 cases; SegStation links its "
+                          "slice detections into 3D lesions. Demonstration only, not for clinical use.")
+    man["network"].update(outputName="masks", tensorAxes=["C", "j", "i"])
+    man["mirrorAxes"] = []  # unused by instance models (--tta is refused)
+    man["output"] = {"kind": "probabilities", "classes": 2, "decision": "instances", "instances": settings}
+    return man
+
+
+def write_instance_package(out_dir, name, size, settings, card_text):
+    """Writes manifest.json and MODEL_CARD.md next to an exported model.onnx (size-checked)."""
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    digest = sha256(onnx_path)
+    if os.path.getsize(onnx_path) > 10 * 1024 * 1024:
+        raise SystemExit(f"{onnx_path}: exceeds 10 MiB")
+    opset = max(o.version for o in onnx.load(onnx_path, load_external_data=False).opset_import
+                if o.domain in ("", "ai.onnx"))
+    man = instance_manifest(name, size, digest, opset, settings)
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(man, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(out_dir, "MODEL_CARD.md"), "w") as f:
+        f.write(card_text(man, digest, os.path.getsize(onnx_path)))
+    return man
