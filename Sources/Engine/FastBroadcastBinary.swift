@@ -80,7 +80,7 @@ struct BroadcastBinary: FastKernel {
     }
 }
 
-private protocol FloatBinary { static func apply(_ a: Float, _ b: Float) -> Float }
+private protocol FloatBinary: SendableMetatype { static func apply(_ a: Float, _ b: Float) -> Float }
 private enum Add: FloatBinary { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
 private enum Sub: FloatBinary { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
 private enum Mul: FloatBinary { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }

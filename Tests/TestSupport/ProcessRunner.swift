@@ -169,8 +169,8 @@ public enum ProcessRunner {
 
     /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Swift's Glibc module does not declare.
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    // nonisolated(unsafe): a C function pointer, looked up once and never changed.
-    nonisolated(unsafe) private static let addchdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
+    // A C function pointer (Sendable), looked up once and never changed.
+    private static let addchdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
         .map { unsafeBitCast($0, to: AddChdir.self) }
 
     /// Runs `executable arguments` to its end (see `launch`).

@@ -240,7 +240,7 @@ final class HostileVolumeTests: XCTestCase {
     func testBombIsRefusedFromTheHeader() throws {
         setenv(MemoryBudget.environmentVariable, "1G", 1)
         let path = folder.appendingPathComponent("bomb.nii").path
-        FileManager.default.createFile(atPath: path, contents: header(dims: [2048, 1024, 1024], datatype: 2, bitpix: 8))
+        _ = FileManager.default.createFile(atPath: path, contents: header(dims: [2048, 1024, 1024], datatype: 2, bitpix: 8))
         let start = Date()
         XCTAssertThrowsError(try VolumeFile.read(path)) { error in
             XCTAssertEqual((error as? SafetyError)?.kind, .memoryBudget, "\(error)")
@@ -255,7 +255,7 @@ final class HostileVolumeTests: XCTestCase {
             var data = header(dims: [2, 2, 2])
             for _ in 0..<8 { withUnsafeBytes(of: value) { data.append(contentsOf: $0) } }
             let path = folder.appendingPathComponent("nonfinite.nii").path
-            FileManager.default.createFile(atPath: path, contents: data)
+            _ = FileManager.default.createFile(atPath: path, contents: data)
             XCTAssertThrowsError(try VolumeFile.read(path)) { error in
                 XCTAssertEqual((error as? VolumeIOError)?.field, "voxel values", "\(error)")
             }
@@ -269,7 +269,7 @@ final class HostileVolumeTests: XCTestCase {
         for target in ["../../../../etc/shadow", "/etc/passwd", "link.raw"] {
             let path = folder.appendingPathComponent("h.nhdr").path
             let text = "NRRD0004\ntype: uint8\ndimension: 3\nsizes: 2 2 2\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nencoding: raw\ndata file: \(target)\n"
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
             XCTAssertThrowsError(try VolumeFile.read(path), target) { error in
                 XCTAssertEqual((error as? SafetyError)?.kind, .outsideFolder, "\(error)")
                 XCTAssertTrue("\(error)".contains("data file"))
