@@ -18,8 +18,9 @@ the engine and onnxruntime alternating within each round):
   as a one-node model through the engine vs oneDNN's best of three source layouts for that shape.
 - unet: the whole 3D U-Net at 128^3 vs onnxruntime.
 - maskrcnn (issue 17): torchvision Mask R-CNN v1 and v2 at 512^2 (Scripts/engine/export_maskrcnn.py
-  --full, written into --maskrcnn-dir when missing) and the small test fixture at 96^2 (--models picks
-  among maskrcnn_resnet50_fpn, maskrcnn_resnet50_fpn_v2, maskrcnn_small): the fast backend vs
+  --full, written into --maskrcnn-dir when missing), the small test fixture at 96^2 and the demo model
+  brats-instances-2d at 192^2 (--models picks among maskrcnn_resnet50_fpn, maskrcnn_resnet50_fpn_v2,
+  maskrcnn_small, brats_instances_2d): the fast backend vs
   onnxruntime on random uniform [-1, 1] images, as `model bench` feeds the engine. Before timing,
   `model run` on one such image saved to .npy checks that the engine keeps as many detections as
   onnxruntime on it (printed).
@@ -209,7 +210,8 @@ def part_unet(args, exe):
               f"{r['blocked']['median']:.2f} | {r['ort']['peakRSSMiB']:.0f} | {r['engine']['peakRSSMiB']:.0f} | {CPU}, {load()} |", flush=True)
 
 
-MASKRCNN = {"maskrcnn_resnet50_fpn": [1, 3, 512, 512], "maskrcnn_resnet50_fpn_v2": [1, 3, 512, 512], "maskrcnn_small": [1, 3, 96, 96]}
+MASKRCNN = {"maskrcnn_resnet50_fpn": [1, 3, 512, 512], "maskrcnn_resnet50_fpn_v2": [1, 3, 512, 512], "maskrcnn_small": [1, 3, 96, 96],
+            "brats_instances_2d": [2, 192, 192]}
 
 ORT_DETECTIONS = r"""
 import sys, numpy as np, onnxruntime as ort
@@ -222,6 +224,8 @@ print(s.run(None, {s.get_inputs()[0].name: np.load(sys.argv[2])})[0].shape[0])
 def maskrcnn_path(args, name):
     if name == "maskrcnn_small":
         return os.path.join(REPO, "Tests", "EngineTests", "Fixtures", "maskrcnn_small.onnx")
+    if name == "brats_instances_2d":  # the demo instance model (one unbatched 2-channel slice)
+        return os.path.join(REPO, "Models", "brats-instances-2d", "model.onnx")
     path = os.path.join(args.maskrcnn_dir, f"{name}.onnx")
     if not os.path.exists(path):
         subprocess.run([sys.executable, os.path.join(REPO, "Scripts", "engine", "export_maskrcnn.py"), "--full", "--out", args.maskrcnn_dir], check=True)
