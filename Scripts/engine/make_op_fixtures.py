@@ -201,6 +201,28 @@ def tail_conv_chain(seed):
     return g.model([("x0", [6, 3, 8, 8]), ("x1", [6])], [y], opset=13)
 
 
+def tail_deconv(seed, kernel, strides, bias, pads=None, output_padding=None):
+    """ConvTranspose on selected samples, read by a reference kernel (Sigmoid). kernel == strides
+    runs as matrix products on the fast backend (FastTailBlockDeconv.swift), other shapes on
+    oneDNN's deconvolution."""
+    g = G(seed)
+    x = selected_rows(g, "x0", "x1", 0.0)
+    ins = [x, g.w([4, 5] + kernel)] + ([g.w([5], 0.1)] if bias else [])
+    attrs = {"kernel_shape": kernel, "strides": strides}
+    if pads:
+        attrs["pads"] = pads
+    if output_padding:
+        attrs["output_padding"] = output_padding
+    y = g.op("Sigmoid", [g.op("ConvTranspose", ins, **attrs)])
+    return g.model([("x0", [6, 4, 5, 7]), ("x1", [6])], [y], opset=13)
+
+
+def tail_sigmoid_large(seed):
+    """A unary kernel on more than 65,536 run-time elements: split between the fast backend's threads."""
+    g = G(seed)
+    return g.model([("x0", [300, 600]), ("x1", [300])], [g.op("Sigmoid", [selected_rows(g, "x0", "x1", 0.0)])], opset=13)
+
+
 def detection_cases():
     """Issue 17: RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains, ScatterElements, ReduceProd."""
     for mode in ["avg", "max"]:
@@ -231,6 +253,16 @@ def detection_cases():
     yield "tail_gemm_matmul", tail_gemm_matmul(24), 1e-5, None
     yield "tail_conv_chain", tail_conv_chain(25), 1e-5, None
     yield "tail_conv_chain_empty", tail_conv_chain(26), 0, {"x1": "negative"}
+    # Session 14: the fast kernels behind Mask R-CNN's tail (heap TopK, block Expand, block
+    # ConvTranspose, threaded unary kernels).
+    yield "topk_heap_largest", topk(10, -1, 1, 27, shape=(2, 300)), 0, {"x0": "ties"}
+    yield "topk_heap_smallest_axis0", topk(7, 0, 0, 28, shape=(200, 3)), 0, {"x0": "ties"}
+    yield "expand_rows_int", single("Expand", [[5, 1, 1, 1]], consts=(i64(5, 4, 3, 3),), extra=lambda g, y: g.op("Cast", [y], to=1)), 0, {"x0": "int"}
+    yield "expand_middle", single("Expand", [[2, 1, 3]], consts=(i64(2, 4, 3),)), 0, None
+    yield "tail_deconv_block", tail_deconv(29, [2, 3], [2, 3], False), 1e-5, None
+    yield "tail_deconv_block_bias", tail_deconv(30, [2, 2], [2, 2], True), 1e-5, None
+    yield "tail_deconv_overlapping", tail_deconv(31, [3, 3], [2, 2], True, pads=[1, 1, 1, 1], output_padding=[1, 1]), 1e-5, None
+    yield "tail_sigmoid_large", tail_sigmoid_large(32), 1e-6, None
 
 
 def cases():

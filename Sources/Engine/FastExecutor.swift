@@ -106,7 +106,8 @@ final class FastExecutor {
                 guard let l = locs[name] else { throw EngineError.malformedModel("value '\(name)' is not available for the data-dependent steps") }
                 handover[name] = try plainLoc(name, l)
             }
-            tail = try FastTail(plan: plan, indices: dynamicSteps, handover: handover, fusable: { self.fusableActivation(after: $0) })
+            tail = try FastTail(plan: plan, indices: dynamicSteps, handover: handover,
+                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, fusable: { self.fusableActivation(after: $0) })
         }
         try allocate()
     }

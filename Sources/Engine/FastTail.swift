@@ -33,6 +33,8 @@ final class FastTail {
     let handover: [String: FastExecutor.Loc]
     /// Constants the tail reads (inputs and values read by If/Loop subgraphs).
     let constants: [String: Tensor]
+    /// Workers for the reference kernels that split their work (RoiAlign).
+    let threads: Int
 
     /// Static run-time values read by the tail steps `indices` of `plan` (the static plan keeps them alive).
     static func staticReads(_ plan: Plan, _ indices: [Int]) -> Set<String> {
@@ -49,9 +51,10 @@ final class FastTail {
     /// Compiles the tail: oneDNN for the RoI heads' linear algebra, reference kernels elsewhere.
     /// `handover` must hold a plain location for every name of `staticReads`.
     /// `fusable` names the activation step oneDNN can fuse after a value (`FastExecutor.fusableActivation`).
-    init(plan: Plan, indices: [Int], handover: [String: FastExecutor.Loc],
+    init(plan: Plan, indices: [Int], handover: [String: FastExecutor.Loc], threads: Int,
          fusable: (String) -> (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?) throws {
         self.plan = plan
+        self.threads = threads
         self.handover = handover
         var constants: [String: Tensor] = [:]
         var work: [Int: Work] = [:]
@@ -115,7 +118,7 @@ final class FastTail {
                 for v in node.inputs + Array(node.implicitInputs) where !v.isEmpty { _ = try tensor(v) }
                 let outs: [Tensor]
                 if case .controlFlow = s.work { outs = try ControlFlow.run(node, env: tensors, opset: plan.opset) }
-                else { outs = try Reference.run(node, try node.inputs.map { $0.isEmpty ? nil : try tensor($0) }, opset: plan.opset) }
+                else { outs = try Reference.run(node, try node.inputs.map { $0.isEmpty ? nil : try tensor($0) }, opset: plan.opset, threads: threads) }
                 for (j, name) in node.outputs.enumerated() where !name.isEmpty && j < outs.count { tensors[name] = outs[j] }
                 try record?(node.opType + " (reference, dynamic)", start)
             }

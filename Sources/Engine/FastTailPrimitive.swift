@@ -56,13 +56,15 @@ struct NativeValue {
 /// cost nothing). The constant weights are packed once per layout oneDNN asks for and shared by
 /// every shape that asks for the same one. A following activation is fused as a post-op.
 final class FastTailPrimitive {
-    enum Kind { case conv, deconv, linear }
+    enum Kind { case conv, deconv, blockDeconv, linear }
     struct Compiled {
         let primitive: dnnl_primitive_t
         let src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, weights: dnnl_memory_desc_t
         let packed: UnsafeMutableRawPointer
         let outShape: [Int]
         let fused: Bool
+        /// A ConvTranspose run as matrix products (`FastTailBlockDeconv.swift`); nil otherwise.
+        var block: BlockDeconv? = nil
     }
 
     let node: Node
@@ -76,6 +78,8 @@ final class FastTailPrimitive {
     static let cacheLimit = 32
     private var cache: [[Int]: Compiled] = [:]
     private var packed: [(md: dnnl_memory_desc_t, pointer: UnsafeMutableRawPointer)] = []
+    /// The block ConvTranspose's weights, one matrix per kernel row, in the layout of `md`.
+    var blockPacked: (md: dnnl_memory_desc_t, rows: [UnsafeMutableRawPointer])?
     private let srcBuffer: GrowableBuffer, dstBuffer: GrowableBuffer
     private(set) var label: String
     /// Each primitive's implementation and layouts, at debug level (`--verbose`).
@@ -88,7 +92,7 @@ final class FastTailPrimitive {
         let hasC = node.inputs.count > 2 && !node.inputs[2].isEmpty
         switch node.opType {
         case "Conv": kind = .conv
-        case "ConvTranspose": kind = .deconv
+        case "ConvTranspose": kind = try BlockDeconv.applies(node, weights: w) ? .blockDeconv : .deconv
         case "Gemm":
             guard w.rank == 2, try node.float("alpha", 1) == 1, try node.int("transA", 0) == 0 else { return nil }
             if hasC { guard try node.float("beta", 1) == 1, let c = constant(2), c.count == w.shape[try node.int("transB", 0) != 0 ? 0 : 1] else { return nil } }
@@ -103,12 +107,13 @@ final class FastTailPrimitive {
         let bound = plan.runtimeBytes(node.outputs[0]) ?? 0
         srcBuffer = GrowableBuffer(bound: kind == .linear ? 0 : bound)
         dstBuffer = GrowableBuffer(bound: kind == .linear ? 0 : bound)
-        label = node.opType + (activation != nil ? "+act" : "") + " (dynamic)"
+        label = node.opType + (kind == .blockDeconv ? " as MatMul" : "") + (activation != nil ? "+act" : "") + " (dynamic)"
     }
 
     deinit {
         for c in cache.values { dnnl_primitive_destroy(c.primitive) }
         for p in packed { p.pointer.deallocate() }
+        for p in blockPacked?.rows ?? [] { p.deallocate() }
     }
 
     /// Runs on `x` (a plain tensor) or `native` (the output of an earlier tail primitive).
@@ -166,6 +171,7 @@ final class FastTailPrimitive {
     }
 
     private func execute(_ c: Compiled, src: UnsafeMutableRawPointer, dst: UnsafeMutableRawPointer) throws {
+        if let b = c.block { return try executeBlock(b, c.primitive, src: src, dst: dst) }
         var mems = [try DNNL.memory(c.src, src), try DNNL.memory(c.weights, c.packed), try DNNL.memory(c.dst, dst)]
         var args = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: mems[0]), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: mems[1]),
                     dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: mems[2])]
@@ -205,7 +211,8 @@ final class FastTailPrimitive {
             let d = try FastExecutor.convDescriptor(node, x: x, out: out, weights: weights, bias: bias)
             weightsShape = d.weightsShape; weightsSource = try DNNL.plain(d.weightsShape)
             for src in try Self.sourceCandidates(x) { candidates.append(({ attr in DNNL.primitiveDesc(try d.make(src), attr: attr) }, false)) }
-        case .deconv:
+        case .deconv, .blockDeconv:
+            if kind == .blockDeconv, let b = try blockDeconv(x, out) { return b }
             guard let d = try FastExecutor.deconvDescriptor(node, x: x, out: out, weights: weights, bias: bias) else {
                 throw EngineError.unsupported("ConvTranspose node '\(node.name)': output padding oneDNN cannot express")
             }

@@ -8,7 +8,8 @@ enum RefDetection {
     static let operators: Set<String> = ["TopK", "NonZero", "NonMaxSuppression", "RoiAlign", "ScatterElements"]
 
     /// Runs a detection operator on concrete inputs; nil when `node` is not one.
-    static func run(_ node: Node, _ ins: [Tensor?], opset: Int) throws -> [Tensor]? {
+    /// `threads`: workers for the kernels that split their work (RoiAlign).
+    static func run(_ node: Node, _ ins: [Tensor?], opset: Int, threads: Int = 1) throws -> [Tensor]? {
         func req(_ i: Int) throws -> Tensor { guard i < ins.count, let t = ins[i] else { throw node.invalid("missing input \(i)") }; return t }
         func opt(_ i: Int) -> Tensor? { i < ins.count ? ins[i] : nil }
         switch node.opType {
@@ -16,7 +17,7 @@ enum RefDetection {
         case "NonZero": return [nonZero(try req(0))]
         case "NonMaxSuppression":
             return [try nonMaxSuppression(node, boxes: try req(0), scores: try req(1), maxPerClass: opt(2), iou: opt(3), scoreThreshold: opt(4))]
-        case "RoiAlign": return [try roiAlign(node, x: try req(0), rois: try req(1), batchIndices: try req(2))]
+        case "RoiAlign": return [try roiAlign(node, x: try req(0), rois: try req(1), batchIndices: try req(2), threads: threads)]
         case "ScatterElements": return [try scatterElements(node, data: try req(0), indices: try req(1), updates: try req(2))]
         default: return nil
         }
@@ -36,16 +37,10 @@ enum RefDetection {
         var outShape = x.shape; outShape[axis] = k
         let v = x.floatValues
         var values = [Float](repeating: 0, count: outer * k * inner), indices = [Int64](repeating: 0, count: outer * k * inner)
-        var order = [Int](repeating: 0, count: n)
         for o in 0..<outer {
             for i in 0..<inner {
                 let base = o * n * inner + i
-                for j in 0..<n { order[j] = j }
-                order.sort { a, b in
-                    let va = v[base + a * inner], vb = v[base + b * inner]
-                    if va != vb { return largest ? va > vb : va < vb }
-                    return a < b
-                }
+                let order = v.withUnsafeBufferPointer { topIndices($0.baseAddress! + base, stride: inner, n: n, k: k, largest: largest) }
                 for j in 0..<k {
                     let dst = (o * k + j) * inner + i
                     values[dst] = v[base + order[j] * inner]; indices[dst] = Int64(order[j])
@@ -54,6 +49,41 @@ enum RefDetection {
         }
         let valuesTensor = x.elementType == .int64 ? Tensor(shape: outShape, ints: values.map { Int64($0) }) : Tensor(shape: outShape, floats: values)
         return [valuesTensor, Tensor(shape: outShape, ints: indices)]
+    }
+
+    /// The indices of the `k` best of `n` values (`p[j * stride]`), best first: larger (or smaller)
+    /// values first, the lower index first among equal values. When k is small against n (a region
+    /// proposal network keeps 1000 of 50,000 scores) a heap of the k best kept so far rejects most
+    /// values with one comparison; otherwise all indices are sorted.
+    static func topIndices(_ p: UnsafePointer<Float>, stride: Int, n: Int, k: Int, largest: Bool) -> [Int] {
+        @inline(__always) func better(_ a: Int, _ b: Int) -> Bool {
+            let va = p[a * stride], vb = p[b * stride]
+            if va != vb { return largest ? va > vb : va < vb }
+            return a < b
+        }
+        if k == 0 { return [] }
+        if k * 4 > n {
+            var order = Array(0..<n)
+            order.sort(by: better)
+            return Array(order.prefix(k))
+        }
+        // heap[0] is the worst of the kept: every parent is worse than its children.
+        var heap = Array(0..<k)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var worst = i
+                if l < k && better(heap[worst], heap[l]) { worst = l }
+                if r < k && better(heap[worst], heap[r]) { worst = r }
+                if worst == i { return }
+                heap.swapAt(i, worst); i = worst
+            }
+        }
+        for i in Swift.stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        for j in k..<n where better(j, heap[0]) { heap[0] = j; siftDown(0) }
+        heap.sort(by: better)
+        return heap
     }
 
     /// NonZero: int64 [rank, count] coordinates of the non-zero elements in row-major order.

@@ -43,7 +43,8 @@ enum RefElementwise {
         }
     }
 
-    static func unary(_ node: Node, _ ins: [Tensor?], x: Tensor) throws -> Tensor {
+    /// `threads` workers share a large float tensor (the dynamic tail's mask sigmoid).
+    static func unary(_ node: Node, _ ins: [Tensor?], x: Tensor, threads: Int = 1) throws -> Tensor {
         if x.elementType == .int64 {
             switch node.opType {
             case "Identity", "Dropout": return x
@@ -59,7 +60,18 @@ enum RefElementwise {
             }
         }
         let f = try unaryFunction(node, ins)
-        return Tensor(shape: x.shape, floats: x.floatValues.map(f))
+        let v = x.floatValues, n = v.count, chunk = 1 << 16
+        guard threads > 1, n > chunk else { return Tensor(shape: x.shape, floats: v.map(f)) }
+        let out = [Float](unsafeUninitializedCapacity: n) { buf, count in
+            nonisolated(unsafe) let buf = buf
+            v.withUnsafeBufferPointer { src in
+                parallelItems((n + chunk - 1) / chunk, threads: threads) { c in
+                    for i in (c * chunk)..<min(n, (c + 1) * chunk) { buf[i] = f(src[i]) }
+                }
+            }
+            count = n
+        }
+        return Tensor(shape: x.shape, floats: out)
     }
 
     /// Offsets into an input of shape `shape` for each element of the broadcast `out` shape.

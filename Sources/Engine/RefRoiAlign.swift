@@ -7,7 +7,8 @@ extension RefDetection {
     /// shifts the scaled box by -0.5 pixel; "output_half_pixel" (opset 10's behaviour) does not and
     /// makes boxes at least 1 pixel wide. The max mode follows onnxruntime: the maximum over samples
     /// of the largest of the four weighted corner values, not of the interpolated value.
-    static func roiAlign(_ node: Node, x: Tensor, rois: Tensor, batchIndices: Tensor) throws -> Tensor {
+    /// RoIs are independent: `threads` workers share them (the fast backend's thread count).
+    static func roiAlign(_ node: Node, x: Tensor, rois: Tensor, batchIndices: Tensor, threads: Int = 1) throws -> Tensor {
         guard x.rank == 4, rois.rank == 2, rois.shape[1] == 4, batchIndices.count == rois.shape[0] else {
             throw node.invalid("X \(x.shape) must be NCHW, rois \(rois.shape) [R, 4], batch_indices \(batchIndices.shape) [R]")
         }
@@ -25,7 +26,9 @@ extension RefDetection {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let r = rois.shape[0], offset: Float = ctm == "half_pixel" ? 0.5 : 0, isAvg = mode == "avg"
         let v = x.floatValues, box = rois.floatValues, batch = batchIndices.intValues
-        var out = [Float](repeating: 0, count: r * c * ph * pw)
+        // Every RoI is checked before any is computed, so workers never throw.
+        struct Box { var bi = 0, x0: Float = 0, y0: Float = 0, binH: Float = 0, binW: Float = 0, gridH = 0, gridW = 0 }
+        var boxes = [Box](repeating: Box(), count: r)
         for ri in 0..<r {
             let bi = batch[ri]
             guard bi >= 0, bi < Int64(n) else { throw node.invalid("batch index \(bi) of roi \(ri) outside 0..<\(n)") }
@@ -35,27 +38,36 @@ extension RefDetection {
             guard x0.isFinite, y0.isFinite, rw.isFinite, rh.isFinite, abs(rw) < 16_777_216, abs(rh) < 16_777_216 else {
                 throw node.invalid("roi \(ri) has non-finite or absurd coordinates")
             }
-            let binH = rh / Float(ph), binW = rw / Float(pw)
             // A box with negative size samples nothing (onnxruntime's loops do not run either).
             let gridH = sampling > 0 ? sampling : max(0, Int((rh / Float(ph)).rounded(.up)))
             let gridW = sampling > 0 ? sampling : max(0, Int((rw / Float(pw)).rounded(.up)))
             guard gridH <= 1 << 12, gridW <= 1 << 12 else { throw node.invalid("roi \(ri) needs an absurd sampling grid \(gridH)x\(gridW)") }
-            let samples = bilinearSamples(y0: y0, x0: x0, binH: binH, binW: binW, ph: ph, pw: pw, gridH: gridH, gridW: gridW, h: h, w: w)
-            let count = Float(max(gridH * gridW, 1)), perBin = gridH * gridW
-            v.withUnsafeBufferPointer { v in samples.withUnsafeBufferPointer { samples in out.withUnsafeMutableBufferPointer { out in
-                for ch in 0..<c {
-                    let plane = v.baseAddress! + (Int(bi) * c + ch) * h * w
-                    for bin in 0..<(ph * pw) {
-                        var acc: Float = 0, any = false
-                        for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
-                            let a = s.w1 * plane[s.p1], b = s.w2 * plane[s.p2], cc = s.w3 * plane[s.p3], d = s.w4 * plane[s.p4]
-                            if isAvg { acc += a + b + cc + d }
-                            else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+            boxes[ri] = Box(bi: Int(bi), x0: x0, y0: y0, binH: rh / Float(ph), binW: rw / Float(pw), gridH: gridH, gridW: gridW)
+        }
+        let out = [Float](unsafeUninitializedCapacity: r * c * ph * pw) { buf, count in
+            count = r * c * ph * pw
+            nonisolated(unsafe) let out = buf
+            v.withUnsafeBufferPointer { v in
+                parallelItems(r, threads: threads) { ri in
+                    let b = boxes[ri]
+                    let samples = bilinearSamples(y0: b.y0, x0: b.x0, binH: b.binH, binW: b.binW, ph: ph, pw: pw, gridH: b.gridH, gridW: b.gridW, h: h, w: w)
+                    let count = Float(max(b.gridH * b.gridW, 1)), perBin = b.gridH * b.gridW
+                    samples.withUnsafeBufferPointer { samples in
+                        for ch in 0..<c {
+                            let plane = v.baseAddress! + (b.bi * c + ch) * h * w
+                            for bin in 0..<(ph * pw) {
+                                var acc: Float = 0, any = false
+                                for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
+                                    let a = s.w1 * plane[s.p1], b = s.w2 * plane[s.p2], cc = s.w3 * plane[s.p3], d = s.w4 * plane[s.p4]
+                                    if isAvg { acc += a + b + cc + d }
+                                    else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+                                }
+                                out[((ri * c + ch) * ph * pw) + bin] = isAvg ? acc / count : acc
+                            }
                         }
-                        out[((ri * c + ch) * ph * pw) + bin] = isAvg ? acc / count : acc
                     }
                 }
-            } } }
+            }
         }
         return Tensor(shape: [r, c, ph, pw], floats: out)
     }

@@ -17,40 +17,43 @@ extension RefDetection {
         let idx = indices.intValues, upd = updates.floatValues, n = data.shape[axis]
         // The reduction as a small integer: compared per element, a String would dominate the kernel.
         let op = ["none", "add", "mul", "max", "min"].firstIndex(of: reduction)!
-        func apply(_ target: Int, _ u: Float) {
-            switch op {
-            case 1: out[target] += u
-            case 2: out[target] *= u
-            case 3: out[target] = max(out[target], u)
-            case 4: out[target] = min(out[target], u)
-            default: out[target] = u
-            }
-        }
-        func index(_ i: Int) throws -> Int {
-            let k = idx[i] < 0 ? idx[i] + Int64(n) : idx[i]
-            guard k >= 0, k < Int64(n) else { throw node.invalid("index \(idx[i]) outside 0..<\(n) on axis \(axis)") }
-            return Int(k)
-        }
         let outer = Tensor.elementCount(Array(indices.shape[..<axis])), inner = Tensor.elementCount(Array(indices.shape[(axis + 1)...]))
-        if (0..<data.rank).allSatisfy({ $0 == axis || indices.shape[$0] == data.shape[$0] }) {
-            // Same extent on every other axis: element (o, a, j) of indices goes to (o, index, j) of data.
-            let m = indices.shape[axis]
-            for o in 0..<outer { for a in 0..<m {
-                let row = (o * m + a) * inner
-                for j in 0..<inner { apply((o * n + (try index(row + j))) * inner + j, upd[row + j]) }
-            } }
-        } else {
-            let dStrides = Tensor.strides(data.shape), iStrides = Tensor.strides(indices.shape)
-            for i in 0..<indices.count {
-                var target = 0, rest = i
-                for d in 0..<data.rank {
-                    var c = rest / iStrides[d]; rest %= iStrides[d]
-                    if d == axis { c = try index(i) }
-                    target += c * dStrides[d]
-                }
-                apply(target, upd[i])
+        let sameExtent = (0..<data.rank).allSatisfy({ $0 == axis || indices.shape[$0] == data.shape[$0] })
+        let dStrides = Tensor.strides(data.shape), iStrides = Tensor.strides(indices.shape)
+        try out.withUnsafeMutableBufferPointer { out in try idx.withUnsafeBufferPointer { idx in try upd.withUnsafeBufferPointer { upd in
+            func index(_ i: Int) throws -> Int {
+                let k = idx[i] < 0 ? idx[i] + Int64(n) : idx[i]
+                guard k >= 0, k < Int64(n) else { throw node.invalid("index \(idx[i]) outside 0..<\(n) on axis \(axis)") }
+                return Int(k)
             }
-        }
+            @inline(__always) func apply(_ target: Int, _ u: Float) {
+                switch op {
+                case 1: out[target] += u
+                case 2: out[target] *= u
+                case 3: out[target] = max(out[target], u)
+                case 4: out[target] = min(out[target], u)
+                default: out[target] = u
+                }
+            }
+            if sameExtent {
+                // Same extent on every other axis: element (o, a, j) of indices goes to (o, index, j) of data.
+                let m = indices.shape[axis]
+                for o in 0..<outer { for a in 0..<m {
+                    let row = (o * m + a) * inner
+                    for j in 0..<inner { apply((o * n + (try index(row + j))) * inner + j, upd[row + j]) }
+                } }
+            } else {
+                for i in 0..<idx.count {
+                    var target = 0, rest = i
+                    for d in 0..<data.rank {
+                        var c = rest / iStrides[d]; rest %= iStrides[d]
+                        if d == axis { c = try index(i) }
+                        target += c * dStrides[d]
+                    }
+                    apply(target, upd[i])
+                }
+            }
+        } } }
         return data.elementType == .int64 ? Tensor(shape: data.shape, ints: out.map { Int64($0) }) : Tensor(shape: data.shape, floats: out)
     }
 }

@@ -66,6 +66,10 @@ enum RefTensorOps {
                 throw node.invalid("reflect pad \(pads) not smaller than dim \(x.shape[d])")
             }
         }
+        if mode == "constant" && pads.allSatisfy({ $0 >= 0 }) && rank > 0 {
+            return x.elementType == .int64 ? Tensor(shape: outShape, ints: padded(x.ints, x.shape, pads, Int64(value), outShape))
+                                           : Tensor(shape: outShape, floats: padded(x.floats, x.shape, pads, value, outShape))
+        }
         var offs: [Int] = []; offs.reserveCapacity(Tensor.elementCount(outShape))
         forEachIndex(outShape) { idx in
             var o = 0
@@ -92,8 +96,70 @@ enum RefTensorOps {
         return pick(x, offs, shape: outShape, fill: value)
     }
 
+    /// Constant padding without cropping: the output filled with `value`, then each input row (last
+    /// axis) copied to its place.
+    private static func padded<T>(_ v: [T], _ shape: [Int], _ pads: [Int], _ value: T, _ out: [Int]) -> [T] {
+        let rank = shape.count, total = Tensor.elementCount(out), row = shape[rank - 1]
+        let outStrides = Tensor.strides(out)
+        return [T](unsafeUninitializedCapacity: total) { buf, count in
+            count = total
+            guard total > 0 else { return }
+            buf.baseAddress!.initialize(repeating: value, count: total)
+            guard row > 0, !v.isEmpty else { return }
+            v.withUnsafeBufferPointer { src in
+                var index = [Int](repeating: 0, count: rank - 1), from = 0
+                var to = (0..<rank).reduce(0) { $0 + pads[$1] * outStrides[$1] }
+                while from < v.count {
+                    (buf.baseAddress! + to).update(from: src.baseAddress! + from, count: row)
+                    from += row
+                    var d = rank - 2
+                    while d >= 0 {
+                        index[d] += 1; to += outStrides[d]
+                        if index[d] < shape[d] { break }
+                        to -= outStrides[d] * shape[d]; index[d] = 0; d -= 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Broadcasts `x` to `outShape` (Expand, ConstantOfShape). The output is walked in blocks: the
+    /// trailing axes where `x` has the output's extent are copied whole, and trailing axes where `x`
+    /// has extent 1 repeat one value, so no per-element index is built (Mask R-CNN expands RoI
+    /// indices [n, 1, 1, 1] to [n, 256, 7, 7] and zeros to [1000, 256, 7, 7] on every run).
     static func expand(_ x: Tensor, outShape: [Int]) -> Tensor {
-        pick(x, RefElementwise.broadcastOffsets(x.shape, to: outShape), shape: outShape)
+        if x.elementType == .int64 { return Tensor(shape: outShape, ints: expanded(x.ints, x.shape, outShape)) }
+        return Tensor(shape: outShape, floats: expanded(x.floats, x.shape, outShape))
+    }
+
+    private static func expanded<T>(_ v: [T], _ shape: [Int], _ out: [Int]) -> [T] {
+        let rank = out.count, total = Tensor.elementCount(out)
+        let padded = [Int](repeating: 1, count: rank - shape.count) + shape
+        // Axes k..<rank form the block: equal extents (copied) or, if the last axis repeats, extent 1 (filled).
+        let copies = rank > 0 && padded[rank - 1] == out[rank - 1] && out[rank - 1] != 1
+        var k = rank
+        while k > 0 && (copies ? padded[k - 1] == out[k - 1] : padded[k - 1] == 1) { k -= 1 }
+        let block = Tensor.elementCount(Array(out[k...]))
+        let inStrides = Tensor.strides(padded)
+        let strides = (0..<k).map { padded[$0] == 1 ? 0 : inStrides[$0] }
+        return [T](unsafeUninitializedCapacity: total) { buf, count in
+            count = total
+            guard total > 0 else { return }
+            v.withUnsafeBufferPointer { src in
+                var index = [Int](repeating: 0, count: k), from = 0, at = 0
+                while at < total {
+                    if copies { (buf.baseAddress! + at).initialize(from: src.baseAddress! + from, count: block) }
+                    else { (buf.baseAddress! + at).initialize(repeating: src[from], count: block) }
+                    at += block
+                    var d = k - 1
+                    while d >= 0 {
+                        index[d] += 1; from += strides[d]
+                        if index[d] < out[d] { break }
+                        from -= strides[d] * out[d]; index[d] = 0; d -= 1
+                    }
+                }
+            }
+        }
     }
 
     static func concat(_ ins: [Tensor], axis: Int, outShape: [Int]) -> Tensor {

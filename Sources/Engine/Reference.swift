@@ -3,8 +3,9 @@ enum Reference {
     static func desc(_ t: Tensor?) -> ValueDesc? { t.map { ValueDesc(shape: $0.shape, type: $0.elementType, constant: $0) } }
 
     /// Runs one node on concrete inputs ("" inputs are nil). Returns one tensor per node output.
-    static func run(_ node: Node, _ ins: [Tensor?], opset: Int) throws -> [Tensor] {
-        if let outs = try RefDetection.run(node, ins, opset: opset) { return outs }  // data-dependent output shapes
+    /// `threads`: workers for the few kernels that split their work (the fast backend's dynamic tail).
+    static func run(_ node: Node, _ ins: [Tensor?], opset: Int, threads: Int = 1) throws -> [Tensor] {
+        if let outs = try RefDetection.run(node, ins, opset: opset, threads: threads) { return outs }  // data-dependent output shapes
         let descs = ins.map(desc)
         let outs = try ShapeInference.infer(node, descs, opset: opset)
         let shape = outs[0].shape
@@ -14,7 +15,7 @@ enum Reference {
         switch node.opType {
         case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Erf", "Gelu", "Clip", "Exp", "Log", "Abs", "Neg",
              "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity", "HardSwish", "Sign", "Round", "Sin", "Cos":
-            return [try RefElementwise.unary(node, ins, x: try x())]
+            return [try RefElementwise.unary(node, ins, x: try x(), threads: threads)]
         case "Dropout":
             let t = try x()
             return node.outputs.count > 1 ? [t, Tensor(shape: t.shape, ints: [Int64](repeating: 1, count: t.count))] : [t]

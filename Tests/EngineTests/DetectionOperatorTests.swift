@@ -9,12 +9,16 @@ final class DetectionOperatorTests: XCTestCase {
     /// Fixtures whose output size depends on the data: the fast backend runs them in its dynamic tail.
     static let dataDependent: Set<String> = ["op_nms_corners", "op_nms_center", "op_nms_all_kept", "op_nms_score_threshold_high",
                                              "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int",
-                                             "op_if_then", "op_if_else", "op_loop_scan", "op_tail_gemm_matmul", "op_tail_conv_chain", "op_tail_conv_chain_empty"]
+                                             "op_if_then", "op_if_else", "op_loop_scan", "op_tail_gemm_matmul", "op_tail_conv_chain", "op_tail_conv_chain_empty",
+                                             "op_tail_deconv_block", "op_tail_deconv_block_bias", "op_tail_deconv_overlapping", "op_tail_sigmoid_large"]
     /// oneDNN steps each tail fixture must run at its run-time row count.
     static let tailPrimitives: [String: Set<String>] = [
         "op_tail_gemm_matmul": ["Gemm+act (dynamic)", "MatMul (dynamic)"],
-        "op_tail_conv_chain": ["Conv+act (dynamic)", "ConvTranspose+act (dynamic)"],
-        "op_tail_conv_chain_empty": ["Conv+act (dynamic)", "ConvTranspose+act (dynamic)"],
+        "op_tail_conv_chain": ["Conv+act (dynamic)", "ConvTranspose as MatMul+act (dynamic)"],
+        "op_tail_conv_chain_empty": ["Conv+act (dynamic)", "ConvTranspose as MatMul+act (dynamic)"],
+        "op_tail_deconv_block": ["ConvTranspose as MatMul+act (dynamic)"],
+        "op_tail_deconv_block_bias": ["ConvTranspose as MatMul+act (dynamic)"],
+        "op_tail_deconv_overlapping": ["ConvTranspose+act (dynamic)"],
     ]
 
     func testManifestCoversEveryDetectionOperatorAndVariant() throws {
