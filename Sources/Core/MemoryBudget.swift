@@ -17,7 +17,9 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// The budget in force now.
     public static var current: MemoryBudget {
-        if let text = ProcessInfo.processInfo.environment[environmentVariable], let bytes = parse(text) {
+        // getenv, not ProcessInfo.environment (which copies the whole environment): engines check
+        // the budget on every run.
+        if let raw = getenv(environmentVariable), let bytes = parse(String(cString: raw)) {
             return MemoryBudget(bytes: bytes, source: "--max-memory / \(environmentVariable)")
         }
         let physical = Double(ProcessInfo.processInfo.physicalMemory)
@@ -67,6 +69,12 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// Refuses, with the numbers, an allocation of `bytes` (nil: beyond 64 bits) for `what`, read from `input`.
     /// - Throws: `SafetyError.memoryBudget` naming what is needed, the budget and the input.
+    /// Whether `bytes` fit the current budget (nil: beyond 64 bits, never).
+    public static func allows(bytes: Int?) -> Bool {
+        guard let bytes else { return false }
+        return bytes <= current.bytes
+    }
+
     public static func require(bytes: Int?, for what: String, input: String) throws {
         let budget = current
         guard let bytes, bytes <= budget.bytes else {

@@ -288,7 +288,7 @@ final class FastExecutor {
                     case nil: return nil
                     }
                 }
-                let results = try Reference.run(node, ins, opset: plan.opset)
+                let results = try Reference.run(node, ins, opset: plan.opset, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
                 for (l, t) in zip(outs, results) { write(t, to: l.ref) }
                 label = node.opType + " (reference)"
             }

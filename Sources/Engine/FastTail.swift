@@ -31,10 +31,24 @@ final class FastTail {
     let steps: [(index: Int, work: Work)]
     /// Static run-time values the tail reads, and where the static run leaves them (plain layout).
     let handover: [String: FastExecutor.Loc]
-    /// Constants the tail reads (inputs and values read by If/Loop subgraphs).
-    let constants: [String: Tensor]
-    /// Workers for the reference kernels that split their work (RoiAlign).
+    /// Workers for the reference kernels that split their work (RoiAlign, large unary kernels).
     let threads: Int
+
+    /// Every value the tail reads or writes has an integer slot: the run keeps its values in arrays
+    /// indexed by slot, not in a dictionary keyed by name (Mask R-CNN's tail has hundreds of small
+    /// steps, and hashing names cost more than some of the kernels).
+    private let slotCount: Int
+    /// Constants by slot (nil where the slot is not a constant).
+    private let constantSlots: [Tensor?]
+    private let handoverSlots: [(slot: Int, loc: FastExecutor.Loc)]
+    private let outputSlots: [(name: String, slot: Int)]
+    /// Per step: its input slots (nil for an omitted input), output slots (nil for an unused
+    /// output), the slots to release after it (values whose last reader it is), and for If/Loop the
+    /// names and slots of everything its subgraphs may read.
+    private struct StepSlots {
+        var inputs: [Int?] = [], outputs: [Int?] = [], release: [Int] = [], environment: [(name: String, slot: Int)] = []
+    }
+    private let slots: [StepSlots]
 
     /// Static run-time values read by the tail steps `indices` of `plan` (the static plan keeps them alive).
     static func staticReads(_ plan: Plan, _ indices: [Int]) -> Set<String> {
@@ -54,26 +68,50 @@ final class FastTail {
     init(plan: Plan, indices: [Int], handover: [String: FastExecutor.Loc], threads: Int,
          fusable: (String) -> (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?) throws {
         self.plan = plan
-        self.threads = threads
         self.handover = handover
-        var constants: [String: Tensor] = [:]
+        self.threads = threads
         var work: [Int: Work] = [:]
         let tail = Set(indices)
+        var slotOf: [String: Int] = [:]
+        var constants: [Tensor?] = []
+        func slot(_ name: String) -> Int {
+            if let s = slotOf[name] { return s }
+            slotOf[name] = constants.count
+            constants.append(plan.values[name]?.constant)
+            return constants.count - 1
+        }
+        var stepSlots: [StepSlots] = []
         for i in indices {
             let node = plan.steps[i]
-            for v in node.inputs + Array(node.implicitInputs) where !v.isEmpty { if let c = plan.values[v]?.constant { constants[v] = c } }
+            let implicit = node.implicitInputs
+            var ss = StepSlots()
+            ss.inputs = node.inputs.map { $0.isEmpty ? nil : slot($0) }
+            ss.outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
+            for v in Set(node.inputs + Array(implicit)) where !v.isEmpty && plan.lastUse[v] == i && plan.values[v]?.constant == nil {
+                ss.release.append(slot(v))
+            }
+            if ControlFlow.operators.contains(node.opType) {
+                ss.environment = Set(node.inputs + Array(implicit)).filter { !$0.isEmpty }.map { ($0, slot($0)) }
+            }
+            defer { stepSlots.append(ss) }
             if work[i] != nil { continue }
             if ControlFlow.operators.contains(node.opType) { work[i] = .controlFlow; continue }
             let act = node.outputs.first.flatMap(fusable)
             if let a = act, tail.contains(a.index), let p = try FastTailPrimitive(node, plan: plan, activation: (plan.steps[a.index], a.alg, a.alpha, a.beta)) {
                 work[i] = .primitive(p); work[a.index] = .fused
+                // The pair's output is the activation's.
+                ss.outputs[0] = slot(plan.steps[a.index].outputs[0])
             } else if let p = try FastTailPrimitive(node, plan: plan, activation: nil) {
                 work[i] = .primitive(p)
             } else {
                 work[i] = .reference
             }
         }
-        self.constants = constants
+        handoverSlots = handover.map { (slot($0.key), $0.value) }
+        outputSlots = plan.outputNames.filter { plan.values[$0]?.dynamic == true }.map { ($0, slot($0)) }
+        slotCount = constants.count
+        constantSlots = constants
+        slots = stepSlots
         steps = indices.map { ($0, work[$0]!) }
     }
 
@@ -90,47 +128,47 @@ final class FastTail {
     /// Runs the tail after the static steps; `read` fetches a handed-over static value. Returns the
     /// graph outputs the tail computes. `record` receives each step's label and start time (profiling).
     func run(read: (FastExecutor.Loc) -> Tensor, record: ((String, UInt64) throws -> Void)?) throws -> [String: Tensor] {
-        var tensors = constants
-        var natives: [String: NativeValue] = [:]
-        for (name, l) in handover { tensors[name] = read(l) }
-        func tensor(_ name: String) throws -> Tensor? {
-            if let t = tensors[name] { return t }
-            guard let v = natives[name] else { return nil }
+        var values = constantSlots
+        var natives = [NativeValue?](repeating: nil, count: slotCount)
+        for h in handoverSlots { values[h.slot] = read(h.loc) }
+        func tensor(_ s: Int) throws -> Tensor? {
+            if let t = values[s] { return t }
+            guard let v = natives[s] else { return nil }
             let t = try v.tensor()
-            tensors[name] = t
+            values[s] = t
             return t
         }
-        for s in steps {
-            let node = plan.steps[s.index]
+        for (k, s) in steps.enumerated() {
+            let node = plan.steps[s.index], io = slots[k]
             let start = record == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             switch s.work {
             case .fused:
                 // The producer already wrote this activation's output under this name.
                 continue
             case .primitive(let p):
-                let x = node.inputs[0]
-                let r = natives[x] != nil && tensors[x] == nil ? try p.run(nil, native: natives[x]) : try p.run(try tensor(x), native: nil)
-                var out = node.outputs[0]
-                if let a = p.activation { out = a.node.outputs[0] }
-                if let t = r.tensor { tensors[out] = t } else { natives[out] = r.native }
+                let x = io.inputs[0]!
+                let r = natives[x] != nil && values[x] == nil ? try p.run(nil, native: natives[x]) : try p.run(try tensor(x), native: nil)
+                let out = io.outputs[0]!
+                if let t = r.tensor { values[out] = t } else { natives[out] = r.native }
                 try record?(p.label, start)
-            case .controlFlow, .reference:
-                for v in node.inputs + Array(node.implicitInputs) where !v.isEmpty { _ = try tensor(v) }
-                let outs: [Tensor]
-                if case .controlFlow = s.work { outs = try ControlFlow.run(node, env: tensors, opset: plan.opset) }
-                else { outs = try Reference.run(node, try node.inputs.map { $0.isEmpty ? nil : try tensor($0) }, opset: plan.opset, threads: threads) }
-                for (j, name) in node.outputs.enumerated() where !name.isEmpty && j < outs.count { tensors[name] = outs[j] }
+            case .controlFlow:
+                var env: [String: Tensor] = [:]
+                for e in io.environment { if let t = try tensor(e.slot) { env[e.name] = t } }
+                let outs = try ControlFlow.run(node, env: env, opset: plan.opset)
+                for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }
+                try record?(node.opType + " (reference, dynamic)", start)
+            case .reference:
+                let outs = try Reference.run(node, try io.inputs.map { try $0.flatMap(tensor) }, opset: plan.opset, threads: threads)
+                for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }
                 try record?(node.opType + " (reference, dynamic)", start)
             }
             // Values die after their last reader (a fused pair reads the producer's input only).
-            for v in node.inputs + Array(node.implicitInputs) where !v.isEmpty && plan.lastUse[v] == s.index && constants[v] == nil {
-                tensors[v] = nil; natives[v] = nil
-            }
+            for r in io.release { values[r] = constantSlots[r]; natives[r] = nil }
         }
         var result: [String: Tensor] = [:]
-        for name in plan.outputNames where plan.values[name]?.dynamic == true {
-            guard let t = try tensor(name) else { throw EngineError.malformedModel("output '\(name)' was not computed") }
-            result[name] = t
+        for o in outputSlots {
+            guard let t = try tensor(o.slot) else { throw EngineError.malformedModel("output '\(o.name)' was not computed") }
+            result[o.name] = t
         }
         return result
     }

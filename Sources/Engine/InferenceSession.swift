@@ -30,6 +30,8 @@ public final class InferenceSession {
     /// Convolution activation layout of the fast backend.
     public let layout: ConvolutionLayout
     private var plans: [[Int]: Plan] = [:]
+    /// Each plan's `peakBytes`, computed once (every run checks it against the memory budget).
+    private var peaks: [[Int]: Int?] = [:]
     private var fastExecutors: [[Int]: FastExecutor] = [:]
 
     public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil, layout: ConvolutionLayout = .onednn) throws {
@@ -46,7 +48,7 @@ public final class InferenceSession {
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
         let shapes = inputs.mapValues(\.shape)
         let plan = try self.plan(for: shapes)
-        try plan.requireWithinBudget(shapes)
+        try plan.requireWithinBudget(shapes, peakBytes: peak(plan, shapes))
         for name in plan.inputNames {
             guard let t = inputs[name], plan.values[name]?.shape == t.shape else { throw EngineError.invalidInput("missing input '\(name)'") }
         }
@@ -62,7 +64,7 @@ public final class InferenceSession {
     public func runProfiled(_ inputs: [String: Tensor]) throws -> (outputs: [String: Tensor], secondsByOperator: [String: Double]) {
         let shapes = inputs.mapValues(\.shape)
         let plan = try self.plan(for: shapes)
-        try plan.requireWithinBudget(shapes)
+        try plan.requireWithinBudget(shapes, peakBytes: peak(plan, shapes))
         guard backend == .fast else {
             let start = Date()
             let out = try ReferenceExecutor.run(plan, inputs: inputs)
@@ -108,12 +110,23 @@ public final class InferenceSession {
 
     /// Refuses input shapes whose run would exceed the process memory budget (`MemoryBudget`), before
     /// the caller allocates its inputs. Every run checks it too.
-    public func requireWithinBudget(inputShapes: [String: [Int]]) throws { try plan(for: inputShapes).requireWithinBudget(inputShapes) }
+    public func requireWithinBudget(inputShapes: [String: [Int]]) throws {
+        let plan = try plan(for: inputShapes)
+        try plan.requireWithinBudget(inputShapes, peakBytes: peak(plan, inputShapes))
+    }
 
     /// Output shapes for the given input shapes (shape inference only, nothing runs).
     public func outputShapes(inputShapes: [String: [Int]]) throws -> [String: [Int]] {
         let p = try plan(for: inputShapes)
         return Dictionary(uniqueKeysWithValues: p.outputNames.map { ($0, p.values[$0]!.shape) })
+    }
+
+    private func peak(_ plan: Plan, _ shapes: [String: [Int]]) -> Int? {
+        let key = model.inputs.flatMap { (shapes[$0.name] ?? []) + [-1] }
+        if let p = peaks[key] { return p }
+        let p = plan.peakBytes
+        peaks[key] = p
+        return p
     }
 
     private func plan(for shapes: [String: [Int]]) throws -> Plan {

@@ -29,8 +29,10 @@ extension Plan {
     }
 
     /// Refuses, before anything runs, a plan whose values do not fit the process memory budget.
+    /// `peakBytes` is this plan's `peakBytes` (a session computes it once per plan, not per run).
     /// - Throws: `SafetyError.memoryBudget` naming the input shapes.
-    func requireWithinBudget(_ shapes: [String: [Int]]) throws {
+    func requireWithinBudget(_ shapes: [String: [Int]], peakBytes: Int?) throws {
+        if MemoryBudget.allows(bytes: peakBytes) { return }
         let described = inputNames.map { "\($0) \(shapes[$0].map { $0.map(String.init).joined(separator: "x") } ?? "?")" }.joined(separator: ", ")
         try MemoryBudget.require(bytes: peakBytes, for: "running the network (inputs and intermediate tensors alive at once)",
                                  input: "ONNX model on input \(described)")

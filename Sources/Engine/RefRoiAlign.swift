@@ -53,16 +53,28 @@ extension RefDetection {
                     let samples = bilinearSamples(y0: b.y0, x0: b.x0, binH: b.binH, binW: b.binW, ph: ph, pw: pw, gridH: b.gridH, gridW: b.gridW, h: h, w: w)
                     let count = Float(max(b.gridH * b.gridW, 1)), perBin = b.gridH * b.gridW
                     samples.withUnsafeBufferPointer { samples in
+                        let sp = samples.baseAddress!, bins = ph * pw
                         for ch in 0..<c {
-                            let plane = v.baseAddress! + (b.bi * c + ch) * h * w
-                            for bin in 0..<(ph * pw) {
-                                var acc: Float = 0, any = false
-                                for s in samples[(bin * perBin)..<((bin + 1) * perBin)] {
-                                    let a = s.w1 * plane[s.p1], b = s.w2 * plane[s.p2], cc = s.w3 * plane[s.p3], d = s.w4 * plane[s.p4]
-                                    if isAvg { acc += a + b + cc + d }
-                                    else { let m = max(max(max(a, b), cc), d); acc = any ? max(acc, m) : m; any = true }
+                            let plane = v.baseAddress! + (b.bi * c + ch) * h * w, o = out.baseAddress! + (ri * c + ch) * bins
+                            var si = 0
+                            for bin in 0..<bins {
+                                var acc: Float = 0
+                                if isAvg {
+                                    for _ in 0..<perBin {
+                                        let s = sp[si]
+                                        acc += s.w1 * plane[s.p1] + s.w2 * plane[s.p2] + s.w3 * plane[s.p3] + s.w4 * plane[s.p4]
+                                        si += 1
+                                    }
+                                    o[bin] = acc / count
+                                } else {
+                                    for k in 0..<perBin {
+                                        let s = sp[si]
+                                        let m = max(max(max(s.w1 * plane[s.p1], s.w2 * plane[s.p2]), s.w3 * plane[s.p3]), s.w4 * plane[s.p4])
+                                        acc = k == 0 ? m : max(acc, m)
+                                        si += 1
+                                    }
+                                    o[bin] = acc
                                 }
-                                out[((ri * c + ch) * ph * pw) + bin] = isAvg ? acc / count : acc
                             }
                         }
                     }
