@@ -76,7 +76,7 @@ def range_added(seed):
     return g.model([("x0", [2, 5])], [g.op("Add", ["x0", rg])])
 
 
-def roi_align(mode, ctm, sampling, scale, seed):
+def roi_align(mode, ctm, sampling, scale, seed, channels=3):
     """RoiAlign on a run-time feature map with constant boxes (some reaching outside the image,
     one degenerate) and batch indices, as torchvision's MultiScaleRoIAlign exports it (opset 16)."""
     g = G(seed)
@@ -84,7 +84,7 @@ def roi_align(mode, ctm, sampling, scale, seed):
     batch = g.const(i64(0, 1, 1, 0, 1))
     y = g.op("RoiAlign", ["x0", rois, batch], mode=mode, coordinate_transformation_mode=ctm, output_height=3, output_width=4,
              sampling_ratio=sampling, spatial_scale=scale)
-    return g.model([("x0", [2, 3, 12, 16])], [y], opset=16)
+    return g.model([("x0", [2, channels, 12, 16])], [y], opset=16)
 
 
 def nms(center, max_out, iou, score, seed, batches=2, classes=3, boxes=12):
@@ -263,6 +263,9 @@ def detection_cases():
     yield "tail_deconv_block_bias", tail_deconv(30, [2, 2], [2, 2], True), 1e-5, None
     yield "tail_deconv_overlapping", tail_deconv(31, [3, 3], [2, 2], True, pads=[1, 1, 1, 1], output_padding=[1, 1]), 1e-5, None
     yield "tail_sigmoid_large", tail_sigmoid_large(32), 1e-6, None
+    # 8+ channels and more samples than pixels: RoiAlign's channels-last path (RefRoiAlign.swift).
+    yield "roialign_avg_channels_last", roi_align("avg", "half_pixel", 2, 1.0, 33, channels=9), 1e-5, None
+    yield "roialign_avg_channels_last_adaptive", roi_align("avg", "output_half_pixel", 0, 1.0, 34, channels=10), 1e-5, None
 
 
 def cases():

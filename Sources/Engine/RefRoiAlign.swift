@@ -44,6 +44,12 @@ extension RefDetection {
             guard gridH <= 1 << 12, gridW <= 1 << 12 else { throw node.invalid("roi \(ri) needs an absurd sampling grid \(gridH)x\(gridW)") }
             boxes[ri] = Box(bi: Int(bi), x0: x0, y0: y0, binH: rh / Float(ph), binW: rw / Float(pw), gridH: gridH, gridW: gridW)
         }
+        // Many samples per pixel (a detector's RoI heads): sample a channels-last copy, all channels at once.
+        let samplesTotal = boxes.reduce(0) { $0 + $1.gridH * $1.gridW } * ph * pw
+        if isAvg && c >= 8 && h * w > 0 && samplesTotal >= h * w {
+            return averagedChannelsLast(x: v, n: n, c: c, h: h, w: w, boxes: boxes.map { ($0.bi, $0.y0, $0.x0, $0.binH, $0.binW, $0.gridH, $0.gridW) },
+                                        ph: ph, pw: pw, threads: threads)
+        }
         let out = [Float](unsafeUninitializedCapacity: r * c * ph * pw) { buf, count in
             count = r * c * ph * pw
             nonisolated(unsafe) let out = buf
@@ -77,6 +83,55 @@ extension RefDetection {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [r, c, ph, pw], floats: out)
+    }
+
+    /// RoiAlign's average mode on a channels-last copy of X ([n, h, w, c]): each sample's four
+    /// corners are four contiguous channel vectors, so one pass over the samples accumulates every
+    /// channel (vectorised), in the same order per channel as the plane-by-plane loop, so with the
+    /// same result. The copy costs one pass over X, repaid when there are more samples than pixels.
+    static func averagedChannelsLast(x v: [Float], n: Int, c: Int, h: Int, w: Int,
+                                     boxes: [(bi: Int, y0: Float, x0: Float, binH: Float, binW: Float, gridH: Int, gridW: Int)],
+                                     ph: Int, pw: Int, threads: Int) -> Tensor {
+        let hw = h * w, bins = ph * pw, r = boxes.count
+        let hwc = [Float](unsafeUninitializedCapacity: n * hw * c) { buf, count in
+            count = n * hw * c
+            nonisolated(unsafe) let dst = buf
+            v.withUnsafeBufferPointer { src in
+                parallelItems(n * h, threads: threads) { row in
+                    let (b, y) = (row / h, row % h)
+                    for ch in 0..<c {
+                        let from = src.baseAddress! + (b * c + ch) * hw + y * w, to = dst.baseAddress! + (b * hw + y * w) * c + ch
+                        for xx in 0..<w { to[xx * c] = from[xx] }
+                    }
+                }
+            }
+        }
+        let out = [Float](unsafeUninitializedCapacity: r * c * bins) { buf, count in
+            count = r * c * bins
+            nonisolated(unsafe) let out = buf
+            hwc.withUnsafeBufferPointer { src in
+                parallelItems(r, threads: threads) { ri in
+                    let b = boxes[ri]
+                    let samples = bilinearSamples(y0: b.y0, x0: b.x0, binH: b.binH, binW: b.binW, ph: ph, pw: pw, gridH: b.gridH, gridW: b.gridW, h: h, w: w)
+                    let count = Float(max(b.gridH * b.gridW, 1)), perBin = b.gridH * b.gridW
+                    let image = src.baseAddress! + b.bi * hw * c, o = out.baseAddress! + ri * c * bins
+                    let acc = UnsafeMutablePointer<Float>.allocate(capacity: c)
+                    defer { acc.deallocate() }
+                    var si = 0
+                    for bin in 0..<bins {
+                        acc.initialize(repeating: 0, count: c)
+                        for _ in 0..<perBin {
+                            let s = samples[si]
+                            let a = image + s.p1 * c, bb = image + s.p2 * c, cc = image + s.p3 * c, d = image + s.p4 * c
+                            for k in 0..<c { acc[k] += s.w1 * a[k] + s.w2 * bb[k] + s.w3 * cc[k] + s.w4 * d[k] }
+                            si += 1
+                        }
+                        for k in 0..<c { o[k * bins + bin] = acc[k] / count }
                     }
                 }
             }
