@@ -1,3 +1,5 @@
+import Core
+
 /// If and Loop (issue 17) on the reference backend. Their subgraphs (ONNX GraphProto attributes)
 /// read values of the enclosing graphs by name, so they run against the executor's environment:
 /// `ReferenceExecutor` hands If/Loop steps here instead of to `Reference.run`. Their outputs are
@@ -42,7 +44,9 @@ enum ControlFlow {
                 // The body becomes the only owner of the carried tensors, so that a Concat appending to
                 // one grows it in place (`appendInPlace`).
                 carried = []
-                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node)
+                // Iterations still to come, this one included: an appended tensor reserves room for them.
+                let left = tripCount.map { Int(min(max($0 - iteration, 1), Int64(maxIterations))) } ?? 1
+                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node, iterationsLeft: left)
                 keepGoing = outs[0].intValues.first != 0
                 carried = Array(outs[1..<(1 + carriedCount)])
                 for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
@@ -55,14 +59,16 @@ enum ControlFlow {
     }
 
     /// Runs a subgraph's nodes in order over the enclosing values plus `bindings` (its inputs).
-    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: consuming [String: Tensor], opset: Int, owner: Node) throws -> [Tensor] {
+    /// `iterationsLeft`: a Loop body's remaining iterations, this one included (`appendInPlace`).
+    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: consuming [String: Tensor], opset: Int, owner: Node,
+                         iterationsLeft: Int = 1) throws -> [Tensor] {
         var local = env
         for (k, t) in g.initializers { local[k] = t }
         for (k, t) in bindings { local[k] = t }
         bindings = [:]
         let appendable = g.singleReaderInputs
         for n in g.nodes {
-            if let out = try appendInPlace(n, &local, appendable: appendable) { local[n.outputs[0]] = out; continue }
+            if let out = try appendInPlace(n, &local, appendable: appendable, iterationsLeft: iterationsLeft) { local[n.outputs[0]] = out; continue }
             var ins: [Tensor?] = []
             for name in n.inputs {
                 if name.isEmpty { ins.append(nil); continue }
@@ -81,15 +87,26 @@ enum ControlFlow {
     /// `Concat(carried, x)` on axis 0 where `carried` is a subgraph input read by this node only
     /// (torchvision's mask pasting appends each image-sized mask to a loop-carried tensor): the
     /// tensor is taken out of `local` and `x` appended to its storage, amortised O(len(x)) instead of a
-    /// copy of the whole growing tensor per iteration. nil (nothing changed) when the pattern does not hold.
-    static func appendInPlace(_ n: Node, _ local: inout [String: Tensor], appendable: Set<String>) throws -> Tensor? {
+    /// copy of the whole growing tensor per iteration. When it must grow, it reserves room for
+    /// `iterationsLeft` appends of this size (a trip count of 100 masks: one allocation, not seven
+    /// doublings, each a copy and fresh pages). nil (nothing changed) when the pattern does not hold.
+    static func appendInPlace(_ n: Node, _ local: inout [String: Tensor], appendable: Set<String>, iterationsLeft: Int = 1) throws -> Tensor? {
         guard n.opType == "Concat", n.inputs.count == 2, n.outputs.count == 1, appendable.contains(n.inputs[0]), n.inputs[0] != n.inputs[1],
               let x = local[n.inputs[1]], let (type, shape) = local[n.inputs[0]].map({ ($0.elementType, $0.shape) }),
               type == x.elementType, shape.count == x.rank, shape.count >= 1,
               try OpParams.axis(try n.int("axis", 0), rank: shape.count, n) == 0, shape.dropFirst() == x.shape.dropFirst() else { return nil }
         // Only `local` refers to the carried tensor now: appending does not copy it.
         var acc = local.removeValue(forKey: n.inputs[0])!
-        if acc.elementType == .int64 { acc.ints.append(contentsOf: x.ints) } else { acc.floats.append(contentsOf: x.floats) }
+        // Room for the iterations to come, unless that exceeds the memory budget (a hostile trip count).
+        let wanted = MemoryBudget.product([x.count, iterationsLeft]).map { acc.count + $0 }
+        let room = MemoryBudget.allows(bytes: wanted.flatMap { MemoryBudget.product([$0, 8]) }) ? wanted! : 0
+        if acc.elementType == .int64 {
+            if acc.ints.capacity < acc.count + x.count { acc.ints.reserveCapacity(max(room, acc.count + x.count)) }
+            acc.ints.append(contentsOf: x.ints)
+        } else {
+            if acc.floats.capacity < acc.count + x.count { acc.floats.reserveCapacity(max(room, acc.count + x.count)) }
+            acc.floats.append(contentsOf: x.floats)
+        }
         acc.shape[0] += x.shape[0]
         return acc
     }

@@ -157,6 +157,16 @@ final class FastTail {
                 let outs = try ControlFlow.run(node, env: env, opset: plan.opset)
                 for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }
                 try record?(node.opType + " (reference, dynamic)", start)
+            case .reference where node.opType == "ScatterElements" && io.inputs.count == 3 && io.release.contains(io.inputs[0]!)
+                                  && !io.inputs[1...].contains(io.inputs[0]) && values[io.inputs[0]!] != nil:
+                // The data dies here: scatter into its storage instead of a copy.
+                let d = io.inputs[0]!
+                var data = values[d]!
+                values[d] = nil
+                guard let indices = try io.inputs[1].flatMap(tensor), let updates = try io.inputs[2].flatMap(tensor) else { throw node.invalid("missing input") }
+                try RefDetection.scatterElements(node, into: &data, indices: indices, updates: updates)
+                if let o = io.outputs[0] { values[o] = data }
+                try record?(node.opType + " (reference, dynamic)", start)
             case .reference:
                 let outs = try Reference.run(node, try io.inputs.map { try $0.flatMap(tensor) }, opset: plan.opset, threads: threads)
                 for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }

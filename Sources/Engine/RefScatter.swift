@@ -4,6 +4,14 @@ extension RefDetection {
     /// the matching element of `updates` (reduction none, or add/mul/max/min from opset 16/18).
     /// torchvision's MultiScaleRoIAlign exports its per-level result assembly this way.
     static func scatterElements(_ node: Node, data: Tensor, indices: Tensor, updates: Tensor) throws -> Tensor {
+        var out = data
+        try scatterElements(node, into: &out, indices: indices, updates: updates)
+        return out
+    }
+
+    /// ScatterElements into `data` itself: no copy when its storage is not shared (the fast backend's
+    /// tail hands over a value that dies here; Mask R-CNN scatters four times into [1000, 256, 7, 7]).
+    static func scatterElements(_ node: Node, into data: inout Tensor, indices: Tensor, updates: Tensor) throws {
         guard indices.shape == updates.shape, indices.rank == data.rank else {
             throw node.invalid("indices \(indices.shape) and updates \(updates.shape) must have one shape of the rank of data \(data.shape)")
         }
@@ -13,7 +21,8 @@ extension RefDetection {
         for d in 0..<data.rank where d != axis && indices.shape[d] > data.shape[d] {
             throw node.invalid("indices \(indices.shape) exceed data \(data.shape) on axis \(d)")
         }
-        var out = data.floatValues
+        var out: [Float]
+        if data.elementType == .float32 { out = data.floats; data.floats = [] } else { out = data.floatValues }
         let idx = indices.intValues, upd = updates.floatValues, n = data.shape[axis]
         // The reduction as a small integer: compared per element, a String would dominate the kernel.
         let op = ["none", "add", "mul", "max", "min"].firstIndex(of: reduction)!
@@ -54,6 +63,6 @@ extension RefDetection {
                 }
             }
         } } }
-        return data.elementType == .int64 ? Tensor(shape: data.shape, ints: out.map { Int64($0) }) : Tensor(shape: data.shape, floats: out)
+        data = data.elementType == .int64 ? Tensor(shape: data.shape, ints: out.map { Int64($0) }) : Tensor(shape: data.shape, floats: out)
     }
 }
