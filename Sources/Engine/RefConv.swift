@@ -1,5 +1,8 @@
 /// Reference convolution, transposed convolution and pooling: direct loops over output positions,
-/// all ranks lifted to 3 spatial dims. Accumulation in Float, as onnxruntime does.
+/// all ranks lifted to 3 spatial dims. Convolution accumulates its products in Double, as the
+/// reference MatMul and Gemm do: a plain sequential sum of thousands of Float products drifts by
+/// ~1e-5 relative, enough to reorder near-equal region proposals of a detector (Mask R-CNN v1 on
+/// the reference backend kept one detection onnxruntime did not).
 enum RefConv {
     static func conv(_ node: Node, x: Tensor, w: Tensor, bias: Tensor?, outShape: [Int]) throws -> Tensor {
         let win = try OpParams.window(node, inSpatial: Array(x.shape[2...]), kernel: try node.ints("kernel_shape") ?? Array(w.shape[2...]))
@@ -18,7 +21,7 @@ enum RefConv {
                             let g = oc / coutG
                             let obase = (b0 * cout + oc) * outPlane
                             for od in 0..<o3[0] { for oh in 0..<o3[1] { for ow in 0..<o3[2] {
-                                var acc: Float = b?[oc] ?? 0
+                                var acc = Double(b?[oc] ?? 0)
                                 for ic in 0..<cinG {
                                     let xbase = (b0 * cin + g * cinG + ic) * inPlane
                                     let wbase = (oc * cinG + ic) * kVol
@@ -31,12 +34,12 @@ enum RefConv {
                                             for kw in 0..<k3[2] {
                                                 let iw = ow * s3[2] - p3[2] + kw * d3[2]
                                                 if iw < 0 || iw >= i3[2] { continue }
-                                                acc += xp[xbase + (id * i3[1] + ih) * i3[2] + iw] * wp[wbase + (kd * k3[1] + kh) * k3[2] + kw]
+                                                acc += Double(xp[xbase + (id * i3[1] + ih) * i3[2] + iw]) * Double(wp[wbase + (kd * k3[1] + kh) * k3[2] + kw])
                                             }
                                         }
                                     }
                                 }
-                                op[obase + (od * o3[1] + oh) * o3[2] + ow] = acc
+                                op[obase + (od * o3[1] + oh) * o3[2] + ow] = Float(acc)
                             } } }
                         }
                     }
