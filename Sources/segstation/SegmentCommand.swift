@@ -38,7 +38,8 @@ struct SegmentCommand: ParsableCommand {
         Lesions are the connected components of the mask (26-connected, per label); --split watershed \
         splits touching lesions apart instead (a watershed on the distance transform, --min-distance-mm, \
         --neck-depth-mm), for semantic models. An instances model (Mask R-CNN, output.decision \
-        "instances") detects every lesion itself: its lesions carry their detection scores. See \
+        "instances") detects every lesion itself, slice by slice (slices larger than its patch in \
+        overlapping windows): its lesions carry their detection scores. See \
         docs/INSTANCES.md.
         """
     )
