@@ -32,6 +32,9 @@ final class TiledInstanceTests: XCTestCase {
         // 5: on the corner where windows (0, 0) and (2, 2) meet (rows and columns 22...25): cut in
         //    both, whole in window (1, 1).
         add(5, rows: 22...25, columns: 22...25)
+        // 6: a second bar touching bar 4 (rows 39...40 under 4's 35...38), also cut in every window it
+        //    crosses: the two stay two detections (their pieces share no pixel).
+        add(6, rows: 39...40, columns: 10...30)
         return objects
     }
 
