@@ -25,6 +25,8 @@ public enum BatchRunner {
         if options.splitting != nil, package.manifest.decision == .instances {
             throw BatchError.invalidArgument("--split applies to semantic models; model '\(package.manifest.name)' detects its instances itself")
         }
+        // What every case would refuse (an instances model's --tta) is refused once, before any case.
+        try Segmenter.requireSupported(package.manifest, tta: options.tta, saveProbabilities: false)
         let cohort = try BatchCohort.discover(options.input, manifest: package.manifest) {
             try SeriesRoutingRules.resolve(rulesFile: options.rulesFile, package: package)
         }

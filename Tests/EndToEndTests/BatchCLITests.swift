@@ -107,6 +107,10 @@ final class BatchCLITests: ProcessTestCase {
         XCTAssertEqual(instances.status, 64, instances.stderr)
         XCTAssertTrue(instances.stderr.contains("--split"), instances.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("instances/summary.json").path), "refused before any case")
+        let tta = try cli.run(["batch", input.path, "-o", folder.appendingPathComponent("instances").path, "--model", oracle,
+                               "--db", database, "--tta"])
+        XCTAssertEqual(tta.status, 69, tta.stderr)
+        XCTAssertTrue(tta.stderr.contains("--tta"), tta.stderr)
     }
 
     func testExitCodeSixtyFiveWhenACaseFails() throws {
