@@ -151,7 +151,7 @@ def main():
         "inputs": [{"name": "VALUES", "modality": "MR", "sequence": "FLAIR", "normalization": {"kind": "none"}}],
         "orientation": "LPS", "targetSpacingMM": [1.0, 1.0, 1.0], "dimensionality": "2d", "sliceAxis": "k",
         "patchSizeIJK": [24, 24, 1], "cropToForeground": False,
-        "slidingWindow": {"stepFraction": 1.0, "padValue": 0.0},
+        "slidingWindow": {"stepFraction": 0.5, "padValue": 0.0},
         "mirrorAxes": [],
         "output": {"kind": "probabilities", "classes": 2, "decision": "instances",
                    "instances": {"scoreThreshold": 0.05, "maskThreshold": 0.5, "nmsIoU": 0.5, "minSliceOverlap": 0.1}},

@@ -1,4 +1,5 @@
 import Foundation
+import Lesions
 import Reports
 
 /// What `segstation batch` was asked to do.
@@ -25,6 +26,9 @@ public struct BatchOptions: Sendable {
     /// Also write an RT Structure Set beside the SEG for DICOM cases (`segment --rtstruct`).
     public var writeRTStruct: Bool
     public var reportFormats: [ReportFormat]
+    /// How each case's semantic mask becomes lesions (`--split`, as `SegmentRequest.splitting`): nil =
+    /// connected components. Refused for an instances model before any case runs.
+    public var splitting: InstanceSplitting?
     /// The usable cores (tests pass a fixed number).
     public var cores: Int
 

@@ -22,6 +22,11 @@ public enum BatchRunner {
             throw BatchError.invalidArgument("--min-lesion-ml must be a finite value >= 0, found \(options.minLesionML)")
         }
         let package = try ModelPackage.resolve(options.model)
+        if options.splitting != nil, package.manifest.decision == .instances {
+            throw BatchError.invalidArgument("--split applies to semantic models; model '\(package.manifest.name)' detects its instances itself")
+        }
+        // What every case would refuse (an instances model's --tta) is refused once, before any case.
+        try Segmenter.requireSupported(package.manifest, tta: options.tta, saveProbabilities: false)
         let cohort = try BatchCohort.discover(options.input, manifest: package.manifest) {
             try SeriesRoutingRules.resolve(rulesFile: options.rulesFile, package: package)
         }
@@ -110,6 +115,7 @@ public enum BatchRunner {
                                          reportFormats: options.reportFormats, minLesionML: options.minLesionML)
             request.identity = c.identity
             request.writeRTStruct = options.writeRTStruct
+            request.splitting = options.splitting
             // OUT/case-<hash> belongs to the batch: a case run again (after a failure, or with another
             // model) replaces the folder's earlier run, whose artefacts are marked superseded.
             request.overwrite = true

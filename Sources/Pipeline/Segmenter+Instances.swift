@@ -15,7 +15,7 @@ extension Segmenter {
     }
 
     /// An instance model's segmentation (docs/INSTANCES.md): the detector on every slice
-    /// (`InstancePredictor`), the slices' detections linked into 3D instances
+    /// (`InstancePredictor`; slices larger than the patch tiled with `slidingWindow.stepFraction`), the slices' detections linked into 3D instances
     /// (`SliceInstanceLinking`, `output.instances.minSliceOverlap`), the instance map restored onto
     /// the first channel's grid. The result's `labels` is the class map; `instances` every instance
     /// with its class and score.
@@ -31,7 +31,8 @@ extension Segmenter {
         let settings = manifest.instanceSettings
         let predictor = InstancePredictor(detector: detector, settings: settings, patch: try manifest.tensorPatch(),
                                           padValue: try manifest.preprocessingPlan().padValue,
-                                          labelValues: Set(manifest.labels.map(\.value)))
+                                          labelValues: Set(manifest.labels.map(\.value)),
+                                          tileStepFraction: manifest.slidingWindow.stepFraction)
         let detected = try predictor.predict(prepared.tensor, progress: progress)
         lap("inferenceSeconds")
         // Linking runs in tensor order: d0 (the slice axis) is the volume's k, d2 its i.

@@ -23,7 +23,9 @@ struct BatchCommand: ParsableCommand {
         --shard I/N (0-based, as $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX) takes the cases whose \
         SHA-256(case id) mod N is I: N tasks cover the cohort exactly once, and adding cases never moves \
         old ones. --jobs workers each load the model once; --jobs x --threads-per-job is clamped to the \
-        cores. Exit status: 0 when every selected case completed or was skipped, 65 when at least one \
+        cores. --split watershed (with --min-distance-mm, --neck-depth-mm) splits each case's touching \
+        lesions apart, as for segment (semantic models only: refused for an instances model, exit 64). \
+        Exit status: 0 when every selected case completed or was skipped, 65 when at least one \
         case failed (see the summary), other codes as for every command (README "Exit codes"). \
         See docs/SCALE.md for Slurm and Kubernetes.
         """
@@ -58,6 +60,8 @@ struct BatchCommand: ParsableCommand {
     @Option(help: "Series rules (JSON: {\"rules\": [{\"channel\": \"FLAIR\", \"seriesDescription\": \"flair\"}, ...]}) choosing each channel's series in a DICOM tree; see docs/SCALE.md.")
     var rules: String?
 
+    @OptionGroup var lesionSplit: SplitOptions
+
     @Flag(help: "Test-time augmentation (slower).")
     var tta = false
 
@@ -80,10 +84,11 @@ struct BatchCommand: ParsableCommand {
 
     func run() throws {
         OwnerOnly.apply()
-        let options = BatchOptions(input: input, output: output, model: model, databasePath: database.path, jobs: jobs,
+        var options = BatchOptions(input: input, output: output, model: model, databasePath: database.path, jobs: jobs,
                                    threadsPerJob: threadsPerJob, resume: resume, minLesionML: minLesionML,
                                    shard: try shard.map { try BatchShard(parsing: $0) }, rulesFile: rules, tta: tta,
                                    writeDICOM: !noDicom, writeRTStruct: rtstruct)
+        options.splitting = lesionSplit.splitting
         let progress = BatchProgress()
         let summary: BatchSummary
         do { summary = try BatchRunner.run(options) { progress.handle($0) } } catch {

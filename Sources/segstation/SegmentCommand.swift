@@ -38,7 +38,8 @@ struct SegmentCommand: ParsableCommand {
         Lesions are the connected components of the mask (26-connected, per label); --split watershed \
         splits touching lesions apart instead (a watershed on the distance transform, --min-distance-mm, \
         --neck-depth-mm), for semantic models. An instances model (Mask R-CNN, output.decision \
-        "instances") detects every lesion itself: its lesions carry their detection scores. See \
+        "instances") detects every lesion itself, slice by slice (slices larger than its patch in \
+        overlapping windows): its lesions carry their detection scores. See \
         docs/INSTANCES.md.
         """
     )
@@ -74,21 +75,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .customLong("min-lesion-ml"), help: "Remove connected components smaller than this many mL before measuring and exporting (default: 0, keep all).")
     var minLesionML: Double = 0
 
-    @Option(help: ArgumentHelp("""
-        How a semantic model's mask becomes lesions: 'components' (connected components, 26-connected per \
-        label) or 'watershed' (touching lesions kept apart: a marker-controlled watershed on the distance \
-        transform; two markers at least --min-distance-mm apart, basins merged when the neck between them is \
-        less than --neck-depth-mm below the lower peak). Not for instances models (they detect each lesion).
-        """, valueName: "method"))
-    var split: SplitMethod = .components
-
-    @Option(name: .customLong("min-distance-mm"), help: ArgumentHelp("With --split watershed: the smallest distance between two lesion centres (default 5).", valueName: "mm"))
-    var minDistanceMM: Double?
-
-    @Option(name: .customLong("neck-depth-mm"), help: ArgumentHelp("With --split watershed: how far below the lower of two peaks the neck between two lesions must lie to keep them apart (default 1).", valueName: "mm"))
-    var neckDepthMM: Double?
-
-    enum SplitMethod: String, ExpressibleByArgument, CaseIterable { case components, watershed }
+    @OptionGroup var lesionSplit: SplitOptions
 
     @Option(name: .customLong("small-lesion-ml"), help: ArgumentHelp(
         "The report's lesion table lists lesions of at least this many mL one by one and summarises the smaller ones in one row (they stay in the mask, the database and report.json).",
@@ -132,11 +119,6 @@ struct SegmentCommand: ParsableCommand {
         if !(minLesionML >= 0 && minLesionML.isFinite) { throw ValidationError("--min-lesion-ml must be a finite value >= 0") }
         if !(smallLesionML >= 0 && smallLesionML.isFinite) { throw ValidationError("--small-lesion-ml must be a finite value >= 0, found \(smallLesionML)") }
         if stack.contains(where: { $0 < 0 }) { throw ValidationError("--stack must be 0 or more") }
-        if split != .watershed, minDistanceMM != nil || neckDepthMM != nil {
-            throw ValidationError("--min-distance-mm and --neck-depth-mm apply to --split watershed")
-        }
-        if let d = minDistanceMM, !(d > 0 && d.isFinite) { throw ValidationError("--min-distance-mm must be a positive number of mm") }
-        if let d = neckDepthMM, !(d >= 0 && d.isFinite) { throw ValidationError("--neck-depth-mm must be 0 or a positive number of mm") }
         if rtstruct && noDicom { throw ValidationError("--rtstruct writes DICOM: it cannot be combined with --no-dicom") }
     }
 
@@ -151,7 +133,7 @@ struct SegmentCommand: ParsableCommand {
         request.allowMixedIdentity = allowMixedIdentity
         request.writeRTStruct = rtstruct
         request.saveProbabilities = saveProbabilities
-        if split == .watershed { request.splitting = .watershed(minDistanceMM: minDistanceMM ?? 5, minNeckDepthMM: neckDepthMM ?? 1) }
+        request.splitting = lesionSplit.splitting
         request.overwrite = overwrite; request.force = force; request.modality = modality
         request.identity = IdentityOverrides(patientID: patientID, studyDate: studyDate, studyInstanceUID: studyUID,
                                              seriesDescription: seriesDescription)

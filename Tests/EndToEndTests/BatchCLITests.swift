@@ -61,6 +61,58 @@ final class BatchCLITests: ProcessTestCase {
         XCTAssertEqual(try completedRuns().count, 6)
     }
 
+    /// `batch --split watershed` (the option group `segment` uses): two cases of two touching spheres
+    /// (one connected component each) give two lesions per case; without it, one. The flags' usage
+    /// errors (exit 64) name them, and an instances model is refused before any case runs.
+    func testSplitWatershedKeepsTouchingSpheresApartInEveryCase() throws {
+        let input = folder.appendingPathComponent("spheres")
+        try FileManager.default.createDirectory(at: input, withIntermediateDirectories: true)
+        let g = VolumeGeometry(size: SIMD3(30, 24, 24), spacingMM: Vector3(1, 1, 1), originLPS: Vector3(0, 0, 0), direction: .identity)
+        for n in 0..<2 {
+            var flair = [Float](repeating: 0, count: 30 * 24 * 24)
+            for k in 0..<24 { for j in 0..<24 { for i in 0..<30 {
+                let a = (i - 10) * (i - 10) + (j - 11 - n) * (j - 11 - n) + (k - 12) * (k - 12)
+                let b = (i - 19) * (i - 19) + (j - 11 - n) * (j - 11 - n) + (k - 12) * (k - 12)
+                flair[i + 30 * (j + 24 * k)] = a <= 21 || b <= 21 ? 1 : 0   // touching at i = 14, 15: one component
+            }}}
+            try VolumeFile.write(Volume(geometry: g, voxels: flair), to: input.appendingPathComponent(String(format: "s%02d_0000.nii.gz", n)).path)
+            try VolumeFile.write(Volume(geometry: g, voxels: [Float](repeating: 0, count: flair.count)),
+                                 to: input.appendingPathComponent(String(format: "s%02d_0001.nii.gz", n)).path)
+        }
+        func lesionCounts(_ name: String, _ extra: [String]) throws -> [Int] {
+            let out = folder.appendingPathComponent(name)
+            let r = try cli.run(["batch", input.path, "-o", out.path, "--model", model, "--db", database, "--no-dicom", "--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let cases = try XCTUnwrap(try summary(out)["cases"] as? [[String: Any]])
+            XCTAssertEqual(cases.compactMap { $0["status"] as? String }, ["completed", "completed"])
+            for c in cases {
+                let folder = try XCTUnwrap(c["outputFolder"] as? String)
+                XCTAssertEqual(FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent("instances.nii.gz")),
+                               !extra.isEmpty, "the split's instance map is written with --split watershed only")
+            }
+            return cases.compactMap { $0["lesionCount"] as? Int }
+        }
+        XCTAssertEqual(try lesionCounts("components", []), [1, 1])
+        XCTAssertEqual(try lesionCounts("watershed", ["--split", "watershed", "--min-distance-mm", "5", "--neck-depth-mm", "1"]), [2, 2])
+
+        let usage = try cli.run(["batch", input.path, "-o", folder.appendingPathComponent("usage").path, "--min-distance-mm", "3"])
+        XCTAssertEqual(usage.status, 64, usage.stderr)
+        XCTAssertTrue(usage.stderr.contains("--split watershed"), usage.stderr)
+        let negative = try cli.run(["batch", input.path, "-o", folder.appendingPathComponent("usage").path, "--split", "watershed", "--neck-depth-mm", "-1"])
+        XCTAssertEqual(negative.status, 64, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--neck-depth-mm"), negative.stderr)
+        let oracle = TestData.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/oracle-instances-2d").path
+        let instances = try cli.run(["batch", input.path, "-o", folder.appendingPathComponent("instances").path, "--model", oracle,
+                                     "--db", database, "--split", "watershed"])
+        XCTAssertEqual(instances.status, 64, instances.stderr)
+        XCTAssertTrue(instances.stderr.contains("--split"), instances.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("instances/summary.json").path), "refused before any case")
+        let tta = try cli.run(["batch", input.path, "-o", folder.appendingPathComponent("instances").path, "--model", oracle,
+                               "--db", database, "--tta"])
+        XCTAssertEqual(tta.status, 69, tta.stderr)
+        XCTAssertTrue(tta.stderr.contains("--tta"), tta.stderr)
+    }
+
     func testExitCodeSixtyFiveWhenACaseFails() throws {
         let input = try cohort(2, size: 12)
         try FileManager.default.removeItem(at: input.appendingPathComponent("c01_0001.nii.gz"))

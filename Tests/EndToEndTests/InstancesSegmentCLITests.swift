@@ -138,6 +138,23 @@ final class InstancesSegmentCLITests: ProcessTestCase {
         check(result, [Expected(voxels: total, mean: (5 * 0.1 + 5 * 0.2 + 3 * 0.3) / 13, max: 0.3)])
     }
 
+    /// Slices larger than the detector's 24 x 24 patch are tiled (docs/INSTANCES.md, "Tiling"): on
+    /// 46 x 46 slices (windows at 0, 11 and 22) a box across the seams of the first and last windows
+    /// (value 2) and a bar crossing all three windows, cut in each (value 4), are one lesion each,
+    /// whole: their voxel counts are the painted ones.
+    func testSlicesLargerThanThePatchAreTiled() throws {
+        let v = paint(SIMD3(46, 46, 4)) { i, j, k in
+            if (20...27).contains(i), (3...8).contains(j) { return 2 }
+            if (2...43).contains(i), (35...38).contains(j), (1...2).contains(k) { return 4 }
+            return 0
+        }
+        let result = try segment([v], model: Self.oracle, name: "tiled")
+        check(result, [Expected(voxels: count(v, 4), mean: 0.4, max: 0.4), Expected(voxels: count(v, 2), mean: 0.2, max: 0.2)]
+            .sorted { $0.voxels < $1.voxels })
+        let mask = try VolumeFile.readLabels(folder.appendingPathComponent("tiled/mask.nii.gz").path)
+        XCTAssertEqual(mask.voxels.map { $0 != 0 }, v.voxels.map { $0 != 0 })
+    }
+
     /// `--min-lesion-ml` removes whole instances below the volume (not connected components).
     func testMinLesionRemovesSmallInstances() throws {
         let v = paint(SIMD3(20, 20, 4)) { i, j, k in

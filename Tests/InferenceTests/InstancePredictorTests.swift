@@ -2,7 +2,7 @@ import XCTest
 @testable import Inference
 
 /// The per-slice rules of `InstancePredictor` (docs/INSTANCES.md): score and mask thresholds
-/// (strictly above), class-agnostic mask suppression, painting order, padding and refusals. The
+/// (strictly above), class-agnostic mask suppression, painting order, padding, tiling and refusals. The
 /// detector is a table of outputs per slice, so each rule's outcome is known exactly.
 final class InstancePredictorTests: XCTestCase {
     /// Returns `outputs[n]` on its n-th call (0-based), no detection otherwise.
@@ -33,7 +33,8 @@ final class InstancePredictorTests: XCTestCase {
     func predictor(_ detector: TableDetector, nmsIoU: Double = 0.5) -> InstancePredictor {
         var settings = InstanceSettings()
         settings.nmsIoU = nmsIoU
-        return InstancePredictor(detector: detector, settings: settings, patch: [1, 6, 6], padValue: -7, labelValues: [1, 2])
+        return InstancePredictor(detector: detector, settings: settings, patch: [1, 6, 6], padValue: -7, labelValues: [1, 2],
+                                 tileStepFraction: 0.5)
     }
 
     func testThresholdsSuppressionAndPaintingOrder() throws {
@@ -70,12 +71,17 @@ final class InstancePredictorTests: XCTestCase {
         XCTAssertEqual(all.detections.map(\.label), [2], "IoU 0.25 > 0.2: the lower score is suppressed")
     }
 
-    func testRefusals() {
+    /// A slice longer than the patch is tiled (7 rows, patch 6, step 0.5: windows at rows 0 and 1), not
+    /// refused; the shorter axis (4 columns) is padded in each window.
+    func testLargerSliceIsTiled() throws {
         let detector = TableDetector([:])
-        XCTAssertThrowsError(try predictor(detector).predict(ChannelArray(channels: 1, shape: [1, 7, 4]))) { error in
-            XCTAssertEqual((error as? InferenceError)?.category, .unsupported)
-            XCTAssertTrue("\(error)".contains("patchSizeIJK"), "\(error)")
-        }
+        let input = ChannelArray(channels: 1, shape: [1, 7, 4], values: (0..<28).map { Float($0 + 1) })
+        _ = try predictor(detector).predict(input)
+        XCTAssertEqual(detector.shapes, [[1, 6, 6], [1, 6, 6]])
+        XCTAssertEqual(detector.firstValues, [-7, -7], "padding value beside the slice")
+    }
+
+    func testRefusals() {
         let unknownClass = TableDetector([0: Self.output([(0.9, 3, Self.mask(["1000", "0000", "0000", "0000"]))])])
         XCTAssertThrowsError(try predictor(unknownClass).predict(ChannelArray(channels: 1, shape: [1, 4, 4]))) { error in
             XCTAssertTrue("\(error)".contains("class 3"), "\(error)")
