@@ -82,16 +82,10 @@ enum RefElementwise {
         let inStrides = Tensor.strides(padded)
         let strides = (0..<rank).map { padded[$0] == 1 ? 0 : inStrides[$0] }
         var offsets = [Int](repeating: 0, count: total)
-        var index = [Int](repeating: 0, count: rank)
-        var off = 0
+        var cursor = StridedCursor(shape: out, strides: strides)
         for i in 0..<total {
-            offsets[i] = off
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1; off += strides[d]
-                if index[d] < out[d] { break }
-                off -= strides[d] * out[d]; index[d] = 0; d -= 1
-            }
+            offsets[i] = cursor.offset
+            cursor.advance()
         }
         return offsets
     }

@@ -27,8 +27,7 @@ extension RefDetection {
         let r = rois.shape[0], offset: Float = ctm == "half_pixel" ? 0.5 : 0, isAvg = mode == "avg"
         let v = x.floatValues, box = rois.floatValues, batch = batchIndices.intValues
         // Every RoI is checked before any is computed, so workers never throw.
-        struct Box { var bi = 0, x0: Float = 0, y0: Float = 0, binH: Float = 0, binW: Float = 0, gridH = 0, gridW = 0 }
-        var boxes = [Box](repeating: Box(), count: r)
+        var boxes = [RoiBox](repeating: RoiBox(), count: r)
         for ri in 0..<r {
             let bi = batch[ri]
             guard bi >= 0, bi < Int64(n) else { throw node.invalid("batch index \(bi) of roi \(ri) outside 0..<\(n)") }
@@ -42,23 +41,20 @@ extension RefDetection {
             let gridH = sampling > 0 ? sampling : max(0, Int((rh / Float(ph)).rounded(.up)))
             let gridW = sampling > 0 ? sampling : max(0, Int((rw / Float(pw)).rounded(.up)))
             guard gridH <= 1 << 12, gridW <= 1 << 12 else { throw node.invalid("roi \(ri) needs an absurd sampling grid \(gridH)x\(gridW)") }
-            boxes[ri] = Box(bi: Int(bi), x0: x0, y0: y0, binH: rh / Float(ph), binW: rw / Float(pw), gridH: gridH, gridW: gridW)
+            boxes[ri] = RoiBox(bi: Int(bi), x0: x0, y0: y0, binH: rh / Float(ph), binW: rw / Float(pw), gridH: gridH, gridW: gridW)
         }
         // Many samples per pixel (a detector's RoI heads): sample a channels-last copy, all channels at once.
         let samplesTotal = boxes.reduce(0) { $0 + $1.gridH * $1.gridW } * ph * pw
         if isAvg && c >= 8 && h * w > 0 && samplesTotal >= h * w {
-            return averagedChannelsLast(x: v, n: n, c: c, h: h, w: w, boxes: boxes.map { ($0.bi, $0.y0, $0.x0, $0.binH, $0.binW, $0.gridH, $0.gridW) },
-                                        ph: ph, pw: pw, threads: threads)
+            return averagedChannelsLast(x: v, n: n, c: c, h: h, w: w, boxes: boxes, ph: ph, pw: pw, threads: threads)
         }
         let out = [Float](unsafeUninitializedCapacity: r * c * ph * pw) { buf, count in
             count = r * c * ph * pw
             nonisolated(unsafe) let out = buf
             v.withUnsafeBufferPointer { v in
                 parallelItems(r, threads: threads) { ri in
-                    let b = boxes[ri]
-                    let samples = bilinearSamples(y0: b.y0, x0: b.x0, binH: b.binH, binW: b.binW, ph: ph, pw: pw, gridH: b.gridH, gridW: b.gridW, h: h, w: w)
-                    let count = Float(max(b.gridH * b.gridW, 1)), perBin = b.gridH * b.gridW
-                    samples.withUnsafeBufferPointer { samples in
+                    let b = boxes[ri], count = b.divisor, perBin = b.perBin
+                    b.samples(ph: ph, pw: pw, h: h, w: w).withUnsafeBufferPointer { samples in
                         let sp = samples.baseAddress!, bins = ph * pw
                         for ch in 0..<c {
                             let plane = v.baseAddress! + (b.bi * c + ch) * h * w, o = out.baseAddress! + (ri * c + ch) * bins
@@ -95,8 +91,7 @@ extension RefDetection {
     /// channel (vectorised), in the same order per channel as the plane-by-plane loop, so with the
     /// same result. The copy costs one pass over X, repaid when there are more samples than pixels.
     static func averagedChannelsLast(x v: [Float], n: Int, c: Int, h: Int, w: Int,
-                                     boxes: [(bi: Int, y0: Float, x0: Float, binH: Float, binW: Float, gridH: Int, gridW: Int)],
-                                     ph: Int, pw: Int, threads: Int) -> Tensor {
+                                     boxes: [RoiBox], ph: Int, pw: Int, threads: Int) -> Tensor {
         let hw = h * w, bins = ph * pw, r = boxes.count
         let hwc = [Float](unsafeUninitializedCapacity: n * hw * c) { buf, count in
             count = n * hw * c
@@ -116,9 +111,8 @@ extension RefDetection {
             nonisolated(unsafe) let out = buf
             hwc.withUnsafeBufferPointer { src in
                 parallelItems(r, threads: threads) { ri in
-                    let b = boxes[ri]
-                    let samples = bilinearSamples(y0: b.y0, x0: b.x0, binH: b.binH, binW: b.binW, ph: ph, pw: pw, gridH: b.gridH, gridW: b.gridW, h: h, w: w)
-                    let count = Float(max(b.gridH * b.gridW, 1)), perBin = b.gridH * b.gridW
+                    let b = boxes[ri], count = b.divisor, perBin = b.perBin
+                    let samples = b.samples(ph: ph, pw: pw, h: h, w: w)
                     let image = src.baseAddress! + b.bi * hw * c, o = out.baseAddress! + ri * c * bins
                     let acc = UnsafeMutablePointer<Float>.allocate(capacity: c)
                     defer { acc.deallocate() }
@@ -137,6 +131,17 @@ extension RefDetection {
             }
         }
         return Tensor(shape: [r, c, ph, pw], floats: out)
+    }
+
+    /// One checked RoI in feature-map coordinates: its image, corner, bin size and sampling grid.
+    struct RoiBox {
+        var bi = 0, x0: Float = 0, y0: Float = 0, binH: Float = 0, binW: Float = 0, gridH = 0, gridW = 0
+        var perBin: Int { gridH * gridW }
+        /// What a bin's sum is divided by in average mode (1 for an empty grid).
+        var divisor: Float { Float(max(perBin, 1)) }
+        func samples(ph: Int, pw: Int, h: Int, w: Int) -> [Sample] {
+            bilinearSamples(y0: y0, x0: x0, binH: binH, binW: binW, ph: ph, pw: pw, gridH: gridH, gridW: gridW, h: h, w: w)
+        }
     }
 
     struct Sample { var p1 = 0, p2 = 0, p3 = 0, p4 = 0; var w1: Float = 0, w2: Float = 0, w3: Float = 0, w4: Float = 0 }

@@ -107,17 +107,11 @@ enum RefTensorOps {
             buf.baseAddress!.initialize(repeating: value, count: total)
             guard row > 0, !v.isEmpty else { return }
             v.withUnsafeBufferPointer { src in
-                var index = [Int](repeating: 0, count: rank - 1), from = 0
-                var to = (0..<rank).reduce(0) { $0 + pads[$1] * outStrides[$1] }
-                while from < v.count {
-                    (buf.baseAddress! + to).update(from: src.baseAddress! + from, count: row)
-                    from += row
-                    var d = rank - 2
-                    while d >= 0 {
-                        index[d] += 1; to += outStrides[d]
-                        if index[d] < shape[d] { break }
-                        to -= outStrides[d] * shape[d]; index[d] = 0; d -= 1
-                    }
+                var to = StridedCursor(shape: Array(shape.dropLast()), strides: Array(outStrides.dropLast()),
+                                       offset: (0..<rank).reduce(0) { $0 + pads[$1] * outStrides[$1] })
+                for from in stride(from: 0, to: v.count, by: row) {
+                    (buf.baseAddress! + to.offset).update(from: src.baseAddress! + from, count: row)
+                    to.advance()
                 }
             }
         }
@@ -146,17 +140,11 @@ enum RefTensorOps {
             count = total
             guard total > 0 else { return }
             v.withUnsafeBufferPointer { src in
-                var index = [Int](repeating: 0, count: k), from = 0, at = 0
-                while at < total {
-                    if copies { (buf.baseAddress! + at).initialize(from: src.baseAddress! + from, count: block) }
-                    else { (buf.baseAddress! + at).initialize(repeating: src[from], count: block) }
-                    at += block
-                    var d = k - 1
-                    while d >= 0 {
-                        index[d] += 1; from += strides[d]
-                        if index[d] < out[d] { break }
-                        from -= strides[d] * out[d]; index[d] = 0; d -= 1
-                    }
+                var from = StridedCursor(shape: Array(out[..<k]), strides: strides)
+                for at in stride(from: 0, to: total, by: block) {
+                    if copies { (buf.baseAddress! + at).initialize(from: src.baseAddress! + from.offset, count: block) }
+                    else { (buf.baseAddress! + at).initialize(repeating: src[from.offset], count: block) }
+                    from.advance()
                 }
             }
         }
@@ -255,5 +243,28 @@ enum RefTensorOps {
         } }
         var shape = x.shape; shape[axis] = outSize
         return Tensor(shape: shape, floats: out)
+    }
+}
+
+/// A row-major walk over the multi-indices of `shape` that keeps the matching offset under
+/// `strides` (a stride of 0 repeats an axis): the inner loop of copies between layouts.
+struct StridedCursor {
+    let shape: [Int], strides: [Int]
+    private var index: [Int]
+    private(set) var offset: Int
+
+    init(shape: [Int], strides: [Int], offset: Int = 0) {
+        self.shape = shape; self.strides = strides; self.offset = offset
+        index = [Int](repeating: 0, count: shape.count)
+    }
+
+    /// Moves to the next multi-index (after the last one, back to the first).
+    mutating func advance() {
+        var d = shape.count - 1
+        while d >= 0 {
+            index[d] += 1; offset += strides[d]
+            if index[d] < shape[d] { return }
+            offset -= strides[d] * shape[d]; index[d] = 0; d -= 1
+        }
     }
 }
