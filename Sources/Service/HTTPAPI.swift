@@ -9,7 +9,9 @@ import StudyStore
 /// schemas as the CLI's `--json` (compact: without the CLI's line breaks and indentation).
 ///
 /// Database reads, their JSON encoding, artefact files and uploads run on `blocking` (a dedicated
-/// thread pool), never on the cooperative pool that runs the connections (see `BlockingWork`).
+/// thread pool), never on the cooperative pool that runs the connections (see `BlockingWork`); only the
+/// response cache's data-version probe (one `PRAGMA`, microseconds) and its hits run on the connection's task
+/// (`HTTPCachedReads`).
 struct HTTPAPI: Sendable {
     let config: ServiceConfig
     let store: StudyStore
