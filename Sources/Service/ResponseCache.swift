@@ -15,8 +15,8 @@ import StudyStore
 /// the read only makes the entry older than its data, never newer: the next request sees a new version
 /// and reads again.
 ///
-/// **Bounds.** At most `maxEntries` entries and `maxBytes` bytes of bodies (keys and bookkeeping counted
-/// as `overheadBytes` each); an answer larger than a quarter of `maxBytes` is not kept. When full, the
+/// **Bounds.** At most `maxEntries` entries and `maxBytes` bytes of bodies (their buffers' capacity; keys
+/// and bookkeeping counted as `overheadBytes` each); an answer larger than a quarter of `maxBytes` is not kept. When full, the
 /// least recently used eighth of the entries is evicted (batches keep eviction cheap under a stream of
 /// distinct queries). `maxBytes` 0 turns the cache off.
 ///
@@ -109,7 +109,8 @@ final class ResponseCache: Sendable {
     /// when another version has been seen since (the answer may be older than the database), when none
     /// has, or when it is too large.
     func store(_ key: Key, _ answer: Answer, version: Int64) {
-        let bytes = answer.body.readableBytes + Self.overheadBytes
+        // The buffer's capacity, not its length: NIO may have allocated more than the body needs.
+        let bytes = answer.body.capacity + Self.overheadBytes
         guard isEnabled, bytes <= maxBytes / 4 else { return }
         table.withLock { t in
             guard t.version == version else { return }
