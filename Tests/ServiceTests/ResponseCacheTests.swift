@@ -148,8 +148,11 @@ final class ResponseCacheTests: XCTestCase {
         XCTAssertEqual(try hits(), 0, "first requests read the database")
         let second = try queries.map { try h.get($0) }
         XCTAssertEqual(try hits(), queries.count, "repeated requests are served from the cache")
+        let spec = try OpenAPICheck()
         for (i, q) in queries.enumerated() {
             XCTAssertEqual(first[i].status, 200, q)
+            let path = String(q.split(separator: "?")[0])
+            XCTAssertEqual(spec.problems(method: "GET", path: path, status: second[i].status, contentType: second[i].contentType, body: second[i].body), [], q)
             XCTAssertEqual(second[i].body, first[i].body, "\(q): a hit answers the bytes of the read")
             XCTAssertEqual(second[i].body, uncached[i].body, "\(q): the same bytes as a server without the cache")
             XCTAssertEqual(second[i].header("ETag"), uncached[i].header("ETag"), q)
