@@ -23,6 +23,8 @@ struct HTTPAPI: Sendable {
     let cache: ResponseCache
     /// The database's change state; nil: every request reads the database (PostgreSQL, cache off).
     let versions: DataVersionProbe?
+    /// Cache misses of one query in progress, shared by the requests that wait for them.
+    let flights = ReadFlights()
     let health: @Sendable () -> HealthBody
 
     struct HealthBody: Codable, Sendable {

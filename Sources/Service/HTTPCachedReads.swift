@@ -5,7 +5,8 @@ import StudyStore
 /// The routes answered through the response cache (GET /lesions, GET /runs/{id}): a request whose answer
 /// is held for the database's current data version is answered from memory, on the connection's own
 /// task; any other reads the database on `blocking`, and its answer is kept when `keep` says it depends on
-/// the database alone. Answers carry an `ETag`; a request whose `If-None-Match` names it gets 304.
+/// the database alone. Concurrent misses of one query at one data version share one read (`ReadFlights`).
+/// Answers carry an `ETag`; a request whose `If-None-Match` names it gets 304.
 /// Without a probe (PostgreSQL, an in-memory store, the cache turned off, or a failing probe) every
 /// request reads the database, as before.
 extension HTTPAPI {
@@ -29,13 +30,35 @@ extension HTTPAPI {
             return Self.respond(answer, to: request, headers: headers(answer.total))
         }
         metrics.cacheMisses.increment()
-        switch try await blocking.run(read) {
-        case .other(let response):
-            return response
-        case .answer(let answer, let keep):
-            if keep, let version { cache.store(key, answer, version: version) }
-            return Self.respond(answer, to: request, headers: headers(answer.total))
+        func reply(_ result: CachedRead) -> Response {
+            switch result {
+            case .other(let response): return response
+            case .answer(let answer, _): return Self.respond(answer, to: request, headers: headers(answer.total))
+            }
         }
+        guard let version else { return reply(try await readAndKeep(key, version: nil, read)) }
+        switch await flights.join(key, version: version) {
+        case .joined(let shared?):
+            return reply(shared)
+        case .joined(nil):
+            return reply(try await readAndKeep(key, version: version, read))
+        case .lead:
+            let result: CachedRead
+            do { result = try await readAndKeep(key, version: version, read) } catch {
+                flights.land(key, version: version, nil)
+                throw error
+            }
+            flights.land(key, version: version, result)
+            return reply(result)
+        }
+    }
+
+    /// Runs `read` on `blocking` and keeps its answer when it may be kept (before the waiters of its
+    /// flight are woken, so that later requests find it in the cache).
+    private func readAndKeep(_ key: ResponseCache.Key, version: Int64?, _ read: @escaping @Sendable () throws -> CachedRead) async throws -> CachedRead {
+        let result = try await blocking.run(read)
+        if case .answer(let answer, keep: true) = result, let version { cache.store(key, answer, version: version) }
+        return result
     }
 
     /// 200 with the answer, or 304 (no body) when the request's `If-None-Match` names its ETag.

@@ -184,6 +184,43 @@ final class ResponseCacheTests: XCTestCase {
         h.stop()
     }
 
+    /// Concurrent misses of one query share one read: with the read held inside the handler (at a FIFO,
+    /// as a slow query would be), only one thread waits there, and every request gets its answer.
+    func testConcurrentMissesOfOneQueryShareOneRead() throws {
+        let h = try ServiceHarness(withPACS: false)
+        try h.writeConfig()
+        try HTTPLesionsTests.addRun(try StudyStore(path: h.scratch.appendingPathComponent("studies.sqlite").path), patient: "FEW", run: 0, lesions: 3)
+        let fifo = h.scratch.appendingPathComponent("hold")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        try h.start(environment: ["SEGSTATION_FAULT": "http-lesions-read:wait=\(fifo.path)"])
+        let pid = try XCTUnwrap(h.process?.processIdentifier)
+        let requests = 4
+        let bodies = Locked<[Data]>([])
+        let group = DispatchGroup()
+        for _ in 0..<requests {
+            group.enter()
+            DispatchQueue.global().async {
+                let r = try? h.request(URL(string: "/lesions?patient=FEW", relativeTo: h.base)!.absoluteURL, timeout: 60)
+                if let r, r.status == 200 { bodies.withLock { $0.append(r.body) } }
+                group.leave()
+            }
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while try HTTPLesionsTests.threadsWaitingOnFIFO(pid) < 1, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        Thread.sleep(forTimeInterval: 1)   // time for the other requests to arrive (and, without sharing, to read)
+        XCTAssertEqual(try HTTPLesionsTests.threadsWaitingOnFIFO(pid), 1, "one read for \(requests) identical requests")
+        let released = Date().addingTimeInterval(30)
+        while group.wait(timeout: .now() + 0.1) == .timedOut, Date() < released {
+            let fd = open(fifo.path, O_WRONLY | O_NONBLOCK)   // releases the held read
+            if fd >= 0 { close(fd) }
+        }
+        let answers = bodies.current
+        XCTAssertEqual(answers.count, requests, "every request answered 200")
+        XCTAssertEqual(Set(answers).count, 1, "with the same answer")
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: answers.first ?? Data()) as? [Any])?.count, 3)
+        h.stop()
+    }
+
     /// Sets `http.KEY` in the harness's configuration file.
     static func setHTTP(_ config: URL, _ key: String, _ value: Int) throws {
         var root = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any])
