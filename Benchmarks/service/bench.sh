@@ -5,7 +5,8 @@
 # 1. receive throughput: the same phantom study sent by storescu to `serve` and to Orthanc (alternating, 3 rounds);
 # 2. latency from the last instance to the SEG in Orthanc, split into stable wait, load, inference, export, send;
 # 3. a warm job (model loaded) vs a cold `segment` of the same study (brats-wt-3d);
-# 4. GET /lesions p50/p99 under wrk, 100 connections, 100,000 lesions (store-bench's database).
+# 4. GET /lesions p50/p99 under wrk, 100 connections, 100,000 lesions (store-bench's database): one patient
+#    (repeated: response-cache hits), a random patient per request (misses), /runs/1, BIG's pages.
 # Loopback only: service DICOM $DICOM_PORT / HTTP $HTTP_PORT, Orthanc DICOM $PACS_DICOM / HTTP $PACS_HTTP
 # (defaults 11300-11303, the benchmark range, so the benchmark never meets the tests' fixed ports).
 set -euo pipefail
@@ -108,10 +109,18 @@ for BIN in ${BEFORE:+"$BEFORE"} "$after"; do
   # BIG last: a server that answers it in seconds is still working through wrk's queued requests when wrk
   # stops, which would slow the next query. BIG: the first page (limit 1000 by default since session 12),
   # then the whole answer (5,059 rows; a binary without paging ignores limit and always answers whole).
-  for q in "/lesions?patient=PAT-17&minVolumeML=1" "/runs/1" "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=BIG&minVolumeML=1&limit=10000"; do
-    echo "GET $q ($(api "$q" | wc -c) bytes)"
-    wrk -t2 -c100 -d10s --latency -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|90%|99%|Requests/sec|Socket errors|Non-2xx"
+  # RANDOM: Benchmarks/service/random-lesions.lua, a random patient and minVolumeML per request (cache misses).
+  for q in "/lesions?patient=PAT-17&minVolumeML=1" RANDOM "/runs/1" "/lesions?patient=BIG&minVolumeML=1" "/lesions?patient=BIG&minVolumeML=1&limit=10000"; do
+    if [ "$q" = RANDOM ]; then
+      echo "GET /lesions?patient=PAT-<random>&minVolumeML=<random> (Benchmarks/service/random-lesions.lua)"
+      script=(-s Benchmarks/service/random-lesions.lua); q=/lesions
+    else
+      echo "GET $q ($(api "$q" | wc -c) bytes)"
+      script=()
+    fi
+    wrk -t2 -c100 -d10s --latency "${script[@]}" -H "Authorization: Bearer $(cat "$work/token")" "http://127.0.0.1:$HTTP_PORT$q" | grep -E "50%|90%|99%|Requests/sec|Socket errors|Non-2xx"
   done
+  api /metrics | grep -E "^segstation_http_cache_(hits|misses)_total" || true
   stop_serve
 done
 done

@@ -9,7 +9,9 @@ import StudyStore
 /// schemas as the CLI's `--json` (compact: without the CLI's line breaks and indentation).
 ///
 /// Database reads, their JSON encoding, artefact files and uploads run on `blocking` (a dedicated
-/// thread pool), never on the cooperative pool that runs the connections (see `BlockingWork`).
+/// thread pool), never on the cooperative pool that runs the connections (see `BlockingWork`); only the
+/// response cache's data-version probe (one `PRAGMA`, microseconds) and its hits run on the connection's task
+/// (`HTTPCachedReads`).
 struct HTTPAPI: Sendable {
     let config: ServiceConfig
     let store: StudyStore
@@ -17,6 +19,12 @@ struct HTTPAPI: Sendable {
     let events: ProgressHub
     let uploads: UploadIntake
     let blocking: BlockingWork
+    /// Answers of GET /lesions and GET /runs/{id} (`HTTPCachedReads`), valid while `versions` reads the same.
+    let cache: ResponseCache
+    /// The database's change state; nil: every request reads the database (PostgreSQL, cache off).
+    let versions: DataVersionProbe?
+    /// Cache misses of one query in progress, shared by the requests that wait for them.
+    let flights = ReadFlights()
     let health: @Sendable () -> HealthBody
 
     struct HealthBody: Codable, Sendable {
@@ -79,33 +87,32 @@ struct HTTPAPI: Sendable {
             }
             return try await result { [filter] in try store.runs(filter) }
         }
-        router.get("/runs/:id") { _, context in
+        router.get("/runs/:id") { request, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return APIResponse.error(.badRequest, "'id' must be an integer") }
-            return try await result { try store.show(id) }
+            return try await cached(.run(id), request) {
+                try Self.storeErrors {
+                    let detail = try store.show(id)
+                    // A running run's status looks at its process (it reads `incomplete` once that is gone):
+                    // not the database's alone, so not kept.
+                    let settled = detail.run.status != .running && detail.run.status != .incomplete
+                    return .answer(ResponseCache.Answer(body: APIResponse.jsonBody(detail), total: nil), keep: settled)
+                }
+            }
         }
         router.get("/runs/:id/:file") { _, context in try await artefact(context) }
         router.get("/lesions") { request, _ in
             let q = request.uri.queryParameters
-            var filter = LesionFilter(patientID: q["patient"].map(String.init), label: q["label"].map(String.init), latestRunsOnly: q["latest"] == "true")
-            if let v = q["minVolumeML"] {
-                guard let d = Double(String(v)), d.isFinite, d >= 0 else { return APIResponse.error(.badRequest, "minVolumeML must be a number >= 0") }
-                filter.minVolumeML = d
-            }
-            if let v = q["run"] {
-                guard let id = Int64(String(v)) else { return APIResponse.error(.badRequest, "run must be an integer") }
-                filter.runID = id
-            }
-            let paging: Paging
-            switch Paging.parse(limit: q["limit"].map(String.init), offset: q["offset"].map(String.init)) {
-            case .success(let p): paging = p
+            let (filter, paging, key): (LesionFilter, Paging, ResponseCache.Key)
+            switch Self.lesionsQuery({ q[Substring($0)].map(String.init) }) {
+            case .success(let parsed): (filter, paging, key) = parsed
             case .failure(let e): return APIResponse.error(.badRequest, e.message)
             }
             let path = request.uri.path, query = q.map { (String($0.key), String($0.value)) }
-            return try await blocking.run { [filter] in
+            return try await cached(key, request, headers: { total in paging.headers(total: total ?? 0, path: path, query: query) }) { [filter] in
                 FaultInjection.reach("http-lesions-read")
                 return try Self.storeErrors {
                     let rows = try store.lesions(filter)
-                    return APIResponse.rows(paging.page(rows), headers: paging.headers(total: rows.count, path: path, query: query))
+                    return .answer(ResponseCache.Answer(body: APIResponse.rowsBody(paging.page(rows)), total: rows.count), keep: true)
                 }
             }
         }
@@ -141,12 +148,20 @@ struct HTTPAPI: Sendable {
 
     /// `body`'s response, or a JSON error for a store error (404 not found, 400 invalid argument, else 500).
     static func storeErrors(_ body: () throws -> Response) throws -> Response {
-        do { return try body() } catch let error as StoreError {
-            switch error.category {
-            case .notFound: return APIResponse.error(.notFound, error.description)
-            case .invalidArgument: return APIResponse.error(.badRequest, error.description)
-            default: return APIResponse.error(.internalServerError, error.description)
-            }
+        do { return try body() } catch let error as StoreError { return storeError(error) }
+    }
+
+    /// `body`'s answer, or a JSON error for a store error (as `storeErrors(_:)`).
+    static func storeErrors(_ body: () throws -> CachedRead) throws -> CachedRead {
+        do { return try body() } catch let error as StoreError { return .other(storeError(error)) }
+    }
+
+    /// The JSON error of a store error: 404 not found, 400 invalid argument, else 500.
+    static func storeError(_ error: StoreError) -> Response {
+        switch error.category {
+        case .notFound: return APIResponse.error(.notFound, error.description)
+        case .invalidArgument: return APIResponse.error(.badRequest, error.description)
+        default: return APIResponse.error(.internalServerError, error.description)
         }
     }
 

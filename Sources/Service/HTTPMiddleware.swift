@@ -43,28 +43,38 @@ struct LatencyMiddleware<Context: RequestContext>: RouterMiddleware {
 /// large answers a third bigger and slower to encode.
 enum APIResponse {
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
-        let data = (try? JSONFormat.encoder(pretty: false).encode(value)) ?? Data("{}".utf8)
-        return body(data, status: status, headers: extra)
+        response(jsonBody(value), status: status, headers: extra)
     }
 
-    /// An array of rows that write themselves (`CompactJSONWritable`): the same bytes as `json(_:)`, faster.
-    static func rows<T: CompactJSONWritable>(_ rows: some Collection<T>, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+    /// The body `json(_:)` sends for `value`.
+    static func jsonBody<T: Encodable>(_ value: T) -> ByteBuffer {
+        body((try? JSONFormat.encoder(pretty: false).encode(value)) ?? Data("{}".utf8))
+    }
+
+    /// The body of an array of rows that write themselves (`CompactJSONWritable`): the same bytes as
+    /// `jsonBody(_:)`, faster.
+    static func rowsBody<T: CompactJSONWritable>(_ rows: some Collection<T>) -> ByteBuffer {
         var writer = JSONFormat.CompactWriter(capacity: 1024 * (rows.count + 1))
         writer.beginArray()
         for row in rows { row.writeJSON(to: &writer) }
         writer.endArray()
-        return body(writer.bytes, status: status, headers: extra)
+        return body(writer.bytes)
     }
 
-    /// A JSON response of `json` and a final line break.
-    private static func body(_ json: some Collection<UInt8>, status: HTTPResponse.Status, headers extra: HTTPFields) -> Response {
+    /// `json` and a final line break.
+    private static func body(_ json: some Collection<UInt8>) -> ByteBuffer {
         var bytes = ByteBuffer()
         bytes.reserveCapacity(json.count + 1)
         bytes.writeBytes(json)
         bytes.writeInteger(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    /// A JSON response with `body`.
+    static func response(_ body: ByteBuffer, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extra)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     struct ErrorBody: Encodable { var error: String; var status: Int }

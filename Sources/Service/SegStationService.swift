@@ -66,7 +66,8 @@ public final class SegStationService: Sendable {
         }
         let blocking = BlockingWork()
         let api = HTTPAPI(config: config, store: store, metrics: metrics, events: events, uploads: UploadIntake(config: config, store: store),
-                          blocking: blocking,
+                          blocking: blocking, cache: ResponseCache(maxEntries: config.cacheMaxEntries, maxBytes: config.cacheMaxBytes),
+                          versions: try versionProbe(),
                           health: { [listener] in
                               HTTPAPI.HealthBody(status: "ok", version: SegStationVersion.string, activeAssociations: listener.activeAssociations,
                                                  busyWorkers: workers.filter { $0.busy.current }.count)
@@ -97,6 +98,17 @@ public final class SegStationService: Sendable {
             let n = (try? store.requeueAbandonedJobs()) ?? 0
             logger.notice("re-queued \(n) running job(s) that did not finish within \(Int(shutdownGraceSeconds)) s")
         }
+    }
+
+    /// The response cache's view of the database's change state; nil (answers uncached) when the cache is
+    /// off or the database has no such state (PostgreSQL).
+    func versionProbe() throws -> DataVersionProbe? {
+        guard config.cacheMaxBytes > 0 else { return nil }
+        guard let probe = try store.dataVersionProbe() else {
+            logger.notice("HTTP response cache off: \(store.location) has no data version to validate it")
+            return nil
+        }
+        return probe
     }
 
     /// Waits for a semaphore off the cooperative pool.

@@ -37,6 +37,10 @@ public struct ServiceConfig: Sendable, Equatable {
     public var maxUploadBytes: Int
     /// Most bytes an uploaded zip may expand to (413 beyond).
     public var maxUnzippedBytes: Int64
+    /// Bytes of answers the response cache may hold (`http.cacheMaxBytes`; 0: no cache).
+    public var cacheMaxBytes: Int
+    /// Answers the response cache may hold (`http.cacheMaxEntries`).
+    public var cacheMaxEntries: Int
     public var tokensFile: String
     public var storageFolder: String
     public var databasePath: String
@@ -92,6 +96,8 @@ public struct ServiceConfig: Sendable, Equatable {
         let httpPort = try http.int("port", in: 1...65535)
         let maxUpload = try http.int("maxUploadBytes", in: 1...(64 << 30), default: 512 << 20)
         let maxUnzipped = try http.int("maxUnzippedBytes", in: 1...(1 << 40), default: 4 << 30)
+        let cacheMaxBytes = try http.int("cacheMaxBytes", in: 0...(16 << 30), default: ResponseCache.defaultMaxBytes)
+        let cacheMaxEntries = try http.int("cacheMaxEntries", in: 1...1_000_000, default: ResponseCache.defaultMaxEntries)
         try http.finish()
         guard httpPort != dicomPort else { throw ServiceError.config(key: "http.port", problem: "\(httpPort) is also dicom.port") }
 
@@ -130,7 +136,8 @@ public struct ServiceConfig: Sendable, Equatable {
         }
         try top.finish()
         return ServiceConfig(aeTitle: aeTitle, dicomHost: dicomHost, dicomPort: dicomPort, allowedCallers: callers, httpHost: httpHost, httpPort: httpPort,
-                             maxUploadBytes: maxUpload, maxUnzippedBytes: Int64(maxUnzipped), tokensFile: tokensFile, storageFolder: storageFolder, databasePath: database,
+                             maxUploadBytes: maxUpload, maxUnzippedBytes: Int64(maxUnzipped),
+                             cacheMaxBytes: cacheMaxBytes, cacheMaxEntries: cacheMaxEntries, tokensFile: tokensFile, storageFolder: storageFolder, databasePath: database,
                              workers: workers, threadsPerWorker: threads, stableSeconds: stable, routes: routes, destinations: destinations)
     }
 

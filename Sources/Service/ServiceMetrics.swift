@@ -4,7 +4,7 @@ import StudyStore
 
 /// The service's Prometheus metrics (swift-prometheus registry, served as text by GET /metrics):
 /// jobs by state (read from the database at scrape time), job seconds, received instances and bytes,
-/// refused instances and associations, HTTP request latency by route.
+/// refused instances and associations, HTTP request latency by route, response cache hits and misses.
 public final class ServiceMetrics: ListenerObserver, Sendable {
     public let registry = PrometheusCollectorRegistry()
     let received: Counter
@@ -15,6 +15,8 @@ public final class ServiceMetrics: ListenerObserver, Sendable {
     let jobSeconds: ValueHistogram
     let deliveries: Counter
     let deliveryRetries: Counter
+    let cacheHits: Counter
+    let cacheMisses: Counter
 
     public init() {
         received = registry.makeCounter(descriptor: Self.metric("segstation_received_instances_total", "DICOM instances received and stored"))
@@ -26,6 +28,8 @@ public final class ServiceMetrics: ListenerObserver, Sendable {
                                                  buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600])
         deliveries = registry.makeCounter(descriptor: Self.metric("segstation_deliveries_total", "Result sets delivered to a destination"))
         deliveryRetries = registry.makeCounter(descriptor: Self.metric("segstation_delivery_retries_total", "Deliveries put back for a later try"))
+        cacheHits = registry.makeCounter(descriptor: Self.metric("segstation_http_cache_hits_total", "GET /lesions and /runs/{id} answered from the response cache"))
+        cacheMisses = registry.makeCounter(descriptor: Self.metric("segstation_http_cache_misses_total", "GET /lesions and /runs/{id} answered by reading the database"))
     }
 
     /// A metric's full name (as exposed) and help text; the descriptor's other parts stay empty.

@@ -94,6 +94,19 @@ final class ConfigTests: XCTestCase {
         assertRefused("database", contains: "is required") { $0.removeValue(forKey: "database") }
         assertRefused("auth", contains: "is required") { $0.removeValue(forKey: "auth") }
         assertRefused("http.port", contains: "also dicom.port") { d in d["http"] = ["port": 11104] }
+        assertRefused("http.cacheMaxBytes", contains: "outside") { d in d["http"] = ["port": 11180, "cacheMaxBytes": -1] }
+        assertRefused("http.cacheMaxEntries", contains: "outside") { d in d["http"] = ["port": 11180, "cacheMaxEntries": 0] }
+    }
+
+    func testResponseCacheKeys() throws {
+        let defaults = try parse(Self.valid)
+        XCTAssertEqual(defaults.cacheMaxBytes, ResponseCache.defaultMaxBytes)
+        XCTAssertEqual(defaults.cacheMaxEntries, ResponseCache.defaultMaxEntries)
+        var doc = Self.valid
+        doc["http"] = ["port": 11180, "cacheMaxBytes": 0, "cacheMaxEntries": 10]
+        let off = try parse(doc)
+        XCTAssertEqual(off.cacheMaxBytes, 0, "0 turns the cache off")
+        XCTAssertEqual(off.cacheMaxEntries, 10)
     }
 
     func testAETitlesAndCallers() {

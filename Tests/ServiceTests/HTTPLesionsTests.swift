@@ -93,8 +93,9 @@ final class HTTPLesionsTests: XCTestCase {
         let pid = try XCTUnwrap(h.process?.processIdentifier)
         let held = max(2, min(ProcessInfo.processInfo.activeProcessorCount + 1, BlockingWork.threads - 1))
         let finished = Finished()
-        for _ in 0..<held {
-            var request = URLRequest(url: URL(string: "/lesions?patient=FEW", relativeTo: h.base)!.absoluteURL)
+        for i in 0..<held {
+            // Distinct queries (limits), each its own read: identical ones would share one (`ReadFlights`).
+            var request = URLRequest(url: URL(string: "/lesions?patient=FEW&limit=\(i + 1)", relativeTo: h.base)!.absoluteURL)
             request.setValue("Bearer \(h.token)", forHTTPHeaderField: "Authorization")
             request.timeoutInterval = 120
             URLSession.shared.dataTask(with: request) { _, response, _ in finished.add((response as? HTTPURLResponse)?.statusCode ?? -1) }.resume()
