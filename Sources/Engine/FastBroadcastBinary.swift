@@ -58,17 +58,10 @@ struct BroadcastBinary: FastKernel {
         let inner = extents[extents.count - 1], innerStride = strides[strides.count - 1]
         let outer = Array(extents.dropLast()), outerStrides = Array(strides.dropLast())
         let rows = outer.reduce(1, *)
-        let workers = max(1, min(threads, rows))
         nonisolated(unsafe) let (x0, y0, z0) = (x, y, z)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            // Rows w*rows/workers ..< (w+1)*rows/workers: disjoint output elements per worker.
-            for row in (w * rows / workers)..<((w + 1) * rows / workers) {
-                var rest = row, offset1 = 0
-                for d in stride(from: outer.count - 1, through: 0, by: -1) {
-                    offset1 += (rest % outer[d]) * outerStrides[d]
-                    rest /= outer[d]
-                }
-                let xs = x0 + row * inner, zs = z0 + row * inner, ys = y0 + offset1
+        parallelRows(rows, elementsPerRow: inner, threads: threads) { range in
+            for row in range {
+                let xs = x0 + row * inner, zs = z0 + row * inner, ys = y0 + rowOffset(row, extents: outer, strides: outerStrides)
                 if innerStride == 0 {
                     let v = ys[0]
                     for i in 0..<inner { zs[i] = O.apply(xs[i], v) }

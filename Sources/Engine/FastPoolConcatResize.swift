@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// Fast-backend pooling, Concat (oneDNN concat, keeping the inputs' shared layout) and Resize.
 extension FastExecutor {
@@ -41,11 +42,11 @@ extension FastExecutor {
     func compileConcat(_ node: Node, temps: inout [Int]) throws -> Bool {
         let out = node.outputs[0], outShape = shape(out)
         let a = try OpParams.axis(try node.int("axis", 0), rank: outShape.count, node)
-        var mds: [dnnl_memory_desc_t] = [], srcRefs: [Int] = []
+        var mds: [dnnl_memory_desc_t] = [], srcRefs: [Int] = [], srcShapes: [[Int]] = []
         for name in node.inputs where !name.isEmpty {
-            if let l = locs[name] { mds.append(refs[l.ref].md); srcRefs.append(l.ref) }
+            if let l = locs[name] { mds.append(refs[l.ref].md); srcRefs.append(l.ref); srcShapes.append(l.shape) }
             else if let c = plan.values[name]?.constant, c.elementType == .float32 {
-                let md = try DNNL.plain(c.shape); mds.append(md); srcRefs.append(try constantRef(c, md: md))
+                let md = try DNNL.plain(c.shape); mds.append(md); srcRefs.append(try constantRef(c, md: md)); srcShapes.append(c.shape)
             } else { return false }
         }
         // Keep the inputs' layout when they share one, channel-blocked or channels-last (what the
@@ -73,6 +74,17 @@ extension FastExecutor {
                 }
                 dsts.insert(try DNNL.md(outShape, lastTag), at: 0)
             }
+        }
+        // Plain inputs and no layout to keep: each input's block of every outer index is one memcpy
+        // (oneDNN's simple concat copies element by element when the axis has trailing extent 1, as
+        // a detector's per-level scores [n, 1, 1] have).
+        if dsts.count == 1, zip(mds, srcShapes).allSatisfy({ DNNL.isPlain($0, shape: $1) }),
+           node.inputs.allSatisfy({ $0.isEmpty || (locs[$0]?.type ?? .float32) == .float32 }) {
+            let dref = try newValue(out, md: try DNNL.plain(outShape), shape: outShape)
+            let kernel = PlainConcat(blocks: srcShapes.map { $0[a...].reduce(1, *) }, outer: outShape[..<a].reduce(1, *),
+                                     threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            steps.append(.kernel(kernel, srcRefs + [dref], label: "Concat (plain)"))
+            return true
         }
         var pd: dnnl_primitive_desc_t?
         for var dst in dsts where pd == nil {
@@ -112,5 +124,29 @@ extension FastExecutor {
         let dref = try newValue(node.outputs[0], md: DNNL.query(pd, dnnl_query_dst_md), shape: spec.outShape)
         steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC, l.ref), (DNNL_ARG_DST, dref)], label: "Resize"))
         return true
+    }
+}
+
+/// Concat of plain (row-major) inputs into a plain output: for every outer index (the axes before
+/// the concat axis), each input's block is copied whole. Operands: the inputs, then the output.
+struct PlainConcat: FastKernel {
+    /// Elements of each input per outer index (its extent on the axis times the inner size).
+    let blocks: [Int]
+    let outer: Int
+    let threads: Int
+
+    func run(_ p: [UnsafeMutableRawPointer]) {
+        let row = blocks.reduce(0, +)
+        nonisolated(unsafe) let dst = p[blocks.count].assumingMemoryBound(to: Float.self)
+        nonisolated(unsafe) let srcs = p.prefix(blocks.count).map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) }
+        parallelRows(outer, elementsPerRow: row, threads: threads) { range in
+            for o in range {
+                var at = dst + o * row
+                for (src, n) in zip(srcs, blocks) {
+                    at.update(from: src + o * n, count: n)
+                    at += n
+                }
+            }
+        }
     }
 }

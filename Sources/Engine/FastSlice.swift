@@ -19,16 +19,10 @@ struct StridedCopy: FastKernel {
         let base = zip(start, inStrides).reduce(0) { $0 + $1.0 * $1.1 }
         let outer = Array(outShape.dropLast()), rowStrides = (0..<(rank - 1)).map { step[$0] * inStrides[$0] }
         let rows = outer.reduce(1, *)
-        let workers = max(1, min(threads, rows))
         nonisolated(unsafe) let (s0, d0) = (src, dst)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for row in (w * rows / workers)..<((w + 1) * rows / workers) {
-                var rest = row, offset = base
-                for d in stride(from: outer.count - 1, through: 0, by: -1) {
-                    offset += (rest % outer[d]) * rowStrides[d]
-                    rest /= outer[d]
-                }
-                let from = s0 + offset, to = d0 + row * inner
+        parallelRows(rows, elementsPerRow: inner, threads: threads) { range in
+            for row in range {
+                let from = s0 + base + rowOffset(row, extents: outer, strides: rowStrides), to = d0 + row * inner
                 if innerStep == 1 {
                     to.update(from: from, count: inner)
                 } else {
