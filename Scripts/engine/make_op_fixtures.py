@@ -266,6 +266,7 @@ def detection_cases():
     # 8+ channels and more samples than pixels: RoiAlign's channels-last path (RefRoiAlign.swift).
     yield "roialign_avg_channels_last", roi_align("avg", "half_pixel", 2, 1.0, 33, channels=9), 1e-5, None
     yield "roialign_avg_channels_last_adaptive", roi_align("avg", "output_half_pixel", 0, 1.0, 34, channels=10), 1e-5, None
+    yield "scatterelements_rows", single("ScatterElements", [[5, 3, 4], [3, 3, 4], [3, 3, 4]], {"axis": 0}, opset=16), 0, {"x1": "rows:5"}
 
 
 def cases():
@@ -371,6 +372,8 @@ def make_input(rng, kind, shape, inp_type):
     if kind.startswith("columns:"):  # distinct indices down every column (no write collides), some negative
         v = np.stack([rng.permutation(int(kind[8:]))[: shape[0]] for _ in range(shape[1])], 1)
         return np.where(rng.random(shape) < 0.3, v - int(kind[8:]), v).astype(np.int64)
+    if kind.startswith("rows:"):  # one index per row (torchvision's expanded RoI indices), distinct rows
+        return np.repeat(rng.permutation(int(kind[5:]))[: shape[0]][:, None], int(np.prod(shape[1:])), 1).reshape(shape).astype(np.int64)
     if kind.startswith("distinct:"):
         return rng.permutation(int(kind[9:]))[: shape[0]].reshape(shape).astype(np.int64)
     raise ValueError(kind)
@@ -385,7 +388,7 @@ def write(cases, out, manifest_name, seed):
             continue
         kinds = kinds or {}
         types = {"bool": TensorProto.BOOL, "int": TensorProto.INT64, "nonzero": TensorProto.INT64}
-        decl = {k: (TensorProto.INT64 if v.startswith(("index", "distinct", "columns")) else types.get(v, TensorProto.FLOAT)) for k, v in kinds.items()}
+        decl = {k: (TensorProto.INT64 if v.startswith(("index", "distinct", "columns", "rows")) else types.get(v, TensorProto.FLOAT)) for k, v in kinds.items()}
         typed(model, decl)
         path = os.path.join(out, f"op_{name}.onnx")
         with open(path, "wb") as fh:

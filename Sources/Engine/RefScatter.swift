@@ -49,6 +49,12 @@ extension RefDetection {
                 let m = indices.shape[axis]
                 for o in 0..<outer { for a in 0..<m {
                     let row = (o * m + a) * inner
+                    // A row whose indices are all one value (torchvision expands a RoI index over
+                    // [256, 7, 7]) is one copy when nothing is reduced.
+                    if op == 0, inner > 0, (1..<inner).allSatisfy({ idx[row + $0] == idx[row] }) {
+                        (out.baseAddress! + (o * n + (try index(row))) * inner).update(from: upd.baseAddress! + row, count: inner)
+                        continue
+                    }
                     for j in 0..<inner { apply((o * n + (try index(row + j))) * inner + j, upd[row + j]) }
                 } }
             } else {

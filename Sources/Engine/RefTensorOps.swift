@@ -178,6 +178,8 @@ enum RefTensorOps {
     /// Rows of `length` elements starting at `starts` in `x`, concatenated (memcpy per row).
     static func copyRows<T>(_ x: [T], _ starts: [Int], length: Int) -> [T] {
         [T](unsafeUninitializedCapacity: starts.count * length) { buf, count in
+            count = 0
+            guard length > 0, !starts.isEmpty else { return }
             x.withUnsafeBufferPointer { src in
                 for (r, o) in starts.enumerated() { (buf.baseAddress! + r * length).initialize(from: src.baseAddress! + o, count: length) }
             }
@@ -193,9 +195,11 @@ enum RefTensorOps {
             guard j >= 0, j < len else { throw node.invalid("index \(i) out of range for axis size \(len)") }
             return j
         }
-        var offs: [Int] = []; offs.reserveCapacity(outer * idx.count * inner)
-        for o in 0..<outer { for j in idx { for i in 0..<inner { offs.append((o * len + j) * inner + i) } } }
-        return pick(x, offs, shape: outShape)
+        // Whole rows of `inner` elements, one copy each (a detector gathers boxes and RoI features by index).
+        var starts: [Int] = []; starts.reserveCapacity(outer * idx.count)
+        for o in 0..<outer { for j in idx { starts.append((o * len + j) * inner) } }
+        return x.elementType == .int64 ? Tensor(shape: outShape, ints: copyRows(x.ints, starts, length: inner))
+                                       : Tensor(shape: outShape, floats: copyRows(x.floats, starts, length: inner))
     }
 
     static func cast(_ x: Tensor, to type: ElementType) -> Tensor {
