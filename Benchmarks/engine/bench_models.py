@@ -258,7 +258,7 @@ def part_maskrcnn(args, exe):
                 return {"ort": bench.run_ort(path, shape, t, args.runs), "engine": engine_bench(exe, path, shape, t, runs=args.runs)}
             r = rounds(args.repeats, measure)
             o, e = r["ort"], r["engine"]
-            print(f"| {name} | {'x'.join(map(str, shape))} | {t} | {counts[0]} / {counts[1]} | {o['median']:.3f} | {e['median']:.3f} | "
+            print(f"| {name} | {'x'.join(map(str, shape))} | {t} | {counts[0]} / {counts[1]} | {o['median']:.4g} | {e['median']:.4g} | "
                   f"{o['median'] / e['median']:.2f}x | {o['peakRSSMiB']:.0f} | {e['peakRSSMiB']:.0f} | {CPU}, {load()} |", flush=True)
 
 
