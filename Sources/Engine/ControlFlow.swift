@@ -66,7 +66,7 @@ enum ControlFlow {
         for (k, t) in g.initializers { local[k] = t }
         for (k, t) in bindings { local[k] = t }
         bindings = [:]
-        let appendable = g.singleReaderInputs
+        let appendable = g.inputs.isEmpty ? [] : g.singleReaderInputs  // an If branch has no inputs to append to
         for n in g.nodes {
             if let out = try appendInPlace(n, &local, appendable: appendable, iterationsLeft: iterationsLeft) { local[n.outputs[0]] = out; continue }
             var ins: [Tensor?] = []
