@@ -45,6 +45,7 @@ let package = Package(
             name: "CNIfTI",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
+        .target(name: "CKernels"),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // issue 14: uploaded zips of DICOM are read entry by entry (names, types and sizes checked).
@@ -55,7 +56,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Core"]),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
-        .target(name: "Engine", dependencies: ["Core", "CDNNL", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL", "CKernels", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "Inference", dependencies: ["Core", "Imaging"]),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),

@@ -107,6 +107,10 @@ extension FastExecutor {
         guard spec.outShape[0] == l.shape[0], spec.outShape[1] == l.shape[1] else { return false }
         let factors = (2..<l.shape.count).map { Float(spec.outShape[$0]) / Float(l.shape[$0]) }
         guard zip(factors, spec.scales[2...]).allSatisfy({ abs($0 - $1) < 1e-6 * max(1, $1) }) else { return false }
+        // Every size and scale 1: the output is the input (the reference resizes no axis either), an
+        // alias rather than a resampling (a detector's input transform "resizes" an image that
+        // already has the model's size).
+        if spec.outShape == l.shape && spec.scales.allSatisfy({ $0 == 1 }) { return try compileAlias(node, temps: &temps) }
         let alg: dnnl_alg_kind_t
         if spec.mode == "linear" {
             guard spec.coordinateMode == "half_pixel" || (spec.coordinateMode == "pytorch_half_pixel" && spec.outShape.allSatisfy { $0 > 1 }) else { return false }
@@ -140,11 +144,26 @@ struct PlainConcat: FastKernel {
         nonisolated(unsafe) let dst = p[blocks.count].assumingMemoryBound(to: Float.self)
         nonisolated(unsafe) let srcs = p.prefix(blocks.count).map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) }
         parallelRows(outer, elementsPerRow: row, threads: threads) { range in
-            for o in range {
-                var at = dst + o * row
-                for (src, n) in zip(srcs, blocks) {
-                    at.update(from: src + o * n, count: n)
-                    at += n
+            srcs.withUnsafeBufferPointer { srcs in
+                blocks.withUnsafeBufferPointer { blocks in
+                    if blocks.allSatisfy({ $0 < 16 }) {
+                        // Small pieces ([n, 1] box coordinates): input by input, a strided loop per
+                        // input instead of a call to memmove per piece.
+                        var offset = 0
+                        for k in 0..<blocks.count {
+                            let n = blocks[k], from = srcs[k]
+                            for o in range { for j in 0..<n { dst[o * row + offset + j] = from[o * n + j] } }
+                            offset += n
+                        }
+                        return
+                    }
+                    for o in range {
+                        var at = dst + o * row
+                        for k in 0..<blocks.count {
+                            at.update(from: srcs[k] + o * blocks[k], count: blocks[k])
+                            at += blocks[k]
+                        }
+                    }
                 }
             }
         }

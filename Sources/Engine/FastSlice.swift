@@ -2,7 +2,7 @@ import Foundation
 
 /// Slice on plain (row-major) data as a strided copy, instead of the reference fallback's two extra
 /// copies of the whole input (SwinUNETR's window shifts and partitions slice 100+ MB tensors 222
-/// times: 2.1 s of a 6.4 s run). Rows along the innermost output axis are copied with their step.
+/// times: 2.1 s of a 6.4 s run). Lines along the innermost output axis are copied with their step.
 struct StridedCopy: FastKernel {
     let inShape: [Int]
     let start: [Int]
@@ -12,21 +12,35 @@ struct StridedCopy: FastKernel {
 
     func run(_ p: [UnsafeMutableRawPointer]) {
         let src = UnsafePointer(p[0].assumingMemoryBound(to: Float.self)), dst = p[1].assumingMemoryBound(to: Float.self)
-        let rank = outShape.count
-        guard rank > 0, !outShape.contains(0) else { return }
-        let inStrides = Tensor.strides(inShape)
-        let inner = outShape[rank - 1], innerStep = step[rank - 1] * inStrides[rank - 1]
-        let base = zip(start, inStrides).reduce(0) { $0 + $1.0 * $1.1 }
-        let outer = Array(outShape.dropLast()), rowStrides = (0..<(rank - 1)).map { step[$0] * inStrides[$0] }
-        let rows = outer.reduce(1, *)
+        guard !outShape.isEmpty, !outShape.contains(0) else { return }
+        // Work goes by lines of the innermost axis, and a line's start is found from the previous
+        // one: a column of [n, 4] box coordinates is n lines of one element, and a division per line
+        // (a row-major index to an offset) costs more than the copy.
+        let shape = outShape.count == 1 ? [1] + outShape : outShape, steps = outShape.count == 1 ? [1] + step : step
+        let inStrides = Tensor.strides(inShape.count == 1 ? [1] + inShape : inShape)
+        let rank = shape.count
+        let inner = shape[rank - 1], innerStep = steps[rank - 1] * inStrides[rank - 1]
+        let lines = shape[rank - 2], lineStep = steps[rank - 2] * inStrides[rank - 2]
+        let base = zip(start, Tensor.strides(inShape)).reduce(0) { $0 + $1.0 * $1.1 }
+        let outer = Array(shape.dropLast(2)), rowStrides = (0..<(rank - 2)).map { steps[$0] * inStrides[$0] }
         nonisolated(unsafe) let (s0, d0) = (src, dst)
-        parallelRows(rows, elementsPerRow: inner, threads: threads) { range in
-            for row in range {
-                let from = s0 + base + rowOffset(row, extents: outer, strides: rowStrides), to = d0 + row * inner
-                if innerStep == 1 {
-                    to.update(from: from, count: inner)
+        parallelRows(outer.reduce(1, *) * lines, elementsPerRow: inner, threads: threads) { range in
+            guard let firstLine = range.first else { return }
+            var line = firstLine % lines
+            var from = s0 + base + rowOffset(firstLine / lines, extents: outer, strides: rowStrides) + line * lineStep
+            for index in range {
+                let out = d0 + index * inner
+                if innerStep == 1 && inner >= 16 {
+                    out.update(from: from, count: inner)
                 } else {
-                    for i in 0..<inner { to[i] = from[i * innerStep] }
+                    for i in 0..<inner { out[i] = from[i * innerStep] }
+                }
+                line += 1
+                if line < lines {
+                    from += lineStep
+                } else if index + 1 < range.upperBound {
+                    line = 0
+                    from = s0 + base + rowOffset((index + 1) / lines, extents: outer, strides: rowStrides)
                 }
             }
         }

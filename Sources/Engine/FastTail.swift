@@ -48,7 +48,13 @@ final class FastTail {
     private struct StepSlots {
         var inputs: [Int?] = [], outputs: [Int?] = [], release: [Int] = [], environment: [(name: String, slot: Int)] = []
     }
-    private let slots: [StepSlots]
+    /// What the run loop needs of one step, in one object: reading it costs one retain, not one per
+    /// field of the node and of its slots (hundreds of tiny steps make that count).
+    private final class Compiled {
+        let node: Node, work: Work, io: StepSlots
+        init(node: Node, work: Work, io: StepSlots) { self.node = node; self.work = work; self.io = io }
+    }
+    private let compiled: [Compiled]
 
     /// Static run-time values read by the tail steps `indices` of `plan` (the static plan keeps them alive).
     static func staticReads(_ plan: Plan, _ indices: [Int]) -> Set<String> {
@@ -111,8 +117,8 @@ final class FastTail {
         outputSlots = plan.outputNames.filter { plan.values[$0]?.dynamic == true }.map { ($0, slot($0)) }
         slotCount = constants.count
         constantSlots = constants
-        slots = stepSlots
         steps = indices.map { ($0, work[$0]!) }
+        compiled = zip(indices, stepSlots).map { Compiled(node: plan.steps[$0.0], work: work[$0.0]!, io: $0.1) }
     }
 
     var labels: [String] {
@@ -138,10 +144,10 @@ final class FastTail {
             values[s] = t
             return t
         }
-        for (k, s) in steps.enumerated() {
-            let node = plan.steps[s.index], io = slots[k]
+        for step in compiled {
+            let node = step.node, io = step.io
             let start = record == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            switch s.work {
+            switch step.work {
             case .fused:
                 // The producer already wrote this activation's output under this name.
                 continue

@@ -58,8 +58,8 @@ enum OpenMPTeam {
     typealias Query = @convention(c) () -> Int32
     struct Job { let body: (Int) -> Void; let workers: Int }
 
-    /// `nonisolated(unsafe)`: C function pointers, set once by a lazy static initialiser and never changed.
-    nonisolated(unsafe) static let functions: (parallel: Parallel, threadNum: Query, numThreads: Query)? = {
+    /// C function pointers, set once by a lazy static initialiser and never changed.
+    static let functions: (parallel: Parallel, threadNum: Query, numThreads: Query)? = {
         guard let handle = dlopen(nil, RTLD_NOW), let p = dlsym(handle, "GOMP_parallel"),
               let t = dlsym(handle, "omp_get_thread_num"), let n = dlsym(handle, "omp_get_num_threads") else { return nil }
         return (unsafeBitCast(p, to: Parallel.self), unsafeBitCast(t, to: Query.self), unsafeBitCast(n, to: Query.self))

@@ -125,34 +125,65 @@ enum RefDetection {
             }
             return (min(b[p + 1], b[p + 3]), min(b[p], b[p + 2]), max(b[p + 1], b[p + 3]), max(b[p], b[p + 2]))
         }
-        func suppresses(_ a: (Float, Float, Float, Float), _ c: (Float, Float, Float, Float)) -> Bool {
-            let ix0 = max(a.0, c.0), ix1 = min(a.2, c.2)
-            guard ix1 > ix0 else { return false }
-            let iy0 = max(a.1, c.1), iy1 = min(a.3, c.3)
-            guard iy1 > iy0 else { return false }
-            let inter = (ix1 - ix0) * (iy1 - iy0)
-            let areaA = (a.2 - a.0) * (a.3 - a.1), areaC = (c.2 - c.0) * (c.3 - c.1)
-            let union = areaA + areaC - inter
-            guard inter > 0, areaA > 0, areaC > 0, union > 0 else { return false }
-            return inter / union > iouThreshold
-        }
         var rows: [Int64] = []
         guard maxOut > 0 else { return Tensor(shape: [0, 3], ints: []) }
+        var kept = KeptBoxes()
         for n in 0..<batches {
             for c in 0..<classes {
                 let base = (n * classes + c) * count
-                var candidates = (0..<count).filter { threshold == nil || s[base + $0] > threshold! }
-                candidates.sort { s[base + $0] != s[base + $1] ? s[base + $0] > s[base + $1] : $0 < $1 }
-                var kept: [(Float, Float, Float, Float)] = []
-                for i in candidates {
+                // Sorted as (score, index) pairs: the comparisons read neighbours, not the scores array.
+                var candidates: [(score: Float, index: Int)] = []
+                candidates.reserveCapacity(count)
+                for i in 0..<count where threshold == nil || s[base + i] > threshold! { candidates.append((s[base + i], i)) }
+                candidates.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+                kept.removeAll()
+                for (_, i) in candidates {
                     guard Int64(kept.count) < maxOut else { break }
-                    let box = corners(n, i)
-                    if kept.contains(where: { suppresses($0, box) }) { continue }
-                    kept.append(box)
-                    rows += [Int64(n), Int64(c), Int64(i)]
+                    let box = corners(n, i), area = (box.2 - box.0) * (box.3 - box.1)
+                    if kept.suppress(box, area: area, iouThreshold: iouThreshold) { continue }
+                    kept.append(box, area: area)
+                    rows.append(Int64(n)); rows.append(Int64(c)); rows.append(Int64(i))
                 }
             }
         }
         return Tensor(shape: [rows.count / 3, 3], ints: rows)
+    }
+}
+
+/// The boxes NonMaxSuppression has kept for one class, as columns (a candidate's test reads four
+/// contiguous arrays, not an array of tuples). A kept box suppresses a candidate when they overlap
+/// on both axes and intersection / union > the IoU threshold, with the intersection, both areas and
+/// the union positive.
+struct KeptBoxes {
+    private var x0: [Float] = [], y0: [Float] = [], x1: [Float] = [], y1: [Float] = [], area: [Float] = []
+    var count: Int { area.count }
+
+    mutating func removeAll() {
+        x0.removeAll(keepingCapacity: true); y0.removeAll(keepingCapacity: true)
+        x1.removeAll(keepingCapacity: true); y1.removeAll(keepingCapacity: true); area.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds a box (xmin, ymin, xmax, ymax) of area `a`.
+    mutating func append(_ b: (Float, Float, Float, Float), area a: Float) {
+        x0.append(b.0); y0.append(b.1); x1.append(b.2); y1.append(b.3); area.append(a)
+    }
+
+    /// Whether a kept box suppresses candidate `c` of area `areaC`.
+    func suppress(_ c: (Float, Float, Float, Float), area areaC: Float, iouThreshold: Float) -> Bool {
+        guard areaC > 0 else { return false }
+        return x0.withUnsafeBufferPointer { x0 in y0.withUnsafeBufferPointer { y0 in
+            x1.withUnsafeBufferPointer { x1 in y1.withUnsafeBufferPointer { y1 in area.withUnsafeBufferPointer { area in
+                for k in 0..<area.count {
+                    let ix0 = max(x0[k], c.0), ix1 = min(x1[k], c.2)
+                    guard ix1 > ix0 else { continue }
+                    let iy0 = max(y0[k], c.1), iy1 = min(y1[k], c.3)
+                    guard iy1 > iy0 else { continue }
+                    let inter = (ix1 - ix0) * (iy1 - iy0)
+                    let union = area[k] + areaC - inter
+                    if inter > 0, area[k] > 0, union > 0, inter / union > iouThreshold { return true }
+                }
+                return false
+            } } }
+        } }
     }
 }

@@ -77,6 +77,9 @@ enum RefElementwise {
     /// Offsets into an input of shape `shape` for each element of the broadcast `out` shape.
     static func broadcastOffsets(_ shape: [Int], to out: [Int]) -> [Int] {
         let total = Tensor.elementCount(out)
+        // The common cases without a walk: a single value, and a shape equal to the output's.
+        if Tensor.elementCount(shape) == 1 { return [Int](repeating: 0, count: total) }
+        if shape.count == out.count && shape == out { return Array(0..<total) }
         let rank = out.count
         let padded = [Int](repeating: 1, count: rank - shape.count) + shape
         let inStrides = Tensor.strides(padded)

@@ -110,9 +110,11 @@ enum RefNormalization {
         }
         var acc = [Double](repeating: start, count: nOut)
         let vals = x.floatValues
+        // The kept dimensions, looked up once (not a set lookup per element and dimension).
+        let kept = (0..<rank).filter { !axes.contains($0) }.map { (inStride: inStrides[$0], size: x.shape[$0], outStride: outStrides[$0]) }
         for i in 0..<x.count {
             var o = 0
-            for d in 0..<rank where !axes.contains(d) { o += ((i / inStrides[d]) % x.shape[d]) * outStrides[d] }
+            for d in kept { o += ((i / d.inStride) % d.size) * d.outStride }
             acc[o] = combine(acc[o], Double(vals[i]))
         }
         let count = Double(x.count / max(nOut, 1))

@@ -1,3 +1,5 @@
+import CKernels
+
 extension RefDetection {
     /// RoiAlign (opsets 10 and 16): X [N, C, H, W], rois [R, 4] as (x1, y1, x2, y2) in input
     /// coordinates, batch_indices [R] -> [R, C, output_height, output_width]. Each output bin
@@ -88,8 +90,9 @@ extension RefDetection {
 
     /// RoiAlign's average mode on a channels-last copy of X ([n, h, w, c]): each sample's four
     /// corners are four contiguous channel vectors, so one pass over the samples accumulates every
-    /// channel (vectorised), in the same order per channel as the plane-by-plane loop, so with the
-    /// same result. The copy costs one pass over X, repaid when there are more samples than pixels.
+    /// channel (vectorised: `ss_roi_align_average` in CKernels, built for AVX-512, AVX2 and the
+    /// baseline), in the same order per channel as the plane-by-plane loop, so with the same result.
+    /// The copy costs one pass over X, repaid when there are more samples than pixels.
     static func averagedChannelsLast(x v: [Float], n: Int, c: Int, h: Int, w: Int,
                                      boxes: [RoiBox], ph: Int, pw: Int, threads: Int) -> Tensor {
         let hw = h * w, bins = ph * pw, r = boxes.count
@@ -111,21 +114,12 @@ extension RefDetection {
             nonisolated(unsafe) let out = buf
             hwc.withUnsafeBufferPointer { src in
                 parallelItems(r, threads: threads) { ri in
-                    let b = boxes[ri], count = b.divisor, perBin = b.perBin
-                    let samples = b.samples(ph: ph, pw: pw, h: h, w: w)
-                    let image = src.baseAddress! + b.bi * hw * c, o = out.baseAddress! + ri * c * bins
+                    let b = boxes[ri]
                     let acc = UnsafeMutablePointer<Float>.allocate(capacity: c)
                     defer { acc.deallocate() }
-                    var si = 0
-                    for bin in 0..<bins {
-                        acc.initialize(repeating: 0, count: c)
-                        for _ in 0..<perBin {
-                            let s = samples[si]
-                            let a = image + s.p1 * c, bb = image + s.p2 * c, cc = image + s.p3 * c, d = image + s.p4 * c
-                            for k in 0..<c { acc[k] += s.w1 * a[k] + s.w2 * bb[k] + s.w3 * cc[k] + s.w4 * d[k] }
-                            si += 1
-                        }
-                        for k in 0..<c { o[k * bins + bin] = acc[k] / count }
+                    b.samples(ph: ph, pw: pw, h: h, w: w).withUnsafeBufferPointer { samples in
+                        ss_roi_align_average(src.baseAddress! + b.bi * hw * c, c, samples.baseAddress, bins, b.perBin, b.divisor,
+                                             acc, out.baseAddress! + ri * c * bins)
                     }
                 }
             }
@@ -144,25 +138,32 @@ extension RefDetection {
         }
     }
 
-    struct Sample { var p1 = 0, p2 = 0, p3 = 0, p4 = 0; var w1: Float = 0, w2: Float = 0, w3: Float = 0, w4: Float = 0 }
+    /// A sample's four corner offsets and weights (the C kernel's struct).
+    typealias Sample = SSRoiSample
 
     /// The four corner offsets and weights of every sample of every bin (bins row-major, samples
-    /// row-major inside a bin); samples outside [-1, size] weigh nothing.
+    /// row-major inside a bin); samples outside [-1, size] weigh nothing. The grid is separable:
+    /// each sample row and column is placed once, and a sample combines its row's and column's.
     static func bilinearSamples(y0: Float, x0: Float, binH: Float, binW: Float, ph: Int, pw: Int, gridH: Int, gridW: Int, h: Int, w: Int) -> [Sample] {
+        let rows = (0..<ph * gridH).map { axisSample(y0 + Float($0 / gridH) * binH + (Float($0 % gridH) + 0.5) * binH / Float(gridH), size: h) }
+        let cols = (0..<pw * gridW).map { axisSample(x0 + Float($0 / gridW) * binW + (Float($0 % gridW) + 0.5) * binW / Float(gridW), size: w) }
         var out: [Sample] = []
         out.reserveCapacity(ph * pw * gridH * gridW)
         for py in 0..<ph { for px in 0..<pw { for iy in 0..<gridH { for ix in 0..<gridW {
-            var y = y0 + Float(py) * binH + (Float(iy) + 0.5) * binH / Float(gridH)
-            var x = x0 + Float(px) * binW + (Float(ix) + 0.5) * binW / Float(gridW)
-            guard y >= -1, y <= Float(h), x >= -1, x <= Float(w) else { out.append(Sample()); continue }
-            y = max(y, 0); x = max(x, 0)
-            var yl = Int(y), xl = Int(x), yh: Int, xh: Int
-            if yl >= h - 1 { yl = h - 1; yh = yl; y = Float(yl) } else { yh = yl + 1 }
-            if xl >= w - 1 { xl = w - 1; xh = xl; x = Float(xl) } else { xh = xl + 1 }
-            let ly = y - Float(yl), lx = x - Float(xl), hy = 1 - ly, hx = 1 - lx
-            out.append(Sample(p1: yl * w + xl, p2: yl * w + xh, p3: yh * w + xl, p4: yh * w + xh,
-                              w1: hy * hx, w2: hy * lx, w3: ly * hx, w4: ly * lx))
+            guard let r = rows[py * gridH + iy], let c = cols[px * gridW + ix] else { out.append(Sample()); continue }
+            out.append(Sample(p1: r.low * w + c.low, p2: r.low * w + c.high, p3: r.high * w + c.low, p4: r.high * w + c.high,
+                              w1: r.hi * c.hi, w2: r.hi * c.lo, w3: r.lo * c.hi, w4: r.lo * c.lo))
         } } } }
         return out
+    }
+
+    /// One sample coordinate on an axis of `size` pixels: its two neighbours and their weights
+    /// (`hi` for `low`, `lo` for `high`), nil outside [-1, size].
+    static func axisSample(_ v: Float, size: Int) -> (low: Int, high: Int, lo: Float, hi: Float)? {
+        guard v >= -1, v <= Float(size) else { return nil }
+        var v = max(v, 0), low = Int(v), high: Int
+        if low >= size - 1 { low = size - 1; high = low; v = Float(low) } else { high = low + 1 }
+        let lo = v - Float(low)
+        return (low, high, lo, 1 - lo)
     }
 }

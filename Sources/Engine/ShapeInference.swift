@@ -60,7 +60,80 @@ enum ShapeInference {
     static func infer(_ node: Node, _ ins: [ValueDesc?], opset: Int) throws -> [(shape: [Int], type: ElementType)] {
         let x = input(ins, 0)
         func same() throws -> [([Int], ElementType)] { let v = try required(ins, 0, node); return [(v.shape, v.type)] }
+        // A switch on strings compares the cases in order: the small operators a detection tail runs
+        // hundreds of times per image come first.
         switch node.opType {
+        case "Gather":
+            let v = try required(ins, 0, node), idx = try required(ins, 1, node)
+            let a = try OpParams.axis(try node.int("axis", 0), rank: v.shape.count, node)
+            return [(Array(v.shape[..<a]) + idx.shape + Array(v.shape[(a + 1)...]), v.type)]
+        case "Unsqueeze":
+            let v = try required(ins, 0, node)
+            guard let axes = try axesParam(node, ins) else { throw node.invalid("missing axes") }
+            let rank = v.shape.count + axes.count
+            let norm = try Set(axes.map { try OpParams.axis($0, rank: rank, node) })
+            guard norm.count == axes.count else { throw node.invalid("repeated axes \(axes)") }
+            var out: [Int] = [], it = v.shape.makeIterator()
+            for i in 0..<rank { out.append(norm.contains(i) ? 1 : it.next()!) }
+            return [(out, v.type)]
+        case "Shape":
+            let v = try required(ins, 0, node)
+            let (s, e) = try shapeRange(node, rank: v.shape.count)
+            return [([e - s], .int64)]
+        case "Concat":
+            let all = ins.compactMap { $0 }
+            guard let first = all.first else { throw node.invalid("no inputs") }
+            let a = try OpParams.axis(try node.int("axis", 0), rank: first.shape.count, node)
+            var out = first.shape; out[a] = 0
+            for v in all {
+                guard v.shape.count == first.shape.count, (0..<v.shape.count).allSatisfy({ $0 == a || v.shape[$0] == first.shape[$0] }) else {
+                    throw node.invalid("inputs \(all.map(\.shape)) differ outside axis \(a)")
+                }
+                out[a] += v.shape[a]
+            }
+            return [(out, first.type)]
+        case "Cast":
+            let v = try required(ins, 0, node)
+            return [(v.shape, try castTarget(node))]
+        case "Squeeze":
+            let v = try required(ins, 0, node)
+            if let axes = try axesParam(node, ins) {
+                let norm = try Set(axes.map { try OpParams.axis($0, rank: v.shape.count, node) })
+                for a in norm where v.shape[a] != 1 { throw node.invalid("cannot squeeze axis \(a) of size \(v.shape[a])") }
+                return [(v.shape.enumerated().filter { !norm.contains($0.offset) }.map(\.element), v.type)]
+            }
+            return [(v.shape.filter { $0 != 1 }, v.type)]
+        case "Reshape":
+            let v = try required(ins, 0, node)
+            guard let t = try constInts(ins, 1, node) else { throw node.invalid("missing shape input") }
+            return [(try OpParams.reshape(node, from: v.shape, to: t, allowZero: try node.int("allowzero", 0) != 0), v.type)]
+        case "PRelu", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean":
+            let all = ins.compactMap { $0 }
+            guard !all.isEmpty else { throw node.invalid("no inputs") }
+            return [(try OpParams.broadcast(all.map(\.shape), node), all[0].type)]
+        case "Slice":
+            let v = try required(ins, 0, node)
+            let p = try sliceParams(node, v.shape, ins, opset: opset)
+            return [(p.count, v.type)]
+        case "Expand":
+            let v = try required(ins, 0, node)
+            guard let s = try constInts(ins, 1, node) else { throw node.invalid("missing shape") }
+            guard s.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw node.invalid("bad shape \(s)") }
+            return [(try OpParams.broadcast([v.shape, s.map { Int($0) }], node), v.type)]
+        case "ConstantOfShape":
+            guard let s = try constInts(ins, 0, node), s.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw node.invalid("bad shape") }
+            var type = ElementType.float32
+            if case .tensor(let t)? = node.attributes["value"] { type = t.elementType }
+            return [(s.map { Int($0) }, type)]
+        case "Transpose":
+            let v = try required(ins, 0, node)
+            let perm = try node.ints("perm") ?? Array((0..<v.shape.count).reversed())
+            guard perm.sorted() == Array(0..<v.shape.count) else { throw node.invalid("perm \(perm) is not a permutation of rank \(v.shape.count)") }
+            return [(perm.map { v.shape[$0] }, v.type)]
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceProd":
+            let v = try required(ins, 0, node)
+            let (outShape, _) = try reduceAxes(node, v.shape, ins)
+            return [(outShape, v.type)]
         case "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Erf", "Gelu", "Clip", "Exp", "Log", "Abs", "Neg",
              "Reciprocal", "Floor", "Ceil", "Sqrt", "Softplus", "HardSigmoid", "Identity", "HardSwish", "Sign", "Round", "Sin", "Cos",
              "InstanceNormalization", "BatchNormalization", "GroupNormalization", "Softmax", "LogSoftmax":
@@ -68,10 +141,6 @@ enum ShapeInference {
         case "Dropout":
             let v = try required(ins, 0, node)
             return node.outputs.count > 1 ? [(v.shape, v.type), (v.shape, .int64)] : [(v.shape, v.type)]
-        case "PRelu", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean":
-            let all = ins.compactMap { $0 }
-            guard !all.isEmpty else { throw node.invalid("no inputs") }
-            return [(try OpParams.broadcast(all.map(\.shape), node), all[0].type)]
         case "Conv":
             let v = try required(ins, 0, node), w = try required(ins, 1, node)
             guard v.shape.count >= 3, w.shape.count == v.shape.count else { throw node.invalid("input \(v.shape) and weight \(w.shape) ranks differ or lack spatial dims") }
@@ -105,93 +174,26 @@ enum ShapeInference {
             let v = try required(ins, 0, node)
             let spec = try resizeSpec(node, ins, opset: opset)
             return [(spec.outShape, v.type)]
-        case "Concat":
-            let all = ins.compactMap { $0 }
-            guard let first = all.first else { throw node.invalid("no inputs") }
-            let a = try OpParams.axis(try node.int("axis", 0), rank: first.shape.count, node)
-            var out = first.shape; out[a] = 0
-            for v in all {
-                guard v.shape.count == first.shape.count, (0..<v.shape.count).allSatisfy({ $0 == a || v.shape[$0] == first.shape[$0] }) else {
-                    throw node.invalid("inputs \(all.map(\.shape)) differ outside axis \(a)")
-                }
-                out[a] += v.shape[a]
-            }
-            return [(out, first.type)]
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceProd":
-            let v = try required(ins, 0, node)
-            let (outShape, _) = try reduceAxes(node, v.shape, ins)
-            return [(outShape, v.type)]
         case "ArgMax":
             let v = try required(ins, 0, node)
             let a = try OpParams.axis(try node.int("axis", 0), rank: v.shape.count, node)
             var s = v.shape
             if try node.int("keepdims", 1) != 0 { s[a] = 1 } else { s.remove(at: a) }
             return [(s, .int64)]
-        case "Reshape":
-            let v = try required(ins, 0, node)
-            guard let t = try constInts(ins, 1, node) else { throw node.invalid("missing shape input") }
-            return [(try OpParams.reshape(node, from: v.shape, to: t, allowZero: try node.int("allowzero", 0) != 0), v.type)]
         case "Flatten":
             let v = try required(ins, 0, node)
             var a = try node.int("axis", 1); if a < 0 { a += v.shape.count }
             guard a >= 0, a <= v.shape.count else { throw node.invalid("axis out of range") }
             return [([Tensor.elementCount(Array(v.shape[..<a])), Tensor.elementCount(Array(v.shape[a...]))], v.type)]
-        case "Transpose":
-            let v = try required(ins, 0, node)
-            let perm = try node.ints("perm") ?? Array((0..<v.shape.count).reversed())
-            guard perm.sorted() == Array(0..<v.shape.count) else { throw node.invalid("perm \(perm) is not a permutation of rank \(v.shape.count)") }
-            return [(perm.map { v.shape[$0] }, v.type)]
-        case "Squeeze":
-            let v = try required(ins, 0, node)
-            if let axes = try axesParam(node, ins) {
-                let norm = try Set(axes.map { try OpParams.axis($0, rank: v.shape.count, node) })
-                for a in norm where v.shape[a] != 1 { throw node.invalid("cannot squeeze axis \(a) of size \(v.shape[a])") }
-                return [(v.shape.enumerated().filter { !norm.contains($0.offset) }.map(\.element), v.type)]
-            }
-            return [(v.shape.filter { $0 != 1 }, v.type)]
-        case "Unsqueeze":
-            let v = try required(ins, 0, node)
-            guard let axes = try axesParam(node, ins) else { throw node.invalid("missing axes") }
-            let rank = v.shape.count + axes.count
-            let norm = try Set(axes.map { try OpParams.axis($0, rank: rank, node) })
-            guard norm.count == axes.count else { throw node.invalid("repeated axes \(axes)") }
-            var out: [Int] = [], it = v.shape.makeIterator()
-            for i in 0..<rank { out.append(norm.contains(i) ? 1 : it.next()!) }
-            return [(out, v.type)]
-        case "Slice":
-            let v = try required(ins, 0, node)
-            let p = try sliceParams(node, v.shape, ins, opset: opset)
-            return [(p.count, v.type)]
         case "Pad":
             let v = try required(ins, 0, node)
             let pads = try padAmounts(node, v.shape, ins, opset: opset)
             let out = (0..<v.shape.count).map { v.shape[$0] + pads[$0] + pads[$0 + v.shape.count] }
             guard out.allSatisfy({ $0 >= 0 }) else { throw node.invalid("pads \(pads) make a negative size") }
             return [(out, v.type)]
-        case "Expand":
-            let v = try required(ins, 0, node)
-            guard let s = try constInts(ins, 1, node) else { throw node.invalid("missing shape") }
-            guard s.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw node.invalid("bad shape \(s)") }
-            return [(try OpParams.broadcast([v.shape, s.map { Int($0) }], node), v.type)]
         case "Constant":
             let t = try constantValue(node)
             return [(t.shape, t.elementType)]
-        case "ConstantOfShape":
-            guard let s = try constInts(ins, 0, node), s.allSatisfy({ $0 >= 0 && $0 <= 1 << 31 }) else { throw node.invalid("bad shape") }
-            var type = ElementType.float32
-            if case .tensor(let t)? = node.attributes["value"] { type = t.elementType }
-            return [(s.map { Int($0) }, type)]
-        case "Shape":
-            let v = try required(ins, 0, node)
-            let (s, e) = try shapeRange(node, rank: v.shape.count)
-            return [([e - s], .int64)]
-        case "Gather":
-            let v = try required(ins, 0, node), idx = try required(ins, 1, node)
-            let a = try OpParams.axis(try node.int("axis", 0), rank: v.shape.count, node)
-            return [(Array(v.shape[..<a]) + idx.shape + Array(v.shape[(a + 1)...]), v.type)]
-        case "Cast":
-            let v = try required(ins, 0, node)
-            return [(v.shape, try castTarget(node))]
         case "Range":
             guard let s = try constFloats(ins, 0, node)?.first, let l = try constFloats(ins, 1, node)?.first,
                   let d = try constFloats(ins, 2, node)?.first, d != 0 else { throw node.invalid("needs scalar start, limit, delta") }

@@ -151,7 +151,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Engine backend.") var backend: Backend = .fast
     @Option(help: "Convolution layout of the fast backend: onednn (oneDNN's choice for this CPU, the default) or blocked (nCdhw16c, for comparison).")
     var layout: ConvolutionLayout = .onednn
-    @Flag(help: "Also print seconds per operator (one extra, profiled run).") var profile = false
+    @Flag(help: "Also print seconds per operator: the median over --runs extra, profiled runs.") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
     struct Report: Encodable {
@@ -185,7 +185,7 @@ struct ModelBench: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let cpuPerRun = (cpuSeconds() - cpuStart) / Double(runs)
-        let profileTimes = profile ? try session.runProfiled(feeds).secondsByOperator : nil
+        let profileTimes = profile ? try medianProfile(session, feeds) : nil
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let gflop = try session.flops(inputShapes: shapes) / 1e9
@@ -200,6 +200,21 @@ struct ModelBench: ParsableCommand {
             for (k, v) in p.sorted(by: { $0.value > $1.value }) {
                 Output.line("  " + k.padding(toLength: max(34, k.count), withPad: " ", startingAt: 0) + String(format: " %8.4f s", v))
             }
+            let tail = p.filter { $0.key.contains("dynamic") }.values.reduce(0, +)
+            Output.line(String(format: "  sum of medians: static plan %.4f s, dynamic tail %.4f s", p.values.reduce(0, +) - tail, tail))
+        }
+    }
+
+    /// Seconds per operator label, the median over `runs` profiled runs (one profiled run is too noisy
+    /// for a model that takes milliseconds).
+    func medianProfile(_ session: InferenceSession, _ feeds: [String: Tensor]) throws -> [String: Double] {
+        var samples: [String: [Double]] = [:]
+        for _ in 0..<runs {
+            for (label, seconds) in try session.runProfiled(feeds).secondsByOperator { samples[label, default: []].append(seconds) }
+        }
+        return samples.mapValues { s in
+            let v = (s + Array(repeating: 0, count: runs - s.count)).sorted()
+            return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
         }
     }
 
