@@ -267,6 +267,12 @@ def detection_cases():
     yield "roialign_avg_channels_last", roi_align("avg", "half_pixel", 2, 1.0, 33, channels=9), 1e-5, None
     yield "roialign_avg_channels_last_adaptive", roi_align("avg", "output_half_pixel", 0, 1.0, 34, channels=10), 1e-5, None
     yield "scatterelements_rows", single("ScatterElements", [[5, 3, 4], [3, 3, 4], [3, 3, 4]], {"axis": 0}, opset=16), 0, {"x1": "rows:5"}
+    # Session 15: the static plan's small-piece paths behind a detector's box decoding (a column of
+    # [n, 4] coordinates by Slice, four [n, 1] columns by Concat) and an identity Resize (an alias).
+    yield "slice_box_column", single("Slice", [[300, 4]], consts=(i64(1), i64(4), i64(1), i64(4))), 0, None
+    yield "concat_box_columns", single("Concat", [[300, 1], [300, 1], [300, 1], [300, 1]], {"axis": 1}), 0, None
+    yield "resize_identity", single("Resize", [[1, 3, 9, 7]], {"mode": "linear"}, opset=13, consts=(None, f32(1, 1, 1, 1)),
+                                    extra=lambda g, y: g.op("Add", [y, g.w([7], 0.1)])), 1e-6, None
 
 
 def cases():

@@ -21,6 +21,14 @@ final class DetectionOperatorTests: XCTestCase {
         "op_tail_deconv_overlapping": ["ConvTranspose+act (dynamic)"],
     ]
 
+    /// Steps the static plan must (or must not) compile a fixture to: the small-piece Slice and
+    /// Concat kernels of box decoding, and an identity Resize as an alias (no resampling step).
+    static let staticSteps: [String: (has: Set<String>, hasNot: Set<String>)] = [
+        "op_slice_box_column": (["Slice"], []),
+        "op_concat_box_columns": (["Concat (plain)"], []),
+        "op_resize_identity": (["Add"], ["Resize", "Resize (reference)"]),
+    ]
+
     func testManifestCoversEveryDetectionOperatorAndVariant() throws {
         let names = Set(try entries().map(\.name))
         for mode in ["avg", "max"] { for ctm in ["half_pixel", "output_half_pixel"] { XCTAssertTrue(names.contains("op_roialign_\(mode)_\(ctm)")) } }
@@ -46,6 +54,10 @@ final class DetectionOperatorTests: XCTestCase {
             XCTAssertEqual(labels.contains { $0.hasSuffix("dynamic)") }, Self.dataDependent.contains(entry.name), "\(entry.name): \(labels)")
             XCTAssertEqual(try session.hasDataDependentShapes(inputShapes: shapes), Self.dataDependent.contains(entry.name), entry.name)
             for op in Self.tailPrimitives[entry.name] ?? [] { XCTAssertTrue(labels.contains(op), "\(entry.name): \(op) missing in \(labels)") }
+            if let expected = Self.staticSteps[entry.name] {
+                XCTAssertTrue(expected.has.isSubset(of: labels), "\(entry.name): \(expected.has) not all in \(labels)")
+                XCTAssertTrue(expected.hasNot.isDisjoint(with: labels), "\(entry.name): \(labels)")
+            }
         }
     }
 
