@@ -68,7 +68,7 @@ import json, resource, sys, time, numpy as np, onnxruntime as ort
 path, shape, threads, runs = sys.argv[1], [int(s) for s in sys.argv[2].split(',')], int(sys.argv[3]), int(sys.argv[4])
 so = ort.SessionOptions(); so.intra_op_num_threads = threads; so.inter_op_num_threads = 1
 s = ort.InferenceSession(path, so, providers=['CPUExecutionProvider'])
-x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
+x = np.load(sys.argv[5]) if len(sys.argv) > 5 else np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
 feeds = {s.get_inputs()[0].name: x}
 s.run(None, feeds)
 times = []
@@ -82,8 +82,9 @@ print(json.dumps({'median': float(np.median(times)), 'peakRSSMiB': int(hwm) / 10
 """
 
 
-def run_ort(path, shape, threads, runs):
-    out = subprocess.run([sys.executable, "-c", ORT_CHILD, path, ",".join(map(str, shape)), str(threads), str(runs)],
+def run_ort(path, shape, threads, runs, input_file=None):
+    """onnxruntime's median seconds on a seeded random input of `shape`, or on the .npy `input_file`."""
+    out = subprocess.run([sys.executable, "-c", ORT_CHILD, path, ",".join(map(str, shape)), str(threads), str(runs)] + ([input_file] if input_file else []),
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 

@@ -20,10 +20,12 @@ the engine and onnxruntime alternating within each round):
 - maskrcnn (issue 17): torchvision Mask R-CNN v1 and v2 at 512^2 (Scripts/engine/export_maskrcnn.py
   --full, written into --maskrcnn-dir when missing), the small test fixture at 96^2 and the demo model
   brats-instances-2d at 192^2 (--models picks among maskrcnn_resnet50_fpn, maskrcnn_resnet50_fpn_v2,
-  maskrcnn_small, brats_instances_2d): the fast backend vs
-  onnxruntime on random uniform [-1, 1] images, as `model bench` feeds the engine. Before timing,
-  `model run` on one such image saved to .npy checks that the engine keeps as many detections as
-  onnxruntime on it (printed).
+  maskrcnn_small, brats_instances_2d, brats_instances_2d_slice): the fast backend vs
+  onnxruntime on random uniform [-1, 1] images, as `model bench` feeds the engine, and for
+  brats_instances_2d_slice on a real BraTS slice (`brats_slice`: the demo finds nothing on random
+  values, and a detector's tail costs per detection; needs ../shared/data and nibabel). Before
+  timing, `model run` on the same input saved to .npy checks that the engine keeps as many
+  detections as onnxruntime on it (printed).
 Every line states the CPU model, whether it has AVX-512, and the load average when it was measured.
 """
 import argparse, json, os, platform, statistics, subprocess, sys, time
@@ -63,8 +65,9 @@ def ensure_exports(workdir):
                         "--only", ",".join(missing)], check=True)
 
 
-def engine_bench(exe, path, shape, threads, runs=1, layout=None):
-    cmd = [exe, "model", "bench", path, "--shape", ",".join(map(str, shape)), "--threads", str(threads), "--runs", str(runs), "--json"]
+def engine_bench(exe, path, shape, threads, runs=1, layout=None, input_file=None):
+    given = ["--input", input_file] if input_file else ["--shape", ",".join(map(str, shape))]
+    cmd = [exe, "model", "bench", path] + given + ["--threads", str(threads), "--runs", str(runs), "--json"]
     if layout:
         cmd += ["--layout", layout]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -211,7 +214,28 @@ def part_unet(args, exe):
 
 
 MASKRCNN = {"maskrcnn_resnet50_fpn": [1, 3, 512, 512], "maskrcnn_resnet50_fpn_v2": [1, 3, 512, 512], "maskrcnn_small": [1, 3, 96, 96],
-            "brats_instances_2d": [2, 192, 192]}
+            "brats_instances_2d": [2, 192, 192], "brats_instances_2d_slice": [2, 192, 192]}
+
+
+def brats_slice(workdir):
+    """A real input for the demo model (which finds nothing on random values): BraTS 2013 case 6's
+    axial slice with the most tumour (z 90), FLAIR and T1c z-scored over the voxels above the
+    minimum (the manifest's normalisation), centred in 192x192. Needs ../shared/data."""
+    import nibabel as nib
+    d = os.path.join(REPO, "..", "shared", "data", "brats2013", "brats_2013_pat0006_1")
+    out = os.path.join(workdir, "brats_pat0006_z90.npy")
+    chans = []
+    for f in ("Flair_subtrMeanDivStd.nii.gz", "T1c_subtrMeanDivStd.nii.gz"):
+        v = nib.load(os.path.join(d, f)).get_fdata().astype(np.float32)
+        m = v > v.min()
+        v = (v - v[m].mean()) / v[m].std() * m
+        a, c = v[:, :, 90].T, np.zeros((192, 192), np.float32)
+        h, w = a.shape
+        ys, xs, yd, xd = max(0, (h - 192) // 2), max(0, (w - 192) // 2), max(0, (192 - h) // 2), max(0, (192 - w) // 2)
+        c[yd:yd + min(h, 192), xd:xd + min(w, 192)] = a[ys:ys + min(h, 192), xs:xs + min(w, 192)]
+        chans.append(c)
+    np.save(out, np.stack(chans).astype(np.float32))
+    return out
 
 ORT_DETECTIONS = r"""
 import sys, numpy as np, onnxruntime as ort
@@ -224,7 +248,7 @@ print(s.run(None, {s.get_inputs()[0].name: np.load(sys.argv[2])})[0].shape[0])
 def maskrcnn_path(args, name):
     if name == "maskrcnn_small":
         return os.path.join(REPO, "Tests", "EngineTests", "Fixtures", "maskrcnn_small.onnx")
-    if name == "brats_instances_2d":  # the demo instance model (one unbatched 2-channel slice)
+    if name.startswith("brats_instances_2d"):  # the demo instance model (one unbatched 2-channel slice)
         return os.path.join(REPO, "Models", "brats-instances-2d", "model.onnx")
     path = os.path.join(args.maskrcnn_dir, f"{name}.onnx")
     if not os.path.exists(path):
@@ -232,10 +256,11 @@ def maskrcnn_path(args, name):
     return path
 
 
-def detection_counts(exe, path, shape, workdir):
-    """Detections of the engine (fast, 2 threads) and of onnxruntime on one random uniform [-1, 1] image."""
-    x = os.path.join(workdir, "maskrcnn_bench_input.npy")
-    np.save(x, np.random.default_rng(17).uniform(-1, 1, shape).astype(np.float32))
+def detection_counts(exe, path, shape, workdir, input_file=None):
+    """Detections of the engine (fast, 2 threads) and of onnxruntime on `input_file`, else on one random uniform [-1, 1] image."""
+    x = input_file or os.path.join(workdir, "maskrcnn_bench_input.npy")
+    if not input_file:
+        np.save(x, np.random.default_rng(17).uniform(-1, 1, shape).astype(np.float32))
     out = os.path.join(workdir, "maskrcnn_bench_out.npy")
     subprocess.run([exe, "model", "run", path, "--input", x, "--output", out, "--threads", "2"], check=True, capture_output=True)
     engine = np.load(out.replace(".npy", "-scores.npy")).shape[0]
@@ -252,10 +277,11 @@ def part_maskrcnn(args, exe):
         if name not in args.models.split(","):
             continue
         path = maskrcnn_path(args, name)
-        counts = detection_counts(exe, path, shape, args.workdir)
+        given = brats_slice(args.workdir) if name == "brats_instances_2d_slice" else None
+        counts = detection_counts(exe, path, shape, args.workdir, given)
         for t in args.threads:
             def measure():
-                return {"ort": bench.run_ort(path, shape, t, args.runs), "engine": engine_bench(exe, path, shape, t, runs=args.runs)}
+                return {"ort": bench.run_ort(path, shape, t, args.runs, given), "engine": engine_bench(exe, path, shape, t, runs=args.runs, input_file=given)}
             r = rounds(args.repeats, measure)
             o, e = r["ort"], r["engine"]
             print(f"| {name} | {'x'.join(map(str, shape))} | {t} | {counts[0]} / {counts[1]} | {o['median']:.4g} | {e['median']:.4g} | "

@@ -18,7 +18,7 @@ enum ControlFlow {
         case "If":
             guard let cond = input(0), cond.count == 1 else { throw node.invalid("condition must be one value") }
             let branch = try node.subgraph(cond.intValues[0] != 0 ? "then_branch" : "else_branch")
-            let outs = try runGraph(branch, env: env, bindings: [:], opset: opset, owner: node)
+            let outs = try runGraph(branch, env: env, bindings: [:], opset: opset, owner: node, prepared: try Prepared(branch, opset: opset))
             guard outs.count == node.outputs.count else { throw node.invalid("branch yields \(outs.count) outputs, node declares \(node.outputs.count)") }
             return outs
         case "Loop":
@@ -36,6 +36,8 @@ enum ControlFlow {
                 carried.append(t)
             }
             var scans = [[Tensor]](repeating: [], count: body.outputs.count - 1 - carriedCount)
+            // What every iteration would otherwise redo: the body's constants and its appendable inputs.
+            let prepared = try Prepared(body, opset: opset)
             var iteration: Int64 = 0
             while keepGoing && (tripCount.map { iteration < $0 } ?? true) {
                 guard iteration < maxIterations else { throw EngineError.unsupported("Loop node '\(node.name)' runs more than \(maxIterations) iterations") }
@@ -46,7 +48,7 @@ enum ControlFlow {
                 carried = []
                 // Iterations still to come, this one included: an appended tensor reserves room for them.
                 let left = tripCount.map { Int(min(max($0 - iteration, 1), Int64(maxIterations))) } ?? 1
-                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node, iterationsLeft: left)
+                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node, prepared: prepared, iterationsLeft: left)
                 keepGoing = outs[0].intValues.first != 0
                 carried = Array(outs[1..<(1 + carriedCount)])
                 for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
@@ -58,17 +60,34 @@ enum ControlFlow {
         }
     }
 
+    /// What a subgraph's runs share: the values of its Constant nodes (by node index) and the inputs a
+    /// Concat may append to in place (`appendInPlace`).
+    struct Prepared {
+        let constants: [Int: Tensor]
+        let appendable: Set<String>
+        init(_ g: Graph, opset: Int) throws {
+            var constants: [Int: Tensor] = [:]
+            for (i, n) in g.nodes.enumerated() where n.opType == "Constant" && n.outputs.count == 1 {
+                constants[i] = try Reference.run(n, [], opset: opset)[0]
+            }
+            self.constants = constants
+            appendable = g.inputs.isEmpty ? [] : g.singleReaderInputs  // an If branch has no inputs to append to
+        }
+    }
+
     /// Runs a subgraph's nodes in order over the enclosing values plus `bindings` (its inputs).
     /// `iterationsLeft`: a Loop body's remaining iterations, this one included (`appendInPlace`).
     static func runGraph(_ g: Graph, env: [String: Tensor], bindings: consuming [String: Tensor], opset: Int, owner: Node,
-                         iterationsLeft: Int = 1) throws -> [Tensor] {
+                         prepared: Prepared, iterationsLeft: Int = 1) throws -> [Tensor] {
         var local = env
+        // Room for every value the graph makes: no rehashing as it grows (a Loop body runs per detection).
+        local.reserveCapacity(env.count + g.initializers.count + g.inputs.count + g.nodes.reduce(0) { $0 + $1.outputs.count })
         for (k, t) in g.initializers { local[k] = t }
         for (k, t) in bindings { local[k] = t }
         bindings = [:]
-        let appendable = g.inputs.isEmpty ? [] : g.singleReaderInputs  // an If branch has no inputs to append to
-        for n in g.nodes {
-            if let out = try appendInPlace(n, &local, appendable: appendable, iterationsLeft: iterationsLeft) { local[n.outputs[0]] = out; continue }
+        for (i, n) in g.nodes.enumerated() {
+            if let c = prepared.constants[i] { local[n.outputs[0]] = c; continue }
+            if let out = try appendInPlace(n, &local, appendable: prepared.appendable, iterationsLeft: iterationsLeft) { local[n.outputs[0]] = out; continue }
             var ins: [Tensor?] = []
             for name in n.inputs {
                 if name.isEmpty { ins.append(nil); continue }

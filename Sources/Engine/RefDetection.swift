@@ -69,20 +69,22 @@ enum RefDetection {
         }
         // heap[0] is the worst of the kept: every parent is worse than its children.
         var heap = Array(0..<k)
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var worst = i
-                if l < k && better(heap[worst], heap[l]) { worst = l }
-                if r < k && better(heap[worst], heap[r]) { worst = r }
-                if worst == i { return }
-                heap.swapAt(i, worst); i = worst
+        heap.withUnsafeMutableBufferPointer { heap in
+            func siftDown(_ start: Int) {
+                var i = start
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var worst = i
+                    if l < k && better(heap[worst], heap[l]) { worst = l }
+                    if r < k && better(heap[worst], heap[r]) { worst = r }
+                    if worst == i { return }
+                    heap.swapAt(i, worst); i = worst
+                }
             }
+            for i in Swift.stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i) }
+            for j in k..<n where better(j, heap[0]) { heap[0] = j; siftDown(0) }
+            heap.sort(by: better)
         }
-        for i in Swift.stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i) }
-        for j in k..<n where better(j, heap[0]) { heap[0] = j; siftDown(0) }
-        heap.sort(by: better)
         return heap
     }
 

@@ -22,6 +22,22 @@ func parseShape(_ text: String) throws -> [Int] {
     return dims.map { $0! }
 }
 
+/// The model's inputs from --input values: .npy files in the model's input order, or NAME=FILE.npy.
+func readFeeds(_ m: ONNXModel, _ specs: [String]) throws -> [String: Tensor] {
+    guard specs.count == m.inputs.count else {
+        throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(specs.count) --input")
+    }
+    var feeds: [String: Tensor] = [:]
+    for (i, spec) in specs.enumerated() {
+        if let eq = spec.firstIndex(of: "="), m.inputs.contains(where: { $0.name == String(spec[..<eq]) }) {
+            feeds[String(spec[..<eq])] = try Npy.read(path: String(spec[spec.index(after: eq)...]))
+        } else {
+            feeds[m.inputs[i].name] = try Npy.read(path: spec)
+        }
+    }
+    return feeds
+}
+
 /// Input shapes: --shape for the first input (or NAME=1,2,3 for a named one), else declared fixed dims.
 func resolveShapes(_ model: ONNXModel, _ specs: [String]) throws -> [String: [Int]]? {
     var shapes: [String: [Int]] = [:]
@@ -110,17 +126,7 @@ struct ModelRun: ParsableCommand {
     func run() throws {
         try InputFile.requireWritableFileTarget(output, flag: "--output")
         let m = try ONNXModel(path: model)
-        guard input.count == m.inputs.count else {
-            throw ValidationError("the model has \(m.inputs.count) input(s) (\(m.inputs.map(\.name).joined(separator: ", "))); got \(input.count) --input")
-        }
-        var feeds: [String: Tensor] = [:]
-        for (i, spec) in input.enumerated() {
-            if let eq = spec.firstIndex(of: "="), m.inputs.contains(where: { $0.name == String(spec[..<eq]) }) {
-                feeds[String(spec[..<eq])] = try Npy.read(path: String(spec[spec.index(after: eq)...]))
-            } else {
-                feeds[m.inputs[i].name] = try Npy.read(path: spec)
-            }
-        }
+        let feeds = try readFeeds(m, input)
         let session = try InferenceSession(model: m, backend: backend, threads: threads)
         let results = try session.run(feeds)
         for (name, path) in outputPaths(m.outputs.map(\.name)) { try Npy.write(results[name]!, path: path) }
@@ -140,12 +146,14 @@ struct ModelRun: ParsableCommand {
 struct ModelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time an ONNX model on random inputs: median seconds, GFLOP/s, peak memory.",
+        abstract: "Time an ONNX model on random (or given) inputs: median seconds, GFLOP/s, peak memory.",
         discussion: "One warm-up run (which also compiles the oneDNN primitives) precedes the timed runs. Peak RSS is the process high-water mark (VmHWM)."
     )
 
     @Argument(help: "The .onnx file.") var model: String
     @Option(help: "Input shape, e.g. 1,1,128,128,128 (or NAME=... per input).") var shape: [String] = []
+    @Option(help: "Time on this .npy input instead of random values (repeat for several inputs, or NAME=FILE.npy): a detector's cost depends on what it finds.")
+    var input: [String] = []
     @Option(help: "Threads for the fast backend.") var threads: Int?
     @Option(help: "Timed runs.") var runs: Int = 3
     @Option(help: "Engine backend.") var backend: Backend = .fast
@@ -170,12 +178,14 @@ struct ModelBench: ParsableCommand {
     func run() throws {
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         let m = try ONNXModel(path: model)
-        guard let shapes = try resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
+        guard input.isEmpty || shape.isEmpty else { throw ValidationError("give --shape or --input, not both") }
+        let given = input.isEmpty ? nil : try readFeeds(m, input)
+        guard let shapes = try given?.mapValues(\.shape) ?? resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
         // The budget is checked before the random inputs are allocated (a huge --shape is refused, exit 65).
         let session = try InferenceSession(model: m, backend: backend, threads: threads, layout: layout)
         try session.requireWithinBudget(inputShapes: shapes)
         var rng = SystemRandomNumberGenerator()
-        let feeds = shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
+        let feeds = given ?? shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
         _ = try session.run(feeds)
         var times: [Double] = []
         let cpuStart = cpuSeconds()
