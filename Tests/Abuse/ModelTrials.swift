@@ -45,7 +45,13 @@ enum ModelTrials {
             trials.append(Trial(category: "onnx-npy", name: ".npy \(name)",
                                 arguments: ["model", "run", real, "--input", file, "--output", dir + "/y.npy"],
                                 expectedExit: [65, 69], mentions: mentions, watchedFolders: [dir]))
+            trials.append(Trial(category: "onnx-npy", name: ".npy \(name) (bench --input)",
+                                arguments: ["model", "bench", real, "--input", file, "--runs", "1"],
+                                expectedExit: [65, 69], mentions: mentions))
         }
+        trials.append(Trial(category: "onnx-npy", name: "bench with both --shape and --input",
+                            arguments: ["model", "bench", real, "--shape", "1,2,8,8,8", "--input", real, "--runs", "1"],
+                            expectedExit: [64], mentions: ["--shape", "--input"]))
         return trials
     }
 
