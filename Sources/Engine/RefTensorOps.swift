@@ -33,6 +33,8 @@ enum RefTensorOps {
     }
 
     static func slice(_ x: Tensor, start: [Int], step: [Int], outShape: [Int]) -> Tensor {
+        // The whole tensor, in order (mask pasting's `[0:im_h, :]`): the tensor itself, not a copy.
+        if outShape == x.shape && step.allSatisfy({ $0 == 1 }) { return x }
         let s = Tensor.strides(x.shape)
         if let last = outShape.last, step.last == 1, last > 0 {
             // Unit step on the last axis: whole rows are copied (mask pasting slices 512x512 planes).
@@ -122,6 +124,7 @@ enum RefTensorOps {
     /// has extent 1 repeat one value, so no per-element index is built (Mask R-CNN expands RoI
     /// indices [n, 1, 1, 1] to [n, 256, 7, 7] and zeros to [1000, 256, 7, 7] on every run).
     static func expand(_ x: Tensor, outShape: [Int]) -> Tensor {
+        if outShape == x.shape { return x }
         if x.elementType == .int64 { return Tensor(shape: outShape, ints: expanded(x.ints, x.shape, outShape)) }
         return Tensor(shape: outShape, floats: expanded(x.floats, x.shape, outShape))
     }
