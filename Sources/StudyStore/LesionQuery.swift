@@ -58,14 +58,15 @@ extension StudyStore {
         lesionConditions.arguments += scope.arguments
         if let v = filter.minVolumeML { lesionConditions.add("volumeML >= ?", [v.sqlValue]) }
         let measured = lesionMeasurementColumns.joined(separator: ", ")
-        let rows = try db.fetch("SELECT runID, labelID, \(measured) FROM lesion \(lesionConditions.sql)", lesionConditions.arguments)
         // Rows in the order SQLite returns them (by run, then volume), with their sort keys: sorting
-        // the small keys and copying each row once is cheaper than sorting the 300-byte rows.
+        // the small keys and copying each row once is cheaper than sorting the 300-byte rows. Read
+        // column by column as they come (`forEachRow`): building an `SQLRow` per lesion cost as much as
+        // the rest of the query.
         var found: [LesionRow] = []
         var keys: [(run: Int, label: Int, lesion: Int, row: Int)] = []
-        for row in rows {
+        try db.forEachRow("SELECT runID, labelID, \(measured) FROM lesion \(lesionConditions.sql)", lesionConditions.arguments) { row in
             let runID = row.int64(0) ?? 0, labelID = row.int64(1) ?? 0
-            guard let label = labels[labelID], let at = position[runID] else { continue }  // another label (--label)
+            guard let label = labels[labelID], let at = position[runID] else { return }  // another label (--label)
             let run = runs[at]
             // Columns 2... follow `lesionMeasurementColumns`.
             let lesionIndex = row.int(2) ?? 0
