@@ -57,7 +57,7 @@ final class RouteSplitTests: XCTestCase {
         refused(["split": "Watershed"], "routes[0].options.split", "not a split method")
         refused(["split": 1], "routes[0].options.split", "expected a string")
         refused(["split": "watershed", "minDistanceMM": "5"], "routes[0].options.minDistanceMM", "expected a number")
-        refused(["split": "watershed", "minDistanceMm": 5], "routes[0].options.minDistanceMm", "")
+        refused(["split": "watershed", "minDistanceMm": 5], "routes[0].options.minDistanceMm", "unknown key")
     }
 
     /// segment's rule: an instances model detects each lesion itself, so a route asking for a split with
