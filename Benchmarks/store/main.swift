@@ -110,6 +110,32 @@ do {
         let rows = try store.lesions(LesionFilter(patientID: "PAT-\((i * 7919) % 900)", minVolumeML: 1, label: "tumour"))
         return try JSONFormat.encoder().encode(rows).isEmpty ? 0 : rows.count
     }
+    // What a GET /lesions cache miss does besides HTTP (random-lesions.lua's queries): the query, then the
+    // rows written as the service writes them (JSONFormat.CompactWriter), without and with the query.
+    var jsonRNG = SplitMix(seed: 14)
+    let queries = (0..<iterations).map { _ in
+        LesionFilter(patientID: "PAT-\(Int.random(in: 0..<900, using: &jsonRNG))", minVolumeML: 0.5 + Double.random(in: 0..<1, using: &jsonRNG))
+    }
+    let answers = try queries.map { try store.lesions($0) }
+    func compactJSON(_ rows: [LesionRow]) -> Int {
+        var writer = JSONFormat.CompactWriter(capacity: 1024 * (rows.count + 1))
+        writer.beginArray()
+        for row in rows { row.writeJSON(to: &writer) }
+        writer.endArray()
+        return writer.bytes.count
+    }
+    try time("GET /lesions miss: the query (random patient, minVolumeML in [0.5, 1.5))", iterations: iterations) { i in
+        try store.lesions(queries[i]).count
+    }
+    time("GET /lesions miss: its rows as compact JSON (CompactWriter)", iterations: iterations) { i in
+        _ = compactJSON(answers[i])
+        return answers[i].count
+    }
+    try time("GET /lesions miss: the query and its compact JSON", iterations: iterations) { i in
+        let rows = try store.lesions(queries[i])
+        _ = compactJSON(rows)
+        return rows.count
+    }
     try time("lesions --min-volume-ml 100 (all patients)", iterations: max(1, iterations / 10)) { _ in
         try store.lesions(LesionFilter(minVolumeML: 100)).count
     }

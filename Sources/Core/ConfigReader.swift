@@ -84,6 +84,11 @@ public struct ConfigReader {
         return d
     }
 
+    public mutating func optionalDouble(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard has(name) else { consumed.insert(name); return nil }
+        return try double(name, in: range)
+    }
+
     public mutating func bool(_ name: String, default fallback: Bool) throws -> Bool {
         guard let value = raw(name) else { return fallback }
         guard case .bool(let b) = value else {

@@ -45,34 +45,63 @@ extension JSONFormat {
             separate()
             bytes.append(UInt8(ascii: "\""))
             key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: ":"))
             needsComma = false
         }
 
         public mutating func field(_ name: StaticString, _ value: String?) { if let value { key(name); string(value) } }
         public mutating func field(_ name: StaticString, _ value: Double?) { if let value { key(name); number(value) } }
-        public mutating func field<I: BinaryInteger>(_ name: StaticString, _ value: I?) { if let value { key(name); integer(value) } }
+        public mutating func field(_ name: StaticString, _ value: Int?) { if let value { key(name); integer(Int64(value)) } }
+        public mutating func field(_ name: StaticString, _ value: Int64?) { if let value { key(name); integer(value) } }
         public mutating func field(_ name: StaticString, _ value: Bool?) { if let value { key(name); bool(value) } }
 
         public mutating func bool(_ value: Bool) {
             separate()
-            bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+            let text: StaticString = value ? "true" : "false"
+            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
             needsComma = true
         }
 
-        public mutating func integer<I: BinaryInteger>(_ value: I) {
+        /// An integer's decimal digits (as `String(value)`), written without a `String`.
+        public mutating func integer(_ value: Int64) {
             separate()
-            bytes.append(contentsOf: String(value).utf8)
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            appendDigits(value.magnitude)
             needsComma = true
         }
 
+        /// A number as JSONEncoder writes it: `description` without a trailing ".0". Integral values of
+        /// magnitude up to 2^53 (which `description` writes in plain decimal, e.g. "100.0", "-0.0") are
+        /// written as integer digits without making a `String`; `description` writes larger ones with an
+        /// exponent ("1e+16"), which JSONEncoder keeps.
         public mutating func number(_ value: Double) {
             guard value.isFinite else { return string(value.isNaN ? "nan" : value > 0 ? "inf" : "-inf") }
             separate()
-            var text = value.description
-            if text.hasSuffix(".0") { text.removeLast(2) }
-            bytes.append(contentsOf: text.utf8)
+            if value.magnitude <= 9_007_199_254_740_992, value == value.rounded(.towardZero) {
+                if value.sign == .minus { bytes.append(UInt8(ascii: "-")) }
+                appendDigits(UInt64(value.magnitude))
+            } else {
+                // Not integral, or written with an exponent: never ends in ".0".
+                var text = value.description
+                text.withUTF8 { bytes.append(contentsOf: $0) }
+            }
             needsComma = true
+        }
+
+        /// The decimal digits of `magnitude`, most significant first.
+        private mutating func appendDigits(_ magnitude: UInt64) {
+            var m = magnitude
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for UInt64.max's 20 digits, filled from the end
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var at = buffer.count
+                repeat {
+                    at -= 1
+                    buffer[at] = UInt8(ascii: "0") + UInt8(m % 10)
+                    m /= 10
+                } while m != 0
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[at...]))
+            }
         }
 
         public mutating func string(_ value: String) {
@@ -81,19 +110,25 @@ extension JSONFormat {
             var value = value
             value.withUTF8 { utf8 in
                 var start = 0
-                for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                for i in utf8.indices {
+                    let byte = utf8[i]
+                    guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
                     start = i + 1
+                    bytes.append(UInt8(ascii: "\\"))
                     switch byte {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), byte])
-                    case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-                    case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                    case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                    case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-                    case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+                    case 0x08: bytes.append(UInt8(ascii: "b"))
+                    case 0x09: bytes.append(UInt8(ascii: "t"))
+                    case 0x0A: bytes.append(UInt8(ascii: "n"))
+                    case 0x0C: bytes.append(UInt8(ascii: "f"))
+                    case 0x0D: bytes.append(UInt8(ascii: "r"))
                     default:
-                        let hex = Array("0123456789abcdef".utf8)
-                        bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                        let hex: StaticString = "0123456789abcdef"
+                        hex.withUTF8Buffer { hex in
+                            bytes.append(UInt8(ascii: "u")); bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: "0"))
+                            bytes.append(hex[Int(byte >> 4)]); bytes.append(hex[Int(byte & 0xF)])
+                        }
                     }
                 }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))

@@ -108,6 +108,18 @@ final class JobWorker: @unchecked Sendable {
     /// Segments the job's inputs with the warm model; returns the recorded run.
     func segment(_ job: JobRow) throws -> Int64 {
         publish(job, phase: "load", progress: 0)
+        let request = Self.request(for: job, config: config)
+        let model = try model(job.model)
+        let summary = try SegmentJob.run(request, model: model) { done, total in
+            if total > 0 { self.publish(job, phase: "inference", progress: Double(done) / Double(total)) }
+            KillPoint.jobInference.reach()
+        }
+        return summary.runID
+    }
+
+    /// What `segment` asks the pipeline for: the job's inputs and model, its route's options (stored
+    /// with the job as JSON), the configuration's threads, database and storage folder.
+    static func request(for job: JobRow, config: ServiceConfig) -> SegmentRequest {
         let options = (try? JSONDecoder().decode(RouteOptions.self, from: Data(job.optionsJSON.utf8))) ?? RouteOptions()
         var request = SegmentRequest(inputs: job.inputs.map(\.path), seriesUIDs: job.inputs.map { $0.seriesInstanceUID ?? "" },
                                      model: job.model, tta: options.tta, threads: config.threadsPerWorker,
@@ -116,12 +128,8 @@ final class JobWorker: @unchecked Sendable {
         if job.inputs.allSatisfy({ $0.seriesInstanceUID == nil }) { request.seriesUIDs = [] }
         request.reportsParent = config.storageFolder
         request.writeRTStruct = options.rtstruct
-        let model = try model(job.model)
-        let summary = try SegmentJob.run(request, model: model) { done, total in
-            if total > 0 { self.publish(job, phase: "inference", progress: Double(done) / Double(total)) }
-            KillPoint.jobInference.reach()
-        }
-        return summary.runID
+        request.splitting = options.splitChoice.splitting
+        return request
     }
 
     /// Sends the run's SEG and SR (and RT Structure Set, when the route asks for one) to each

@@ -1,4 +1,5 @@
 import Core
+import Crypto
 import Foundation
 import Hummingbird
 import StudyStore
@@ -53,9 +54,15 @@ final class ResponseCache: Sendable {
         init(body: ByteBuffer, total: Int?) {
             self.body = body
             self.total = total
-            var hashed = Data(body.readableBytesView)
-            if let total { hashed.append(contentsOf: Array("\u{0}\(total)".utf8)) }
-            etag = "\"" + Digest.sha256Hex(hashed).prefix(32) + "\""
+            // Hashed in place (a miss of GET /lesions made a copy of its body for this before).
+            var hasher = SHA256()
+            body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            if let total { hasher.update(data: Array("\u{0}\(total)".utf8)) }
+            let hex = Array("0123456789abcdef".utf8)
+            var tag: [UInt8] = [UInt8(ascii: "\"")]
+            for byte in hasher.finalize().prefix(16) { tag += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] }
+            tag.append(UInt8(ascii: "\""))
+            etag = String(decoding: tag, as: UTF8.self)
         }
     }
 

@@ -2,23 +2,78 @@ import Core
 import Foundation
 import Pipeline
 
-/// Segmentation options a route passes to the job.
+/// Segmentation options a route passes to the job (stored with the job as JSON, these keys).
 public struct RouteOptions: Sendable, Equatable, Codable {
     public var tta: Bool = false
     /// Components under this volume (mL) are removed (segment's --min-lesion-ml).
     public var minLesionML: Double = 0
     /// Also write an RT Structure Set and send it with the SEG and SR (segment's --rtstruct).
     public var rtstruct: Bool = false
-    public init(tta: Bool = false, minLesionML: Double = 0, rtstruct: Bool = false) {
+    /// How the mask becomes lesions (segment's --split, --min-distance-mm, --neck-depth-mm).
+    public var split: LesionSplitChoice.Method = .components
+    public var minDistanceMM: Double?
+    public var neckDepthMM: Double?
+
+    public init(tta: Bool = false, minLesionML: Double = 0, rtstruct: Bool = false, split: LesionSplitChoice = LesionSplitChoice()) {
         self.tta = tta; self.minLesionML = minLesionML; self.rtstruct = rtstruct
+        self.split = split.method; minDistanceMM = split.minDistanceMM; neckDepthMM = split.neckDepthMM
     }
 
-    /// Every key optional, so a job queued before a key existed keeps its other options.
+    /// The split, checked by the CLI's rule (`LesionSplitChoice`).
+    public var splitChoice: LesionSplitChoice { LesionSplitChoice(method: split, minDistanceMM: minDistanceMM, neckDepthMM: neckDepthMM) }
+
+    /// Every key optional, so a job queued before a key existed keeps its other options. A split the
+    /// rule refuses (POST /jobs's options) does not decode.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tta = try c.decodeIfPresent(Bool.self, forKey: .tta) ?? false
         minLesionML = try c.decodeIfPresent(Double.self, forKey: .minLesionML) ?? 0
         rtstruct = try c.decodeIfPresent(Bool.self, forKey: .rtstruct) ?? false
+        split = try c.decodeIfPresent(LesionSplitChoice.Method.self, forKey: .split) ?? .components
+        minDistanceMM = try c.decodeIfPresent(Double.self, forKey: .minDistanceMM)
+        neckDepthMM = try c.decodeIfPresent(Double.self, forKey: .neckDepthMM)
+        if let problem = splitChoice.problem {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: Self.message(problem)))
+        }
+    }
+
+    /// The key a split problem concerns and what is wrong, in the configuration's words.
+    static func describe(_ problem: LesionSplitChoice.Problem) -> (key: String, problem: String) {
+        switch problem {
+        case .onlyWithWatershed(.minDistance): return ("minDistanceMM", "applies to \"split\": \"watershed\" only")
+        case .onlyWithWatershed(.neckDepth): return ("neckDepthMM", "applies to \"split\": \"watershed\" only")
+        case .minDistanceNotPositive: return ("minDistanceMM", "must be a positive number of mm")
+        case .neckDepthNegative: return ("neckDepthMM", "must be 0 or a positive number of mm")
+        }
+    }
+
+    static func message(_ problem: LesionSplitChoice.Problem) -> String {
+        let (key, text) = describe(problem)
+        return "options.\(key): \(text)"
+    }
+
+    /// Reads a route's `options` object (keys checked as every configuration key).
+    static func read(_ o: inout ConfigReader) throws -> RouteOptions {
+        var options = RouteOptions()
+        options.tta = try o.bool("tta", default: false)
+        options.minLesionML = try o.double("minLesionML", in: 0...1_000_000, default: 0)
+        options.rtstruct = try o.bool("rtstruct", default: false)
+        let method = try o.string("split", default: LesionSplitChoice.Method.components.rawValue)
+        guard let split = LesionSplitChoice.Method(rawValue: method) else {
+            let names = LesionSplitChoice.Method.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+            throw ServiceError.config(key: o.key("split"), problem: "'\(method)' is not a split method; expected \(names)")
+        }
+        options.split = split
+        // Any number here: the split rule, shared with the CLI, says which ones are valid.
+        let anyNumber = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        options.minDistanceMM = try o.optionalDouble("minDistanceMM", in: anyNumber)
+        options.neckDepthMM = try o.optionalDouble("neckDepthMM", in: anyNumber)
+        if let problem = options.splitChoice.problem {
+            let (key, text) = describe(problem)
+            throw ServiceError.config(key: o.key(key), problem: text)
+        }
+        try o.finish()
+        return options
     }
 }
 
@@ -52,12 +107,7 @@ public struct Route: Sendable, Equatable {
         }
         let model = try r.string("model")
         var options = RouteOptions()
-        if var o = try r.object("options", required: false) {
-            options.tta = try o.bool("tta", default: false)
-            options.minLesionML = try o.double("minLesionML", in: 0...1_000_000, default: 0)
-            options.rtstruct = try o.bool("rtstruct", default: false)
-            try o.finish()
-        }
+        if var o = try r.object("options", required: false) { options = try RouteOptions.read(&o) }
         let destinations = try r.array("destinations", required: false).enumerated().map { i, v -> String in
             guard case .string(let s) = v else { throw ServiceError.config(key: r.key("destinations[\(i)]"), problem: "expected a destination name, found \(v.kind)") }
             guard destinationNames.contains(s) else {

@@ -23,8 +23,14 @@ public final class SegStationService: Sendable {
         self.logger = logger
         self.shutdownGraceSeconds = shutdownGraceSeconds
         for (i, route) in config.routes.enumerated() {
-            do { _ = try ModelPackage.resolve(route.model) } catch {
+            let package: ModelPackage
+            do { package = try ModelPackage.resolve(route.model) } catch {
                 throw ServiceError.config(key: "routes[\(i)].model", problem: "\(error)")
+            }
+            // segment's and batch's rule: an instances model detects each lesion itself.
+            guard route.options.splitChoice.applies(to: package.manifest) else {
+                throw ServiceError.config(key: "routes[\(i)].options.split",
+                                          problem: "route '\(route.name)': the \(route.options.split.rawValue) split applies to semantic models; model '\(package.manifest.name)' detects its instances itself")
             }
         }
         store = try StudyStore(path: config.databasePath)

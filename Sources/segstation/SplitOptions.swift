@@ -1,5 +1,6 @@
 import ArgumentParser
 import Lesions
+import Pipeline
 
 /// `--split`, `--min-distance-mm`, `--neck-depth-mm`: how a semantic model's mask becomes lesions.
 /// One option group for `segment` and `batch` (docs/INSTANCES.md, "A semantic model").
@@ -18,19 +19,23 @@ struct SplitOptions: ParsableArguments {
     @Option(name: .customLong("neck-depth-mm"), help: ArgumentHelp("With --split watershed: how far below the lower of two peaks the neck between two lesions must lie to keep them apart (default 1).", valueName: "mm"))
     var neckDepthMM: Double?
 
-    enum SplitMethod: String, ExpressibleByArgument, CaseIterable { case components, watershed }
+    typealias SplitMethod = LesionSplitChoice.Method
+
+    /// The choice, checked by its one rule (`LesionSplitChoice`, shared with `serve` routes).
+    var choice: LesionSplitChoice { LesionSplitChoice(method: split, minDistanceMM: minDistanceMM, neckDepthMM: neckDepthMM) }
 
     /// Usage errors (exit 64), each naming its flag.
     func validate() throws {
-        if split != .watershed, minDistanceMM != nil || neckDepthMM != nil {
-            throw ValidationError("--min-distance-mm and --neck-depth-mm apply to --split watershed")
+        switch choice.problem {
+        case nil: break
+        case .onlyWithWatershed: throw ValidationError("--min-distance-mm and --neck-depth-mm apply to --split watershed")
+        case .minDistanceNotPositive: throw ValidationError("--min-distance-mm must be a positive number of mm")
+        case .neckDepthNegative: throw ValidationError("--neck-depth-mm must be 0 or a positive number of mm")
         }
-        if let d = minDistanceMM, !(d > 0 && d.isFinite) { throw ValidationError("--min-distance-mm must be a positive number of mm") }
-        if let d = neckDepthMM, !(d >= 0 && d.isFinite) { throw ValidationError("--neck-depth-mm must be 0 or a positive number of mm") }
     }
 
     /// What the job takes (`SegmentRequest.splitting`, `BatchOptions.splitting`): nil for connected components.
-    var splitting: InstanceSplitting? {
-        split == .watershed ? .watershed(minDistanceMM: minDistanceMM ?? 5, minNeckDepthMM: neckDepthMM ?? 1) : nil
-    }
+    var splitting: InstanceSplitting? { choice.splitting }
 }
+
+extension LesionSplitChoice.Method: ExpressibleByArgument {}

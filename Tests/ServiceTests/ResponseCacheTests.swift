@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import XCTest
 import NIOCore
 @testable import Service
@@ -108,6 +109,10 @@ final class ResponseCacheTests: XCTestCase {
         XCTAssertEqual(a.etag, c.etag)
         XCTAssertNotEqual(a.etag, b.etag, "the same rows with another total are another representation")
         XCTAssertTrue(a.etag.hasPrefix("\"") && a.etag.hasSuffix("\""))
+        // The documented tag: SHA-256 of the body, a NUL and the total; its first 32 hex digits, quoted.
+        let body = String(decoding: a.body.readableBytesView, as: UTF8.self)
+        XCTAssertEqual(a.etag, "\"" + Digest.sha256Hex(body + "\u{0}5").prefix(32) + "\"")
+        XCTAssertEqual(Self.answer("[]", total: nil).etag, "\"" + Digest.sha256Hex("[]").prefix(32) + "\"")
         XCTAssertTrue(ConditionalGET.matches(ifNoneMatch: a.etag, etag: a.etag))
         XCTAssertTrue(ConditionalGET.matches(ifNoneMatch: "\"x\", W/\(a.etag)", etag: a.etag))
         XCTAssertTrue(ConditionalGET.matches(ifNoneMatch: "*", etag: a.etag))

@@ -27,6 +27,22 @@ final class ServiceEndToEndTests: XCTestCase {
         return jobs
     }
 
+    /// A route's watershed split (options.split) reaches the job's segmentation: the run records it in its
+    /// parameters, as `segment --split watershed` does.
+    func testRouteSplitOptionReachesTheRecordedRun() throws {
+        try h.writeConfig(routeOptions: ["split": "watershed", "minDistanceMM": 4, "neckDepthMM": 0.5])
+        try h.start()
+        XCTAssertEqual(try h.send([try h.phantom("study")]).status, 0)
+        let jobs = try waitForJobs(1)
+        let runID = try XCTUnwrap(jobs[0]["runID"] as? Int)
+        let run = try XCTUnwrap(try h.json("/runs/\(runID)") as? [String: Any])
+        let parameters = try XCTUnwrap((run["parametersJSON"] as? String).flatMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        XCTAssertEqual(parameters["split"] as? String, "watershed (min distance 4.0 mm, neck depth 0.5 mm)")
+        XCTAssertTrue((jobs[0]["optionsJSON"] as? String)?.contains("\"split\":\"watershed\"") == true, "\(jobs[0])")
+    }
+
     func testEndToEndPhantomFLAIRAndT1cGiveSEGAndSRInOrthanc() throws {
         try h.writeConfig()
         try h.start()

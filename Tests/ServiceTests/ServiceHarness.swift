@@ -55,8 +55,9 @@ final class ServiceHarness: @unchecked Sendable {
     /// Writes the configuration (one route: FLAIR + T1c by description -> the fixture model -> Orthanc).
     /// `dicomHost` nil leaves `dicom.host` out (its default, loopback).
     /// `deadDestinationPort`: without a PACS, send results to this loopback port, where nothing listens.
+    /// `routeOptions`: the route's `options` object.
     func writeConfig(stableSeconds: Double = 1, workers: Int = 1, maxUploadBytes: Int = 1 << 20, maxUnzippedBytes: Int = 64 << 20,
-                     dicomHost: String? = nil, deadDestinationPort: Int? = nil) throws {
+                     dicomHost: String? = nil, deadDestinationPort: Int? = nil, routeOptions: [String: Any] = ["rtstruct": true]) throws {
         let pacsPort = orthancURL == nil ? deadDestinationPort : orthancDICOMPort
         var dicom: [String: Any] = ["aeTitle": "SEGSTATION", "port": Self.dicomPort, "allowedCallers": ["STORESCU", "ORTHANC@127.0.0.1"]]
         if let dicomHost { dicom["host"] = dicomHost }
@@ -67,7 +68,7 @@ final class ServiceHarness: @unchecked Sendable {
             "workers": workers, "threadsPerWorker": 1, "stableSeconds": stableSeconds,
             "routes": [["name": "brain", "match": ["modality": "MR", "seriesDescription": "^FLAIR"],
                         "channels": [["modality": "MR", "seriesDescription": "^T1c"]], "model": Self.fixtureModel,
-                        "options": ["rtstruct": true],
+                        "options": routeOptions,
                         "destinations": pacsPort == nil ? [] : ["pacs"]]],
             "destinations": pacsPort.map { [["name": "pacs", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": $0]] } ?? [],
         ]

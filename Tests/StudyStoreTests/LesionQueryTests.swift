@@ -103,6 +103,10 @@ final class LesionQueryTests: XCTestCase {
         for filter in filters {
             let expected = try reference(store, filter)
             XCTAssertEqual(try store.lesions(filter), expected, "\(filter)")
+            // The other form of statements 2 and 3: the scope as a subquery (more runs than `listedRuns`).
+            for listed in [0, 1] {
+                XCTAssertEqual(try store.read("test") { try StudyStore.fetchLesions($0, filter, listedRuns: listed) }, expected, "\(filter), \(listed)")
+            }
             if !expected.isEmpty { nonEmpty += 1 }
         }
         XCTAssertGreaterThan(nonEmpty, 40, "the filters should mostly select something")

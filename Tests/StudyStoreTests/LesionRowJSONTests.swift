@@ -73,4 +73,29 @@ final class LesionRowJSONTests: XCTestCase {
         }
         XCTAssertEqual(written(rows), try encoded(rows))
     }
+
+    /// Integral numbers are written as digits without `description` up to 2^53, past which `description`
+    /// (and so JSONEncoder) switches to an exponent: both sides of that edge, negative zero, and integers
+    /// at the ends of their range.
+    func testIntegralNumbersAndIntegerExtremes() throws {
+        let edge = 9_007_199_254_740_992.0  // 2^53
+        let doubles: [Double] = [0, -0.0, 1, -1, 9, 10, 99, 100, 1e6, 1e15, -1e15, edge - 1, edge, edge + 2, -edge, -(edge + 2),
+                                 1e16, 2e16, 1e17, 1e21, 1e22, -1e300, .greatestFiniteMagnitude, 0.5, -0.5, 1e-4, 1e-5, 12.000000000000002,
+                                 Double(Int64.max), Double(Int64.min), 4_503_599_627_370_497]
+        var rng = SplitMix(seed: 53)
+        let randomIntegral = (0..<200).map { _ in (Double.random(in: -1...1, using: &rng) * pow(2, Double.random(in: 0...60, using: &rng))).rounded() }
+        let rows = (doubles + randomIntegral).enumerated().map { i, d -> LesionRow in
+            var row = Self.row(i)
+            row.volumeML = d; row.centroidXMM = -d; row.meanIntensity = d * 3
+            row.lesionIndex = [0, 1, -1, 9, 10, -10, Int.max, Int.min, Int.max - 1, Int.min + 1][i % 10]
+            row.runID = [0, Int64.max, Int64.min, -1, 1_000_000_007][i % 5]
+            row.bboxMinI = i % 3 == 0 ? nil : Int(truncatingIfNeeded: UInt64(d.magnitude.rounded(.down).clamped(to: 0...1e18)))
+            return row
+        }
+        XCTAssertEqual(written(rows), try encoded(rows))
+    }
+}
+
+private extension Comparable {
+    func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }

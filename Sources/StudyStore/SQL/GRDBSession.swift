@@ -17,6 +17,22 @@ struct GRDBSession: SQLSession {
         return rows
     }
 
+    func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (any SQLColumnReader) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        let reader = ColumnReader(statement: statement.sqliteStatement)
+        while try cursor.next() != nil { try body(reader) }
+    }
+
+    /// The current row of a stepping statement, read column by column with `SQLRow`'s conversions.
+    struct ColumnReader: SQLColumnReader {
+        let statement: SQLiteStatement
+        func value(_ i: Int) -> SQLValue { GRDBSession.value(DatabaseValue(sqliteStatement: statement, index: CInt(i))) }
+        func int64(_ i: Int) -> Int64? { SQLRow.int64(value(i)) }
+        func double(_ i: Int) -> Double? { SQLRow.double(value(i)) }
+        func string(_ i: Int) -> String? { SQLRow.string(value(i)) }
+    }
+
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
         try db.execute(sql: sql, arguments: Self.arguments(arguments))
     }

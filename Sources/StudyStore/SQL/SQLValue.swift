@@ -141,9 +141,33 @@ public protocol SQLSession {
     var dialect: SQLDialect { get }
     func fetch(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
+    /// Hands each result row to `body` as it is read, to be read by position there (the reader is only
+    /// valid inside `body`). For large results: SQLite's session reads the columns straight from the
+    /// statement, without the `SQLRow` (values array, strings of every text column) `fetch` builds per
+    /// row. The values are `SQLRow`'s for the same columns.
+    func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (any SQLColumnReader) throws -> Void) throws
 }
 
+/// One result row read by position: the conversions of `SQLRow`'s positional accessors.
+public protocol SQLColumnReader {
+    func int64(_ i: Int) -> Int64?
+    func double(_ i: Int) -> Double?
+    func string(_ i: Int) -> String?
+}
+
+extension SQLColumnReader {
+    public func int(_ i: Int) -> Int? { int64(i).map(Int.init) }
+    public func bool(_ i: Int) -> Bool? { int64(i).map { $0 != 0 } }
+}
+
+extension SQLRow: SQLColumnReader {}
+
 extension SQLSession {
+    /// Through `fetch` (PostgreSQL: postgres-nio has decoded the whole result already).
+    func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (any SQLColumnReader) throws -> Void) throws {
+        for row in try fetch(sql, arguments) { try body(row) }
+    }
+
     func fetchOne(_ sql: String, _ arguments: [SQLValue] = []) throws -> SQLRow? { try fetch(sql, arguments).first }
     /// Runs an `INSERT ... RETURNING id` (both SQLite >= 3.35 and PostgreSQL support RETURNING).
     func insert(_ sql: String, _ arguments: [SQLValue]) throws -> Int64 {
