@@ -52,7 +52,13 @@ final class FastTail {
     /// field of the node and of its slots (hundreds of tiny steps make that count).
     private final class Compiled {
         let node: Node, work: Work, io: StepSlots
-        init(node: Node, work: Work, io: StepSlots) { self.node = node; self.work = work; self.io = io }
+        /// An Expand whose only reader is ScatterElements' indices on axis 0 (torchvision's
+        /// MultiScaleRoIAlign expands each RoI's row index over [C, H, W]): when it expands a column
+        /// [n, 1, ...] it is not materialised; the scatter copies whole rows (`scatterRows`).
+        let expandsRowIndex: Bool
+        init(node: Node, work: Work, io: StepSlots, expandsRowIndex: Bool) {
+            self.node = node; self.work = work; self.io = io; self.expandsRowIndex = expandsRowIndex
+        }
     }
     private let compiled: [Compiled]
 
@@ -118,7 +124,17 @@ final class FastTail {
         slotCount = constants.count
         constantSlots = constants
         steps = indices.map { ($0, work[$0]!) }
-        compiled = zip(indices, stepSlots).map { Compiled(node: plan.steps[$0.0], work: work[$0.0]!, io: $0.1) }
+        var readers: [String: [Int]] = [:]
+        for i in indices { for v in Set(plan.steps[i].inputs + Array(plan.steps[i].implicitInputs)) where !v.isEmpty { readers[v, default: []].append(i) } }
+        func expandsRowIndex(_ i: Int) -> Bool {
+            let node = plan.steps[i]
+            guard node.opType == "Expand", let out = node.outputs.first, !plan.outputNames.contains(out),
+                  let r = readers[out], r.count == 1 else { return false }
+            let scatter = plan.steps[r[0]]
+            return scatter.opType == "ScatterElements" && scatter.inputs.count == 3 && scatter.inputs[1] == out && scatter.inputs[0] != out
+                && scatter.inputs[2] != out && (try? scatter.int("axis", 0)) == 0 && (try? scatter.string("reduction", "none")) == "none"
+        }
+        compiled = zip(indices, stepSlots).map { Compiled(node: plan.steps[$0.0], work: work[$0.0]!, io: $0.1, expandsRowIndex: expandsRowIndex($0.0)) }
     }
 
     var labels: [String] {
@@ -137,6 +153,8 @@ final class FastTail {
         var values = constantSlots
         var natives = [NativeValue?](repeating: nil, count: slotCount)
         for h in handoverSlots { values[h.slot] = read(h.loc) }
+        // Row indices [n, 1, ...] standing for their Expand to `shape`, by the Expand's output slot.
+        var rowIndices: [Int: (index: Tensor, shape: [Int])] = [:]
         func tensor(_ s: Int) throws -> Tensor? {
             if let t = values[s] { return t }
             guard let v = natives[s] else { return nil }
@@ -162,6 +180,28 @@ final class FastTail {
                 for e in io.environment { if let t = try tensor(e.slot) { env[e.name] = t } }
                 let outs = try ControlFlow.run(node, env: env, opset: plan.opset)
                 for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }
+                try record?(node.opType + " (reference, dynamic)", start)
+            case .reference where step.expandsRowIndex:
+                guard let x = try io.inputs[0].flatMap(tensor), let target = try io.inputs[1].flatMap(tensor)?.intValues, let o = io.outputs[0] else {
+                    throw node.invalid("missing input")
+                }
+                if x.rank == target.count, x.rank >= 2, Int64(x.shape[0]) == target[0], x.shape.dropFirst().allSatisfy({ $0 == 1 }), target.allSatisfy({ $0 >= 1 }) {
+                    rowIndices[o] = (x, target.map { Int($0) })
+                } else {
+                    values[o] = try Reference.run(node, [x, try io.inputs[1].flatMap(tensor)], opset: plan.opset, threads: threads)[0]
+                }
+                try record?(node.opType + " (reference, dynamic)", start)
+            case .reference where node.opType == "ScatterElements" && io.inputs.count == 3 && rowIndices[io.inputs[1] ?? -1] != nil:
+                let rows = rowIndices.removeValue(forKey: io.inputs[1]!)!
+                guard let d = io.inputs[0], let updates = try io.inputs[2].flatMap(tensor) else { throw node.invalid("missing input") }
+                // The data dies here (its storage is reused) or is copied on write.
+                var data: Tensor
+                if io.release.contains(d), !io.inputs[1...].contains(d), let t = values[d] { data = t; values[d] = nil } else {
+                    guard let t = try tensor(d) else { throw node.invalid("missing input") }
+                    data = t
+                }
+                try RefDetection.scatterRows(node, into: &data, rows: rows.index, shape: rows.shape, updates: updates)
+                if let o = io.outputs[0] { values[o] = data }
                 try record?(node.opType + " (reference, dynamic)", start)
             case .reference where node.opType == "ScatterElements" && io.inputs.count == 3 && io.release.contains(io.inputs[0]!)
                                   && !io.inputs[1...].contains(io.inputs[0]) && values[io.inputs[0]!] != nil:

@@ -71,4 +71,26 @@ extension RefDetection {
         } } }
         data = data.elementType == .int64 ? Tensor(shape: data.shape, ints: out.map { Int64($0) }) : Tensor(shape: data.shape, floats: out)
     }
+
+    /// ScatterElements on axis 0 (reduction none) whose indices are `rows` ([n, 1, ...]) expanded
+    /// to `shape`: row k of `updates` replaces row rows[k] of `data`, in order (a later duplicate
+    /// wins, as element by element). Anything else takes the general kernel on the expanded indices.
+    static func scatterRows(_ node: Node, into data: inout Tensor, rows: Tensor, shape: [Int], updates: Tensor) throws {
+        guard data.elementType == .float32, updates.elementType == .float32, shape == updates.shape, shape.count == data.rank,
+              shape.dropFirst().elementsEqual(data.shape.dropFirst()) else {
+            try scatterElements(node, into: &data, indices: RefTensorOps.expand(rows, outShape: shape), updates: updates)
+            return
+        }
+        let n = data.shape[0], inner = Tensor.elementCount(Array(shape.dropFirst())), idx = rows.intValues
+        var out = data.floats
+        data.floats = []
+        try out.withUnsafeMutableBufferPointer { out in try updates.floats.withUnsafeBufferPointer { upd in
+            for (k, i) in idx.enumerated() {
+                let r = i < 0 ? i + Int64(n) : i
+                guard r >= 0, r < Int64(n) else { throw node.invalid("index \(i) outside 0..<\(n) on axis 0") }
+                (out.baseAddress! + Int(r) * inner).update(from: upd.baseAddress! + k * inner, count: inner)
+            }
+        } }
+        data = Tensor(shape: data.shape, floats: out)
+    }
 }
