@@ -56,20 +56,22 @@ extension FastExecutor {
         guard let yMD = try directDestination(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
         let srcMD = DNNL.query(pd, dnnl_query_src_md), dstMD = DNNL.query(pd, dnnl_query_dst_md)
         let x = refs[locs[node.inputs[0]]!.ref]
-        // Views first: a layout that cannot be reshaped falls back before anything is emitted.
-        let xView = try Self.spaceToBatchView(full: x.md, d: d), srcView = try Self.spaceToBatchView(batch: srcMD, d: d, n: xShape[0])
-        let yView = try Self.spaceToBatchView(full: yMD, d: d), dstView = try Self.spaceToBatchView(batch: dstMD, d: d, n: xShape[0])
+        // Views and reorders first: a layout oneDNN cannot view or reorder falls back before anything is emitted.
+        guard let xView = try? Self.spaceToBatchView(full: x.md, d: d), let srcView = try? Self.spaceToBatchView(batch: srcMD, d: d, n: xShape[0]),
+              let yView = try? Self.spaceToBatchView(full: yMD, d: d), let dstView = try? Self.spaceToBatchView(batch: dstMD, d: d, n: xShape[0]),
+              let toBatch = try? DNNL.reorder(from: xView, to: srcView) else { return false }
+        guard let toSpace = try? DNNL.reorder(from: dstView, to: yView) else { dnnl_primitive_destroy(toBatch); return false }
         let srcRef = addRef(srcMD, buffer: newBuffer(DNNL.size(srcMD))), dstRef = addRef(dstMD, buffer: newBuffer(DNNL.size(dstMD)))
         temps += [srcRef, dstRef]
         let wRef = try constantRef(w, md: DNNL.query(pd, dnnl_query_weights_md), logicalShape: w.shape)
         let yRef = try placedValue(out, md: yMD) ?? newValue(out, md: yMD, shape: yShape)
         let xv = addRef(xView, buffer: x.buffer, offset: x.offset), sv = addRef(srcView, buffer: refs[srcRef].buffer)
         let dv = addRef(dstView, buffer: refs[dstRef].buffer), yv = addRef(yView, buffer: refs[yRef].buffer, offset: refs[yRef].offset)
-        steps.append(.primitive(try DNNL.reorder(from: xView, to: srcView), [(DNNL_ARG_FROM, xv), (DNNL_ARG_TO, sv)], label: "Reorder (space-to-batch)"))
+        steps.append(.primitive(toBatch, [(DNNL_ARG_FROM, xv), (DNNL_ARG_TO, sv)], label: "Reorder (space-to-batch)"))
         var args: [(Int32, Int)] = [(DNNL_ARG_SRC, srcRef), (DNNL_ARG_WEIGHTS, wRef), (DNNL_ARG_DST, dstRef)]
         if let b = bias { args.append((DNNL_ARG_BIAS, try constantRef(b, md: DNNL.plain([b.count])))) }
         steps.append(.primitive(try DNNL.primitive(pd), args, label: "Conv (winograd)" + (act != nil ? "+act" : "")))
-        steps.append(.primitive(try DNNL.reorder(from: dstView, to: yView), [(DNNL_ARG_FROM, dv), (DNNL_ARG_TO, yv)], label: "Reorder (batch-to-space)"))
+        steps.append(.primitive(toSpace, [(DNNL_ARG_FROM, dv), (DNNL_ARG_TO, yv)], label: "Reorder (batch-to-space)"))
         logChoice(node, pd)
         if let a = act { fusedInto[a.index] = out }
         return true
