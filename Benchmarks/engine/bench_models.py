@@ -4,7 +4,7 @@ monai onnx onnxruntime numpy; a release build of segstation; cc and libdnnl-dev 
 
   python3 Benchmarks/engine/bench_models.py [--segstation .build/release/segstation] [--threads 1,2]
          [--repeats 3] [--parts models,matmul,convs,unet,maskrcnn] [--models unetr,swinunetr,...] [--workdir /tmp/segstation-bench-i16]
-         [--maskrcnn-dir /tmp/segstation-bench-i17] [--runs 1]
+         [--maskrcnn-dir /tmp/segstation-bench-i17] [--runs 1] [--no-winograd]
 
 Parts (each measurement a separate process after one warm-up run; medians over --repeats rounds,
 the engine and onnxruntime alternating within each round):
@@ -43,6 +43,9 @@ FULL = {"unetr": [1, 1, 96, 96, 96], "swinunetr": [1, 1, 96, 96, 96],
         "deeplabv3_resnet50": [1, 3, 512, 512], "deeplabv3_mobilenetv3": [1, 3, 512, 512]}
 
 
+NO_WINOGRAD = False  # --no-winograd: the engine's 3x3 convolutions all direct (issue 16, session 15 baseline)
+
+
 def cpu():
     name = "unknown CPU"
     flags = ""
@@ -70,6 +73,8 @@ def engine_bench(exe, path, shape, threads, runs=1, layout=None, input_file=None
     cmd = [exe, "model", "bench", path] + given + ["--threads", str(threads), "--runs", str(runs), "--json"]
     if layout:
         cmd += ["--layout", layout]
+    if NO_WINOGRAD:
+        cmd += ["--no-winograd"]
     r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     return {"median": r["medianSeconds"], "peakRSSMiB": r["peakRSSMiB"], "cpu": r["cpuSecondsPerRun"]}
 
@@ -295,6 +300,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--segstation", default=os.path.join(REPO, ".build", "release", "segstation"))
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--no-winograd", action="store_true", help="run the engine with `model bench --no-winograd` (every 3x3 convolution direct)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--parts", default="models,matmul,convs,unet")
     ap.add_argument("--models", default=",".join(list(FULL) + list(MASKRCNN)), help="comma-separated subset of the models and maskrcnn parts")
@@ -303,6 +309,8 @@ def main():
     ap.add_argument("--runs", type=int, default=1, help="timed runs per process in the maskrcnn part (after one warm-up)")
     ap.add_argument("--maskrcnn-dir", default="/tmp/segstation-bench-i17", help="where the full-size Mask R-CNN exports are (or are written)")
     args = ap.parse_args()
+    global NO_WINOGRAD
+    NO_WINOGRAD = args.no_winograd
     args.threads = [int(x) for x in args.threads.split(",")]
     os.makedirs(args.workdir, exist_ok=True)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {CPU}; onnxruntime {__import__('onnxruntime').__version__}; "

@@ -343,6 +343,15 @@ def cases():
     yield "add_middle_broadcast", single("Add", [[2, 7, 3, 5, 6], [2, 7, 1, 5, 6]]), 1e-6, None
     yield "sub_two_axis_broadcast", single("Sub", [[3, 4, 5, 6], [3, 1, 5, 1]]), 1e-6, None
     yield "slice_steps", single("Slice", [[5, 9, 12]], consts=(i64(1, 0, 11), i64(5, 9, 1), i64(0, 1, 2), i64(2, 3, -2))), 0, None
+    # Session 15: 3x3 convolutions the fast backend runs as Winograd (FastDilatedWinograd.swift): plain,
+    # dilated 2 through space-to-batch after a channels-last 1x1 convolution with batch 2 (+ Relu fused),
+    # dilated 3 without bias or activation. Appended last: the earlier fixtures keep their draws.
+    yield "conv3x3_winograd", single("Conv", [[1, 64, 16, 16]], {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}, consts=(w(64, 64, 3, 3) / 8, w(64)),
+                                     extra=lambda g, y: g.op("Relu", [y])), 1e-5, None
+    d2 = lambda g, y: g.op("Relu", [g.op("Conv", [y, g.const(w(64, 64, 3, 3) / 8), g.const(w(64))], kernel_shape=[3, 3], dilations=[2, 2], pads=[2, 2, 2, 2])])
+    yield "conv3x3_dilation2_winograd", single("Conv", [[2, 64, 32, 32]], {"kernel_shape": [1, 1]}, consts=(w(64, 64, 1, 1) / 8,), extra=d2), 1e-5, None
+    yield "conv3x3_dilation3_winograd", single("Conv", [[1, 64, 48, 48]], {"kernel_shape": [3, 3], "dilations": [3, 3], "pads": [3, 3, 3, 3]},
+                                               consts=(w(64, 64, 3, 3) / 8,)), 1e-5, None
 
 
 def make_input(rng, kind, shape, inp_type):

@@ -29,6 +29,8 @@ final class FastExecutor {
     let plan: Plan
     let threads: Int?
     let layout: ConvolutionLayout
+    /// Whether 3x3 convolutions may run as Winograd (`FastDilatedWinograd`).
+    let winograd: Bool
     /// The implementation and layouts of each oneDNN primitive, at debug level (`--verbose`).
     let log = Log.logger(.engine)
     var steps: [Step] = []
@@ -66,10 +68,11 @@ final class FastExecutor {
     /// Bytes of all activation buffers (weights excluded).
     private(set) var activationBytes = 0
 
-    init(plan: Plan, threads: Int?, layout: ConvolutionLayout = .onednn) throws {
+    init(plan: Plan, threads: Int?, layout: ConvolutionLayout = .onednn, winograd: Bool = true) throws {
         self.plan = plan
         self.threads = threads
         self.layout = layout
+        self.winograd = winograd
         if let t = threads { DNNL.setThreads(t) }
         for (i, s) in plan.steps.enumerated() { for v in s.inputs where !v.isEmpty { consumers[v, default: []].append(i) } }
         concatSlabs = planConcatPlacements()

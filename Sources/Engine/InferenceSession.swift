@@ -29,14 +29,16 @@ public final class InferenceSession {
     public let threads: Int?
     /// Convolution activation layout of the fast backend.
     public let layout: ConvolutionLayout
+    /// Whether the fast backend may run 3x3 convolutions as Winograd (`FastDilatedWinograd.swift`).
+    public let winograd: Bool
     private var plans: [[Int]: Plan] = [:]
     /// Each plan's `peakBytes`, computed once (every run checks it against the memory budget).
     private var peaks: [[Int]: Int?] = [:]
     private var fastExecutors: [[Int]: FastExecutor] = [:]
 
-    public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil, layout: ConvolutionLayout = .onednn) throws {
+    public init(model: ONNXModel, backend: Backend = .fast, threads: Int? = nil, layout: ConvolutionLayout = .onednn, winograd: Bool = true) throws {
         if let t = threads, t < 1 || t > 1024 { throw EngineError.invalidInput("thread count \(t) must be between 1 and 1024") }
-        self.model = model; self.backend = backend; self.threads = threads; self.layout = layout
+        self.model = model; self.backend = backend; self.threads = threads; self.layout = layout; self.winograd = winograd
     }
 
     /// Input names in model order.
@@ -93,7 +95,7 @@ public final class InferenceSession {
     private func fastExecutor(_ plan: Plan, _ shapes: [String: [Int]]) throws -> FastExecutor {
         let key = plan.inputNames.flatMap { (shapes[$0] ?? []) + [-1] }
         if let e = fastExecutors[key] { return e }
-        let e = try FastExecutor(plan: plan, threads: threads, layout: layout)
+        let e = try FastExecutor(plan: plan, threads: threads, layout: layout, winograd: winograd)
         fastExecutors[key] = e
         return e
     }

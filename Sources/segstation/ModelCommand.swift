@@ -159,6 +159,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Engine backend.") var backend: Backend = .fast
     @Option(help: "Convolution layout of the fast backend: onednn (oneDNN's choice for this CPU, the default) or blocked (nCdhw16c, for comparison).")
     var layout: ConvolutionLayout = .onednn
+    @Flag(help: "Run every 3x3 convolution directly (no Winograd), for comparison.") var noWinograd = false
     @Flag(help: "Also print seconds per operator: the median over --runs extra, profiled runs.") var profile = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -182,7 +183,7 @@ struct ModelBench: ParsableCommand {
         let given = input.isEmpty ? nil : try readFeeds(m, input)
         guard let shapes = try given?.mapValues(\.shape) ?? resolveShapes(m, shape) else { throw ValidationError("the model's input shape is not fixed: give --shape") }
         // The budget is checked before the random inputs are allocated (a huge --shape is refused, exit 65).
-        let session = try InferenceSession(model: m, backend: backend, threads: threads, layout: layout)
+        let session = try InferenceSession(model: m, backend: backend, threads: threads, layout: layout, winograd: !noWinograd)
         try session.requireWithinBudget(inputShapes: shapes)
         var rng = SystemRandomNumberGenerator()
         let feeds = given ?? shapes.mapValues { s in Tensor(shape: s, floats: (0..<s.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) }) }
