@@ -191,26 +191,20 @@ final class FastTail {
                     values[o] = try Reference.run(node, [x, try io.inputs[1].flatMap(tensor)], opset: plan.opset, threads: threads)[0]
                 }
                 try record?(node.opType + " (reference, dynamic)", start)
-            case .reference where node.opType == "ScatterElements" && io.inputs.count == 3 && rowIndices[io.inputs[1] ?? -1] != nil:
-                let rows = rowIndices.removeValue(forKey: io.inputs[1]!)!
+            case .reference where node.opType == "ScatterElements" && io.inputs.count == 3:
                 guard let d = io.inputs[0], let updates = try io.inputs[2].flatMap(tensor) else { throw node.invalid("missing input") }
-                // The data dies here (its storage is reused) or is copied on write.
+                // Data that dies here is scattered into its own storage; other data is copied on write.
                 var data: Tensor
                 if io.release.contains(d), !io.inputs[1...].contains(d), let t = values[d] { data = t; values[d] = nil } else {
                     guard let t = try tensor(d) else { throw node.invalid("missing input") }
                     data = t
                 }
-                try RefDetection.scatterRows(node, into: &data, rows: rows.index, shape: rows.shape, updates: updates)
-                if let o = io.outputs[0] { values[o] = data }
-                try record?(node.opType + " (reference, dynamic)", start)
-            case .reference where node.opType == "ScatterElements" && io.inputs.count == 3 && io.release.contains(io.inputs[0]!)
-                                  && !io.inputs[1...].contains(io.inputs[0]) && values[io.inputs[0]!] != nil:
-                // The data dies here: scatter into its storage instead of a copy.
-                let d = io.inputs[0]!
-                var data = values[d]!
-                values[d] = nil
-                guard let indices = try io.inputs[1].flatMap(tensor), let updates = try io.inputs[2].flatMap(tensor) else { throw node.invalid("missing input") }
-                try RefDetection.scatterElements(node, into: &data, indices: indices, updates: updates)
+                if let i = io.inputs[1], let rows = rowIndices.removeValue(forKey: i) {
+                    try RefDetection.scatterRows(node, into: &data, rows: rows.index, shape: rows.shape, updates: updates)
+                } else {
+                    guard let indices = try io.inputs[1].flatMap(tensor) else { throw node.invalid("missing input") }
+                    try RefDetection.scatterElements(node, into: &data, indices: indices, updates: updates)
+                }
                 if let o = io.outputs[0] { values[o] = data }
                 try record?(node.opType + " (reference, dynamic)", start)
             case .reference:
