@@ -11,21 +11,28 @@ enum ControlFlow {
     /// Iterations beyond this are refused (a Loop without a trip count could otherwise hang).
     static let maxIterations = 1 << 20
 
-    /// Runs an If or Loop node; `env` holds every value visible at this point.
-    static func run(_ node: Node, env: [String: Tensor], opset: Int) throws -> [Tensor] {
+    /// Runs an If or Loop node; `env` holds every value visible at this point. `programs`: the node's
+    /// subgraphs compiled beforehand, by attribute name (`FastTail` keeps them per step); any missing
+    /// is compiled here. `threads`: workers for the reference kernels that split their work.
+    static func run(_ node: Node, env: [String: Tensor], opset: Int, programs: [String: SubgraphProgram] = [:], threads: Int = 1) throws -> [Tensor] {
         func input(_ i: Int) -> Tensor? { i < node.inputs.count && !node.inputs[i].isEmpty ? env[node.inputs[i]] : nil }
+        func program(_ key: String) throws -> SubgraphProgram {
+            if let p = programs[key] { return p }
+            return try SubgraphProgram(try node.subgraph(key), opset: opset)
+        }
         switch node.opType {
         case "If":
             guard let cond = input(0), cond.count == 1 else { throw node.invalid("condition must be one value") }
-            let branch = try node.subgraph(cond.intValues[0] != 0 ? "then_branch" : "else_branch")
-            let outs = try runGraph(branch, env: env, bindings: [:], opset: opset, owner: node, prepared: try Prepared(branch, opset: opset))
+            let branch = try program(cond.intValues[0] != 0 ? "then_branch" : "else_branch")
+            var values = branch.start(env)
+            let outs = try branch.run(&values, bindings: [], owner: node, opset: opset, threads: threads)
             guard outs.count == node.outputs.count else { throw node.invalid("branch yields \(outs.count) outputs, node declares \(node.outputs.count)") }
             return outs
         case "Loop":
-            let body = try node.subgraph("body")
+            let body = try program("body")
             let carriedCount = node.inputs.count - 2
-            guard carriedCount >= 0, body.inputs.count == carriedCount + 2, body.outputs.count >= carriedCount + 1 else {
-                throw node.invalid("body has \(body.inputs.count) inputs and \(body.outputs.count) outputs for \(max(carriedCount, 0)) loop-carried values")
+            guard carriedCount >= 0, body.graph.inputs.count == carriedCount + 2, body.graph.outputs.count >= carriedCount + 1 else {
+                throw node.invalid("body has \(body.graph.inputs.count) inputs and \(body.graph.outputs.count) outputs for \(max(carriedCount, 0)) loop-carried values")
             }
             let tripCount = input(0)?.intValues.first
             var keepGoing = input(1).map { $0.intValues.first != 0 } ?? true
@@ -35,23 +42,32 @@ enum ControlFlow {
                 guard let t = input(i + 2) else { throw node.invalid("missing loop-carried input \(i)") }
                 carried.append(t)
             }
-            var scans = [[Tensor]](repeating: [], count: body.outputs.count - 1 - carriedCount)
-            // What every iteration would otherwise redo: the body's constants and its appendable inputs.
-            let prepared = try Prepared(body, opset: opset)
+            var scans = [[Tensor]](repeating: [], count: body.graph.outputs.count - 1 - carriedCount)
+            // One set of slots for every iteration: constants and enclosing values are set once.
+            var values = body.start(env)
             var iteration: Int64 = 0
             while keepGoing && (tripCount.map { iteration < $0 } ?? true) {
+                // After a first iteration that kept going, the rest of an independent body's iterations
+                // all run: split them among the workers.
+                if iteration == 1, threads > 1, body.iterationsIndependent, let n = tripCount, n > 2, n <= Int64(maxIterations),
+                   carried.allSatisfy({ $0.rank >= 1 }) {
+                    let rest = try mapIterations(body, node, env: env, opset: opset, range: 1..<Int(n), carried: carried, threads: threads)
+                    carried = rest.carried
+                    for k in scans.indices { scans[k] += rest.scans[k] }
+                    break
+                }
                 guard iteration < maxIterations else { throw EngineError.unsupported("Loop node '\(node.name)' runs more than \(maxIterations) iterations") }
-                var bindings = [body.inputs[0].name: Tensor(shape: [], ints: [iteration]), body.inputs[1].name: Tensor(shape: [], ints: [1])]
-                for (k, t) in carried.enumerated() { bindings[body.inputs[k + 2].name] = t }
                 // The body becomes the only owner of the carried tensors, so that a Concat appending to
-                // one grows it in place (`appendInPlace`).
+                // one grows it in place (`append`).
+                let bindings = [Tensor(shape: [], ints: [iteration]), Tensor(shape: [], ints: [1])] + carried
                 carried = []
                 // Iterations still to come, this one included: an appended tensor reserves room for them.
                 let left = tripCount.map { Int(min(max($0 - iteration, 1), Int64(maxIterations))) } ?? 1
-                let outs = try runGraph(body, env: env, bindings: consume bindings, opset: opset, owner: node, prepared: prepared, iterationsLeft: left)
+                var outs = try body.run(&values, bindings: bindings, owner: node, opset: opset, threads: threads, iterationsLeft: left)
                 keepGoing = outs[0].intValues.first != 0
                 carried = Array(outs[1..<(1 + carriedCount)])
                 for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
+                outs = []
                 iteration += 1
             }
             return carried + (try scans.map { try stack($0, node) })
@@ -60,62 +76,64 @@ enum ControlFlow {
         }
     }
 
-    /// What a subgraph's runs share: the values of its Constant nodes (by node index) and the inputs a
-    /// Concat may append to in place (`appendInPlace`).
-    struct Prepared {
-        let constants: [Int: Tensor]
-        let appendable: Set<String>
-        init(_ g: Graph, opset: Int) throws {
-            var constants: [Int: Tensor] = [:]
-            for (i, n) in g.nodes.enumerated() where n.opType == "Constant" && n.outputs.count == 1 {
-                constants[i] = try Reference.run(n, [], opset: opset)[0]
+    /// Iterations `range` of a Loop whose body has `iterationsIndependent`, split into contiguous
+    /// chunks, one per worker (each with its own slots, its kernels on one thread): each worker
+    /// appends to empty carried values, and the chunks are joined in order after `carried`. The
+    /// result equals the iterations run one after another (Concat on axis 0 is associative).
+    static func mapIterations(_ body: SubgraphProgram, _ node: Node, env: [String: Tensor], opset: Int, range: Range<Int>,
+                              carried: [Tensor], threads: Int) throws -> (carried: [Tensor], scans: [[Tensor]]) {
+        final class Chunk { var result: Result<(carried: [Tensor], scans: [[Tensor]]), Error>? }
+        let workers = max(1, min(threads, range.count))
+        let chunks = (0..<workers).map { _ in Chunk() }
+        let scanCount = body.graph.outputs.count - 1 - carried.count
+        runWorkers(workers) { w in
+            let mine = (range.lowerBound + w * range.count / workers)..<(range.lowerBound + (w + 1) * range.count / workers)
+            chunks[w].result = Result {
+                var values = body.start(env)
+                var acc = carried.map { c in
+                    c.elementType == .int64 ? Tensor(shape: [0] + c.shape.dropFirst(), ints: []) : Tensor(shape: [0] + c.shape.dropFirst(), floats: [])
+                }
+                var scans = [[Tensor]](repeating: [], count: scanCount)
+                for i in mine {
+                    let bindings = [Tensor(shape: [], ints: [Int64(i)]), Tensor(shape: [], ints: [1])] + acc
+                    acc = []
+                    var outs = try body.run(&values, bindings: bindings, owner: node, opset: opset, threads: 1, iterationsLeft: mine.upperBound - i)
+                    acc = Array(outs[1..<(1 + carried.count)])
+                    for (k, t) in outs[(carried.count + 1)...].enumerated() { scans[k].append(t) }
+                    outs = []
+                }
+                return (acc, scans)
             }
-            self.constants = constants
-            appendable = g.inputs.isEmpty ? [] : g.singleReaderInputs  // an If branch has no inputs to append to
         }
+        var parts = carried.map { [$0] }
+        var scans = [[Tensor]](repeating: [], count: scanCount)
+        for chunk in chunks {
+            let r = try chunk.result!.get()
+            for k in parts.indices { parts[k].append(r.carried[k]) }
+            for k in scans.indices { scans[k] += r.scans[k] }
+        }
+        let joined = try parts.map { p in
+            guard p.allSatisfy({ $0.elementType == p[0].elementType && $0.shape.dropFirst() == p[0].shape.dropFirst() }) else {
+                throw node.invalid("a loop-carried value changes type or row shape between iterations")
+            }
+            return RefTensorOps.concat(p, axis: 0, outShape: [p.reduce(0) { $0 + $1.shape[0] }] + p[0].shape.dropFirst())
+        }
+        return (joined, scans)
     }
 
-    /// Runs a subgraph's nodes in order over the enclosing values plus `bindings` (its inputs).
-    /// `iterationsLeft`: a Loop body's remaining iterations, this one included (`appendInPlace`).
-    static func runGraph(_ g: Graph, env: [String: Tensor], bindings: consuming [String: Tensor], opset: Int, owner: Node,
-                         prepared: Prepared, iterationsLeft: Int = 1) throws -> [Tensor] {
-        var local = env
-        // Room for every value the graph makes: no rehashing as it grows (a Loop body runs per detection).
-        local.reserveCapacity(env.count + g.initializers.count + g.inputs.count + g.nodes.reduce(0) { $0 + $1.outputs.count })
-        for (k, t) in g.initializers { local[k] = t }
-        for (k, t) in bindings { local[k] = t }
-        bindings = [:]
-        for (i, n) in g.nodes.enumerated() {
-            if let c = prepared.constants[i] { local[n.outputs[0]] = c; continue }
-            if let out = try appendInPlace(n, &local, appendable: prepared.appendable, iterationsLeft: iterationsLeft) { local[n.outputs[0]] = out; continue }
-            var ins: [Tensor?] = []
-            for name in n.inputs {
-                if name.isEmpty { ins.append(nil); continue }
-                guard let t = local[name] else { throw n.invalid("reads '\(name)', which no enclosing graph defines (in a subgraph of '\(owner.name)')") }
-                ins.append(t)
-            }
-            let outs = operators.contains(n.opType) ? try run(n, env: local, opset: opset) : try Reference.run(n, ins, opset: opset)
-            for (j, name) in n.outputs.enumerated() where !name.isEmpty && j < outs.count { local[name] = outs[j] }
-        }
-        return try g.outputs.map { o in
-            guard let t = local[o.name] else { throw owner.invalid("subgraph output '\(o.name)' was not computed") }
-            return t
-        }
-    }
-
-    /// `Concat(carried, x)` on axis 0 where `carried` is a subgraph input read by this node only
+    /// `Concat(carried, x)` on axis 0 where `carried` is a Loop body input read by this node only
     /// (torchvision's mask pasting appends each image-sized mask to a loop-carried tensor): the
-    /// tensor is taken out of `local` and `x` appended to its storage, amortised O(len(x)) instead of a
-    /// copy of the whole growing tensor per iteration. When it must grow, it reserves room for
+    /// tensor is taken out of its slot and `x` appended to its storage, amortised O(len(x)) instead of
+    /// a copy of the whole growing tensor per iteration. When it must grow, it reserves room for
     /// `iterationsLeft` appends of this size (a trip count of 100 masks: one allocation, not seven
-    /// doublings, each a copy and fresh pages). nil (nothing changed) when the pattern does not hold.
-    static func appendInPlace(_ n: Node, _ local: inout [String: Tensor], appendable: Set<String>, iterationsLeft: Int = 1) throws -> Tensor? {
-        guard n.opType == "Concat", n.inputs.count == 2, n.outputs.count == 1, appendable.contains(n.inputs[0]), n.inputs[0] != n.inputs[1],
-              let x = local[n.inputs[1]], let (type, shape) = local[n.inputs[0]].map({ ($0.elementType, $0.shape) }),
+    /// doublings, each a copy and fresh pages). nil (nothing taken) when the pattern does not hold.
+    static func append(_ n: Node, carried: inout Tensor?, _ x: Tensor, iterationsLeft: Int = 1) throws -> Tensor? {
+        guard let (type, shape) = carried.map({ ($0.elementType, $0.shape) }),
               type == x.elementType, shape.count == x.rank, shape.count >= 1,
               try OpParams.axis(try n.int("axis", 0), rank: shape.count, n) == 0, shape.dropFirst() == x.shape.dropFirst() else { return nil }
-        // Only `local` refers to the carried tensor now: appending does not copy it.
-        var acc = local.removeValue(forKey: n.inputs[0])!
+        // Only the slot refers to the carried tensor: appending after taking it does not copy it.
+        var acc = carried!
+        carried = nil
         // Room for the iterations to come, unless that exceeds the memory budget (a hostile trip count).
         let wanted = MemoryBudget.product([x.count, iterationsLeft]).map { acc.count + $0 }
         let room = MemoryBudget.allows(bytes: wanted.flatMap { MemoryBudget.product([$0, 8]) }) ? wanted! : 0

@@ -56,8 +56,10 @@ final class FastTail {
         /// MultiScaleRoIAlign expands each RoI's row index over [C, H, W]): when it expands a column
         /// [n, 1, ...] it is not materialised; the scatter copies whole rows (`scatterRows`).
         let expandsRowIndex: Bool
-        init(node: Node, work: Work, io: StepSlots, expandsRowIndex: Bool) {
-            self.node = node; self.work = work; self.io = io; self.expandsRowIndex = expandsRowIndex
+        /// An If/Loop's subgraphs compiled to slots, by attribute name.
+        let programs: [String: SubgraphProgram]
+        init(node: Node, work: Work, io: StepSlots, expandsRowIndex: Bool, programs: [String: SubgraphProgram]) {
+            self.node = node; self.work = work; self.io = io; self.expandsRowIndex = expandsRowIndex; self.programs = programs
         }
     }
     private let compiled: [Compiled]
@@ -134,7 +136,16 @@ final class FastTail {
             return scatter.opType == "ScatterElements" && scatter.inputs.count == 3 && scatter.inputs[1] == out && scatter.inputs[0] != out
                 && scatter.inputs[2] != out && (try? scatter.int("axis", 0)) == 0 && (try? scatter.string("reduction", "none")) == "none"
         }
-        compiled = zip(indices, stepSlots).map { Compiled(node: plan.steps[$0.0], work: work[$0.0]!, io: $0.1, expandsRowIndex: expandsRowIndex($0.0)) }
+        func programs(_ node: Node) throws -> [String: SubgraphProgram] {
+            var programs: [String: SubgraphProgram] = [:]
+            if ControlFlow.operators.contains(node.opType) {
+                for case (let key, .graph(let g)) in node.attributes { programs[key] = try SubgraphProgram(g, opset: plan.opset) }
+            }
+            return programs
+        }
+        compiled = try zip(indices, stepSlots).map {
+            Compiled(node: plan.steps[$0.0], work: work[$0.0]!, io: $0.1, expandsRowIndex: expandsRowIndex($0.0), programs: try programs(plan.steps[$0.0]))
+        }
     }
 
     var labels: [String] {
@@ -178,7 +189,7 @@ final class FastTail {
             case .controlFlow:
                 var env: [String: Tensor] = [:]
                 for e in io.environment { if let t = try tensor(e.slot) { env[e.name] = t } }
-                let outs = try ControlFlow.run(node, env: env, opset: plan.opset)
+                let outs = try ControlFlow.run(node, env: env, opset: plan.opset, programs: step.programs, threads: threads)
                 for (j, o) in io.outputs.enumerated() where j < outs.count { if let o { values[o] = outs[j] } }
                 try record?(node.opType + " (reference, dynamic)", start)
             case .reference where step.expandsRowIndex:
