@@ -27,6 +27,16 @@ extension FastExecutor {
     /// faster (DeepLabV3 ResNet-50's 64 -> 64 at 128x128); narrower ones are left direct, unmeasured.
     static let winogradMinChannels = 64
 
+    /// Whether oneDNN offers `wino_4x3` on this CPU, probed once on a 64 -> 64 3x3 convolution at
+    /// 16x16 (the smallest shape the rule admits). oneDNN 2.6 implements it for AVX-512 only: on an
+    /// AVX2 CPU (AMD Zen 3, for one) this is false and every 3x3 convolution runs direct, which
+    /// `compileWinogradConv` does by itself (it asks per shape); tests use this to know which to expect.
+    static let winogradAvailable: Bool = {
+        guard let chosen = try? winogradPD([1, 64, 16, 16], [1, 64, 16, 16], weights: [64, 64, 3, 3], bias: nil, act: nil) else { return false }
+        dnnl_primitive_desc_destroy(chosen.pd)
+        return true
+    }()
+
     /// The dilation with which `node` runs as a space-to-batch Winograd convolution, or nil when the
     /// rule above says direct. `x` and `out` are the input and output shapes.
     static func winogradDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor) throws -> Int? {
