@@ -1,11 +1,14 @@
 /// InstanceNormalization (+ optional ReLU/LeakyReLU) on oneDNN's channel-blocked layout
-/// (`nC[d]hw16c`: for each sample, blocks of 16 channels, each block spatial-major with the 16
-/// channels innermost). Two memory passes: statistics (sums of x - K and (x - K)^2 with K the
-/// block's first value, so a large mean does not cancel the variance; Float partial sums per chunk,
-/// combined in Double), then y = x * a + b with the activation, written in place or to `dst`.
-/// Padded channels (C not a multiple of 16) get a = b = 0 and stay zero.
+/// (`nC[d]hw16c` with AVX-512, `nC[d]hw8c` with AVX2: for each sample, blocks of `block` channels,
+/// each block spatial-major with its channels innermost; `DNNL.channelBlock`). Two memory passes:
+/// statistics (sums of x - K and (x - K)^2 with K the block's first value, so a large mean does not
+/// cancel the variance; Float partial sums per chunk, combined in Double), then y = x * a + b with
+/// the activation, written in place or to `dst`. Padded channels (C not a multiple of the block)
+/// get a = b = 0 and stay zero.
 struct BlockedInstanceNorm {
     let samples: Int
+    /// Channels per block: 16 or 8.
+    let block: Int
     let channelBlocks: Int
     let spatial: Int
     let channels: Int
@@ -17,13 +20,19 @@ struct BlockedInstanceNorm {
     let threads: Int
 
     func run(src: UnsafeMutableRawPointer, dst: UnsafeMutableRawPointer) {
+        if block == 16 { run(SIMD16<Float>.self, src: src, dst: dst) } else { run(SIMD8<Float>.self, src: src, dst: dst) }
+    }
+
+    /// The kernel with one `V` per spatial position of a block (`V.scalarCount == block`).
+    private func run<V: SIMD>(_: V.Type, src: UnsafeMutableRawPointer, dst: UnsafeMutableRawPointer) where V.Scalar == Float {
+        let lanes = V.scalarCount
         let blocks = samples * channelBlocks
         let chunk = 4096
         let chunksPerBlock = (spatial + chunk - 1) / chunk
-        let x = src.assumingMemoryBound(to: SIMD16<Float>.self)
-        let y = dst.assumingMemoryBound(to: SIMD16<Float>.self)
-        // Pass 1: per (block, chunk) shifted sums.
-        var sums = [SIMD16<Double>](repeating: .zero, count: blocks * chunksPerBlock)
+        let x = src.assumingMemoryBound(to: V.self)
+        let y = dst.assumingMemoryBound(to: V.self)
+        // Pass 1: per (block, chunk) shifted sums, lane by lane.
+        var sums = [Double](repeating: 0, count: blocks * chunksPerBlock * lanes)
         var squares = sums
         sums.withUnsafeMutableBufferPointer { sp in
             squares.withUnsafeMutableBufferPointer { qp in
@@ -31,32 +40,31 @@ struct BlockedInstanceNorm {
                     let b = item / chunksPerBlock, c = item % chunksPerBlock
                     let base = b * spatial
                     let shift = x[base]
-                    var s = SIMD16<Float>.zero, q = SIMD16<Float>.zero
+                    var s = V(), q = V()
                     for i in (base + c * chunk)..<(base + min(spatial, (c + 1) * chunk)) {
                         let v = x[i] - shift
                         s += v; q += v * v
                     }
-                    sp[item] = SIMD16<Double>(s); qp[item] = SIMD16<Double>(q)
+                    for lane in 0..<lanes { sp[item * lanes + lane] = Double(s[lane]); qp[item * lanes + lane] = Double(q[lane]) }
                 }
             }
         }
         // Per block: a = scale / sqrt(var + eps), b = bias - mean * a.
-        var aCoef = [SIMD16<Float>](repeating: .zero, count: blocks), bCoef = aCoef
+        var aCoef = [V](repeating: V(), count: blocks), bCoef = aCoef
+        let n = Double(spatial)
         for b in 0..<blocks {
-            var s = SIMD16<Double>.zero, q = SIMD16<Double>.zero
-            for c in 0..<chunksPerBlock { s += sums[b * chunksPerBlock + c]; q += squares[b * chunksPerBlock + c] }
-            let shift = SIMD16<Double>(x[b * spatial])
-            let n = Double(spatial)
-            let meanShifted = s / n
-            let variance = (q / n - meanShifted * meanShifted).replacing(with: 0, where: q / n - meanShifted * meanShifted .< 0)
-            let mean = meanShifted + shift
             let cb = b % channelBlocks
-            for lane in 0..<16 {
-                let ch = cb * 16 + lane
+            for lane in 0..<lanes {
+                let ch = cb * lanes + lane
                 guard ch < channels else { continue }
-                let a = Double(scale[ch]) / (variance[lane] + epsilon).squareRoot()
+                var s = 0.0, q = 0.0
+                for c in 0..<chunksPerBlock { s += sums[(b * chunksPerBlock + c) * lanes + lane]; q += squares[(b * chunksPerBlock + c) * lanes + lane] }
+                let meanShifted = s / n
+                let variance = max(q / n - meanShifted * meanShifted, 0)
+                let mean = meanShifted + Double(x[b * spatial][lane])
+                let a = Double(scale[ch]) / (variance + epsilon).squareRoot()
                 aCoef[b][lane] = Float(a)
-                bCoef[b][lane] = Float(Double(bias[ch]) - mean[lane] * a)
+                bCoef[b][lane] = Float(Double(bias[ch]) - mean * a)
             }
         }
         // Pass 2: normalise and activate.
@@ -69,7 +77,7 @@ struct BlockedInstanceNorm {
                     let base = b * spatial
                     let range = (base + c * chunk)..<(base + min(spatial, (c + 1) * chunk))
                     if let slope {
-                        for i in range { let v = x[i] * a + sh; y[i] = v.replacing(with: v * slope, where: v .< 0) }
+                        for i in range { let v = x[i] * a + sh; y[i] = v.replacing(with: v * slope, where: v .< V()) }
                     } else {
                         for i in range { y[i] = x[i] * a + sh }
                     }

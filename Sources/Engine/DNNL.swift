@@ -53,6 +53,20 @@ enum DNNL {
     }
 
     static func plain(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, try plainTag(shape.count)) }
+
+    /// Channels per block of the channel-blocked layout oneDNN's jit kernels use on this CPU: 16 with
+    /// AVX-512 (`nC[d]hw16c`), 8 otherwise (`nC[d]hw8c`, AVX2). On AVX2 the 16-channel layout only has
+    /// reference convolutions, so `.blocked` plans, in-place concatenation and the engine's blocked
+    /// instance normalisation follow this value.
+    static let channelBlock: Int = (dnnl_get_effective_cpu_isa().rawValue & dnnl_cpu_isa_avx512_core.rawValue) == dnnl_cpu_isa_avx512_core.rawValue ? 16 : 8
+
+    /// The dense channel-blocked descriptor (`channelBlock` channels per block) for a rank-3 to rank-5
+    /// shape; nil for other ranks.
+    static func blocked(_ shape: [Int]) throws -> dnnl_memory_desc_t? {
+        guard (3...5).contains(shape.count) else { return nil }
+        let tags = channelBlock == 16 ? [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b] : [dnnl_aBc8b, dnnl_aBcd8b, dnnl_aBcde8b]
+        return try md(shape, tags[shape.count - 3])
+    }
     static func any(_ shape: [Int]) throws -> dnnl_memory_desc_t { try md(shape, dnnl_format_tag_any) }
 
     static func size(_ md: dnnl_memory_desc_t) -> Int { withUnsafePointer(to: md) { Int(dnnl_memory_desc_get_size($0)) } }

@@ -2,7 +2,7 @@ import CDNNL
 
 /// In-place channel concatenation (the U-Net skip connection without a copy).
 ///
-/// With one sample and the channel-blocked layout (`nCdhw16c`), a block-aligned channel range of a
+/// With one sample and the channel-blocked layout (`nCdhw16c`, or `nCdhw8c` on AVX2: `DNNL.channelBlock`), a block-aligned channel range of a
 /// tensor is one contiguous slab, laid out exactly like a standalone tensor of those channels. So
 /// the convolution (or transposed convolution) that produces each Concat input can write straight
 /// into its slab of the Concat's buffer, and the Concat itself becomes an alias of that buffer.
@@ -18,13 +18,8 @@ extension FastExecutor {
     /// Where a convolution's output should live: a channel slab of a Concat's buffer.
     struct ConcatSlab { var concatStep: Int; var channelOffset: Int }
 
-    static let blockedTags = [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b]
-
     /// The dense channel-blocked descriptor for `shape` (rank 3 to 5), if that layout applies.
-    func blockedMD(_ shape: [Int]) throws -> dnnl_memory_desc_t? {
-        guard (3...5).contains(shape.count) else { return nil }
-        return try DNNL.md(shape, FastExecutor.blockedTags[shape.count - 3])
-    }
+    func blockedMD(_ shape: [Int]) throws -> dnnl_memory_desc_t? { try DNNL.blocked(shape) }
 
     func planConcatPlacements() -> [String: ConcatSlab] {
         var producer: [String: Int] = [:]

@@ -87,12 +87,11 @@ extension FastExecutor {
         // `.onednn`: the source as oneDNN chooses it for this CPU and shape (format `any`; on an
         // AVX-512 Xeon brgconv on channels-last, 1.5x the blocked jit kernel on a 32->32 3x3x3 conv at
         // 128^3), then the channel-blocked layout if `any` only offers a reference implementation.
-        // `.blocked`: nCdhw16c / nChw16c first (normalisation, pooling and concat then share one
-        // layout), `any` as the fallback.
+        // `.blocked`: nCdhw16c / nChw16c first (nCdhw8c with AVX2: `DNNL.channelBlock`;
+        // normalisation, pooling and concat then share one layout), `any` as the fallback.
         let xShape = shape(node.inputs[0])
         var candidates = [try DNNL.any(xShape)]
-        if (3...5).contains(xShape.count) {
-            let blocked = try DNNL.md(xShape, [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][xShape.count - 3])
+        if let blocked = try DNNL.blocked(xShape) {
             if layout == .blocked { candidates.insert(blocked, at: 0) } else { candidates.append(blocked) }
             let current = refs[locs[node.inputs[0]]!.ref].md
             if layout == .onednn, keepInputLayout, current.format_kind == dnnl_blocked, !DNNL.isPlain(current, shape: xShape) {

@@ -108,10 +108,10 @@ extension FastExecutor {
         return nil
     }
 
-    /// The destination descriptor the direct convolution of `node` would use (nChw16c with the
+    /// The destination descriptor the direct convolution of `node` would use (channel-blocked with the
     /// blocked layout option), nil when oneDNN has no implementation for it.
     func directDestination(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> dnnl_memory_desc_t? {
-        if layout == .blocked { return try DNNL.md(out, dnnl_aBcd16b) }
+        if layout == .blocked, let blocked = try DNNL.blocked(out) { return blocked }
         let c = try Self.convDescriptor(node, x: x, out: out, weights: w, bias: bias)
         guard let pd = DNNL.primitiveDesc(try c.make(DNNL.any(x))) else { return nil }
         defer { dnnl_primitive_desc_destroy(pd) }

@@ -22,7 +22,7 @@ extension FastExecutor {
             guard DNNL.size(sample) * n == DNNL.size(md), Int(md.format_desc.blocking.strides.0) * 4 == DNNL.size(sample) else { return false }
         }
         let eps = try node.float("epsilon", 1e-5)
-        if isInstance, (3...5).contains(l.shape.count), DNNL.equal(md, try DNNL.md(l.shape, [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][l.shape.count - 3])) {
+        if isInstance, let blocked = try DNNL.blocked(l.shape), DNNL.equal(md, blocked) {
             return try compileBlockedInstanceNorm(node, index: index, loc: l, scale: scale, shift: shift, epsilon: eps)
         }
         var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
@@ -108,7 +108,8 @@ extension FastExecutor {
         if let a = act, a.alg == dnnl_eltwise_relu { slope = a.alpha } else { act = nil }
         let c = l.shape[1]
         guard scale.count == c, shift.count == c else { throw node.invalid("scale/bias must have \(c) values") }
-        let kernel = BlockedInstanceNorm(samples: l.shape[0], channelBlocks: (c + 15) / 16, spatial: Tensor.elementCount(Array(l.shape[2...])),
+        let block = DNNL.channelBlock
+        let kernel = BlockedInstanceNorm(samples: l.shape[0], block: block, channelBlocks: (c + block - 1) / block, spatial: Tensor.elementCount(Array(l.shape[2...])),
                                          channels: c, epsilon: Double(epsilon), scale: scale.floatValues, bias: shift.floatValues,
                                          slope: slope, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let dstRef: Int

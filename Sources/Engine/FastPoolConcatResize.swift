@@ -56,13 +56,14 @@ extension FastExecutor {
         var dsts = [try DNNL.any(outShape)]
         if (3...5).contains(outShape.count), a == 1 {
             let rank = outShape.count
-            let blockedTag = [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][rank - 3], lastTag = [dnnl_acb, dnnl_acdb, dnnl_acdeb][rank - 3]
+            let lastTag = [dnnl_acb, dnnl_acdb, dnnl_acdeb][rank - 3]
             let runtime = node.inputs.filter { !$0.isEmpty }
             func all(_ tag: dnnl_format_tag_t) throws -> Bool {
                 try runtime.allSatisfy { try locs[$0].map { DNNL.equal(refs[$0.ref].md, try DNNL.md($0.shape, tag)) } ?? false }
             }
-            if outShape[1] % 16 == 0, try all(blockedTag) {
-                dsts.insert(try DNNL.md(outShape, blockedTag), at: 0)
+            let allBlocked = try runtime.allSatisfy { try locs[$0].map { l in try DNNL.blocked(l.shape).map { DNNL.equal(refs[l.ref].md, $0) } ?? false } ?? false }
+            if outShape[1] % DNNL.channelBlock == 0, allBlocked, let blocked = try DNNL.blocked(outShape) {
+                dsts.insert(blocked, at: 0)
             } else if try all(lastTag) {
                 dsts.insert(try DNNL.md(outShape, lastTag), at: 0)
             } else if try runtime.contains(where: { try locs[$0].map { DNNL.equal(refs[$0.ref].md, try DNNL.md($0.shape, lastTag)) } ?? false }),

@@ -255,7 +255,7 @@ final class FastTailPrimitive {
     /// The layout oneDNN picks, then the channel-blocked one (as the static plan's `.onednn` order).
     static func sourceCandidates(_ x: [Int]) throws -> [dnnl_memory_desc_t] {
         var c = [try DNNL.any(x)]
-        if (3...5).contains(x.count) { c.append(try DNNL.md(x, [dnnl_aBc16b, dnnl_aBcd16b, dnnl_aBcde16b][x.count - 3])) }
+        if let blocked = try DNNL.blocked(x) { c.append(blocked) }
         return c
     }
 
