@@ -45,20 +45,29 @@ extension FastExecutor {
         let bShape = shape(b)
         guard bShape.count <= outShape.count else { return false }
         let padded = [Int](repeating: 1, count: outShape.count - bShape.count) + bShape
-        var md1: dnnl_memory_desc_t, ref1: Int
-        if let c = plan.values[b]?.constant {
-            md1 = try DNNL.plain(padded); ref1 = try constantRef(c, md: md1, logicalShape: padded)
-        } else if padded == outShape {
-            md1 = md0; ref1 = try ensure(b, md: md0, temps: &temps)
-        } else {
-            guard padded == bShape else { return false }
-            md1 = try DNNL.plain(padded); ref1 = try ensure(b, md: md1, temps: &temps)
+        let constant = plan.values[b]?.constant
+        guard constant != nil || padded == outShape || padded == bShape else { return false }
+        // The broadcast operand's layout: src0's own where shapes are equal; otherwise plain, or the
+        // channel-blocked layout when src0 is blocked and oneDNN has a jit kernel only for that pair
+        // (AVX2: a squeeze-excitation scale 1xCx1x1 against nChw8c runs `ref:any` when plain).
+        var candidates = [padded == outShape ? md0 : try DNNL.plain(padded)]
+        if padded != outShape, DNNL.isBlocked(md0), let blocked = try DNNL.blocked(padded), blocked.ndims == md0.ndims {
+            candidates.insert(blocked, at: 0)
         }
-        var dmd = md0
-        var d = dnnl_binary_desc_t()
-        try DNNL.check(dnnl_binary_desc_init(&d, algs[node.opType]!, &md0, &md1, &dmd), "binary descriptor")
-        guard let pd = DNNL.primitiveDesc(d) else { return false }
+        var md1 = candidates[candidates.count - 1], dmd = md0
+        var chosen: dnnl_primitive_desc_t?
+        for var candidate in candidates {
+            var d = dnnl_binary_desc_t(), out = md0
+            try DNNL.check(dnnl_binary_desc_init(&d, algs[node.opType]!, &md0, &candidate, &out), "binary descriptor")
+            guard let pd = DNNL.primitiveDesc(d) else { continue }
+            if DNNL.implementation(pd).hasPrefix("ref"), candidate.format_desc.blocking.inner_nblks > 0, candidates.count > 1 {
+                dnnl_primitive_desc_destroy(pd); continue
+            }
+            chosen = pd; md1 = candidate; dmd = out; break
+        }
+        guard let pd = chosen else { return false }
         defer { dnnl_primitive_desc_destroy(pd) }
+        let ref1 = try constant.map { try constantRef($0, md: md1, logicalShape: padded) } ?? ensure(b, md: md1, temps: &temps)
         // Our own loop on plain layouts where oneDNN has only its reference binary (a broadcast
         // pattern its JIT lacks), or where its JIT broadcasts one value per row of one element
         // ([9207, 1] / [1, 1] in a detector's box decoding: 0.1 ms against 4 us without broadcast).
@@ -75,7 +84,9 @@ extension FastExecutor {
         if let own {
             steps.append(.kernel(own, [la.ref, ref1, dst], label: node.opType + " (broadcast)"))
         } else {
-            steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC_0, la.ref), (DNNL_ARG_SRC_1, ref1), (DNNL_ARG_DST, dst)], label: node.opType))
+            // "(oneDNN ref)" in the label: a profile names oneDNN's slow generic kernel where it runs.
+            let label = node.opType + (DNNL.implementation(pd).hasPrefix("ref") ? " (oneDNN ref)" : "")
+            steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC_0, la.ref), (DNNL_ARG_SRC_1, ref1), (DNNL_ARG_DST, dst)], label: label))
         }
         return true
     }

@@ -28,7 +28,7 @@ final class FastBackendTests: XCTestCase {
         let s = try InferenceSession(model: try ONNXModel(path: Fixtures.path("residual3d.onnx")), backend: .fast)
         let labels = try s.fastStepLabels(inputShapes: ["input": [1, 2, 8, 8, 8]])
         XCTAssertEqual(labels.filter { $0 == "Conv+sum+act" }.count, 2, "\(labels)")
-        XCTAssertFalse(labels.contains("Add"), "\(labels)")
+        XCTAssertFalse(labels.contains { $0.hasPrefix("Add") }, "\(labels)")
     }
 
     /// Builds a one-node graph and compares backends.
