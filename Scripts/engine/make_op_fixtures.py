@@ -352,6 +352,21 @@ def cases():
     yield "conv3x3_dilation2_winograd", single("Conv", [[2, 64, 32, 32]], {"kernel_shape": [1, 1]}, consts=(w(64, 64, 1, 1) / 8,), extra=d2), 1e-5, None
     yield "conv3x3_dilation3_winograd", single("Conv", [[1, 64, 48, 48]], {"kernel_shape": [3, 3], "dilations": [3, 3], "pads": [3, 3, 3, 3]},
                                                consts=(w(64, 64, 3, 3) / 8,)), 1e-5, None
+    # Session 17: dilated 3x3 convolutions the fast backend runs as per-tap products over phase
+    # sub-images where oneDNN's direct choice is gemm (FastDilatedPhases.swift): dilation 12 on 20x23
+    # (two row and two column classes) after a 1x1 convolution to 20 channels (blocked with padded
+    # channels), bias and Relu; dilation 24 on 18x30 (rows no longer than the dilation: centre tap
+    # only), batch 2, no bias; dilation 4 on 16x18 with LeakyRelu. Then a squeeze-excitation scale
+    # (x * HardSigmoid(Conv(GlobalAveragePool(x)))) on a channel-blocked x of 20 channels. Appended last.
+    d12 = lambda g, y: g.op("Relu", [g.op("Conv", [y, g.const(w(12, 20, 3, 3) / 4), g.const(w(12))], kernel_shape=[3, 3], dilations=[12, 12], pads=[12] * 4)])
+    yield "conv3x3_dilation12_phases", single("Conv", [[1, 5, 20, 23]], {"kernel_shape": [1, 1]}, consts=(w(20, 5, 1, 1),), extra=d12), 1e-5, None
+    yield "conv3x3_dilation24_phases", single("Conv", [[2, 16, 18, 30]], {"kernel_shape": [3, 3], "dilations": [24, 24], "pads": [24] * 4},
+                                              consts=(w(8, 16, 3, 3) / 4,)), 1e-5, None
+    yield "conv3x3_dilation4_phases", single("Conv", [[1, 16, 16, 18]], {"kernel_shape": [3, 3], "dilations": [4, 4], "pads": [4] * 4},
+                                             consts=(w(16, 16, 3, 3) / 4, w(16)), extra=lambda g, y: g.op("LeakyRelu", [y], alpha=0.1)), 1e-5, None
+    se = lambda g, y: g.op("Mul", [y, g.op("HardSigmoid", [g.op("Conv", [g.op("GlobalAveragePool", [y]), g.const(w(20, 20, 1, 1))], kernel_shape=[1, 1])],
+                                                        alpha=1 / 6, beta=0.5)])
+    yield "se_scale_blocked", single("Conv", [[1, 6, 10, 10]], {"kernel_shape": [1, 1]}, consts=(w(20, 6, 1, 1),), extra=se), 1e-5, None
 
 
 def make_input(rng, kind, shape, inp_type):

@@ -10,6 +10,7 @@ extension FastExecutor {
         let bias = constant(node, 2)
         if node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil { return false }
         if try compileWinogradConv(node, index: index, weights: w, bias: bias, temps: &temps) { return true }
+        if try compilePhaseConv(node, index: index, weights: w, bias: bias, temps: &temps) { return true }
         let c = try Self.convDescriptor(node, x: shape(node.inputs[0]), out: shape(node.outputs[0]), weights: w, bias: bias)
         return try finishConvLike(node, index: index, descriptor: c.make, weights: w, weightsShape: c.weightsShape, weightsSource: nil, bias: bias, temps: &temps)
     }
