@@ -57,17 +57,10 @@ enum ControlFlow {
                     break
                 }
                 guard iteration < maxIterations else { throw EngineError.unsupported("Loop node '\(node.name)' runs more than \(maxIterations) iterations") }
-                // The body becomes the only owner of the carried tensors, so that a Concat appending to
-                // one grows it in place (`append`).
-                let bindings = [Tensor(shape: [], ints: [iteration]), Tensor(shape: [], ints: [1])] + carried
-                carried = []
                 // Iterations still to come, this one included: an appended tensor reserves room for them.
                 let left = tripCount.map { Int(min(max($0 - iteration, 1), Int64(maxIterations))) } ?? 1
-                var outs = try body.run(&values, bindings: bindings, owner: node, opset: opset, threads: threads, iterationsLeft: left)
-                keepGoing = outs[0].intValues.first != 0
-                carried = Array(outs[1..<(1 + carriedCount)])
-                for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
-                outs = []
+                keepGoing = try iterate(body, node, &values, iteration: iteration, carried: &carried, scans: &scans,
+                                        opset: opset, threads: threads, iterationsLeft: left)
                 iteration += 1
             }
             return carried + (try scans.map { try stack($0, node) })
@@ -95,12 +88,8 @@ enum ControlFlow {
                 }
                 var scans = [[Tensor]](repeating: [], count: scanCount)
                 for i in mine {
-                    let bindings = [Tensor(shape: [], ints: [Int64(i)]), Tensor(shape: [], ints: [1])] + acc
-                    acc = []
-                    var outs = try body.run(&values, bindings: bindings, owner: node, opset: opset, threads: 1, iterationsLeft: mine.upperBound - i)
-                    acc = Array(outs[1..<(1 + carried.count)])
-                    for (k, t) in outs[(carried.count + 1)...].enumerated() { scans[k].append(t) }
-                    outs = []
+                    _ = try iterate(body, node, &values, iteration: Int64(i), carried: &acc, scans: &scans,
+                                    opset: opset, threads: 1, iterationsLeft: mine.upperBound - i)
                 }
                 return (acc, scans)
             }
@@ -119,6 +108,22 @@ enum ControlFlow {
             return RefTensorOps.concat(p, axis: 0, outShape: [p.reduce(0) { $0 + $1.shape[0] }] + p[0].shape.dropFirst())
         }
         return (joined, scans)
+    }
+
+    /// One iteration of a Loop body, for `run` and `mapIterations`: binds the iteration number, a true
+    /// condition and the carried values, runs the body on `values`, then puts the carried values it
+    /// returns back in `carried` and appends its scan outputs to `scans`. Returns the body's condition.
+    /// The body becomes the only owner of the carried tensors (`carried` is emptied first), so that a
+    /// Concat appending to one grows it in place (`append`, reserving room for `iterationsLeft`).
+    static func iterate(_ body: SubgraphProgram, _ node: Node, _ values: inout [Tensor?], iteration: Int64, carried: inout [Tensor],
+                        scans: inout [[Tensor]], opset: Int, threads: Int, iterationsLeft: Int) throws -> Bool {
+        let carriedCount = carried.count
+        let bindings = [Tensor(shape: [], ints: [iteration]), Tensor(shape: [], ints: [1])] + carried
+        carried = []
+        let outs = try body.run(&values, bindings: bindings, owner: node, opset: opset, threads: threads, iterationsLeft: iterationsLeft)
+        carried = Array(outs[1..<(1 + carriedCount)])
+        for (k, t) in outs[(carriedCount + 1)...].enumerated() { scans[k].append(t) }
+        return outs[0].intValues.first != 0
     }
 
     /// `Concat(carried, x)` on axis 0 where `carried` is a Loop body input read by this node only

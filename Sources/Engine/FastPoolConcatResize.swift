@@ -58,16 +58,18 @@ extension FastExecutor {
             let rank = outShape.count
             let lastTag = [dnnl_acb, dnnl_acdb, dnnl_acdeb][rank - 3]
             let runtime = node.inputs.filter { !$0.isEmpty }
-            func all(_ tag: dnnl_format_tag_t) throws -> Bool {
-                try runtime.allSatisfy { try locs[$0].map { DNNL.equal(refs[$0.ref].md, try DNNL.md($0.shape, tag)) } ?? false }
+            let channelsLast = { (shape: [Int]) throws -> dnnl_memory_desc_t? in try DNNL.md(shape, lastTag) }
+            // Whether input `name` is a run-time value in the layout `layout` makes for its shape (nil: none).
+            func has(_ name: String, _ layout: ([Int]) throws -> dnnl_memory_desc_t?) throws -> Bool {
+                guard let l = locs[name], let md = try layout(l.shape) else { return false }
+                return DNNL.equal(refs[l.ref].md, md)
             }
-            let allBlocked = try runtime.allSatisfy { try locs[$0].map { l in try DNNL.blocked(l.shape).map { DNNL.equal(refs[l.ref].md, $0) } ?? false } ?? false }
+            let allBlocked = try runtime.allSatisfy { try has($0, DNNL.blocked) }
             if outShape[1] % DNNL.channelBlock == 0, allBlocked, let blocked = try DNNL.blocked(outShape) {
                 dsts.insert(blocked, at: 0)
-            } else if try all(lastTag) {
+            } else if try runtime.allSatisfy({ try has($0, channelsLast) }) {
                 dsts.insert(try DNNL.md(outShape, lastTag), at: 0)
-            } else if try runtime.contains(where: { try locs[$0].map { DNNL.equal(refs[$0.ref].md, try DNNL.md($0.shape, lastTag)) } ?? false }),
-                      runtime.allSatisfy({ locs[$0] != nil }) {
+            } else if try runtime.contains(where: { try has($0, channelsLast) }), runtime.allSatisfy({ locs[$0] != nil }) {
                 mds = []; srcRefs = []
                 for name in runtime {
                     let md = try DNNL.md(locs[name]!.shape, lastTag)

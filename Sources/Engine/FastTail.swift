@@ -86,26 +86,19 @@ final class FastTail {
         self.threads = threads
         var work: [Int: Work] = [:]
         let tail = Set(indices)
-        var slotOf: [String: Int] = [:]
-        var constants: [Tensor?] = []
-        func slot(_ name: String) -> Int {
-            if let s = slotOf[name] { return s }
-            slotOf[name] = constants.count
-            constants.append(plan.values[name]?.constant)
-            return constants.count - 1
-        }
+        // Constants (initializers, folded values) are never released; graph outputs live on (`Plan.lastUse`).
+        var slots = ValueSlots(constant: { plan.values[$0]?.constant })
+        func slot(_ name: String) -> Int { slots.slot(name) }
         var stepSlots: [StepSlots] = []
         for i in indices {
             let node = plan.steps[i]
-            let implicit = node.implicitInputs
+            let reads = ValueSlots.reads(node)
             var ss = StepSlots()
             ss.inputs = node.inputs.map { $0.isEmpty ? nil : slot($0) }
             ss.outputs = node.outputs.map { $0.isEmpty ? nil : slot($0) }
-            for v in Set(node.inputs + Array(implicit)) where !v.isEmpty && plan.lastUse[v] == i && plan.values[v]?.constant == nil {
-                ss.release.append(slot(v))
-            }
+            ss.release = slots.released(after: i, reads: reads, lastReader: plan.lastUse)
             if ControlFlow.operators.contains(node.opType) {
-                ss.environment = Set(node.inputs + Array(implicit)).filter { !$0.isEmpty }.map { ($0, slot($0)) }
+                ss.environment = reads.map { ($0, slot($0)) }
             }
             defer { stepSlots.append(ss) }
             if work[i] != nil { continue }
@@ -123,11 +116,11 @@ final class FastTail {
         }
         handoverSlots = handover.map { (slot($0.key), $0.value) }
         outputSlots = plan.outputNames.filter { plan.values[$0]?.dynamic == true }.map { ($0, slot($0)) }
-        slotCount = constants.count
-        constantSlots = constants
+        slotCount = slots.count
+        constantSlots = slots.initial
         steps = indices.map { ($0, work[$0]!) }
         var readers: [String: [Int]] = [:]
-        for i in indices { for v in Set(plan.steps[i].inputs + Array(plan.steps[i].implicitInputs)) where !v.isEmpty { readers[v, default: []].append(i) } }
+        for i in indices { for v in ValueSlots.reads(plan.steps[i]) { readers[v, default: []].append(i) } }
         func expandsRowIndex(_ i: Int) -> Bool {
             let node = plan.steps[i]
             guard node.opType == "Expand", let out = node.outputs.first, !plan.outputNames.contains(out),

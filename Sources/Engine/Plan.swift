@@ -62,8 +62,7 @@ struct Plan {
                 flops += try Plan.flops(node, ins, outs.map(\.shape))
             }
         }
-        for (i, s) in steps.enumerated() { for v in s.inputs + s.implicitInputs where !v.isEmpty { lastUse[v] = i } }
-        for o in outputNames { lastUse[o] = Int.max }
+        lastUse = ValueSlots.lastReaders(steps, outputs: outputNames)
     }
 
     static func flops(_ node: Node, _ ins: [ValueDesc?], _ outs: [[Int]]) throws -> Double {

@@ -37,46 +37,36 @@ final class SubgraphProgram {
 
     init(_ g: Graph, opset: Int) throws {
         graph = g
-        var slotOf: [String: Int] = [:]
-        var initial: [Tensor?] = []
-        func slot(_ name: String) -> Int {
-            if let s = slotOf[name] { return s }
-            slotOf[name] = initial.count
-            initial.append(nil)
-            return initial.count - 1
-        }
-        for (k, t) in g.initializers { initial[slot(k)] = t }
+        // Initializers and (below) Constant nodes are constants: never released.
+        var slots = ValueSlots(constant: { g.initializers[$0] })
+        func slot(_ name: String) -> Int { slots.slot(name) }
         inputSlots = g.inputs.map { slot($0.name) }
         outer = g.outerReferences.sorted().map { ($0, slot($0)) }
-        var lastReader: [Int: Int] = [:]
-        for (i, n) in g.nodes.enumerated() {
-            for v in n.inputs + Array(n.implicitInputs) where !v.isEmpty { lastReader[slot(v)] = i }
-        }
+        // Outputs live on (`lastReaders`); enclosing values are set once per run (`start`): kept.
+        let lastReader = ValueSlots.lastReaders(g.nodes, outputs: g.outputs.map(\.name))
         outputSlots = g.outputs.map { slot($0.name) }
-        let kept = Set(outer.map(\.slot)).union(g.initializers.keys.map(slot)).union(outputSlots)
+        let kept = Set(outer.map(\.slot))
         let appendable = g.inputs.isEmpty ? [] : g.singleReaderInputs  // an If branch has no inputs to append to
         var steps: [Step] = []
-        var constants = Set<Int>()
         for (i, n) in g.nodes.enumerated() {
             if n.opType == "Constant" && n.outputs.count == 1 {
-                initial[slot(n.outputs[0])] = try Reference.run(n, [], opset: opset)[0]
-                constants.insert(slot(n.outputs[0]))
+                slots.setConstant(n.outputs[0], try Reference.run(n, [], opset: opset)[0])
                 continue
             }
             let isControlFlow = ControlFlow.operators.contains(n.opType)
-            let reads = Set(n.inputs + Array(n.implicitInputs)).filter { !$0.isEmpty }
+            let reads = ValueSlots.reads(n)
             var nested: [String: SubgraphProgram] = [:]
             if isControlFlow {
                 for case (let key, .graph(let sub)) in n.attributes { nested[key] = try SubgraphProgram(sub, opset: opset) }
             }
             steps.append(Step(node: n, inputs: n.inputs.map { $0.isEmpty ? nil : slot($0) }, outputs: n.outputs.map { $0.isEmpty ? nil : slot($0) },
-                              release: reads.map(slot).filter { lastReader[$0] == i && !kept.contains($0) && !constants.contains($0) }.sorted(),
+                              release: slots.released(after: i, reads: reads, lastReader: lastReader, kept: kept),
                               appendsToCarried: n.opType == "Concat" && n.inputs.count == 2 && n.outputs.count == 1 && appendable.contains(n.inputs[0])
                                   && n.inputs[0] != n.inputs[1],
                               environment: isControlFlow ? reads.sorted().map { ($0, slot($0)) } : [], nested: nested))
         }
         self.steps = steps
-        self.initial = initial
+        initial = slots.initial
         let written = Set(steps.flatMap { $0.outputs.compactMap { $0 } })
         movedOutputs = Set(outputSlots.filter(written.contains))
         iterationsIndependent = SubgraphProgram.independent(steps: steps, inputs: inputSlots, outputs: outputSlots)
