@@ -17,7 +17,7 @@ final class SubgraphProgram {
     /// tensor has one owner when the next iteration appends to it (`ControlFlow.append`).
     private let movedOutputs: Set<Int>
     private let steps: [Step]
-    /// A Loop body whose iterations do not depend on one another (`ControlFlow.mapLoop`): its
+    /// A Loop body whose iterations do not depend on one another (`ControlFlow.mapIterations`): its
     /// condition output does not depend on the iteration number or the carried values, and each
     /// carried value is only appended to (a Concat on axis 0 read by nothing but the body's output).
     /// torchvision's mask pasting is one: each detection's mask is pasted alone, then appended.
