@@ -51,7 +51,9 @@ extension FastExecutor {
         // channel-blocked layout when src0 is blocked and oneDNN has a jit kernel only for that pair
         // (AVX2: a squeeze-excitation scale 1xCx1x1 against nChw8c runs `ref:any` when plain).
         var candidates = [padded == outShape ? md0 : try DNNL.plain(padded)]
-        if padded != outShape, DNNL.isBlocked(md0), let blocked = try DNNL.blocked(padded), blocked.ndims == md0.ndims {
+        // Only where the channel axis is not broadcast: a 1-channel operand in blocks (an attention
+        // gate's 1xHxW map) gave wrong sums in oneDNN 2.6's jit binary (MONAI AttentionUnet fixture).
+        if padded != outShape, padded.count > 1, padded[1] == outShape[1], DNNL.isBlocked(md0), let blocked = try DNNL.blocked(padded), blocked.ndims == md0.ndims {
             candidates.insert(blocked, at: 0)
         }
         var md1 = candidates[candidates.count - 1], dmd = md0
