@@ -38,13 +38,8 @@ extension FastExecutor {
     }
 
     /// The dilation with which `node` runs as per-tap products, or nil when the rule above says direct.
-    func phaseDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> Int? {
-        guard x.count == 4, out.count == 4, w.shape.count == 4, w.shape[2] == 3, w.shape[3] == 3, try node.int("group", 1) == 1 else { return nil }
-        let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: [3, 3])
-        let d = win.dilations[0]
-        guard d >= 2, win.strides == [1, 1], win.dilations == [d, d], win.padsBegin == [d, d], win.padsEnd == [d, d],
-              Array(out[2...]) == Array(x[2...]) else { return nil }
-        if let c = consumers[node.outputs[0]], c.count == 1, plan.steps[c[0]].opType == "Add" { return nil }
+    func phaseTapDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> Int? {
+        guard let d = try Self.phaseDilation(node, x: x, out: out, weights: w), d >= 2, !feedsLoneAdd(node.outputs[0]) else { return nil }
         return try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true ? d : nil
     }
 
@@ -61,7 +56,7 @@ extension FastExecutor {
     /// reorder back into the output, when the rule holds; false (nothing emitted) otherwise.
     func compilePhaseConv(_ node: Node, index: Int, weights w: Tensor, bias: Tensor?, temps: inout [Int]) throws -> Bool {
         let xShape = shape(node.inputs[0]), out = node.outputs[0], yShape = shape(out)
-        guard let d = try phaseDilation(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
+        guard let d = try phaseTapDilation(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
         let x = refs[locs[node.inputs[0]]!.ref]
         let (n, c, oc) = (xShape[0], xShape[1], yShape[1])
         // The output in the input's channel-blocked layout when it has one, else plain.

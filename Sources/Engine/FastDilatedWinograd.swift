@@ -40,13 +40,27 @@ extension FastExecutor {
     /// The dilation with which `node` runs as a space-to-batch Winograd convolution, or nil when the
     /// rule above says direct. `x` and `out` are the input and output shapes.
     static func winogradDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor) throws -> Int? {
-        guard x.count == 4, out.count == 4, w.shape.count == 4, w.shape[2] == 3, w.shape[3] == 3, try node.int("group", 1) == 1 else { return nil }
-        let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: [3, 3])
-        let d = win.dilations[0]
-        guard win.strides == [1, 1], win.dilations == [d, d], win.padsBegin == [d, d], win.padsEnd == [d, d], Array(out[2...]) == Array(x[2...]),
+        guard let d = try phaseDilation(node, x: x, out: out, weights: w),
               x[2] % d == 0, x[3] % d == 0, min(x[2], x[3]) / d >= winogradMinSide,
               x[1] >= winogradMinChannels, out[1] >= winogradMinChannels else { return nil }
         return d
+    }
+
+    /// The dilation d (>= 1) of a rank-4, group-1, 3x3, stride-1 convolution with equal dilation,
+    /// padding d on every side and an output the input's size: the shape for which the phase
+    /// sub-images x[a::d, b::d] are independent non-dilated convolutions (padding 1). Nil otherwise.
+    static func phaseDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor) throws -> Int? {
+        guard x.count == 4, out.count == 4, w.shape.count == 4, w.shape[2] == 3, w.shape[3] == 3, try node.int("group", 1) == 1 else { return nil }
+        let win = try OpParams.window(node, inSpatial: Array(x[2...]), kernel: [3, 3])
+        let d = win.dilations[0]
+        guard win.strides == [1, 1], win.dilations == [d, d], win.padsBegin == [d, d], win.padsEnd == [d, d], Array(out[2...]) == Array(x[2...]) else { return nil }
+        return d
+    }
+
+    /// Whether `out`'s only reader is an Add: the direct convolution then keeps its residual-sum fusion.
+    func feedsLoneAdd(_ out: String) -> Bool {
+        guard let c = consumers[out], c.count == 1 else { return false }
+        return plan.steps[c[0]].opType == "Add"
     }
 
     /// Emits `node` as reorder (space-to-batch) + Winograd convolution with its activation fused +
@@ -54,7 +68,7 @@ extension FastExecutor {
     func compileWinogradConv(_ node: Node, index: Int, weights w: Tensor, bias: Tensor?, temps: inout [Int]) throws -> Bool {
         let xShape = shape(node.inputs[0]), out = node.outputs[0], yShape = shape(out)
         guard winograd, let d = try Self.winogradDilation(node, x: xShape, out: yShape, weights: w) else { return false }
-        if let c = consumers[out], c.count == 1, plan.steps[c[0]].opType == "Add" { return false }
+        if feedsLoneAdd(out) { return false }
         let batch = [xShape[0] * d * d, xShape[1], xShape[2] / d, xShape[3] / d]
         let batchOut = [batch[0], yShape[1], batch[2], batch[3]]
         var act = fusableActivation(after: out)
