@@ -37,10 +37,18 @@ extension FastExecutor {
         return classes
     }
 
-    /// The dilation with which `node` runs as per-tap products, or nil when the rule above says direct.
-    func phaseTapDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> Int? {
-        guard let d = try Self.phaseDilation(node, x: x, out: out, weights: w), d >= 2, !feedsLoneAdd(node.outputs[0]) else { return nil }
-        return try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true ? d : nil
+    /// The dilation with which `node` runs on phase sub-images, or nil when the rule above says direct.
+    func phaseConvDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> Int? {
+        guard let d = try Self.phaseDilation(node, x: x, out: out, weights: w), !feedsLoneAdd(node.outputs[0]) else { return nil }
+        if d >= 2, try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true { return d }
+        // Where oneDNN has no Winograd (AVX2), the engine's own, when every class pair takes it.
+        guard winograd, !Self.winogradAvailable, x[1] >= Self.winogradMinChannels, out[1] >= Self.winogradMinChannels else { return nil }
+        for r in Self.phaseClasses(length: x[2], d: d) {
+            for k in Self.phaseClasses(length: x[3], d: d) where Self.phaseWinograd(rows: r.size, cols: k.size, channels: x[1], outChannels: out[1]) == nil {
+                return nil
+            }
+        }
+        return d
     }
 
     /// The implementation oneDNN picks for `node` as a direct convolution in layouts of its choice
@@ -56,7 +64,7 @@ extension FastExecutor {
     /// reorder back into the output, when the rule holds; false (nothing emitted) otherwise.
     func compilePhaseConv(_ node: Node, index: Int, weights w: Tensor, bias: Tensor?, temps: inout [Int]) throws -> Bool {
         let xShape = shape(node.inputs[0]), out = node.outputs[0], yShape = shape(out)
-        guard let d = try phaseTapDilation(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
+        guard let d = try phaseConvDilation(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
         let x = refs[locs[node.inputs[0]]!.ref]
         let (n, c, oc) = (xShape[0], xShape[1], yShape[1])
         // The output in the input's channel-blocked layout when it has one, else plain.
@@ -78,21 +86,55 @@ extension FastExecutor {
         var act = fusableActivation(after: out)
         if let a = act, a.alg != dnnl_eltwise_relu { act = nil }
         let yRef = try placedValue(out, md: yMD) ?? newValue(out, md: yMD, shape: yShape)
-        // Weights as nine [C x Cout] row-major matrices, tap (ky, kx) at (ky*3 + kx) * C * Cout.
-        let wv = w.floatValues
-        let wRef = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
-            let p = raw.bindMemory(to: Float.self, capacity: 9 * c * oc)
-            for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = wv[(o * c + i) * 9 + t] } } }
+        let biasValues = bias?.floatValues, threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        // Per class pair, Winograd (FastPhaseWinograd.swift) where it needs fewer multiplications, else the taps.
+        let kernels: [any FastKernel] = plans.map { plan in
+            let k = plan.kernelShape
+            guard winograd, let (mr, mc) = Self.phaseWinograd(rows: k.rows, cols: k.cols, channels: c, outChannels: oc) else {
+                return PhaseTapGemm(shape: k, channels: c, outChannels: oc, bias: biasValues, reluSlope: act?.alpha)
+            }
+            return PhaseWinogradGemm(shape: k, channels: c, outChannels: oc, rowsAxis: WinogradAxis(m: mr), colsAxis: WinogradAxis(m: mc),
+                                     bias: biasValues, reluSlope: act?.alpha, threads: threadCount)
         }
-        let biasValues = bias?.floatValues
-        for plan in plans {
+        let winogradKernels = kernels.compactMap { $0 as? PhaseWinogradGemm }
+        // One pair of scratch buffers, as large as the largest pair's, shared by the pairs' steps (they run in turn).
+        var scratch: (input: Int, products: Int)?
+        if let inputFloats = winogradKernels.map({ $0.scratchFloats.input }).max(), let productFloats = winogradKernels.map({ $0.scratchFloats.products }).max() {
+            scratch = (addRef(try DNNL.plain([inputFloats]), buffer: newBuffer(inputFloats * 4)),
+                       addRef(try DNNL.plain([productFloats]), buffer: newBuffer(productFloats * 4)))
+            temps += [scratch!.input, scratch!.products]
+        }
+        // Weights for the taps as nine [C x Cout] row-major matrices, tap (ky, kx) at (ky*3 + kx) * C * Cout;
+        // for Winograd transformed once per pair of tile sizes.
+        var weightRefs: [String: Int] = [:]
+        func weights(for kernel: any FastKernel) throws -> Int {
+            let key = (kernel as? PhaseWinogradGemm).map { "\($0.rowsAxis.m)x\($0.colsAxis.m)" } ?? "taps"
+            if let r = weightRefs[key] { return r }
+            let ref: Int
+            if let k = kernel as? PhaseWinogradGemm {
+                ref = try winogradWeights(w, rows: k.rowsAxis, cols: k.colsAxis)
+            } else {
+                let wv = w.floatValues
+                ref = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
+                    let p = raw.bindMemory(to: Float.self, capacity: 9 * c * oc)
+                    for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = wv[(o * c + i) * 9 + t] } } }
+                }
+            }
+            weightRefs[key] = ref
+            return ref
+        }
+        for (plan, kernel) in zip(plans, kernels) {
             let srcRef = addRef(plan.srcMD, buffer: newBuffer(DNNL.size(plan.srcMD))), dstRef = addRef(plan.dstMD, buffer: newBuffer(DNNL.size(plan.dstMD)))
             temps += [srcRef, dstRef]
             let xv = addRef(plan.xView, buffer: x.buffer, offset: x.offset)
             let yv = addRef(plan.yView, buffer: refs[yRef].buffer, offset: refs[yRef].offset)
             steps.append(.primitive(plan.toBatch, [(DNNL_ARG_FROM, xv), (DNNL_ARG_TO, srcRef)], label: "Reorder (phases-to-batch)"))
-            let kernel = PhaseTapGemm(shape: plan.kernelShape, channels: c, outChannels: oc, bias: biasValues, reluSlope: act?.alpha)
-            steps.append(.kernel(kernel, [srcRef, wRef, dstRef], label: "Conv (phase taps)" + (act != nil ? "+act" : "")))
+            let suffix = act != nil ? "+act" : ""
+            if kernel is PhaseWinogradGemm, let scratch {
+                steps.append(.kernel(kernel, [srcRef, try weights(for: kernel), dstRef, scratch.input, scratch.products], label: "Conv (phase Winograd)" + suffix))
+            } else {
+                steps.append(.kernel(kernel, [srcRef, try weights(for: kernel), dstRef], label: "Conv (phase taps)" + suffix))
+            }
             steps.append(.primitive(plan.toSpace, [(DNNL_ARG_FROM, dstRef), (DNNL_ARG_TO, yv)], label: "Reorder (batch-to-phases)"))
         }
         log.debug("dilated convolution as phase-tap products", metadata: ["node": "\(node.name)", "dilation": "\(d)", "classes": "\(pairs.count)"])
