@@ -368,14 +368,14 @@ def cases():
                                                         alpha=1 / 6, beta=0.5)])
     yield "se_scale_blocked", single("Conv", [[1, 6, 10, 10]], {"kernel_shape": [1, 1]}, consts=(w(20, 6, 1, 1),), extra=se), 1e-5, None
     # Winograd on phase sub-images (FastPhaseWinograd.swift; runs where oneDNN has no Winograd, AVX2):
-    # dilation 2 on 15x13 sub-images with bias + Relu; dilation 1 on a batch of 2 with F(4x3) partial
-    # tiles; dilation 12 with one class pair as F(3x3) and the other as taps.
-    yield "conv3x3_dilation2_phase_winograd", single("Conv", [[1, 64, 30, 26]], {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [2] * 4},
-                                               consts=(w(72, 64, 3, 3) / 8, w(72)), extra=lambda g, y: g.op("Relu", [y])), 1e-5, None
-    yield "conv3x3_phase_winograd", single("Conv", [[2, 64, 19, 21]], {"kernel_shape": [3, 3], "pads": [1] * 4},
-                                           consts=(w(64, 64, 3, 3) / 8,), extra=lambda g, y: g.op("Sigmoid", [y])), 1e-5, None
-    yield "conv3x3_dilation12_phase_winograd", single("Conv", [[1, 128, 30, 36]], {"kernel_shape": [3, 3], "dilations": [12, 12], "pads": [12] * 4},
-                                                consts=(w(64, 128, 3, 3) / 8, w(64))), 1e-5, None
+    # dilation 2 on 20x18 sub-images (F(4x3)) with bias + Relu; dilation 1 on a batch of 2 with
+    # partial tiles; dilation 3 (oneDNN's direct choice gemm on AVX2) with two class pairs and a bias.
+    yield "conv3x3_dilation2_phase_winograd", single("Conv", [[1, 96, 40, 36]], {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [2] * 4},
+                                                     consts=(w(128, 96, 3, 3) / 8, w(128)), extra=lambda g, y: g.op("Relu", [y])), 1e-5, None
+    yield "conv3x3_phase_winograd", single("Conv", [[2, 128, 23, 21]], {"kernel_shape": [3, 3], "pads": [1] * 4},
+                                           consts=(w(128, 128, 3, 3) / 8,), extra=lambda g, y: g.op("Sigmoid", [y])), 1e-5, None
+    yield "conv3x3_dilation3_phase_winograd", single("Conv", [[1, 128, 48, 46]], {"kernel_shape": [3, 3], "dilations": [3, 3], "pads": [3] * 4},
+                                                     consts=(w(128, 128, 3, 3) / 8, w(128))), 1e-5, None
 
 
 def make_input(rng, kind, shape, inp_type):

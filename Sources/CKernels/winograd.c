@@ -15,7 +15,7 @@ static inline void ss_tile_origin(ptrdiff_t t, ptrdiff_t nj, int mr, int mc, ptr
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
-                       int mr, int mc, const float *btr, const float *btc, ptrdiff_t line0, ptrdiff_t line1,
+                       int mr, int mc, const float *btr, const float *btc, int x0, int x1, ptrdiff_t line0, ptrdiff_t line1,
                        float *restrict v) {
     const int ar = mr + 2, ac = mc + 2;
     const ptrdiff_t rows = ((ni + mr - 1) / mr) * ((nj + mc - 1) / mc) * batch;
@@ -41,8 +41,8 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
                         }
                     }
                 }
-                /* tmp = BTr d, then V = tmp BTc^T. */
-                for (int x = 0; x < ar; x++) {
+                /* tmp = BTr d (rows x0 ..< x1), then V = tmp BTc^T. */
+                for (int x = x0; x < x1; x++) {
                     for (int w = 0; w < ac; w++) {
                         float acc[SS_WINO_CB] = {0};
                         for (int u = 0; u < ar; u++) {
@@ -53,7 +53,7 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
                         for (int k = 0; k < SS_WINO_CB; k++) tmp[x][w][k] = acc[k];
                     }
                 }
-                for (int x = 0; x < ar; x++) {
+                for (int x = x0; x < x1; x++) {
                     for (int y = 0; y < ac; y++) {
                         float acc[SS_WINO_CB] = {0};
                         for (int w = 0; w < ac; w++) {
@@ -61,7 +61,7 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
                             if (f == 0) continue;
                             for (int k = 0; k < SS_WINO_CB; k++) acc[k] += f * tmp[x][w][k];
                         }
-                        float *o = v + ((ptrdiff_t)(x * ac + y) * rows + t * batch + b) * channels + c0;
+                        float *o = v + ((ptrdiff_t)((x - x0) * ac + y) * rows + t * batch + b) * channels + c0;
                         for (ptrdiff_t k = 0; k < cb; k++) o[k] = acc[k];
                     }
                 }
@@ -72,8 +72,8 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
-                        int mr, int mc, const float *atr, const float *atc, const float *bias, int activation,
-                        float slope, ptrdiff_t line0, ptrdiff_t line1, float *restrict dst) {
+                        int mr, int mc, const float *atr, const float *atc, int x0, int x1, int first, int last,
+                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1, float *restrict dst) {
     const int ar = mr + 2, ac = mc + 2;
     const ptrdiff_t rows = ((ni + mr - 1) / mr) * ((nj + mc - 1) / mc) * batch;
     float q[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB], tmp[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB];
@@ -84,9 +84,9 @@ void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t ba
         {
             for (ptrdiff_t c0 = 0; c0 < channels; c0 += SS_WINO_CB) {
                 const ptrdiff_t cb = channels - c0 < SS_WINO_CB ? channels - c0 : SS_WINO_CB;
-                for (int x = 0; x < ar; x++) {
+                for (int x = x0; x < x1; x++) {
                     for (int y = 0; y < ac; y++) {
-                        const float *s = m + ((ptrdiff_t)(x * ac + y) * rows + t * batch + b) * channels + c0;
+                        const float *s = m + ((ptrdiff_t)((x - x0) * ac + y) * rows + t * batch + b) * channels + c0;
                         for (ptrdiff_t k = 0; k < cb; k++) q[x][y][k] = s[k];
                         for (ptrdiff_t k = cb; k < SS_WINO_CB; k++) q[x][y][k] = 0;
                     }
@@ -95,7 +95,7 @@ void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t ba
                 for (int p = 0; p < mr; p++) {
                     for (int y = 0; y < ac; y++) {
                         float acc[SS_WINO_CB] = {0};
-                        for (int x = 0; x < ar; x++) {
+                        for (int x = x0; x < x1; x++) {
                             const float f = atr[p * ar + x];
                             if (f == 0) continue;
                             for (int k = 0; k < SS_WINO_CB; k++) acc[k] += f * q[x][y][k];
@@ -114,13 +114,36 @@ void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t ba
                         }
                         float *o = dst + (((i0 + p) * nj + j0 + r) * batch + b) * channels + c0;
                         for (ptrdiff_t k = 0; k < cb; k++) {
-                            float value = acc[k] + (bias ? bias[c0 + k] : 0);
-                            if (activation && value < 0) value *= slope;
+                            float value = first ? acc[k] : o[k] + acc[k];
+                            if (last) {
+                                if (bias) value += bias[c0 + k];
+                                if (activation && value < 0) value *= slope;
+                            }
                             o[k] = value;
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ss_winograd_weights(const float *w9, ptrdiff_t elements, int points, const float *coefficients, ptrdiff_t element0,
+                         ptrdiff_t element1, float *restrict u) {
+    enum { CHUNK = 256 };
+    for (ptrdiff_t e0 = element0; e0 < element1; e0 += CHUNK) {
+        const ptrdiff_t n = element1 - e0 < CHUNK ? element1 - e0 : CHUNK;
+        for (int p = 0; p < points; p++) {
+            float acc[CHUNK] = {0};
+            for (int t = 0; t < 9; t++) {
+                const float f = coefficients[p * 9 + t];
+                if (f == 0) continue;
+                const float *s = w9 + t * elements + e0;
+                for (ptrdiff_t k = 0; k < n; k++) acc[k] += f * s[k];
+            }
+            float *o = u + p * elements + e0;
+            for (ptrdiff_t k = 0; k < n; k++) o[k] = acc[k];
         }
     }
 }

@@ -44,7 +44,8 @@ extension FastExecutor {
         // Where oneDNN has no Winograd (AVX2), the engine's own, when every class pair takes it.
         guard winograd, !Self.winogradAvailable, x[1] >= Self.winogradMinChannels, out[1] >= Self.winogradMinChannels else { return nil }
         for r in Self.phaseClasses(length: x[2], d: d) {
-            for k in Self.phaseClasses(length: x[3], d: d) where Self.phaseWinograd(rows: r.size, cols: k.size, channels: x[1], outChannels: out[1]) == nil {
+            for k in Self.phaseClasses(length: x[3], d: d) where Self.phaseWinograd(rows: r.size, cols: k.size, batch: r.count * k.count * x[0], channels: x[1], outChannels: out[1],
+                                                                                        threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) == nil {
                 return nil
             }
         }
@@ -90,53 +91,44 @@ extension FastExecutor {
         // Per class pair, Winograd (FastPhaseWinograd.swift) where it needs fewer multiplications, else the taps.
         let kernels: [any FastKernel] = plans.map { plan in
             let k = plan.kernelShape
-            guard winograd, let (mr, mc) = Self.phaseWinograd(rows: k.rows, cols: k.cols, channels: c, outChannels: oc) else {
+            guard winograd, let (mr, mc) = Self.phaseWinograd(rows: k.rows, cols: k.cols, batch: k.batch, channels: c, outChannels: oc, threads: threadCount) else {
                 return PhaseTapGemm(shape: k, channels: c, outChannels: oc, bias: biasValues, reluSlope: act?.alpha)
             }
             return PhaseWinogradGemm(shape: k, channels: c, outChannels: oc, rowsAxis: WinogradAxis(m: mr), colsAxis: WinogradAxis(m: mc),
                                      bias: biasValues, reluSlope: act?.alpha, threads: threadCount)
         }
         let winogradKernels = kernels.compactMap { $0 as? PhaseWinogradGemm }
-        // One pair of scratch buffers, as large as the largest pair's, shared by the pairs' steps (they run in turn).
-        var scratch: (input: Int, products: Int)?
-        if let inputFloats = winogradKernels.map({ $0.scratchFloats.input }).max(), let productFloats = winogradKernels.map({ $0.scratchFloats.products }).max() {
-            scratch = (addRef(try DNNL.plain([inputFloats]), buffer: newBuffer(inputFloats * 4)),
-                       addRef(try DNNL.plain([productFloats]), buffer: newBuffer(productFloats * 4)))
-            temps += [scratch!.input, scratch!.products]
-        }
-        // Weights for the taps as nine [C x Cout] row-major matrices, tap (ky, kx) at (ky*3 + kx) * C * Cout;
-        // for Winograd transformed once per pair of tile sizes.
-        var weightRefs: [String: Int] = [:]
-        func weights(for kernel: any FastKernel) throws -> Int {
-            let key = (kernel as? PhaseWinogradGemm).map { "\($0.rowsAxis.m)x\($0.colsAxis.m)" } ?? "taps"
-            if let r = weightRefs[key] { return r }
-            let ref: Int
-            if let k = kernel as? PhaseWinogradGemm {
-                ref = try winogradWeights(w, rows: k.rowsAxis, cols: k.colsAxis)
-            } else {
-                let wv = w.floatValues
-                ref = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
-                    let p = raw.bindMemory(to: Float.self, capacity: 9 * c * oc)
-                    for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = wv[(o * c + i) * 9 + t] } } }
-                }
+        // One set of scratch buffers, each as large as the largest pair's, shared by the pairs' steps (they run in turn).
+        var scratch: [Int] = []
+        if !winogradKernels.isEmpty {
+            for floats in [winogradKernels.map(\.scratchFloats.input).max()!, winogradKernels.map(\.scratchFloats.products).max()!,
+                           winogradKernels.map(\.scratchFloats.weights).max()!] {
+                scratch.append(addRef(try DNNL.plain([floats]), buffer: newBuffer(floats * 4)))
             }
-            weightRefs[key] = ref
-            return ref
+            temps += scratch
         }
+        // The weights as nine [C x Cout] row-major matrices, tap (ky, kx) at (ky*3 + kx) * C * Cout.
+        let wv = w.floatValues
+        let wRef = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
+            let p = raw.bindMemory(to: Float.self, capacity: 9 * c * oc)
+            for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = wv[(o * c + i) * 9 + t] } } }
+        }
+        // One source and one destination buffer for all pairs, as large as the largest pair's.
+        let srcBuffer = newBuffer(plans.map { DNNL.size($0.srcMD) }.max()!), dstBuffer = newBuffer(plans.map { DNNL.size($0.dstMD) }.max()!)
         for (plan, kernel) in zip(plans, kernels) {
-            let srcRef = addRef(plan.srcMD, buffer: newBuffer(DNNL.size(plan.srcMD))), dstRef = addRef(plan.dstMD, buffer: newBuffer(DNNL.size(plan.dstMD)))
-            temps += [srcRef, dstRef]
+            let srcRef = addRef(plan.srcMD, buffer: srcBuffer), dstRef = addRef(plan.dstMD, buffer: dstBuffer)
             let xv = addRef(plan.xView, buffer: x.buffer, offset: x.offset)
             let yv = addRef(plan.yView, buffer: refs[yRef].buffer, offset: refs[yRef].offset)
             steps.append(.primitive(plan.toBatch, [(DNNL_ARG_FROM, xv), (DNNL_ARG_TO, srcRef)], label: "Reorder (phases-to-batch)"))
             let suffix = act != nil ? "+act" : ""
-            if kernel is PhaseWinogradGemm, let scratch {
-                steps.append(.kernel(kernel, [srcRef, try weights(for: kernel), dstRef, scratch.input, scratch.products], label: "Conv (phase Winograd)" + suffix))
+            if kernel is PhaseWinogradGemm {
+                steps.append(.kernel(kernel, [srcRef, wRef, dstRef] + scratch, label: "Conv (phase Winograd)" + suffix))
             } else {
-                steps.append(.kernel(kernel, [srcRef, try weights(for: kernel), dstRef], label: "Conv (phase taps)" + suffix))
+                steps.append(.kernel(kernel, [srcRef, wRef, dstRef], label: "Conv (phase taps)" + suffix))
             }
             steps.append(.primitive(plan.toSpace, [(DNNL_ARG_FROM, dstRef), (DNNL_ARG_TO, yv)], label: "Reorder (batch-to-phases)"))
         }
+        temps += [addRef(plans[0].srcMD, buffer: srcBuffer), addRef(plans[0].dstMD, buffer: dstBuffer)]
         log.debug("dilated convolution as phase-tap products", metadata: ["node": "\(node.name)", "dilation": "\(d)", "classes": "\(pairs.count)"])
         if let a = act { fusedInto[a.index] = out }
         return true

@@ -11,8 +11,12 @@ import Foundation
 ///
 /// Rule (`phaseWinograd`): per axis the tile size m in 2...4 with the fewest transformed points
 /// (ceil(n / m) * (m + 2); an axis of 1 keeps the taps); the pair runs as Winograd when its products
-/// plus twice its transforms' multiply-adds are under 0.8 of the taps' products (sgemm on the smaller
-/// matrices and the transforms' memory traffic are the margin).
+/// plus the transforms' memory traffic (transformed input, products and weights, each float
+/// counted as `winogradMovedFloatCost` multiply-adds) are under 0.8 of the taps' products. So on
+/// DeepLabV3 ResNet-50 layers 1-4 (0.38-0.74 of the taps' cost) and the ASPP's 5x5 to 6x6 and 3x3
+/// phases (0.69-0.80) run as Winograd, its 2x3 and smaller phases as taps; MobileNetV3's ASPP (960
+/// channels, 3x3 and smaller phases) stays as taps. A plain or dilation-2 convolution, which would
+/// otherwise run oneDNN's direct kernel, takes this path only when every class pair is Winograd.
 struct WinogradAxis: Equatable {
     let m: Int
     var alpha: Int { m + 2 }
@@ -67,44 +71,32 @@ struct WinogradAxis: Equatable {
 }
 
 extension FastExecutor {
-    /// The tile sizes with which an (rows x cols) class pair of `c` to `oc` channels runs as Winograd,
-    /// or nil when the per-tap products are cheaper (the rule above).
-    static func phaseWinograd(rows: Int, cols: Int, channels c: Int, outChannels oc: Int) -> (mr: Int, mc: Int)? {
+    /// The tile sizes with which a batch of (rows x cols) sub-images of `c` to `oc` channels runs as
+    /// Winograd, or nil when the per-tap products are cheaper (the rule above).
+    static func phaseWinograd(rows: Int, cols: Int, batch: Int, channels c: Int, outChannels oc: Int, threads: Int = 1) -> (mr: Int, mc: Int)? {
         guard let mr = WinogradAxis.best(rows), let mc = WinogradAxis.best(cols) else { return nil }
-        let (ar, ac) = (Double(mr + 2), Double(mc + 2))
-        let tiles = Double(WinogradAxis.tiles(rows, m: mr) * WinogradAxis.tiles(cols, m: mc))
-        let products = tiles * ar * ac * Double(c * oc)
-        let transforms = tiles * (ar * ac * (ar + ac) * Double(c) + Double(mr) * ac * (ar + Double(mc)) * Double(oc))
-        let taps = Double(WinogradAxis.tapProducts(rows) * WinogradAxis.tapProducts(cols) * c * oc)
-        return products + 2 * transforms < 0.8 * taps ? (mr, mc) : nil
+        let points = Double((mr + 2) * (mc + 2)), (c, oc) = (Double(c), Double(oc))
+        let lines = Double(WinogradAxis.tiles(rows, m: mr) * WinogradAxis.tiles(cols, m: mc) * batch)
+        let products = points * lines * c * oc
+        let moved = points * (lines * (c + 2 * oc) + c * oc)
+        let taps = Double(WinogradAxis.tapProducts(rows) * WinogradAxis.tapProducts(cols) * batch) * c * oc
+        return products + winogradMovedFloatCost * Double(max(1, threads)) * moved < 0.8 * taps ? (mr, mc) : nil
     }
 
-    /// The transformed weights U[x][y] = Gr W Gc^T as (alpha_r * alpha_c) row-major [C x Cout] matrices.
-    func winogradWeights(_ w: Tensor, rows: WinogradAxis, cols: WinogradAxis) throws -> Int {
-        let (oc, c) = (w.shape[0], w.shape[1]), points = rows.alpha * cols.alpha
-        let wv = w.floatValues
-        return pinnedRef(try DNNL.plain([points, c, oc]), bytes: points * c * oc * 4) { raw in
-            let u = raw.bindMemory(to: Float.self, capacity: points * c * oc)
-            var t = [Double](repeating: 0, count: rows.alpha * 3)
-            for o in 0..<oc {
-                for i in 0..<c {
-                    let k = (o * c + i) * 9
-                    for x in 0..<rows.alpha { for kx in 0..<3 {
-                        t[x * 3 + kx] = (0..<3).reduce(0.0) { $0 + rows.g[x * 3 + $1] * Double(wv[k + $1 * 3 + kx]) }
-                    } }
-                    for x in 0..<rows.alpha { for y in 0..<cols.alpha {
-                        let v = (0..<3).reduce(0.0) { $0 + t[x * 3 + $1] * cols.g[y * 3 + $1] }
-                        u[((x * cols.alpha + y) * c + i) * oc + o] = Float(v)
-                    } }
-                }
-            }
-        }
-    }
+    /// Multiply-adds one float written or read by the transforms costs on one thread: they run at
+    /// memory speed, 2-5 GB/s measured on the Zen 3 VM against 85 GFLOP/s for sgemm. Threads share
+    /// the memory bandwidth, so the cost is this times the threads (DeepLabV3 ResNet-50 at 2 threads:
+    /// 1.453 s against 1.520 s with the one-thread cost, BENCHMARKS.md).
+    static let winogradMovedFloatCost = 40.0
 }
 
-/// Winograd over one phase class pair: operands are the source [rows][cols][batch][C], the
-/// transformed weights (`winogradWeights`), the destination [rows][cols][batch][Cout] and two
-/// scratch buffers for the transformed input and products (`scratchFloats`).
+/// Winograd over one phase class pair: operands are the source [rows][cols][batch][C], the nine
+/// taps' [C x Cout] weight matrices (as `PhaseTapGemm` takes them), the destination
+/// [rows][cols][batch][Cout] and three scratch buffers (`scratchFloats`): the transformed input,
+/// the products and the transformed weights U[x][y] = Gr W Gc^T. The weights are transformed on
+/// every run rather than kept: (alpha_r * alpha_c) / 9 times the taps' size, up to 4x, which on
+/// DeepLabV3 ResNet-50 was 350 MB more than onnxruntime's whole peak; the transform reads the taps
+/// once and costs about 2 % of the products.
 struct PhaseWinogradGemm: FastKernel {
     let shape: PhaseTapGemm.Shape
     let channels: Int
@@ -118,33 +110,66 @@ struct PhaseWinogradGemm: FastKernel {
     var tiles: Int { WinogradAxis.tiles(shape.rows, m: rowsAxis.m) * WinogradAxis.tiles(shape.cols, m: colsAxis.m) }
     var points: Int { rowsAxis.alpha * colsAxis.alpha }
     /// Floats of the transformed input and of the products.
-    var scratchFloats: (input: Int, products: Int) { (points * tiles * shape.batch * channels, points * tiles * shape.batch * outChannels) }
+    /// Bytes the three scratch buffers may take together, unless one row of points alone needs more.
+    var scratchBudget = 48 << 20
+    /// The point rows x, in groups that fit the budget.
+    var rowGroups: [Range<Int>] {
+        let perRow = colsAxis.alpha * (tiles * shape.batch * (channels + outChannels) + channels * outChannels) * 4
+        let rows = max(1, min(rowsAxis.alpha, scratchBudget / perRow))
+        return stride(from: 0, to: rowsAxis.alpha, by: rows).map { $0..<min($0 + rows, rowsAxis.alpha) }
+    }
+    var scratchFloats: (input: Int, products: Int, weights: Int) {
+        let groupPoints = rowGroups.map(\.count).max()! * colsAxis.alpha
+        return (groupPoints * tiles * shape.batch * channels, groupPoints * tiles * shape.batch * outChannels, groupPoints * channels * outChannels)
+    }
+    /// coefficients[(x * alpha_c + y) * 9 + ky * 3 + kx] = Gr[x][ky] * Gc[y][kx].
+    var coefficients: [Float] {
+        var c = [Float](repeating: 0, count: points * 9)
+        for x in 0..<rowsAxis.alpha { for y in 0..<colsAxis.alpha { for ky in 0..<3 { for kx in 0..<3 {
+            c[(x * colsAxis.alpha + y) * 9 + ky * 3 + kx] = Float(rowsAxis.g[x * 3 + ky] * colsAxis.g[y * 3 + kx])
+        } } } }
+        return c
+    }
 
     func run(_ p: [UnsafeMutableRawPointer]) {
-        let src = p[0].assumingMemoryBound(to: Float.self), u = p[1].assumingMemoryBound(to: Float.self)
+        let src = p[0].assumingMemoryBound(to: Float.self), w9 = p[1].assumingMemoryBound(to: Float.self)
         let dst = p[2].assumingMemoryBound(to: Float.self)
-        let v = p[3].assumingMemoryBound(to: Float.self), m = p[4].assumingMemoryBound(to: Float.self)
+        let v = p[3].assumingMemoryBound(to: Float.self), m = p[4].assumingMemoryBound(to: Float.self), u = p[5].assumingMemoryBound(to: Float.self)
         let (b, c, oc, lines) = (shape.batch, channels, outChannels, tiles * shape.batch)
         let (ni, nj, mr, mc) = (shape.rows, shape.cols, Int32(rowsAxis.m), Int32(colsAxis.m))
-        rowsAxis.bt.withUnsafeBufferPointer { btr in colsAxis.bt.withUnsafeBufferPointer { btc in
-            parallelRows(lines, elementsPerRow: c * points, threads: threads) { r in
-                ss_winograd_input(src, ni, nj, b, c, mr, mc, btr.baseAddress, btc.baseAddress, r.lowerBound, r.upperBound, v)
-            }
-        } }
-        // The products are independent: one worker each, every sgemm on one thread (inside a parallel
-        // region oneDNN does not start more), which scales better than threading each of them.
-        parallelItems(points, threads: threads) { x in
-            _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(lines), dnnl_dim_t(oc), dnnl_dim_t(c),
-                           1, v + x * lines * c, dnnl_dim_t(c), u + x * c * oc, dnnl_dim_t(oc), 0, m + x * lines * oc, dnnl_dim_t(oc))
-        }
-        rowsAxis.at.withUnsafeBufferPointer { atr in colsAxis.at.withUnsafeBufferPointer { atc in
-            let go = { (bp: UnsafePointer<Float>?) in
-                parallelRows(lines, elementsPerRow: oc * points, threads: threads) { r in
-                    ss_winograd_output(m, ni, nj, b, oc, mr, mc, atr.baseAddress, atc.baseAddress, bp, reluSlope == nil ? 0 : 1,
-                                       reluSlope ?? 0, r.lowerBound, r.upperBound, dst)
+        let elements = c * oc, coefficients = coefficients, groups = rowGroups
+        for (index, g) in groups.enumerated() {
+            let groupPoints = g.count * colsAxis.alpha, (x0, x1) = (Int32(g.lowerBound), Int32(g.upperBound))
+            coefficients.withUnsafeBufferPointer { k in
+                parallelRows(elements, elementsPerRow: groupPoints * 9, threads: threads) { r in
+                    ss_winograd_weights(w9, elements, Int32(groupPoints), k.baseAddress! + g.lowerBound * colsAxis.alpha * 9, r.lowerBound, r.upperBound, u)
                 }
             }
-            if let bias { bias.withUnsafeBufferPointer { go($0.baseAddress) } } else { go(nil) }
-        } }
+            rowsAxis.bt.withUnsafeBufferPointer { btr in colsAxis.bt.withUnsafeBufferPointer { btc in
+                parallelRows(lines, elementsPerRow: c * groupPoints, threads: threads) { r in
+                    ss_winograd_input(src, ni, nj, b, c, mr, mc, btr.baseAddress, btc.baseAddress, x0, x1, r.lowerBound, r.upperBound, v)
+                }
+            } }
+            // The products are independent: one worker each, every sgemm on one thread (inside a parallel
+            // region oneDNN does not start more), which scales better than threading each of them. When
+            // the points do not divide among the workers, each product is split by lines as well.
+            let splits = groupPoints % threads == 0 ? 1 : threads
+            parallelItems(groupPoints * splits, threads: threads) { item in
+                let (x, part) = (item / splits, item % splits)
+                let (l0, l1) = (part * lines / splits, (part + 1) * lines / splits)
+                _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(l1 - l0), dnnl_dim_t(oc), dnnl_dim_t(c),
+                               1, v + (x * lines + l0) * c, dnnl_dim_t(c), u + x * c * oc, dnnl_dim_t(oc), 0, m + (x * lines + l0) * oc, dnnl_dim_t(oc))
+            }
+            let (first, last) = (Int32(index == 0 ? 1 : 0), Int32(index == groups.count - 1 ? 1 : 0))
+            rowsAxis.at.withUnsafeBufferPointer { atr in colsAxis.at.withUnsafeBufferPointer { atc in
+                let go = { (bp: UnsafePointer<Float>?) in
+                    parallelRows(lines, elementsPerRow: oc * groupPoints, threads: threads) { r in
+                        ss_winograd_output(m, ni, nj, b, oc, mr, mc, atr.baseAddress, atc.baseAddress, x0, x1, first, last, bp,
+                                           reluSlope == nil ? 0 : 1, reluSlope ?? 0, r.lowerBound, r.upperBound, dst)
+                    }
+                }
+                if let bias { bias.withUnsafeBufferPointer { go($0.baseAddress) } } else { go(nil) }
+            } }
+        }
     }
 }

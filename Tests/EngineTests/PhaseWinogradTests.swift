@@ -4,7 +4,8 @@ import XCTest
 /// The engine's own Winograd F(m x m', 3 x 3) on phase sub-images (FastPhaseWinograd.swift,
 /// CKernels/winograd.c), run where oneDNN has no Winograd (AVX2): the Cook-Toom matrices against
 /// the definition of correlation, the tile choice, and three convolutions against onnxruntime
-/// (Scripts/engine/make_op_fixtures.py) with Winograd on and off.
+/// (Scripts/engine/make_op_fixtures.py) with Winograd on and off. The fixtures are sized so that the
+/// rule picks Winograd for every class pair (64 channels or a small batch would not be).
 final class PhaseWinogradTests: XCTestCase {
     /// y[i] = sum_k d[i + k] g[k], i < m, from A^T [(G g) . (B^T d)], in Double on random values.
     func testCookToomMatricesComputeCorrelation() {
@@ -32,45 +33,81 @@ final class PhaseWinogradTests: XCTestCase {
         XCTAssertEqual(WinogradAxis.best(16), 4)
         XCTAssertEqual(WinogradAxis.best(21), 3)
         XCTAssertEqual(WinogradAxis.tapProducts(16), 46)
-        // DeepLabV3 ResNet-50: layer 4 (dilation 4 on 64x64) and the ASPP's dilation 12 classes.
-        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 16, cols: 16, channels: 512, outChannels: 512)! == (4, 4))
-        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 6, cols: 5, channels: 2048, outChannels: 256)! == (3, 3))
-        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 3, cols: 2, channels: 2048, outChannels: 256)! == (3, 2))
-        // Nothing to gain on 2x2 or 1-wide sub-images, and few channels make the transforms dominate.
-        XCTAssertNil(FastExecutor.phaseWinograd(rows: 2, cols: 2, channels: 2048, outChannels: 256))
-        XCTAssertNil(FastExecutor.phaseWinograd(rows: 1, cols: 6, channels: 2048, outChannels: 256))
-        XCTAssertNil(FastExecutor.phaseWinograd(rows: 4, cols: 4, channels: 16, outChannels: 16))
+        // DeepLabV3 ResNet-50: layer 4 (dilation 4 on 64x64: 16 phases of 16x16) and layer 3 (dilation 2).
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 16, cols: 16, batch: 16, channels: 512, outChannels: 512)! == (4, 4))
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 32, cols: 32, batch: 4, channels: 256, outChannels: 256)! == (4, 4))
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 20, cols: 18, batch: 4, channels: 96, outChannels: 128)! == (4, 3))
+        // Its ASPP: dilation 12's 6x6 phases gain, dilation 24's 2x3 ones (128 of 2048 channels) do not:
+        // transforming the weights costs more than the taps save. Nothing to gain on 2x2 or 1-wide
+        // sub-images; few channels and a small batch leave the transforms dominant.
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 6, cols: 6, batch: 16, channels: 2048, outChannels: 256)! == (3, 3))
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 2, cols: 3, batch: 128, channels: 2048, outChannels: 256))
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 2, cols: 2, batch: 256, channels: 2048, outChannels: 256))
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 1, cols: 6, batch: 64, channels: 2048, outChannels: 256))
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 16, cols: 16, batch: 1, channels: 64, outChannels: 64))
     }
 
-    /// Fixture and whether, where it runs as the engine's Winograd, some class pair stays as taps.
-    static let cases: [(name: String, mixed: Bool)] = [
-        ("op_conv3x3_dilation2_phase_winograd", false), ("op_conv3x3_phase_winograd", false), ("op_conv3x3_dilation12_phase_winograd", true),
-    ]
+    static let cases = ["op_conv3x3_dilation2_phase_winograd", "op_conv3x3_phase_winograd", "op_conv3x3_dilation3_phase_winograd"]
 
     func testPhaseWinogradMatchesOnnxruntimeWhereOneDNNHasNoWinograd() throws {
         let entries = try Fixtures.manifest("ops_manifest.json")
-        for c in Self.cases {
-            let entry = try XCTUnwrap(entries.first { $0.name == c.name }, c.name)
+        for name in Self.cases {
+            let entry = try XCTUnwrap(entries.first { $0.name == name }, name)
             var feeds: [String: Tensor] = [:]
             for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
             for (winograd, threads) in [(true, 1), (true, 2), (false, 2)] {
-                let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(c.name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
+                let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
                 let (outputs, seconds) = try session.runProfiled(feeds)
                 let labels = seconds.keys.sorted()
-                let expect = winograd && !FastExecutor.winogradAvailable
-                XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase Winograd)") }, expect, "\(c.name) winograd \(winograd): \(labels)")
-                if expect {
-                    XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase taps)") }, c.mixed, "\(c.name): \(labels)")
-                    if c.name == "op_conv3x3_dilation2_phase_winograd" { XCTAssertTrue(labels.contains("Conv (phase Winograd)+act"), "the Relu is fused: \(labels)") }
-                }
+                // The rule charges the transforms' memory traffic per thread: these fixtures take
+                // Winograd on one thread only (the two-thread kernel is checked below against the taps).
+                let expect = winograd && !FastExecutor.winogradAvailable && threads == 1
+                XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase Winograd)") }, expect, "\(name) winograd \(winograd) threads \(threads): \(labels)")
+                XCTAssertFalse(expect && labels.contains { $0.hasPrefix("Conv (phase taps)") }, "\(name): \(labels)")
+                if expect && name == "op_conv3x3_dilation2_phase_winograd" { XCTAssertTrue(labels.contains("Conv (phase Winograd)+act"), "the Relu is fused: \(labels)") }
                 for o in entry.outputs {
                     let expected = try Npy.read(path: Fixtures.path(o.file))
-                    let got = try XCTUnwrap(outputs[o.name], c.name)
-                    XCTAssertEqual(got.shape, expected.shape, c.name)
+                    let got = try XCTUnwrap(outputs[o.name], name)
+                    XCTAssertEqual(got.shape, expected.shape, name)
                     guard got.shape == expected.shape else { continue }
-                    XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5, "\(c.name) winograd \(winograd) threads \(threads)")
+                    XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5, "\(name) winograd \(winograd) threads \(threads)")
                 }
             }
+        }
+    }
+
+    /// The Winograd kernel against the per-tap kernel (itself checked against onnxruntime in
+    /// DilatedPhaseConvolutionTests) on random data: two threads, partial tiles, mixed tile sizes,
+    /// bias and LeakyRelu, and a scratch budget so small that every row of points is its own group.
+    func testWinogradKernelEqualsTheTapsOnTwoThreadsAndInRowGroups() {
+        var rng = SystemRandomNumberGenerator()
+        let cases: [(shape: PhaseTapGemm.Shape, c: Int, oc: Int, mr: Int, mc: Int, threads: Int, budget: Int)] = [
+            (.init(batch: 3, rows: 9, cols: 7), 20, 12, 4, 3, 2, 48 << 20), (.init(batch: 2, rows: 5, cols: 6), 17, 9, 2, 4, 1, 1),
+            (.init(batch: 1, rows: 13, cols: 11), 32, 24, 4, 4, 2, 1),
+        ]
+        for t in cases {
+            let positions = t.shape.batch * t.shape.rows * t.shape.cols
+            var src = (0..<positions * t.c).map { _ in Float.random(in: -1...1, using: &rng) }
+            var w9 = (0..<9 * t.c * t.oc).map { _ in Float.random(in: -0.5...0.5, using: &rng) }
+            let bias = (0..<t.oc).map { _ in Float.random(in: -1...1, using: &rng) }
+            var viaTaps = [Float](repeating: 0, count: positions * t.oc), viaWinograd = [Float](repeating: .nan, count: positions * t.oc)
+            let taps = PhaseTapGemm(shape: t.shape, channels: t.c, outChannels: t.oc, bias: bias, reluSlope: 0.1)
+            var kernel = PhaseWinogradGemm(shape: t.shape, channels: t.c, outChannels: t.oc, rowsAxis: WinogradAxis(m: t.mr), colsAxis: WinogradAxis(m: t.mc),
+                                           bias: bias, reluSlope: 0.1, threads: t.threads)
+            kernel.scratchBudget = t.budget
+            XCTAssertEqual(kernel.rowGroups.count, t.budget == 1 ? t.mr + 2 : 1)
+            let sizes = kernel.scratchFloats
+            var v = [Float](repeating: 0, count: sizes.input), m = [Float](repeating: 0, count: sizes.products), u = [Float](repeating: 0, count: sizes.weights)
+            src.withUnsafeMutableBytes { s in w9.withUnsafeMutableBytes { w in
+                viaTaps.withUnsafeMutableBytes { taps.run([s.baseAddress!, w.baseAddress!, $0.baseAddress!]) }
+                viaWinograd.withUnsafeMutableBytes { d in v.withUnsafeMutableBytes { vp in m.withUnsafeMutableBytes { mp in u.withUnsafeMutableBytes { up in
+                    kernel.run([s.baseAddress!, w.baseAddress!, d.baseAddress!, vp.baseAddress!, mp.baseAddress!, up.baseAddress!])
+                } } } }
+            } }
+            let scale = viaTaps.map(abs).max()!
+            let worst = zip(viaTaps, viaWinograd).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(t)")
+            XCTAssertFalse(viaWinograd.contains { $0.isNaN }, "every output written: \(t)")
         }
     }
 }

@@ -6,8 +6,7 @@ import XCTest
 /// (Scripts/engine/make_op_fixtures.py): with Winograd on they must run as Winograd and match; with
 /// it off (`winograd: false`, `model bench --no-winograd`) the direct convolution runs and matches.
 /// oneDNN 2.6 has `wino_4x3` on AVX-512 CPUs only: elsewhere (AVX2, e.g. AMD Zen 3) "Winograd on"
-/// runs the engine's own on phase sub-images (FastPhaseWinograd.swift, PhaseWinogradTests), with
-/// the activation still fused, and must match as well.
+/// must fall back to the direct convolution, with the activation still fused, and match as well.
 final class WinogradConvolutionTests: XCTestCase {
     static let names = ["op_conv3x3_winograd", "op_conv3x3_dilation2_winograd", "op_conv3x3_dilation3_winograd"]
 
@@ -21,13 +20,11 @@ final class WinogradConvolutionTests: XCTestCase {
                 let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast, threads: 2, winograd: winograd)
                 let (outputs, seconds) = try session.runProfiled(feeds)
                 let labels = seconds.keys.sorted()
-                let expectWinograd = winograd && FastExecutor.winogradAvailable, expectOwn = winograd && !FastExecutor.winogradAvailable
-                XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase Winograd)") }, expectOwn, "\(name) winograd \(winograd): \(labels)")
+                let expectWinograd = winograd && FastExecutor.winogradAvailable
                 XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (winograd)") }, expectWinograd, "\(name) winograd \(winograd): \(labels)")
                 XCTAssertEqual(labels.contains { $0.hasPrefix("Reorder (space-to-batch)") }, expectWinograd, "\(name) winograd \(winograd): \(labels)")
                 if name != "op_conv3x3_dilation3_winograd" {
-                    let fused = expectWinograd ? "Conv (winograd)+act" : expectOwn ? "Conv (phase Winograd)+act" : "Conv+act"
-                    XCTAssertTrue(labels.contains(fused), "\(name): the Relu is fused: \(labels)")
+                    XCTAssertTrue(labels.contains(expectWinograd ? "Conv (winograd)+act" : "Conv+act"), "\(name): the Relu is fused: \(labels)")
                 }
                 for o in entry.outputs {
                     let expected = try Npy.read(path: Fixtures.path(o.file))

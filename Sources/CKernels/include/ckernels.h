@@ -27,17 +27,27 @@ void ss_roi_align_average(const float *image, ptrdiff_t channels, const SSRoiSam
  * outside the map. The transform points (x, y), x < mr + 2, y < mc + 2, are matrices of
  * rows = tiles * batch lines (line t * batch + b) of `channels` floats:
  *   v[((x * (mc + 2) + y) * rows + t * batch + b) * channels + c] = (BTr d BTc^T)[x][y] for channel c,
- * with btr ((mr + 2) x (mr + 2)) and btc ((mc + 2) x (mc + 2)) row-major. Writes lines line0 ..< line1.
- * 2 <= mr, mc <= 4. */
+ * with btr ((mr + 2) x (mr + 2)) and btc ((mc + 2) x (mc + 2)) row-major. Writes the points of rows
+ * x0 <= x < x1 only, at x - x0 in place of x, and lines line0 ..< line1. 2 <= mr, mc <= 4. */
 void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
-                       int mr, int mc, const float *btr, const float *btc, ptrdiff_t line0, ptrdiff_t line1, float *v);
+                       int mr, int mc, const float *btr, const float *btc, int x0, int x1, ptrdiff_t line0, ptrdiff_t line1,
+                       float *v);
 
-/* The inverse: dst[i][j][b][c] = (ATr m ATc^T)[i - i0][j - j0] + bias[c] for the outputs of tiles
- * the given lines inside the map, m laid out as v above with `channels` output channels, atr (mr x
- * (mr + 2)) and atc (mc x (mc + 2)) row-major; bias may be NULL. With `activation` set, a negative
- * value is multiplied by `slope` (0: Relu). Writes the outputs of lines line0 ..< line1. */
+/* The inverse, over the points of rows x0 <= x < x1 (m laid out as v above, x - x0 in place of x,
+ * with `channels` output channels; atr (mr x (mr + 2)) and atc (mc x (mc + 2)) row-major): for the
+ * outputs of lines line0 ..< line1 inside the map, dst[i][j][b][c] = (ATr m ATc^T)[i - i0][j - j0]
+ * restricted to those rows, added to dst unless `first`. With `last`, bias[c] is added (bias may be
+ * NULL) and, with `activation` set, a negative value multiplied by `slope` (0: Relu). Row groups
+ * from first to last make the whole transform. */
 void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
-                        int mr, int mc, const float *atr, const float *atc, const float *bias, int activation,
-                        float slope, ptrdiff_t line0, ptrdiff_t line1, float *dst);
+                        int mr, int mc, const float *atr, const float *atc, int x0, int x1, int first, int last,
+                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1, float *dst);
+
+/* The transformed weights: u[p * elements + e] = sum over the nine taps t of coefficients[p * 9 + t]
+ * * w9[t * elements + e] for the points p < `points`, elements element0 ..< element1 (w9: the nine
+ * taps' [C x Cout] matrices, elements = C * Cout; coefficients[p * 9 + ky * 3 + kx] = Gr[x][ky] *
+ * Gc[y][kx] for p = x * (mc + 2) + y). Reads each tap once per chunk of elements. */
+void ss_winograd_weights(const float *w9, ptrdiff_t elements, int points, const float *coefficients, ptrdiff_t element0,
+                         ptrdiff_t element1, float *u);
 
 #endif
