@@ -23,7 +23,9 @@ import Foundation
 /// fusion), and oneDNN's direct choice for the shape a `gemm` implementation (on AVX2 for dilations
 /// above 2; with AVX-512 oneDNN 2.6 has dilated direct kernels and Winograd is tried first). Bias and
 /// a Relu / LeakyRelu run in the kernel; another activation stays a step of its own. A layout oneDNN
-/// cannot view: nothing is emitted and the direct convolution runs.
+/// cannot view: nothing is emitted and the direct convolution runs. A class pair may run as Winograd
+/// instead of the taps (FastPhaseWinograd.swift), and where oneDNN has no Winograd (AVX2) a plain or
+/// dilation-2 convolution of at least 64 channels takes this path when every class pair is Winograd.
 extension FastExecutor {
     /// One class of phases along one axis: phases `start ..< start + count`, each `size` long.
     struct PhaseClass: Equatable { let start: Int, count: Int, size: Int }
