@@ -74,6 +74,7 @@ extension FastExecutor {
         let yMD = try DNNL.isBlocked(x.md) ? (DNNL.blocked(yShape) ?? DNNL.plain(yShape)) : DNNL.plain(yShape)
         var pairs: [(rows: PhaseClass, cols: PhaseClass)] = []
         for r in Self.phaseClasses(length: xShape[2], d: d) { for k in Self.phaseClasses(length: xShape[3], d: d) { pairs.append((r, k)) } }
+        guard !pairs.isEmpty, n > 0, c > 0, oc > 0 else { return false }  // no map (inputs with a 0 dimension are refused earlier)
         // Views and reorders first: a layout oneDNN cannot view or reorder falls back before anything is emitted.
         var plans: [(toBatch: dnnl_primitive_t, toSpace: dnnl_primitive_t, xView: dnnl_memory_desc_t, srcMD: dnnl_memory_desc_t,
                      yView: dnnl_memory_desc_t, dstMD: dnnl_memory_desc_t, kernelShape: PhaseTapGemm.Shape)] = []
