@@ -12,10 +12,10 @@ import Foundation
 /// Rule (`phaseWinograd`): per axis the tile size m in 2...4 with the fewest transformed points
 /// (ceil(n / m) * (m + 2); an axis of 1 keeps the taps); the pair runs as Winograd when its products
 /// plus the transforms' memory traffic (transformed input, products and weights, each float
-/// counted as `winogradMovedFloatCost` multiply-adds) are under 0.8 of the taps' products. So on
-/// DeepLabV3 ResNet-50 layers 1-4 (0.38-0.74 of the taps' cost) and the ASPP's 5x5 to 6x6 and 3x3
-/// phases (0.69-0.80) run as Winograd, its 2x3 and smaller phases as taps; MobileNetV3's ASPP (960
-/// channels, 3x3 and smaller phases) stays as taps. A plain or dilation-2 convolution, which would
+/// counted as `winogradMovedFloatCost` multiply-adds per thread) are under 0.8 of the taps' products.
+/// So on one thread DeepLabV3 ResNet-50's layers 1-4 (0.38-0.74 of the taps' cost) and the ASPP's
+/// 5x5 to 6x6 and 3x3 phases (0.69-0.80) run as Winograd, its 2x3 and smaller phases as taps (on two
+/// threads: layers 3-4 only); MobileNetV3's ASPP (960 channels, 3x3 and smaller phases) stays as taps. A plain or dilation-2 convolution, which would
 /// otherwise run oneDNN's direct kernel, takes this path only when every class pair is Winograd.
 struct WinogradAxis: Equatable {
     let m: Int
