@@ -223,6 +223,18 @@ def tail_sigmoid_large(seed):
     return g.model([("x0", [300, 600]), ("x1", [300])], [g.op("Sigmoid", [selected_rows(g, "x0", "x1", 0.0)])], opset=13)
 
 
+def tail_conv_winograd(seed):
+    """Mask R-CNN v2's RoI-head convolutions in miniature: 3x3, 128 channels, on 32 selected 14x14
+    samples, which on one thread without oneDNN Winograd run as the engine's own
+    (FastTailWinograd.swift): 1x1 8 -> 128, 3x3 128 -> 128 + Relu, 3x3 128 -> 96 + LeakyRelu, 1x1 96 -> 4."""
+    g = G(seed)
+    x = selected_rows(g, "x0", "x1", 0.0)
+    x = g.conv(x, 8, 128, 1, 2)
+    x = g.op("Relu", [g.conv(x, 128, 128, 3, 2, pads=[1, 1, 1, 1])])
+    x = g.op("LeakyRelu", [g.conv(x, 128, 96, 3, 2, pads=[1, 1, 1, 1])], alpha=0.1)
+    return g.model([("x0", [32, 8, 14, 14]), ("x1", [32])], [g.conv(x, 96, 4, 1, 2)], opset=13)
+
+
 def detection_cases():
     """Issue 17: RoiAlign, NonMaxSuppression, TopK, NonZero, data-dependent chains, ScatterElements, ReduceProd."""
     for mode in ["avg", "max"]:
@@ -273,6 +285,8 @@ def detection_cases():
     yield "concat_box_columns", single("Concat", [[300, 1], [300, 1], [300, 1], [300, 1]], {"axis": 1}), 0, None
     yield "resize_identity", single("Resize", [[1, 3, 9, 7]], {"mode": "linear"}, opset=13, consts=(None, f32(1, 1, 1, 1)),
                                     extra=lambda g, y: g.op("Add", [y, g.w([7], 0.1)])), 1e-6, None
+    # Session 19: the dynamic tail's 3x3 convolutions as the engine's Winograd (every row selected).
+    yield "tail_conv_winograd", tail_conv_winograd(35), 1e-5, {"x1": "positive"}
 
 
 def cases():

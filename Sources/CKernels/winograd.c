@@ -16,9 +16,8 @@ static inline void ss_tile_origin(ptrdiff_t t, ptrdiff_t nj, int mr, int mc, ptr
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
                        int mr, int mc, const float *btr, const float *btc, int x0, int x1, ptrdiff_t line0, ptrdiff_t line1,
-                       float *restrict v) {
+                       ptrdiff_t lineBase, ptrdiff_t lineStride, float *restrict v) {
     const int ar = mr + 2, ac = mc + 2;
-    const ptrdiff_t rows = ((ni + mr - 1) / mr) * ((nj + mc - 1) / mc) * batch;
     float d[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB], tmp[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB];
     for (ptrdiff_t line = line0; line < line1; line++) {
         const ptrdiff_t t = line / batch, b = line % batch;
@@ -61,7 +60,7 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
                             if (f == 0) continue;
                             for (int k = 0; k < SS_WINO_CB; k++) acc[k] += f * tmp[x][w][k];
                         }
-                        float *o = v + ((ptrdiff_t)((x - x0) * ac + y) * rows + t * batch + b) * channels + c0;
+                        float *o = v + ((ptrdiff_t)((x - x0) * ac + y) * lineStride + line - lineBase) * channels + c0;
                         for (ptrdiff_t k = 0; k < cb; k++) o[k] = acc[k];
                     }
                 }
@@ -73,9 +72,9 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
                         int mr, int mc, const float *atr, const float *atc, int x0, int x1, int first, int last,
-                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1, float *restrict dst) {
+                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1,
+                        ptrdiff_t lineBase, ptrdiff_t lineStride, float *restrict dst) {
     const int ar = mr + 2, ac = mc + 2;
-    const ptrdiff_t rows = ((ni + mr - 1) / mr) * ((nj + mc - 1) / mc) * batch;
     float q[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB], tmp[SS_WINO_MAX][SS_WINO_MAX][SS_WINO_CB];
     for (ptrdiff_t line = line0; line < line1; line++) {
         const ptrdiff_t t = line / batch, b = line % batch;
@@ -86,7 +85,7 @@ void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t ba
                 const ptrdiff_t cb = channels - c0 < SS_WINO_CB ? channels - c0 : SS_WINO_CB;
                 for (int x = x0; x < x1; x++) {
                     for (int y = 0; y < ac; y++) {
-                        const float *s = m + ((ptrdiff_t)((x - x0) * ac + y) * rows + t * batch + b) * channels + c0;
+                        const float *s = m + ((ptrdiff_t)((x - x0) * ac + y) * lineStride + line - lineBase) * channels + c0;
                         for (ptrdiff_t k = 0; k < cb; k++) q[x][y][k] = s[k];
                         for (ptrdiff_t k = cb; k < SS_WINO_CB; k++) q[x][y][k] = 0;
                     }

@@ -110,7 +110,8 @@ final class FastExecutor {
                 handover[name] = try plainLoc(name, l)
             }
             tail = try FastTail(plan: plan, indices: dynamicSteps, handover: handover,
-                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, fusable: { self.fusableActivation(after: $0) })
+                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, winograd: winograd,
+                                fusable: { self.fusableActivation(after: $0) })
         }
         try allocate()
     }

@@ -97,6 +97,12 @@ extension FastExecutor {
 /// every run rather than kept: (alpha_r * alpha_c) / 9 times the taps' size, up to 4x, which on
 /// DeepLabV3 ResNet-50 was 350 MB more than onnxruntime's whole peak; the transform reads the taps
 /// once and costs about 2 % of the products.
+///
+/// The scratch stays within `scratchBudget` bytes (unless one row of points on `minimumChunkLines`
+/// lines alone needs more): the point rows x run in groups, as many rows per group as fit with at
+/// least `minimumChunkLines` lines, and within a group the lines (tiles x batch) in chunks. A group
+/// transforms its weights once for all its chunks; every group after the first adds its share to
+/// the output, so fewer groups read the source and the destination fewer times.
 struct PhaseWinogradGemm: FastKernel {
     let shape: PhaseTapGemm.Shape
     let channels: Int
@@ -106,70 +112,87 @@ struct PhaseWinogradGemm: FastKernel {
     /// Relu (0) or LeakyRelu (its slope) applied after the sum; nil for none.
     let reluSlope: Float?
     let threads: Int
-
-    var tiles: Int { WinogradAxis.tiles(shape.rows, m: rowsAxis.m) * WinogradAxis.tiles(shape.cols, m: colsAxis.m) }
-    var points: Int { rowsAxis.alpha * colsAxis.alpha }
-    /// Floats of the transformed input and of the products.
-    /// Bytes the three scratch buffers may take together, unless one row of points alone needs more.
-    var scratchBudget = 48 << 20
-    /// The point rows x, in groups that fit the budget.
-    var rowGroups: [Range<Int>] {
-        let perRow = colsAxis.alpha * (tiles * shape.batch * (channels + outChannels) + channels * outChannels) * 4
-        let rows = max(1, min(rowsAxis.alpha, scratchBudget / perRow))
-        return stride(from: 0, to: rowsAxis.alpha, by: rows).map { $0..<min($0 + rows, rowsAxis.alpha) }
-    }
-    var scratchFloats: (input: Int, products: Int, weights: Int) {
-        let groupPoints = rowGroups.map(\.count).max()! * colsAxis.alpha
-        return (groupPoints * tiles * shape.batch * channels, groupPoints * tiles * shape.batch * outChannels, groupPoints * channels * outChannels)
-    }
+    /// Tiles per sub-image; lines = tiles * batch.
+    let tiles: Int
+    /// The point rows x, in groups, and the lines per chunk within a group.
+    let rowGroups: [Range<Int>]
+    let chunkLines: Int
     /// coefficients[(x * alpha_c + y) * 9 + ky * 3 + kx] = Gr[x][ky] * Gc[y][kx].
-    var coefficients: [Float] {
-        var c = [Float](repeating: 0, count: points * 9)
+    let coefficients: [Float]
+
+    static let defaultScratchBudget = 48 << 20
+    /// Fewest lines a chunk has (sgemm's M) unless the map has fewer: from about 256 rows sgemm runs
+    /// at full speed. With this, DeepLabV3's phase maps (at most 256 lines, or all rows in one
+    /// group) group as they did before chunks existed; Mask R-CNN's RoI heads (4,000 lines) chunk.
+    static let minimumChunkLines = 256
+
+    init(shape: PhaseTapGemm.Shape, channels: Int, outChannels: Int, rowsAxis: WinogradAxis, colsAxis: WinogradAxis, bias: [Float]?,
+         reluSlope: Float?, threads: Int, scratchBudget: Int = PhaseWinogradGemm.defaultScratchBudget) {
+        (self.shape, self.channels, self.outChannels, self.rowsAxis, self.colsAxis) = (shape, channels, outChannels, rowsAxis, colsAxis)
+        (self.bias, self.reluSlope, self.threads) = (bias, reluSlope, threads)
+        tiles = WinogradAxis.tiles(shape.rows, m: rowsAxis.m) * WinogradAxis.tiles(shape.cols, m: colsAxis.m)
+        let lines = tiles * shape.batch, floats = scratchBudget / 4
+        let minLines = min(lines, Self.minimumChunkLines)
+        let perRowWeights = colsAxis.alpha * channels * outChannels, perRowLine = colsAxis.alpha * (channels + outChannels)
+        let rows = max(1, min(rowsAxis.alpha, floats / (perRowWeights + minLines * perRowLine)))
+        chunkLines = max(minLines, min(lines, (floats - rows * perRowWeights) / (rows * perRowLine)))
+        rowGroups = stride(from: 0, to: rowsAxis.alpha, by: rows).map { $0..<min($0 + rows, rowsAxis.alpha) }
+        var c = [Float](repeating: 0, count: rowsAxis.alpha * colsAxis.alpha * 9)
         for x in 0..<rowsAxis.alpha { for y in 0..<colsAxis.alpha { for ky in 0..<3 { for kx in 0..<3 {
             c[(x * colsAxis.alpha + y) * 9 + ky * 3 + kx] = Float(rowsAxis.g[x * 3 + ky] * colsAxis.g[y * 3 + kx])
         } } } }
-        return c
+        coefficients = c
+    }
+
+    var points: Int { rowsAxis.alpha * colsAxis.alpha }
+    /// Floats of the three scratch buffers: transformed input, products, transformed weights.
+    var scratchFloats: (input: Int, products: Int, weights: Int) {
+        let groupPoints = rowGroups.map(\.count).max()! * colsAxis.alpha
+        return (groupPoints * chunkLines * channels, groupPoints * chunkLines * outChannels, groupPoints * channels * outChannels)
     }
 
     func run(_ p: [UnsafeMutableRawPointer]) {
         let src = p[0].assumingMemoryBound(to: Float.self), w9 = p[1].assumingMemoryBound(to: Float.self)
         let dst = p[2].assumingMemoryBound(to: Float.self)
         let v = p[3].assumingMemoryBound(to: Float.self), m = p[4].assumingMemoryBound(to: Float.self), u = p[5].assumingMemoryBound(to: Float.self)
-        let (b, c, oc, lines) = (shape.batch, channels, outChannels, tiles * shape.batch)
+        let (b, c, oc, lines, chunk) = (shape.batch, channels, outChannels, tiles * shape.batch, chunkLines)
         let (ni, nj, mr, mc) = (shape.rows, shape.cols, Int32(rowsAxis.m), Int32(colsAxis.m))
-        let elements = c * oc, coefficients = coefficients, groups = rowGroups
-        for (index, g) in groups.enumerated() {
+        let elements = c * oc
+        for (index, g) in rowGroups.enumerated() {
             let groupPoints = g.count * colsAxis.alpha, (x0, x1) = (Int32(g.lowerBound), Int32(g.upperBound))
             coefficients.withUnsafeBufferPointer { k in
                 parallelRows(elements, elementsPerRow: groupPoints * 9, threads: threads) { r in
                     ss_winograd_weights(w9, elements, Int32(groupPoints), k.baseAddress! + g.lowerBound * colsAxis.alpha * 9, r.lowerBound, r.upperBound, u)
                 }
             }
-            rowsAxis.bt.withUnsafeBufferPointer { btr in colsAxis.bt.withUnsafeBufferPointer { btc in
-                parallelRows(lines, elementsPerRow: c * groupPoints, threads: threads) { r in
-                    ss_winograd_input(src, ni, nj, b, c, mr, mc, btr.baseAddress, btc.baseAddress, x0, x1, r.lowerBound, r.upperBound, v)
-                }
-            } }
-            // The products are independent: one worker each, every sgemm on one thread (inside a parallel
-            // region oneDNN does not start more), which scales better than threading each of them. When
-            // the points do not divide among the workers, each product is split by lines as well.
-            let splits = groupPoints % threads == 0 ? 1 : threads
-            parallelItems(groupPoints * splits, threads: threads) { item in
-                let (x, part) = (item / splits, item % splits)
-                let (l0, l1) = (part * lines / splits, (part + 1) * lines / splits)
-                _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(l1 - l0), dnnl_dim_t(oc), dnnl_dim_t(c),
-                               1, v + (x * lines + l0) * c, dnnl_dim_t(c), u + x * c * oc, dnnl_dim_t(oc), 0, m + (x * lines + l0) * oc, dnnl_dim_t(oc))
-            }
-            let (first, last) = (Int32(index == 0 ? 1 : 0), Int32(index == groups.count - 1 ? 1 : 0))
-            rowsAxis.at.withUnsafeBufferPointer { atr in colsAxis.at.withUnsafeBufferPointer { atc in
-                let go = { (bp: UnsafePointer<Float>?) in
-                    parallelRows(lines, elementsPerRow: oc * groupPoints, threads: threads) { r in
-                        ss_winograd_output(m, ni, nj, b, oc, mr, mc, atr.baseAddress, atc.baseAddress, x0, x1, first, last, bp,
-                                           reluSlope == nil ? 0 : 1, reluSlope ?? 0, r.lowerBound, r.upperBound, dst)
+            let (first, last) = (Int32(index == 0 ? 1 : 0), Int32(index == rowGroups.count - 1 ? 1 : 0))
+            for base in stride(from: 0, to: lines, by: chunk) {
+                let n = min(chunk, lines - base)
+                rowsAxis.bt.withUnsafeBufferPointer { btr in colsAxis.bt.withUnsafeBufferPointer { btc in
+                    parallelRows(n, elementsPerRow: c * groupPoints, threads: threads) { r in
+                        ss_winograd_input(src, ni, nj, b, c, mr, mc, btr.baseAddress, btc.baseAddress, x0, x1, base + r.lowerBound, base + r.upperBound, base, chunk, v)
                     }
+                } }
+                // The products are independent: one worker each, every sgemm on one thread (inside a parallel
+                // region oneDNN does not start more), which scales better than threading each of them. When
+                // the points do not divide among the workers, each product is split by lines as well.
+                let splits = groupPoints % threads == 0 ? 1 : threads
+                parallelItems(groupPoints * splits, threads: threads) { item in
+                    let (x, part) = (item / splits, item % splits)
+                    let (l0, l1) = (part * n / splits, (part + 1) * n / splits)
+                    _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(l1 - l0), dnnl_dim_t(oc), dnnl_dim_t(c),
+                                   1, v + (x * chunk + l0) * c, dnnl_dim_t(c), u + x * c * oc, dnnl_dim_t(oc), 0, m + (x * chunk + l0) * oc, dnnl_dim_t(oc))
                 }
-                if let bias { bias.withUnsafeBufferPointer { go($0.baseAddress) } } else { go(nil) }
-            } }
+                rowsAxis.at.withUnsafeBufferPointer { atr in colsAxis.at.withUnsafeBufferPointer { atc in
+                    let go = { (bp: UnsafePointer<Float>?) in
+                        parallelRows(n, elementsPerRow: oc * groupPoints, threads: threads) { r in
+                            ss_winograd_output(m, ni, nj, b, oc, mr, mc, atr.baseAddress, atc.baseAddress, x0, x1, first, last, bp,
+                                               reluSlope == nil ? 0 : 1, reluSlope ?? 0, base + r.lowerBound, base + r.upperBound, base, chunk, dst)
+                        }
+                    }
+                    if let bias { bias.withUnsafeBufferPointer { go($0.baseAddress) } } else { go(nil) }
+                } }
+            }
         }
     }
 }

@@ -79,13 +79,14 @@ final class FastTail {
     /// Compiles the tail: oneDNN for the RoI heads' linear algebra, reference kernels elsewhere.
     /// `handover` must hold a plain location for every name of `staticReads`.
     /// `fusable` names the activation step oneDNN can fuse after a value (`FastExecutor.fusableActivation`).
-    init(plan: Plan, indices: [Int], handover: [String: FastExecutor.Loc], threads: Int,
+    init(plan: Plan, indices: [Int], handover: [String: FastExecutor.Loc], threads: Int, winograd: Bool,
          fusable: (String) -> (index: Int, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?) throws {
         self.plan = plan
         self.handover = handover
         self.threads = threads
         var work: [Int: Work] = [:]
         let tail = Set(indices)
+        let wino = (enabled: winograd, threads: threads, scratch: WinogradScratch())
         // Constants (initializers, folded values) are never released; graph outputs live on (`Plan.lastUse`).
         var slots = ValueSlots(constant: { plan.values[$0]?.constant })
         func slot(_ name: String) -> Int { slots.slot(name) }
@@ -104,11 +105,11 @@ final class FastTail {
             if work[i] != nil { continue }
             if ControlFlow.operators.contains(node.opType) { work[i] = .controlFlow; continue }
             let act = node.outputs.first.flatMap(fusable)
-            if let a = act, tail.contains(a.index), let p = try FastTailPrimitive(node, plan: plan, activation: (plan.steps[a.index], a.alg, a.alpha, a.beta)) {
+            if let a = act, tail.contains(a.index), let p = try FastTailPrimitive(node, plan: plan, activation: (plan.steps[a.index], a.alg, a.alpha, a.beta), winograd: wino) {
                 work[i] = .primitive(p); work[a.index] = .fused
                 // The pair's output is the activation's.
                 ss.outputs[0] = slot(plan.steps[a.index].outputs[0])
-            } else if let p = try FastTailPrimitive(node, plan: plan, activation: nil) {
+            } else if let p = try FastTailPrimitive(node, plan: plan, activation: nil, winograd: wino) {
                 work[i] = .primitive(p)
             } else {
                 work[i] = .reference

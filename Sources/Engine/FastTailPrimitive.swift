@@ -54,17 +54,21 @@ struct NativeValue {
 /// no run-time batch size, so a primitive is created per input shape and cached (a detection count
 /// seen once costs one primitive creation; repeated counts, as in sliding over slices of one size,
 /// cost nothing). The constant weights are packed once per layout oneDNN asks for and shared by
-/// every shape that asks for the same one. A following activation is fused as a post-op.
+/// every shape that asks for the same one. A following activation is fused as a post-op. A plain
+/// 3x3 convolution may run as the engine's own Winograd instead (FastTailWinograd.swift).
 final class FastTailPrimitive {
     enum Kind { case conv, deconv, blockDeconv, linear }
     struct Compiled {
-        let primitive: dnnl_primitive_t
+        /// nil for the engine's Winograd kernel (`winograd`).
+        let primitive: dnnl_primitive_t?
         let src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, weights: dnnl_memory_desc_t
         let packed: UnsafeMutableRawPointer
         let outShape: [Int]
         let fused: Bool
         /// A ConvTranspose run as matrix products (`FastTailBlockDeconv.swift`); nil otherwise.
         var block: BlockDeconv? = nil
+        /// A 3x3 convolution run as Winograd (`FastTailWinograd.swift`); `packed` then holds the nine taps' matrices.
+        var winograd: PhaseWinogradGemm? = nil
     }
 
     let node: Node
@@ -74,6 +78,13 @@ final class FastTailPrimitive {
     /// The fused activation's node (run by the reference kernel if oneDNN refuses the post-op).
     let activation: (node: Node, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?
     let opset: Int
+    /// The engine's Winograd for 3x3 convolutions where oneDNN has none: on or off, the threads it
+    /// splits over, and its scratch (shared by the tail's primitives, which run one at a time).
+    let winograd: (enabled: Bool, threads: Int, scratch: WinogradScratch)
+    /// The nine taps' [C x Cout] matrices, made on the first Winograd run.
+    var tapWeights: UnsafeMutableRawPointer?
+    /// The label of the variant last compiled (oneDNN's or Winograd), for profiles.
+    let baseLabel: String
     /// Shapes cached at most; beyond, the cache restarts (counts vary from image to image).
     static let cacheLimit = 32
     private var cache: [[Int]: Compiled] = [:]
@@ -86,7 +97,8 @@ final class FastTailPrimitive {
     let log = Log.logger(.engine)
 
     /// nil when the node is not one this class runs (parameters oneDNN or this path lacks).
-    init?(_ node: Node, plan: Plan, activation: (node: Node, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?) throws {
+    init?(_ node: Node, plan: Plan, activation: (node: Node, alg: dnnl_alg_kind_t, alpha: Float, beta: Float)?,
+          winograd: (enabled: Bool, threads: Int, scratch: WinogradScratch)) throws {
         func constant(_ i: Int) -> Tensor? { i < node.inputs.count && !node.inputs[i].isEmpty ? plan.values[node.inputs[i]]?.constant : nil }
         guard let w = constant(1), w.elementType == .float32 else { return nil }
         let hasC = node.inputs.count > 2 && !node.inputs[2].isEmpty
@@ -104,15 +116,18 @@ final class FastTailPrimitive {
         }
         if hasC && constant(2) == nil { return nil }
         self.node = node; weights = w; bias = hasC ? constant(2) : nil; self.activation = activation; opset = plan.opset
+        self.winograd = winograd
         let bound = plan.runtimeBytes(node.outputs[0]) ?? 0
         srcBuffer = GrowableBuffer(bound: kind == .linear ? 0 : bound)
         dstBuffer = GrowableBuffer(bound: kind == .linear ? 0 : bound)
         label = node.opType + (kind == .blockDeconv ? " as MatMul" : "") + (activation != nil ? "+act" : "") + " (dynamic)"
+        baseLabel = label
     }
 
     deinit {
-        for c in cache.values { dnnl_primitive_destroy(c.primitive) }
+        for c in cache.values { if let p = c.primitive { dnnl_primitive_destroy(p) } }
         for p in packed { p.pointer.deallocate() }
+        tapWeights?.deallocate()
         for p in blockPacked?.rows ?? [] { p.deallocate() }
     }
 
@@ -171,7 +186,9 @@ final class FastTailPrimitive {
     }
 
     private func execute(_ c: Compiled, src: UnsafeMutableRawPointer, dst: UnsafeMutableRawPointer) throws {
-        if let b = c.block { return try executeBlock(b, c.primitive, src: src, dst: dst) }
+        if let k = c.winograd { return runWinograd(k, src: src, taps: c.packed, dst: dst) }
+        guard let primitive = c.primitive else { throw EngineError.backend("no primitive for \(node.opType) node '\(node.name)'") }
+        if let b = c.block { return try executeBlock(b, primitive, src: src, dst: dst) }
         var mems = [try DNNL.memory(c.src, src), try DNNL.memory(c.weights, c.packed), try DNNL.memory(c.dst, dst)]
         var args = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: mems[0]), dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: mems[1]),
                     dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: mems[2])]
@@ -181,29 +198,33 @@ final class FastTailPrimitive {
             try b.floats.withUnsafeBufferPointer { bp in
                 mems.append(try DNNL.memory(md, UnsafeMutableRawPointer(mutating: bp.baseAddress!)))
                 args.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: mems[3]))
-                try DNNL.execute(c.primitive, args)
+                try DNNL.execute(primitive, args)
                 try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
             }
         } else {
-            try DNNL.execute(c.primitive, args)
+            try DNNL.execute(primitive, args)
             try DNNL.check(dnnl_stream_wait(DNNL.stream), "stream wait")
         }
     }
 
     /// The primitive for input shape `x`, created on first use.
     private func compiled(for x: [Int]) throws -> Compiled {
-        if let c = cache[x] { return c }
-        if cache.count >= FastTailPrimitive.cacheLimit {
-            for c in cache.values { dnnl_primitive_destroy(c.primitive) }
-            cache = [:]
-        }
-        let c = try create(x)
-        cache[x] = c
+        let c = try cache[x] ?? {
+            if cache.count >= FastTailPrimitive.cacheLimit {
+                for c in cache.values { if let p = c.primitive { dnnl_primitive_destroy(p) } }
+                cache = [:]
+            }
+            let c = try create(x)
+            cache[x] = c
+            return c
+        }()
+        label = c.winograd == nil ? baseLabel : node.opType + " (Winograd)" + (activation != nil ? "+act" : "") + " (dynamic)"
         return c
     }
 
     private func create(_ x: [Int]) throws -> Compiled {
         let out = try outputShape(x)
+        if let w = try winogradConv(x, out) { return w }
         var candidates: [(make: (dnnl_primitive_attr_t?) throws -> dnnl_primitive_desc_t?, last: Bool)] = []
         let weightsShape: [Int], weightsSource: dnnl_memory_desc_t
         switch kind {

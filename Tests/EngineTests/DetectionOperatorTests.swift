@@ -10,7 +10,8 @@ final class DetectionOperatorTests: XCTestCase {
     static let dataDependent: Set<String> = ["op_nms_corners", "op_nms_center", "op_nms_all_kept", "op_nms_score_threshold_high",
                                              "op_nms_default_max_output", "op_nms_iou_zero", "op_topk_runtime_k", "op_nonzero_gather", "op_nonzero_int",
                                              "op_if_then", "op_if_else", "op_loop_scan", "op_tail_gemm_matmul", "op_tail_conv_chain", "op_tail_conv_chain_empty",
-                                             "op_tail_deconv_block", "op_tail_deconv_block_bias", "op_tail_deconv_overlapping", "op_tail_sigmoid_large"]
+                                             "op_tail_deconv_block", "op_tail_deconv_block_bias", "op_tail_deconv_overlapping", "op_tail_sigmoid_large",
+                                             "op_tail_conv_winograd"]
     /// oneDNN steps each tail fixture must run at its run-time row count.
     static let tailPrimitives: [String: Set<String>] = [
         "op_tail_gemm_matmul": ["Gemm+act (dynamic)", "MatMul (dynamic)"],

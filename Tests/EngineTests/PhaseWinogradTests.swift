@@ -76,14 +76,45 @@ final class PhaseWinogradTests: XCTestCase {
         }
     }
 
+    /// The dynamic tail's 3x3 convolutions (FastTailWinograd.swift) on 32 selected samples of 14x14,
+    /// 128 channels: Winograd on one thread where oneDNN has none (with Relu and LeakyRelu fused, and
+    /// the second convolution reading the first's position-major output as it is), oneDNN's direct
+    /// kernel otherwise; both against onnxruntime.
+    func testTailConvolutionsRunAsWinogradWhereOneDNNHasNone() throws {
+        let name = "op_tail_conv_winograd"
+        let entry = try XCTUnwrap(try Fixtures.manifest("detection_ops_manifest.json").first { $0.name == name })
+        var feeds: [String: Tensor] = [:]
+        for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
+        for (winograd, threads) in [(true, 1), (false, 1), (true, 2)] {
+            let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
+            let (outputs, seconds) = try session.runProfiled(feeds)
+            let labels = seconds.keys.sorted()
+            let expect = winograd && !FastExecutor.winogradAvailable && threads == 1
+            XCTAssertEqual(labels.filter { $0.hasPrefix("Conv (Winograd)+act (dynamic)") }.count, expect ? 1 : 0, "winograd \(winograd) threads \(threads): \(labels)")
+            XCTAssertEqual(labels.contains("Conv+act (dynamic)"), !expect, "\(labels)")
+            for o in entry.outputs {
+                let expected = try Npy.read(path: Fixtures.path(o.file))
+                let got = try XCTUnwrap(outputs[o.name], name)
+                XCTAssertEqual(got.shape, expected.shape, name)
+                guard got.shape == expected.shape else { continue }
+                XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5, "\(name) winograd \(winograd) threads \(threads)")
+            }
+        }
+    }
+
     /// The Winograd kernel against the per-tap kernel (itself checked against onnxruntime in
     /// DilatedPhaseConvolutionTests) on random data: two threads, partial tiles, mixed tile sizes,
-    /// bias and LeakyRelu, and a scratch budget so small that every row of points is its own group.
+    /// bias and LeakyRelu, a scratch budget that splits the lines into chunks, and one so small that
+    /// every row of points is its own group.
     func testWinogradKernelEqualsTheTapsOnTwoThreadsAndInRowGroups() {
         var rng = SystemRandomNumberGenerator()
-        let cases: [(shape: PhaseTapGemm.Shape, c: Int, oc: Int, mr: Int, mc: Int, threads: Int, budget: Int)] = [
-            (.init(batch: 3, rows: 9, cols: 7), 20, 12, 4, 3, 2, 48 << 20), (.init(batch: 2, rows: 5, cols: 6), 17, 9, 2, 4, 1, 1),
-            (.init(batch: 1, rows: 13, cols: 11), 32, 24, 4, 4, 2, 1),
+        // groups, chunks: the expected row groups and line chunks (batch 40, 9 x 7 in tiles of 4 x 3: 360 lines; a budget of
+        // 30 points' weights plus 300 lines fits all rows and 300 lines, so chunks of 300 and 60).
+        let cases: [(shape: PhaseTapGemm.Shape, c: Int, oc: Int, mr: Int, mc: Int, threads: Int, budget: Int, groups: Int, chunks: Int)] = [
+            (.init(batch: 3, rows: 9, cols: 7), 20, 12, 4, 3, 2, 48 << 20, 1, 1), (.init(batch: 2, rows: 5, cols: 6), 17, 9, 2, 4, 1, 1, 4, 1),
+            (.init(batch: 1, rows: 13, cols: 11), 32, 24, 4, 4, 2, 1, 6, 1),
+            (.init(batch: 40, rows: 9, cols: 7), 20, 12, 4, 3, 2, (30 * 20 * 12 + 300 * 30 * 32) * 4, 1, 2),
+            (.init(batch: 40, rows: 9, cols: 7), 20, 12, 4, 3, 1, 1, 6, 2),
         ]
         for t in cases {
             let positions = t.shape.batch * t.shape.rows * t.shape.cols
@@ -92,10 +123,10 @@ final class PhaseWinogradTests: XCTestCase {
             let bias = (0..<t.oc).map { _ in Float.random(in: -1...1, using: &rng) }
             var viaTaps = [Float](repeating: 0, count: positions * t.oc), viaWinograd = [Float](repeating: .nan, count: positions * t.oc)
             let taps = PhaseTapGemm(shape: t.shape, channels: t.c, outChannels: t.oc, bias: bias, reluSlope: 0.1)
-            var kernel = PhaseWinogradGemm(shape: t.shape, channels: t.c, outChannels: t.oc, rowsAxis: WinogradAxis(m: t.mr), colsAxis: WinogradAxis(m: t.mc),
-                                           bias: bias, reluSlope: 0.1, threads: t.threads)
-            kernel.scratchBudget = t.budget
-            XCTAssertEqual(kernel.rowGroups.count, t.budget == 1 ? t.mr + 2 : 1)
+            let kernel = PhaseWinogradGemm(shape: t.shape, channels: t.c, outChannels: t.oc, rowsAxis: WinogradAxis(m: t.mr), colsAxis: WinogradAxis(m: t.mc),
+                                           bias: bias, reluSlope: 0.1, threads: t.threads, scratchBudget: t.budget)
+            XCTAssertEqual(kernel.rowGroups.count, t.groups, "\(t)")
+            XCTAssertEqual((kernel.tiles * t.shape.batch + kernel.chunkLines - 1) / kernel.chunkLines, t.chunks, "\(t)")
             let sizes = kernel.scratchFloats
             var v = [Float](repeating: 0, count: sizes.input), m = [Float](repeating: 0, count: sizes.products), u = [Float](repeating: 0, count: sizes.weights)
             src.withUnsafeMutableBytes { s in w9.withUnsafeMutableBytes { w in

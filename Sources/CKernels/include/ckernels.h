@@ -25,13 +25,15 @@ void ss_roi_align_average(const float *image, ptrdiff_t channels, const SSRoiSam
  * src [ni][nj][batch][channels]. Tiles of (mr x mc) outputs, row-major over the map (tile t covers
  * rows (t / tilesJ) * mr ..., tilesJ = ceil(nj / mc)); a tile reads (mr + 2) x (mc + 2) inputs, zero
  * outside the map. The transform points (x, y), x < mr + 2, y < mc + 2, are matrices of
- * rows = tiles * batch lines (line t * batch + b) of `channels` floats:
- *   v[((x * (mc + 2) + y) * rows + t * batch + b) * channels + c] = (BTr d BTc^T)[x][y] for channel c,
- * with btr ((mr + 2) x (mr + 2)) and btc ((mc + 2) x (mc + 2)) row-major. Writes the points of rows
- * x0 <= x < x1 only, at x - x0 in place of x, and lines line0 ..< line1. 2 <= mr, mc <= 4. */
+ * lines (line t * batch + b, tiles * batch in all) of `channels` floats, held for a chunk of lines
+ * starting at lineBase, lineStride lines per point:
+ *   v[((x * (mc + 2) + y) * lineStride + t * batch + b - lineBase) * channels + c] = (BTr d BTc^T)[x][y]
+ * for channel c, with btr ((mr + 2) x (mr + 2)) and btc ((mc + 2) x (mc + 2)) row-major. Writes the
+ * points of rows x0 <= x < x1 only, at x - x0 in place of x, and lines line0 ..< line1 (inside the
+ * chunk). 2 <= mr, mc <= 4. */
 void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
                        int mr, int mc, const float *btr, const float *btc, int x0, int x1, ptrdiff_t line0, ptrdiff_t line1,
-                       float *v);
+                       ptrdiff_t lineBase, ptrdiff_t lineStride, float *v);
 
 /* The inverse, over the points of rows x0 <= x < x1 (m laid out as v above, x - x0 in place of x,
  * with `channels` output channels; atr (mr x (mr + 2)) and atc (mc x (mc + 2)) row-major): for the
@@ -41,7 +43,8 @@ void ss_winograd_input(const float *src, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t b
  * from first to last make the whole transform. */
 void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t batch, ptrdiff_t channels,
                         int mr, int mc, const float *atr, const float *atc, int x0, int x1, int first, int last,
-                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1, float *dst);
+                        const float *bias, int activation, float slope, ptrdiff_t line0, ptrdiff_t line1,
+                        ptrdiff_t lineBase, ptrdiff_t lineStride, float *dst);
 
 /* The transformed weights: u[p * elements + e] = sum over the nine taps t of coefficients[p * 9 + t]
  * * w9[t * elements + e] for the points p < `points`, elements element0 ..< element1 (w9: the nine
