@@ -39,19 +39,27 @@ extension FastExecutor {
         return classes
     }
 
-    /// The dilation with which `node` runs on phase sub-images, or nil when the rule above says direct.
-    func phaseConvDilation(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> Int? {
+    /// One class pair of a phase convolution and its Winograd tile sizes (nil: the per-tap products).
+    struct PhasePair { let rows: PhaseClass, cols: PhaseClass, winograd: (mr: Int, mc: Int)? }
+
+    /// The dilation with which `node` runs on phase sub-images and its class pairs, or nil when the
+    /// rule above says direct. Each pair's kernel is chosen here, once.
+    func phaseConvPlan(_ node: Node, x: [Int], out: [Int], weights w: Tensor, bias: Tensor?) throws -> (d: Int, pairs: [PhasePair])? {
         guard let d = try Self.phaseDilation(node, x: x, out: out, weights: w), !feedsLoneAdd(node.outputs[0]) else { return nil }
-        if d >= 2, try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true { return d }
-        // Where oneDNN has no Winograd (AVX2), the engine's own, when every class pair takes it.
-        guard winograd, !Self.winogradAvailable, x[1] >= Self.winogradMinChannels, out[1] >= Self.winogradMinChannels else { return nil }
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var pairs: [PhasePair] = []
         for r in Self.phaseClasses(length: x[2], d: d) {
-            for k in Self.phaseClasses(length: x[3], d: d) where Self.phaseWinograd(rows: r.size, cols: k.size, batch: r.count * k.count * x[0], channels: x[1], outChannels: out[1],
-                                                                                        threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) == nil {
-                return nil
+            for k in Self.phaseClasses(length: x[3], d: d) {
+                let tiles = winograd ? Self.phaseWinograd(rows: r.size, cols: k.size, batch: r.count * k.count * x[0], channels: x[1], outChannels: out[1],
+                                                          threads: threadCount) : nil
+                pairs.append(PhasePair(rows: r, cols: k, winograd: tiles))
             }
         }
-        return d
+        if d >= 2, try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true { return (d, pairs) }
+        // Where oneDNN has no Winograd (AVX2), the engine's own, when every class pair takes it.
+        guard winograd, !Self.winogradAvailable, x[1] >= Self.winogradMinChannels, out[1] >= Self.winogradMinChannels,
+              pairs.allSatisfy({ $0.winograd != nil }) else { return nil }
+        return (d, pairs)
     }
 
     /// The implementation oneDNN picks for `node` as a direct convolution in layouts of its choice
@@ -67,13 +75,11 @@ extension FastExecutor {
     /// reorder back into the output, when the rule holds; false (nothing emitted) otherwise.
     func compilePhaseConv(_ node: Node, index: Int, weights w: Tensor, bias: Tensor?, temps: inout [Int]) throws -> Bool {
         let xShape = shape(node.inputs[0]), out = node.outputs[0], yShape = shape(out)
-        guard let d = try phaseConvDilation(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
+        guard let (d, pairs) = try phaseConvPlan(node, x: xShape, out: yShape, weights: w, bias: bias) else { return false }
         let x = refs[locs[node.inputs[0]]!.ref]
         let (n, c, oc) = (xShape[0], xShape[1], yShape[1])
         // The output in the input's channel-blocked layout when it has one, else plain.
         let yMD = try DNNL.isBlocked(x.md) ? (DNNL.blocked(yShape) ?? DNNL.plain(yShape)) : DNNL.plain(yShape)
-        var pairs: [(rows: PhaseClass, cols: PhaseClass)] = []
-        for r in Self.phaseClasses(length: xShape[2], d: d) { for k in Self.phaseClasses(length: xShape[3], d: d) { pairs.append((r, k)) } }
         guard !pairs.isEmpty, n > 0, c > 0, oc > 0 else { return false }  // no map (inputs with a 0 dimension are refused earlier)
         // Views and reorders first: a layout oneDNN cannot view or reorder falls back before anything is emitted.
         var plans: [(toBatch: dnnl_primitive_t, toSpace: dnnl_primitive_t, xView: dnnl_memory_desc_t, srcMD: dnnl_memory_desc_t,
@@ -82,7 +88,7 @@ extension FastExecutor {
         for p in pairs {
             let shape = PhaseTapGemm.Shape(batch: p.rows.count * p.cols.count * n, rows: p.rows.size, cols: p.cols.size)
             guard let xView = try? Self.phaseView(x.md, d: d, rows: p.rows, cols: p.cols), let yView = try? Self.phaseView(yMD, d: d, rows: p.rows, cols: p.cols),
-                  let srcMD = try? Self.positionMajor(p, n: n, channels: c), let dstMD = try? Self.positionMajor(p, n: n, channels: oc),
+                  let srcMD = try? Self.positionMajor(p.rows, p.cols, n: n, channels: c), let dstMD = try? Self.positionMajor(p.rows, p.cols, n: n, channels: oc),
                   let toBatch = try? DNNL.reorder(from: xView, to: srcMD) else { return false }
             guard let toSpace = try? DNNL.reorder(from: dstMD, to: yView) else { dnnl_primitive_destroy(toBatch); return false }
             plans.append((toBatch, toSpace, xView, srcMD, yView, dstMD, shape))
@@ -92,9 +98,9 @@ extension FastExecutor {
         let yRef = try placedValue(out, md: yMD) ?? newValue(out, md: yMD, shape: yShape)
         let biasValues = bias?.floatValues, threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         // Per class pair, Winograd (FastPhaseWinograd.swift) where it needs fewer multiplications, else the taps.
-        let kernels: [any FastKernel] = plans.map { plan in
+        let kernels: [any FastKernel] = zip(plans, pairs).map { plan, pair in
             let k = plan.kernelShape
-            guard winograd, let (mr, mc) = Self.phaseWinograd(rows: k.rows, cols: k.cols, batch: k.batch, channels: c, outChannels: oc, threads: threadCount) else {
+            guard let (mr, mc) = pair.winograd else {
                 return PhaseTapGemm(shape: k, channels: c, outChannels: oc, bias: biasValues, reluSlope: act?.alpha)
             }
             return PhaseWinogradGemm(shape: k, channels: c, outChannels: oc, rowsAxis: WinogradAxis(m: mr), colsAxis: WinogradAxis(m: mc),
@@ -139,10 +145,10 @@ extension FastExecutor {
 
     /// The dense descriptor of one class pair's phases laid out position-major, [i][j][a][b][n][C],
     /// with the logical axes (a, b, n, C, i, j) of `phaseView`.
-    static func positionMajor(_ p: (rows: PhaseClass, cols: PhaseClass), n: Int, channels c: Int) throws -> dnnl_memory_desc_t {
-        let b = p.rows.count * p.cols.count * n
-        let dims = [p.rows.count, p.cols.count, n, c, p.rows.size, p.cols.size]
-        let strides = [p.cols.count * n * c, n * c, c, 1, p.cols.size * b * c, b * c]
+    static func positionMajor(_ rows: PhaseClass, _ cols: PhaseClass, n: Int, channels c: Int) throws -> dnnl_memory_desc_t {
+        let b = rows.count * cols.count * n
+        let dims = [rows.count, cols.count, n, c, rows.size, cols.size]
+        let strides = [cols.count * n * c, n * c, c, 1, cols.size * b * c, b * c]
         return try DNNL.strided(dims, strides)
     }
 
@@ -220,8 +226,10 @@ struct PhaseTapGemm: FastKernel {
                 let runs = j0 == 0 && j1 == nj ? [(i0, (i1 - i0) * nj)] : (i0..<i1).map { ($0, j1 - j0) }
                 for (i, width) in runs {
                     let a = src + ((i + dy) * nj + j0 + dx) * b * c, out = dst + (i * nj + j0) * b * oc
-                    _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(width * b), dnnl_dim_t(oc), dnnl_dim_t(c),
+                    let status = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(width * b), dnnl_dim_t(oc), dnnl_dim_t(c),
                                    1, a, dnnl_dim_t(c), tap, dnnl_dim_t(oc), 1, out, dnnl_dim_t(oc))
+                    // The sizes are the kernel's own, fixed at compile time: a failure is a bug here (FastKernel.run cannot throw).
+                    assert(status == dnnl_success, "dnnl_sgemm failed: \(status)")
                 }
             }
         }

@@ -180,8 +180,10 @@ struct PhaseWinogradGemm: FastKernel {
                 parallelItems(groupPoints * splits, threads: threads) { item in
                     let (x, part) = (item / splits, item % splits)
                     let (l0, l1) = (part * n / splits, (part + 1) * n / splits)
-                    _ = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(l1 - l0), dnnl_dim_t(oc), dnnl_dim_t(c),
+                    let status = dnnl_sgemm(CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), dnnl_dim_t(l1 - l0), dnnl_dim_t(oc), dnnl_dim_t(c),
                                    1, v + (x * chunk + l0) * c, dnnl_dim_t(c), u + x * c * oc, dnnl_dim_t(oc), 0, m + (x * chunk + l0) * oc, dnnl_dim_t(oc))
+                    // The sizes are the kernel's own, fixed at compile time: a failure is a bug here (FastKernel.run cannot throw).
+                    assert(status == dnnl_success, "dnnl_sgemm failed: \(status)")
                 }
                 rowsAxis.at.withUnsafeBufferPointer { atr in colsAxis.at.withUnsafeBufferPointer { atc in
                     let go = { (bp: UnsafePointer<Float>?) in
