@@ -37,8 +37,16 @@ final class DetectionOperatorTests: XCTestCase {
         XCTAssertTrue(names.isSuperset(of: ["op_topk_largest", "op_topk_smallest_axis1", "op_topk_all"]))
     }
 
+    /// Fixtures that exist for a fast-backend path only and are too large for the reference
+    /// backend in a debug build: op_tail_conv_winograd (two 128-channel 3x3 convolutions on 32
+    /// samples of 14x14, sized so that the engine's Winograd rule picks them) took two minutes there.
+    /// The reference Conv is checked by the smaller fixtures here and in OperatorFixtureTests.
+    static let fastOnly: Set<String> = ["op_tail_conv_winograd"]
+
     func testReferenceBackendMatchesOnnxruntime() throws {
-        for entry in try entries() { XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .reference), entry.name) }
+        for entry in try entries() where !Self.fastOnly.contains(entry.name) {
+            XCTAssertNoThrow(try assertMatchesFixture(entry, backend: .reference), entry.name)
+        }
     }
 
     /// Every detection fixture runs on the fast backend: static-shape ones (RoiAlign on constant
