@@ -45,7 +45,9 @@ let package = Package(
             name: "CNIfTI",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
-        .target(name: "CKernels"),
+        // The engine's C kernels (RoiAlign, Winograd transforms) are optimised in debug builds too:
+        // the tests run them on real-size maps, and at -O0 they cost the debug test run about a minute.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // issue 14: uploaded zips of DICOM are read entry by entry (names, types and sizes checked).
