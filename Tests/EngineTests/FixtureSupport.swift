@@ -59,6 +59,26 @@ struct Agreement {
     }
 }
 
+/// Runs `entry` on the fast backend with the given threads and Winograd switch, checks every output
+/// against onnxruntime's (relative error within the entry's tolerance, 1e-5 by default), and returns
+/// the labels of the steps that ran (the profile's keys, sorted).
+func fastProfileMatchingFixture(_ entry: Fixtures.Entry, threads: Int, winograd: Bool,
+                                file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+    var feeds: [String: Tensor] = [:]
+    for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
+    let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(entry.name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
+    let (outputs, seconds) = try session.runProfiled(feeds)
+    for o in entry.outputs {
+        let expected = try Npy.read(path: Fixtures.path(o.file))
+        let got = try XCTUnwrap(outputs[o.name], entry.name, file: file, line: line)
+        XCTAssertEqual(got.shape, expected.shape, entry.name, file: file, line: line)
+        guard got.shape == expected.shape else { continue }
+        XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5,
+                                 "\(entry.name) winograd \(winograd) threads \(threads): max|engine-ort|/max|ort|", file: file, line: line)
+    }
+    return seconds.keys.sorted()
+}
+
 func assertMatchesFixture(_ entry: Fixtures.Entry, backend: Backend, file: StaticString = #filePath, line: UInt = #line) throws {
     let model = try ONNXModel(path: Fixtures.path(entry.name + ".onnx"))
     let session = try InferenceSession(model: model, backend: backend, threads: 2)

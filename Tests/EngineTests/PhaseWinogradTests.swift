@@ -53,25 +53,14 @@ final class PhaseWinogradTests: XCTestCase {
         let entries = try Fixtures.manifest("ops_manifest.json")
         for name in Self.cases {
             let entry = try XCTUnwrap(entries.first { $0.name == name }, name)
-            var feeds: [String: Tensor] = [:]
-            for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
             for (winograd, threads) in [(true, 1), (true, 2), (false, 2)] {
-                let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
-                let (outputs, seconds) = try session.runProfiled(feeds)
-                let labels = seconds.keys.sorted()
+                let labels = try fastProfileMatchingFixture(entry, threads: threads, winograd: winograd)
                 // The rule charges the transforms' memory traffic per thread: these fixtures take
                 // Winograd on one thread only (the two-thread kernel is checked below against the taps).
                 let expect = winograd && !FastExecutor.winogradAvailable && threads == 1
                 XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase Winograd)") }, expect, "\(name) winograd \(winograd) threads \(threads): \(labels)")
                 XCTAssertFalse(expect && labels.contains { $0.hasPrefix("Conv (phase taps)") }, "\(name): \(labels)")
                 if expect && name == "op_conv3x3_dilation2_phase_winograd" { XCTAssertTrue(labels.contains("Conv (phase Winograd)+act"), "the Relu is fused: \(labels)") }
-                for o in entry.outputs {
-                    let expected = try Npy.read(path: Fixtures.path(o.file))
-                    let got = try XCTUnwrap(outputs[o.name], name)
-                    XCTAssertEqual(got.shape, expected.shape, name)
-                    guard got.shape == expected.shape else { continue }
-                    XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5, "\(name) winograd \(winograd) threads \(threads)")
-                }
             }
         }
     }
@@ -83,22 +72,11 @@ final class PhaseWinogradTests: XCTestCase {
     func testTailConvolutionsRunAsWinogradWhereOneDNNHasNone() throws {
         let name = "op_tail_conv_winograd"
         let entry = try XCTUnwrap(try Fixtures.manifest("detection_ops_manifest.json").first { $0.name == name })
-        var feeds: [String: Tensor] = [:]
-        for i in entry.inputs { feeds[i.name] = try Npy.read(path: Fixtures.path(i.file)) }
         for (winograd, threads) in [(true, 1), (false, 1), (true, 2)] {
-            let session = try InferenceSession(model: try ONNXModel(path: Fixtures.path(name + ".onnx")), backend: .fast, threads: threads, winograd: winograd)
-            let (outputs, seconds) = try session.runProfiled(feeds)
-            let labels = seconds.keys.sorted()
+            let labels = try fastProfileMatchingFixture(entry, threads: threads, winograd: winograd)
             let expect = winograd && !FastExecutor.winogradAvailable && threads == 1
             XCTAssertEqual(labels.filter { $0.hasPrefix("Conv (Winograd)+act (dynamic)") }.count, expect ? 1 : 0, "winograd \(winograd) threads \(threads): \(labels)")
             XCTAssertEqual(labels.contains("Conv+act (dynamic)"), !expect, "\(labels)")
-            for o in entry.outputs {
-                let expected = try Npy.read(path: Fixtures.path(o.file))
-                let got = try XCTUnwrap(outputs[o.name], name)
-                XCTAssertEqual(got.shape, expected.shape, name)
-                guard got.shape == expected.shape else { continue }
-                XCTAssertLessThanOrEqual(Agreement(got, expected).relativeError, entry.tolerance ?? 1e-5, "\(name) winograd \(winograd) threads \(threads)")
-            }
         }
     }
 
