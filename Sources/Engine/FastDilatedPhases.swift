@@ -116,11 +116,9 @@ extension FastExecutor {
             }
             temps += scratch
         }
-        // The weights as nine [C x Cout] row-major matrices, tap (ky, kx) at (ky*3 + kx) * C * Cout.
         let wv = w.floatValues
         let wRef = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
-            let p = raw.bindMemory(to: Float.self, capacity: 9 * c * oc)
-            for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = wv[(o * c + i) * 9 + t] } } }
+            PhaseTapGemm.tapMatrices(wv, channels: c, outChannels: oc, into: raw.bindMemory(to: Float.self, capacity: 9 * c * oc))
         }
         // One source and one destination buffer for all pairs, as large as the largest pair's.
         let srcBuffer = newBuffer(plans.map { DNNL.size($0.srcMD) }.max()!), dstBuffer = newBuffer(plans.map { DNNL.size($0.dstMD) }.max()!)
@@ -205,6 +203,12 @@ struct PhaseTapGemm: FastKernel {
     let bias: [Float]?
     /// Relu (0) or LeakyRelu (its slope) applied after the sum; nil for none.
     let reluSlope: Float?
+
+    /// ONNX weights [Cout][C][3][3] as the nine taps' [C x Cout] row-major matrices this kernel and
+    /// `PhaseWinogradGemm` take: tap (ky, kx) at (ky * 3 + kx) * C * Cout.
+    static func tapMatrices(_ w: [Float], channels c: Int, outChannels oc: Int, into p: UnsafeMutablePointer<Float>) {
+        for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = w[(o * c + i) * 9 + t] } } }
+    }
 
     func run(_ p: [UnsafeMutableRawPointer]) {
         let (b, ni, nj, c, oc) = (shape.batch, shape.rows, shape.cols, channels, outChannels)

@@ -27,12 +27,9 @@ extension FastTailPrimitive {
                                        rowsAxis: WinogradAxis(m: mr), colsAxis: WinogradAxis(m: mc), bias: bias?.floatValues,
                                        reluSlope: relu ? activation!.alpha : nil, threads: winograd.threads)
         if tapWeights == nil {
-            // Tap (ky, kx) as a [C x Cout] row-major matrix at (ky * 3 + kx) * C * Cout.
-            let p = DNNL.allocate(9 * c * oc * 4).bindMemory(to: Float.self, capacity: 9 * c * oc)
-            weights.floats.withUnsafeBufferPointer { w in
-                for o in 0..<oc { for i in 0..<c { for t in 0..<9 { p[(t * c + i) * oc + o] = w[(o * c + i) * 9 + t] } } }
-            }
-            tapWeights = UnsafeMutableRawPointer(p)
+            let p = DNNL.allocate(9 * c * oc * 4)
+            PhaseTapGemm.tapMatrices(weights.floats, channels: c, outChannels: oc, into: p.bindMemory(to: Float.self, capacity: 9 * c * oc))
+            tapWeights = p
         }
         log.debug("Winograd (dynamic tail)", metadata: ["node": "\(node.name)", "input": "\(x)", "tile": "\(mr)x\(mc)"])
         return Compiled(primitive: nil, src: try Self.positionMajor(x), dst: try Self.positionMajor(out), weights: try DNNL.plain([9, c, oc]),
