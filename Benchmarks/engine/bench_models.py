@@ -97,7 +97,7 @@ def rounds(repeats, measure):
 
 def part_models(args, exe):
     ensure_exports(args.workdir)
-    print("\n### Models vs onnxruntime (median of %d rounds)\n" % args.repeats)
+    print("\n### Models vs onnxruntime (median of %d rounds; each side's time per round: the median of %d runs after a warm-up)\n" % (args.repeats, args.runs))
     print("| model | input | threads | onnxruntime s | engine s | speed-up | ort peak MiB | engine peak MiB | engine/ort memory | max rel. diff | CPU, load |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, shape in FULL.items():
@@ -107,7 +107,7 @@ def part_models(args, exe):
         diff = check_output(exe, args.workdir, name, 2)
         for t in args.threads:
             def measure():
-                return {"ort": bench.run_ort(path, shape, t, 1), "engine": engine_bench(exe, path, shape, t)}
+                return {"ort": bench.run_ort(path, shape, t, args.runs), "engine": engine_bench(exe, path, shape, t, runs=args.runs)}
             r = rounds(args.repeats, measure)
             o, e = r["ort"], r["engine"]
             print(f"| {name} | {'x'.join(map(str, shape))} | {t} | {o['median']:.3f} | {e['median']:.3f} | {o['median'] / e['median']:.2f}x | "
@@ -306,7 +306,7 @@ def main():
     ap.add_argument("--models", default=",".join(list(FULL) + list(MASKRCNN)), help="comma-separated subset of the models and maskrcnn parts")
     ap.add_argument("--workdir", default="/tmp/segstation-bench-i16")
     ap.add_argument("--conv-runs", type=int, default=3, help="timed runs per convolution layer (after one warm-up)")
-    ap.add_argument("--runs", type=int, default=1, help="timed runs per process in the maskrcnn part (after one warm-up)")
+    ap.add_argument("--runs", type=int, default=1, help="timed runs per process (after one warm-up) in the models and maskrcnn parts; the median is taken")
     ap.add_argument("--maskrcnn-dir", default="/tmp/segstation-bench-i17", help="where the full-size Mask R-CNN exports are (or are written)")
     args = ap.parse_args()
     global NO_WINOGRAD

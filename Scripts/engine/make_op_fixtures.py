@@ -390,6 +390,10 @@ def cases():
                                            consts=(w(128, 128, 3, 3) / 8,), extra=lambda g, y: g.op("Sigmoid", [y])), 1e-5, None
     yield "conv3x3_dilation3_phase_winograd", single("Conv", [[1, 128, 48, 46]], {"kernel_shape": [3, 3], "dilations": [3, 3], "pads": [3] * 4},
                                                      consts=(w(128, 128, 3, 3) / 8, w(128))), 1e-5, None
+    # Session 20: Winograd on two threads only with the transformed weights kept (`keptWinogradBudget`),
+    # on one thread with them made on every run.
+    yield "conv3x3_kept_winograd", single("Conv", [[1, 128, 40, 40]], {"kernel_shape": [3, 3], "pads": [1] * 4},
+                                          consts=(w(128, 128, 3, 3) / 8, w(128)), extra=lambda g, y: g.op("Relu", [y])), 1e-5, None
 
 
 def make_input(rng, kind, shape, inp_type):

@@ -9,7 +9,7 @@ import CDNNL
 ///
 /// Planning happens before compilation (`planConcatPlacements`): each Concat input is traced back
 /// through single-reader InstanceNormalization/activation steps (which run in place) to the
-/// convolution that allocates its buffer. Compilation then places those outputs (`placedValue`),
+/// convolution (or Resize: DeepLabV3's image-pooling branch of the ASPP) that allocates its buffer. Compilation then places those outputs (`placedValue`),
 /// and `compileConcatInPlace` checks at the Concat that every input really is in its slab (an
 /// in-place step may have fallen back to a fresh buffer); if not, the ordinary copying Concat runs,
 /// which is always correct. Batch > 1, channel counts that are not multiples of 16, other axes and
@@ -30,7 +30,7 @@ extension FastExecutor {
             guard let p = producer[value] else { return nil }
             let node = plan.steps[p]
             switch node.opType {
-            case "Conv", "ConvTranspose": return value
+            case "Conv", "ConvTranspose", "Resize": return value
             case "InstanceNormalization", "Relu", "LeakyRelu":
                 let input = node.inputs[0]
                 guard consumers[input] == [p], !plan.outputNames.contains(input) else { return nil }

@@ -39,8 +39,9 @@ extension FastExecutor {
         return classes
     }
 
-    /// One class pair of a phase convolution and its Winograd tile sizes (nil: the per-tap products).
-    struct PhasePair { let rows: PhaseClass, cols: PhaseClass, winograd: (mr: Int, mc: Int)? }
+    /// One class pair of a phase convolution and its Winograd tile sizes (nil: the per-tap products);
+    /// `keptWeights`: its transformed weights are made at compile time (`keptWinogradBudget`).
+    struct PhasePair { let rows: PhaseClass, cols: PhaseClass, winograd: (mr: Int, mc: Int)?; var keptWeights = false }
 
     /// The dilation with which `node` runs on phase sub-images and its class pairs, or nil when the
     /// rule above says direct. Each pair's kernel is chosen here, once.
@@ -48,11 +49,20 @@ extension FastExecutor {
         guard let d = try Self.phaseDilation(node, x: x, out: out, weights: w), !feedsLoneAdd(node.outputs[0]) else { return nil }
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         var pairs: [PhasePair] = []
+        var kept = keptWinogradBytes
         for r in Self.phaseClasses(length: x[2], d: d) {
             for k in Self.phaseClasses(length: x[3], d: d) {
-                let tiles = winograd ? Self.phaseWinograd(rows: r.size, cols: k.size, batch: r.count * k.count * x[0], channels: x[1], outChannels: out[1],
-                                                          threads: threadCount) : nil
-                pairs.append(PhasePair(rows: r, cols: k, winograd: tiles))
+                let batch = r.count * k.count * x[0]
+                if winograd, let tiles = Self.phaseWinograd(rows: r.size, cols: k.size, batch: batch, channels: x[1], outChannels: out[1], threads: threadCount) {
+                    pairs.append(PhasePair(rows: r, cols: k, winograd: tiles))
+                } else if winograd, let tiles = Self.phaseWinograd(rows: r.size, cols: k.size, batch: batch, channels: x[1], outChannels: out[1],
+                                                                   threads: threadCount, keptWeights: true),
+                          kept + Self.keptWeightBytes(tiles, channels: x[1], outChannels: out[1]) <= Self.keptWinogradBudget {
+                    kept += Self.keptWeightBytes(tiles, channels: x[1], outChannels: out[1])
+                    pairs.append(PhasePair(rows: r, cols: k, winograd: tiles, keptWeights: true))
+                } else {
+                    pairs.append(PhasePair(rows: r, cols: k, winograd: nil))
+                }
             }
         }
         if d >= 2, try Self.directImplementation(node, x: x, out: out, weights: w, bias: bias)?.contains("gemm") == true { return (d, pairs) }
@@ -60,6 +70,11 @@ extension FastExecutor {
         guard winograd, !Self.winogradAvailable, x[1] >= Self.winogradMinChannels, out[1] >= Self.winogradMinChannels,
               pairs.allSatisfy({ $0.winograd != nil }) else { return nil }
         return (d, pairs)
+    }
+
+    /// Bytes of a class pair's transformed weights: (mr + 2)(mc + 2) matrices of C x Cout floats.
+    static func keptWeightBytes(_ tiles: (mr: Int, mc: Int), channels c: Int, outChannels oc: Int) -> Int {
+        (tiles.mr + 2) * (tiles.mc + 2) * c * oc * 4
     }
 
     /// The implementation oneDNN picks for `node` as a direct convolution in layouts of its choice
@@ -104,14 +119,15 @@ extension FastExecutor {
                 return PhaseTapGemm(shape: k, channels: c, outChannels: oc, bias: biasValues, reluSlope: act?.alpha)
             }
             return PhaseWinogradGemm(shape: k, channels: c, outChannels: oc, rowsAxis: WinogradAxis(m: mr), colsAxis: WinogradAxis(m: mc),
-                                     bias: biasValues, reluSlope: act?.alpha, threads: threadCount)
+                                     bias: biasValues, reluSlope: act?.alpha, threads: threadCount, keptWeights: pair.keptWeights)
         }
         let winogradKernels = kernels.compactMap { $0 as? PhaseWinogradGemm }
-        // One set of scratch buffers, each as large as the largest pair's, shared by the pairs' steps (they run in turn).
+        // One set of scratch buffers, each as large as the largest pair's, shared by the pairs' steps (they run in turn);
+        // no weights scratch when every Winograd pair keeps its weights.
         var scratch: [Int] = []
         if !winogradKernels.isEmpty {
             for floats in [winogradKernels.map(\.scratchFloats.input).max()!, winogradKernels.map(\.scratchFloats.products).max()!,
-                           winogradKernels.map(\.scratchFloats.weights).max()!] {
+                           winogradKernels.map(\.scratchFloats.weights).max()!] where floats > 0 {
                 scratch.append(addRef(try DNNL.plain([floats]), buffer: newBuffer(floats * 4)))
             }
             temps += scratch
@@ -120,16 +136,28 @@ extension FastExecutor {
         let wRef = pinnedRef(try DNNL.plain([9, c, oc]), bytes: 9 * c * oc * 4) { raw in
             PhaseTapGemm.tapMatrices(wv, channels: c, outChannels: oc, into: raw.bindMemory(to: Float.self, capacity: 9 * c * oc))
         }
+        // Pairs that keep their transformed weights: made here, once, from the taps.
+        let taps = pinned[refs[wRef].buffer]!.assumingMemoryBound(to: Float.self)
+        let weightRefs = try kernels.map { kernel -> Int in
+            guard let k = kernel as? PhaseWinogradGemm, k.keptWeights else { return wRef }
+            let floats = k.points * c * oc
+            keptWinogradBytes += floats * 4
+            log.debug("transformed Winograd weights kept", metadata: ["node": "\(node.name)", "subImages": "\(k.shape.batch) x \(k.shape.rows)x\(k.shape.cols)",
+                                                                     "MB": "\(String(format: "%.1f", Double(floats * 4) / 1e6))"])
+            return pinnedRef(try DNNL.plain([floats]), bytes: floats * 4) { raw in
+                k.transformedWeights(taps: taps, into: raw.bindMemory(to: Float.self, capacity: floats))
+            }
+        }
         // One source and one destination buffer for all pairs, as large as the largest pair's.
         let srcBuffer = newBuffer(plans.map { DNNL.size($0.srcMD) }.max()!), dstBuffer = newBuffer(plans.map { DNNL.size($0.dstMD) }.max()!)
-        for (plan, kernel) in zip(plans, kernels) {
+        for ((plan, kernel), wRef) in zip(zip(plans, kernels), weightRefs) {
             let srcRef = addRef(plan.srcMD, buffer: srcBuffer), dstRef = addRef(plan.dstMD, buffer: dstBuffer)
             let xv = addRef(plan.xView, buffer: x.buffer, offset: x.offset)
             let yv = addRef(plan.yView, buffer: refs[yRef].buffer, offset: refs[yRef].offset)
             steps.append(.primitive(plan.toBatch, [(DNNL_ARG_FROM, xv), (DNNL_ARG_TO, srcRef)], label: "Reorder (phases-to-batch)"))
             let suffix = act != nil ? "+act" : ""
-            if kernel is PhaseWinogradGemm {
-                steps.append(.kernel(kernel, [srcRef, wRef, dstRef] + scratch, label: "Conv (phase Winograd)" + suffix))
+            if let k = kernel as? PhaseWinogradGemm {
+                steps.append(.kernel(kernel, [srcRef, wRef, dstRef] + scratch, label: (k.keptWeights ? "Conv (phase Winograd, kept weights)" : "Conv (phase Winograd)") + suffix))
             } else {
                 steps.append(.kernel(kernel, [srcRef, wRef, dstRef], label: "Conv (phase taps)" + suffix))
             }

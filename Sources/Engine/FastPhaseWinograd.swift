@@ -15,7 +15,8 @@ import Foundation
 /// counted as `winogradMovedFloatCost` multiply-adds per thread) are under 0.8 of the taps' products.
 /// So on one thread DeepLabV3 ResNet-50's layers 1-4 (0.38-0.74 of the taps' cost) and the ASPP's
 /// 5x5 to 6x6 and 3x3 phases (0.69-0.80) run as Winograd, its 2x3 and smaller phases as taps (on two
-/// threads: layers 3-4 only); MobileNetV3's ASPP (960 channels, 3x3 and smaller phases) stays as taps. A plain or dilation-2 convolution, which would
+/// threads: layers 3-4 only); MobileNetV3's ASPP (960 channels, 3x3 and smaller phases) stays as taps
+/// unless its transformed weights are kept (`keptWinogradBudget`). A plain or dilation-2 convolution, which would
 /// otherwise run oneDNN's direct kernel, takes this path only when every class pair is Winograd.
 struct WinogradAxis: Equatable {
     let m: Int
@@ -73,12 +74,15 @@ struct WinogradAxis: Equatable {
 extension FastExecutor {
     /// The tile sizes with which a batch of (rows x cols) sub-images of `c` to `oc` channels runs as
     /// Winograd, or nil when the per-tap products are cheaper (the rule above).
-    static func phaseWinograd(rows: Int, cols: Int, batch: Int, channels c: Int, outChannels oc: Int, threads: Int = 1) -> (mr: Int, mc: Int)? {
+    /// With `keptWeights` the weights are transformed once at compile time (`keptWinogradBudget`), so
+    /// their transform's traffic is not counted.
+    static func phaseWinograd(rows: Int, cols: Int, batch: Int, channels c: Int, outChannels oc: Int, threads: Int = 1,
+                              keptWeights: Bool = false) -> (mr: Int, mc: Int)? {
         guard let mr = WinogradAxis.best(rows), let mc = WinogradAxis.best(cols) else { return nil }
         let points = Double((mr + 2) * (mc + 2)), (c, oc) = (Double(c), Double(oc))
         let lines = Double(WinogradAxis.tiles(rows, m: mr) * WinogradAxis.tiles(cols, m: mc) * batch)
         let products = points * lines * c * oc
-        let moved = points * (lines * (c + 2 * oc) + c * oc)
+        let moved = points * (lines * (c + 2 * oc) + (keptWeights ? 0 : c * oc))
         let taps = Double(WinogradAxis.tapProducts(rows) * WinogradAxis.tapProducts(cols) * batch) * c * oc
         return products + winogradMovedFloatCost * Double(max(1, threads)) * moved < 0.8 * taps ? (mr, mc) : nil
     }
@@ -88,6 +92,14 @@ extension FastExecutor {
     /// the memory bandwidth, so the cost is this times the threads (DeepLabV3 ResNet-50 at 2 threads:
     /// 1.453 s against 1.520 s with the one-thread cost, BENCHMARKS.md).
     static let winogradMovedFloatCost = 40.0
+
+    /// Bytes of transformed Winograd weights one executor may keep (made at compile time instead of on
+    /// every run). A class pair keeps its weights only when that is what makes it Winograd, in graph order
+    /// while they fit. Kept weights are (alpha_r * alpha_c) / 9 times the taps' size, so keeping all of
+    /// them cost DeepLabV3 ResNet-50 350 MB; within 40 MB, DeepLabV3 MobileNetV3's ASPP dilation-12 (3 x 3)
+    /// pair (24.6 MB) and its head's 3x3 convolution (9.4 MB) keep theirs and run as Winograd on two
+    /// threads too, with the peak still under onnxruntime's (BENCHMARKS.md, issue 16, session 20).
+    static let keptWinogradBudget = 40 << 20
 }
 
 /// Winograd over one phase class pair: operands are the source [rows][cols][batch][C], the nine
@@ -96,7 +108,9 @@ extension FastExecutor {
 /// the products and the transformed weights U[x][y] = Gr W Gc^T. The weights are transformed on
 /// every run rather than kept: (alpha_r * alpha_c) / 9 times the taps' size, up to 4x, which on
 /// DeepLabV3 ResNet-50 was 350 MB more than onnxruntime's whole peak; the transform reads the taps
-/// once and costs about 2 % of the products.
+/// once and costs about 2 % of the products. With `keptWeights` (within `keptWinogradBudget`) the
+/// weights operand is instead U for all points, [point][C x Cout], made once by `transformedWeights`,
+/// and there is no weights scratch.
 ///
 /// The scratch stays within `scratchBudget` bytes (unless one row of points on `minimumChunkLines`
 /// lines alone needs more): the point rows x run in groups, as many rows per group as fit with at
@@ -119,6 +133,8 @@ struct PhaseWinogradGemm: FastKernel {
     let chunkLines: Int
     /// coefficients[(x * alpha_c + y) * 9 + ky * 3 + kx] = Gr[x][ky] * Gc[y][kx].
     let coefficients: [Float]
+    /// Whether the weights operand is the transformed weights of every point (else the nine taps).
+    let keptWeights: Bool
 
     static let defaultScratchBudget = 48 << 20
     /// Fewest lines a chunk has (sgemm's M) unless the map has fewer: from about 256 rows sgemm runs
@@ -127,13 +143,13 @@ struct PhaseWinogradGemm: FastKernel {
     static let minimumChunkLines = 256
 
     init(shape: PhaseTapGemm.Shape, channels: Int, outChannels: Int, rowsAxis: WinogradAxis, colsAxis: WinogradAxis, bias: [Float]?,
-         reluSlope: Float?, threads: Int, scratchBudget: Int = PhaseWinogradGemm.defaultScratchBudget) {
+         reluSlope: Float?, threads: Int, scratchBudget: Int = PhaseWinogradGemm.defaultScratchBudget, keptWeights: Bool = false) {
         (self.shape, self.channels, self.outChannels, self.rowsAxis, self.colsAxis) = (shape, channels, outChannels, rowsAxis, colsAxis)
-        (self.bias, self.reluSlope, self.threads) = (bias, reluSlope, threads)
+        (self.bias, self.reluSlope, self.threads, self.keptWeights) = (bias, reluSlope, threads, keptWeights)
         tiles = WinogradAxis.tiles(shape.rows, m: rowsAxis.m) * WinogradAxis.tiles(shape.cols, m: colsAxis.m)
         let lines = tiles * shape.batch, floats = scratchBudget / 4
         let minLines = min(lines, Self.minimumChunkLines)
-        let perRowWeights = colsAxis.alpha * channels * outChannels, perRowLine = colsAxis.alpha * (channels + outChannels)
+        let perRowWeights = keptWeights ? 0 : colsAxis.alpha * channels * outChannels, perRowLine = colsAxis.alpha * (channels + outChannels)
         let rows = max(1, min(rowsAxis.alpha, floats / (perRowWeights + minLines * perRowLine)))
         chunkLines = max(minLines, min(lines, (floats - rows * perRowWeights) / (rows * perRowLine)))
         rowGroups = stride(from: 0, to: rowsAxis.alpha, by: rows).map { $0..<min($0 + rows, rowsAxis.alpha) }
@@ -148,21 +164,38 @@ struct PhaseWinogradGemm: FastKernel {
     /// Floats of the three scratch buffers: transformed input, products, transformed weights.
     var scratchFloats: (input: Int, products: Int, weights: Int) {
         let groupPoints = rowGroups.map(\.count).max()! * colsAxis.alpha
-        return (groupPoints * chunkLines * channels, groupPoints * chunkLines * outChannels, groupPoints * channels * outChannels)
+        return (groupPoints * chunkLines * channels, groupPoints * chunkLines * outChannels, keptWeights ? 0 : groupPoints * channels * outChannels)
+    }
+
+    /// U for every point, [point][C x Cout], from the nine taps' [C x Cout] matrices: the weights operand
+    /// of a kernel with `keptWeights`.
+    func transformedWeights(taps w9: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
+        let elements = channels * outChannels
+        coefficients.withUnsafeBufferPointer { k in
+            parallelRows(elements, elementsPerRow: points * 9, threads: threads) { r in
+                ss_winograd_weights(w9, elements, Int32(points), k.baseAddress!, r.lowerBound, r.upperBound, u)
+            }
+        }
     }
 
     func run(_ p: [UnsafeMutableRawPointer]) {
         let src = p[0].assumingMemoryBound(to: Float.self), w9 = p[1].assumingMemoryBound(to: Float.self)
         let dst = p[2].assumingMemoryBound(to: Float.self)
-        let v = p[3].assumingMemoryBound(to: Float.self), m = p[4].assumingMemoryBound(to: Float.self), u = p[5].assumingMemoryBound(to: Float.self)
+        let v = p[3].assumingMemoryBound(to: Float.self), m = p[4].assumingMemoryBound(to: Float.self)
         let (b, c, oc, lines, chunk) = (shape.batch, channels, outChannels, tiles * shape.batch, chunkLines)
         let (ni, nj, mr, mc) = (shape.rows, shape.cols, Int32(rowsAxis.m), Int32(colsAxis.m))
         let elements = c * oc
         for (index, g) in rowGroups.enumerated() {
             let groupPoints = g.count * colsAxis.alpha, (x0, x1) = (Int32(g.lowerBound), Int32(g.upperBound))
-            coefficients.withUnsafeBufferPointer { k in
-                parallelRows(elements, elementsPerRow: groupPoints * 9, threads: threads) { r in
-                    ss_winograd_weights(w9, elements, Int32(groupPoints), k.baseAddress! + g.lowerBound * colsAxis.alpha * 9, r.lowerBound, r.upperBound, u)
+            let u: UnsafeMutablePointer<Float>
+            if keptWeights {
+                u = w9 + g.lowerBound * colsAxis.alpha * elements
+            } else {
+                u = p[5].assumingMemoryBound(to: Float.self)
+                coefficients.withUnsafeBufferPointer { k in
+                    parallelRows(elements, elementsPerRow: groupPoints * 9, threads: threads) { r in
+                        ss_winograd_weights(w9, elements, Int32(groupPoints), k.baseAddress! + g.lowerBound * colsAxis.alpha * 9, r.lowerBound, r.upperBound, u)
+                    }
                 }
             }
             let (first, last) = (Int32(index == 0 ? 1 : 0), Int32(index == rowGroups.count - 1 ? 1 : 0))

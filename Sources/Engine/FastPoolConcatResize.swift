@@ -128,7 +128,8 @@ extension FastExecutor {
         try DNNL.check(dnnl_resampling_forward_desc_init(&d, dnnl_forward_inference, alg, factors, &src, &dst), "resampling descriptor")
         guard let pd = DNNL.primitiveDesc(d) else { return false }
         defer { dnnl_primitive_desc_destroy(pd) }
-        let dref = try newValue(node.outputs[0], md: DNNL.query(pd, dnnl_query_dst_md), shape: spec.outShape)
+        let dmd = DNNL.query(pd, dnnl_query_dst_md)
+        let dref = try placedValue(node.outputs[0], md: dmd) ?? newValue(node.outputs[0], md: dmd, shape: spec.outShape)
         steps.append(.primitive(try DNNL.primitive(pd), [(DNNL_ARG_SRC, l.ref), (DNNL_ARG_DST, dref)], label: "Resize"))
         return true
     }

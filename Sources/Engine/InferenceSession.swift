@@ -87,6 +87,11 @@ public final class InferenceSession {
         try fastExecutor(try plan(for: inputShapes), inputShapes).stepLabels
     }
 
+    /// The outputs the fast executor reorders straight into the returned tensors (tests).
+    func fastHandedOverOutputs(inputShapes: [String: [Int]]) throws -> [String] {
+        try fastExecutor(try plan(for: inputShapes), inputShapes).outputReorders.keys.sorted()
+    }
+
     /// Whether the fast executor's buffer guards are intact (tests).
     func fastSentinelsIntact(inputShapes: [String: [Int]]) throws -> Bool {
         try fastExecutor(try plan(for: inputShapes), inputShapes).sentinelsIntact

@@ -90,6 +90,38 @@ final class ConcatInPlaceTests: XCTestCase {
         try check(try unetLevel(channels: 16, upFirst: true, secondReader: true), shape: [1, 16, 8, 8, 8], expectInPlace: upsamplingWritesBlocked)
     }
 
+    /// DeepLabV3's ASPP in small: a 1x1 branch and the image-pooling branch (GlobalAveragePool -> 1x1 Conv
+    /// -> Relu -> Resize back to the map), concatenated and projected.
+    func aspp(channels c: Int, size: Int) throws -> ONNXModel {
+        let nodes = [
+            Node(name: "b0", opType: "Conv", inputs: ["x", "w0"], outputs: ["b0"]),
+            Node(name: "r0", opType: "Relu", inputs: ["b0"], outputs: ["a"]),
+            Node(name: "gap", opType: "GlobalAveragePool", inputs: ["x"], outputs: ["g"]),
+            Node(name: "b1", opType: "Conv", inputs: ["g", "w1"], outputs: ["b1"]),
+            Node(name: "r1", opType: "Relu", inputs: ["b1"], outputs: ["r1"]),
+            Node(name: "up", opType: "Resize", inputs: ["r1", "", "", "sizes"], outputs: ["p"],
+                 attributes: ["mode": .string("linear"), "coordinate_transformation_mode": .string("half_pixel")]),
+            Node(name: "cat", opType: "Concat", inputs: ["a", "p"], outputs: ["cat"], attributes: ["axis": .int(1)]),
+            Node(name: "proj", opType: "Conv", inputs: ["cat", "w2"], outputs: ["y"]),
+        ]
+        let inits: [String: Tensor] = [
+            "w0": randomTensor([c, 16, 1, 1]), "w1": randomTensor([c, 16, 1, 1]), "w2": randomTensor([3, 2 * c, 1, 1]),
+            "sizes": Tensor(shape: [4], ints: [1, Int64(c), Int64(size), Int64(size)]),
+        ]
+        let g = try Graph(name: "aspp", nodes: nodes, initializers: inits, inputs: [ValueInfo(name: "x", dataType: 1, dims: nil)],
+                          outputs: [ValueInfo(name: "y", dataType: 1, dims: nil)])
+        return try ONNXModel(graph: g, opset: 17)
+    }
+
+    /// The pooling branch's Resize writes its slab like the convolutions (session 20: it used to stop the
+    /// whole Concat from being placed, and MobileNetV3's ASPP copied 5 x 256 x 32 x 32 floats per run).
+    func testResizeBranchWritesIntoTheConcatBuffer() throws {
+        try check(try aspp(channels: 16, size: 8), shape: [1, 16, 8, 8], expectInPlace: true)
+        try check(try aspp(channels: 32, size: 6), shape: [1, 16, 6, 6], expectInPlace: true)
+        // 8 channels per branch: not placed (multiples of 16 only), the copying Concat runs.
+        try check(try aspp(channels: 8, size: 8), shape: [1, 16, 8, 8], expectInPlace: false)
+    }
+
     func testFallsBackToCopyingConcat() throws {
         // Two samples: a channel range is not one contiguous slab.
         try check(try unetLevel(channels: 16, upFirst: true), shape: [2, 16, 8, 8, 8], expectInPlace: false)

@@ -45,6 +45,17 @@ final class PhaseWinogradTests: XCTestCase {
         XCTAssertNil(FastExecutor.phaseWinograd(rows: 2, cols: 2, batch: 256, channels: 2048, outChannels: 256))
         XCTAssertNil(FastExecutor.phaseWinograd(rows: 1, cols: 6, batch: 64, channels: 2048, outChannels: 256))
         XCTAssertNil(FastExecutor.phaseWinograd(rows: 16, cols: 16, batch: 1, channels: 64, outChannels: 64))
+        // DeepLabV3 MobileNetV3 on two threads: the ASPP's dilation-12 3x3 phases (960 -> 256) and the head's
+        // 3x3 convolution on 32x32 gain only with their transformed weights kept (24.6 and 9.4 MB).
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 3, cols: 3, batch: 64, channels: 960, outChannels: 256, threads: 2))
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 3, cols: 3, batch: 64, channels: 960, outChannels: 256, threads: 2, keptWeights: true)! == (3, 3))
+        XCTAssertEqual(FastExecutor.keptWeightBytes((3, 3), channels: 960, outChannels: 256), 24_576_000)
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 32, cols: 32, batch: 1, channels: 256, outChannels: 256, threads: 2))
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 32, cols: 32, batch: 1, channels: 256, outChannels: 256, threads: 2, keptWeights: true)! == (4, 4))
+        XCTAssertLessThanOrEqual(FastExecutor.keptWeightBytes((3, 3), channels: 960, outChannels: 256) + FastExecutor.keptWeightBytes((4, 4), channels: 256, outChannels: 256),
+                                 FastExecutor.keptWinogradBudget)
+        // Kept weights do not make 2x2 sub-images worth it.
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 2, cols: 2, batch: 16, channels: 960, outChannels: 256, threads: 2, keptWeights: true))
     }
 
     static let cases = ["op_conv3x3_dilation2_phase_winograd", "op_conv3x3_phase_winograd", "op_conv3x3_dilation3_phase_winograd"]
@@ -56,11 +67,34 @@ final class PhaseWinogradTests: XCTestCase {
             for (winograd, threads) in [(true, 1), (true, 2), (false, 2)] {
                 let labels = try fastProfileMatchingFixture(entry, threads: threads, winograd: winograd)
                 // The rule charges the transforms' memory traffic per thread: these fixtures take
-                // Winograd on one thread only (the two-thread kernel is checked below against the taps).
+                // Winograd on one thread only, even with their weights kept (the two-thread kernel is
+                // checked below against the taps, and on `op_conv3x3_kept_winograd`).
                 let expect = winograd && !FastExecutor.winogradAvailable && threads == 1
                 XCTAssertEqual(labels.contains { $0.hasPrefix("Conv (phase Winograd)") }, expect, "\(name) winograd \(winograd) threads \(threads): \(labels)")
+                XCTAssertFalse(labels.contains { $0.hasPrefix("Conv (phase Winograd, kept weights)") }, "\(name): \(labels)")
                 XCTAssertFalse(expect && labels.contains { $0.hasPrefix("Conv (phase taps)") }, "\(name): \(labels)")
                 if expect && name == "op_conv3x3_dilation2_phase_winograd" { XCTAssertTrue(labels.contains("Conv (phase Winograd)+act"), "the Relu is fused: \(labels)") }
+            }
+        }
+    }
+
+    /// A plain 3x3 convolution, 128 channels on 40x40 (100 tiles of 4x4): on one thread Winograd with its
+    /// weights transformed on every run; on two threads (the transforms' traffic counted twice) only with
+    /// them made once at compile time and kept (`keptWinogradBudget`, 2.4 MB here); without Winograd
+    /// oneDNN's direct kernel. All against onnxruntime.
+    func testTransformedWeightsAreKeptWhereThatMakesWinogradPay() throws {
+        let name = "op_conv3x3_kept_winograd"
+        let entry = try XCTUnwrap(try Fixtures.manifest("ops_manifest.json").first { $0.name == name })
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 40, cols: 40, batch: 1, channels: 128, outChannels: 128, threads: 1)! == (4, 4))
+        XCTAssertNil(FastExecutor.phaseWinograd(rows: 40, cols: 40, batch: 1, channels: 128, outChannels: 128, threads: 2))
+        XCTAssertTrue(FastExecutor.phaseWinograd(rows: 40, cols: 40, batch: 1, channels: 128, outChannels: 128, threads: 2, keptWeights: true)! == (4, 4))
+        for (winograd, threads, expected) in [(true, 1, "Conv (phase Winograd)+act"), (true, 2, "Conv (phase Winograd, kept weights)+act"), (false, 2, "Conv+act")] {
+            let labels = try fastProfileMatchingFixture(entry, threads: threads, winograd: winograd)
+            if FastExecutor.winogradAvailable {  // AVX-512: oneDNN's own kernels, Winograd or direct
+                XCTAssertFalse(labels.contains { $0.hasPrefix("Conv (phase") }, "\(labels)")
+            } else {
+                XCTAssertTrue(labels.contains(expected), "winograd \(winograd) threads \(threads): \(labels)")
+                XCTAssertFalse(labels.contains { $0.hasPrefix("Conv (phase taps)") }, "\(labels)")
             }
         }
     }
@@ -113,10 +147,23 @@ final class PhaseWinogradTests: XCTestCase {
                     kernel.run([s.baseAddress!, w.baseAddress!, d.baseAddress!, vp.baseAddress!, mp.baseAddress!, up.baseAddress!])
                 } } } }
             } }
+            // The same with the transformed weights of every point made beforehand (`keptWeights`: no weights scratch).
+            let keeping = PhaseWinogradGemm(shape: t.shape, channels: t.c, outChannels: t.oc, rowsAxis: WinogradAxis(m: t.mr), colsAxis: WinogradAxis(m: t.mc),
+                                            bias: bias, reluSlope: 0.1, threads: t.threads, scratchBudget: t.budget, keptWeights: true)
+            XCTAssertEqual(keeping.scratchFloats.weights, 0)
+            var kept = [Float](repeating: .nan, count: keeping.points * t.c * t.oc), viaKept = [Float](repeating: .nan, count: positions * t.oc)
+            var v2 = [Float](repeating: 0, count: keeping.scratchFloats.input), m2 = [Float](repeating: 0, count: keeping.scratchFloats.products)
+            w9.withUnsafeBufferPointer { w in kept.withUnsafeMutableBufferPointer { keeping.transformedWeights(taps: w.baseAddress!, into: $0.baseAddress!) } }
+            XCTAssertFalse(kept.contains { $0.isNaN }, "every point's weights made: \(t)")
+            src.withUnsafeMutableBytes { s in kept.withUnsafeMutableBytes { u in viaKept.withUnsafeMutableBytes { d in
+                v2.withUnsafeMutableBytes { vp in m2.withUnsafeMutableBytes { mp in keeping.run([s.baseAddress!, u.baseAddress!, d.baseAddress!, vp.baseAddress!, mp.baseAddress!]) } }
+            } } }
             let scale = viaTaps.map(abs).max()!
-            let worst = zip(viaTaps, viaWinograd).map { abs($0 - $1) }.max()!
-            XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(t)")
-            XCTAssertFalse(viaWinograd.contains { $0.isNaN }, "every output written: \(t)")
+            for (name, got) in [("weights per run", viaWinograd), ("kept weights", viaKept)] {
+                let worst = zip(viaTaps, got).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(name): \(t)")
+                XCTAssertFalse(got.contains { $0.isNaN }, "every output written (\(name)): \(t)")
+            }
         }
     }
 }
