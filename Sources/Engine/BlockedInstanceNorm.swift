@@ -1,3 +1,4 @@
+import CKernels
 /// InstanceNormalization (+ optional ReLU/LeakyReLU) on oneDNN's channel-blocked layout
 /// (`nC[d]hw16c` with AVX-512, `nC[d]hw8c` with AVX2: for each sample, blocks of `block` channels,
 /// each block spatial-major with its channels innermost; `DNNL.channelBlock`). Two memory passes:
@@ -76,11 +77,13 @@ struct BlockedInstanceNorm {
                     let a = ap[b], sh = bp[b]
                     let base = b * spatial
                     let range = (base + c * chunk)..<(base + min(spatial, (c + 1) * chunk))
-                    if let slope {
-                        for i in range { let v = x[i] * a + sh; y[i] = v.replacing(with: v * slope, where: v .< V()) }
-                    } else {
-                        for i in range { y[i] = x[i] * a + sh }
-                    }
+                    // In C (CKernels): the generic SIMD select compiled to a per-lane loop, 0.3 s of UNETR's 2.4.
+                    withUnsafeBytes(of: a) { ab in withUnsafeBytes(of: sh) { bb in
+                        ss_block_affine(UnsafeRawPointer(x + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                        UnsafeMutableRawPointer(y + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                        range.count, Int32(lanes), ab.baseAddress!.assumingMemoryBound(to: Float.self),
+                                        bb.baseAddress!.assumingMemoryBound(to: Float.self), slope == nil ? 0 : 1, slope ?? 0)
+                    } }
                 }
             }
         }

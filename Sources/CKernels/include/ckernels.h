@@ -53,4 +53,10 @@ void ss_winograd_output(const float *m, ptrdiff_t ni, ptrdiff_t nj, ptrdiff_t ba
 void ss_winograd_weights(const float *w9, ptrdiff_t elements, int points, const float *coefficients, ptrdiff_t element0,
                          ptrdiff_t element1, float *u);
 
+/* The apply pass of InstanceNormalization on a channel-blocked layout: for `positions` positions of
+ * `lanes` channels (8 or 16; any count works, slower), y = x * a[lane] + b[lane], then with `leaky`
+ * y = y < 0 ? y * slope : y (ReLU: slope 0). Product and sum rounded one at a time (no fused
+ * multiply-add). x and y are the same buffer or do not overlap. */
+void ss_block_affine(const float *x, float *y, ptrdiff_t positions, int lanes, const float *a, const float *b, int leaky, float slope);
+
 #endif
