@@ -57,8 +57,8 @@ extension FastExecutor {
                     pairs.append(PhasePair(rows: r, cols: k, winograd: tiles))
                 } else if winograd, let tiles = Self.phaseWinograd(rows: r.size, cols: k.size, batch: batch, channels: x[1], outChannels: out[1],
                                                                    threads: threadCount, keptWeights: true),
-                          kept + Self.keptWeightBytes(tiles, channels: x[1], outChannels: out[1]) <= Self.keptWinogradBudget {
-                    kept += Self.keptWeightBytes(tiles, channels: x[1], outChannels: out[1])
+                          case let bytes = Self.keptWeightBytes(tiles, channels: x[1], outChannels: out[1]), kept + bytes <= Self.keptWinogradBudget {
+                    kept += bytes
                     pairs.append(PhasePair(rows: r, cols: k, winograd: tiles, keptWeights: true))
                 } else {
                     pairs.append(PhasePair(rows: r, cols: k, winograd: nil))
