@@ -9,6 +9,10 @@ let dcmtkLibraries = [
     "dcmnet", "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
 ].map { LinkerSetting.linkedLibrary($0) }
 
+/// The layers that hold the compute loops (resampling, inference, lesions, rendering) are optimised in debug
+/// builds too: the test suite runs them on real scans and models, and at -Onone it spends most of its time there.
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "SegStation",
     platforms: [.macOS(.v14)],
@@ -55,13 +59,13 @@ let package = Package(
 
         // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
         .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Imaging", dependencies: ["Core"]),
+        .target(name: "Imaging", dependencies: ["Core"], swiftSettings: optimisedInDebug),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"]),
-        .target(name: "Engine", dependencies: ["Core", "CDNNL", "CKernels", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")]),
-        .target(name: "Inference", dependencies: ["Core", "Imaging"]),
-        .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"]),
+        .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"], swiftSettings: optimisedInDebug),
+        .target(name: "Engine", dependencies: ["Core", "CDNNL", "CKernels", .product(name: "Logging", package: "swift-log")], swiftSettings: optimisedInDebug),
+        .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")], swiftSettings: optimisedInDebug),
+        .target(name: "Inference", dependencies: ["Core", "Imaging"], swiftSettings: optimisedInDebug),
+        .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"], swiftSettings: optimisedInDebug),
         .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"),
                                                   .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(
