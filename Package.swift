@@ -22,7 +22,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // issue 17: the priority queue of the watershed split (Lesions).
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
@@ -35,8 +34,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Issue 15 (batch): CSV manifests and summaries.
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
-        // Issue 15: PostgreSQL as a shared study database (docs/DATABASE.md says why postgres-nio).
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C and C++ at the edges.
@@ -55,10 +52,14 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // issue 14: uploaded zips of DICOM are read entry by entry (names, types and sizes checked).
+        // Issue 15: PostgreSQL as a shared study database through libpq, its own C client (docs/DATABASE.md says why).
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // SHA-256 (Core.Digest) from OpenSSL's libcrypto.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
-        .target(name: "Core", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Core", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Imaging", dependencies: ["Core"], swiftSettings: optimisedInDebug),
         .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"], swiftSettings: optimisedInDebug),
@@ -66,13 +67,12 @@ let package = Package(
         .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")], swiftSettings: optimisedInDebug),
         .target(name: "Inference", dependencies: ["Core", "Imaging"], swiftSettings: optimisedInDebug),
         .target(name: "Reports", dependencies: ["Core", "Imaging", "CCairo"], swiftSettings: optimisedInDebug),
-        .target(name: "StudyStore", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift"),
-                                                  .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(name: "StudyStore", dependencies: ["Core", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "Pipeline",
             dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "CSV", package: "CSV.swift")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "CSV", package: "CSV.swift")],
             // issue 13: the elastix parameter files (Registration/Parameters, docs/REGISTRATION.md).
             resources: [.copy("Registration/Parameters")]
         ),
@@ -84,7 +84,6 @@ let package = Package(
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
@@ -116,7 +115,7 @@ let package = Package(
         .executableTarget(name: "segstation-abuse", dependencies: ["TestSupport", "Core"], path: "Tests/Abuse"),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Core", "Imaging", "TestSupport"]),
-        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Expected", "RT/Fixtures"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected", "RT/Fixtures"]),
         .testTarget(name: "VolumeIOTests", dependencies: ["Core", "VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["Core", "Engine", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LesionsTests", dependencies: ["Lesions", "Imaging", "VolumeIO", "TestSupport"], exclude: ["Expected"]),

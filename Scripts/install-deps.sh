@@ -15,6 +15,9 @@ packages=(
   fonts-dejavu-core   # text in report images and PDF (cairo)
   # issue 14 (serve): libarchive reads uploaded zips of DICOM entry by entry (POST /jobs)
   libarchive-dev
+  # Issue 15: libpq, PostgreSQL's C client, for a shared study database; OpenSSL's libcrypto for SHA-256 (Core.Digest)
+  libpq-dev
+  libssl-dev
 )
 # issue 13: elastix registers two studies of a patient in different frames of reference before their
 # lesions are matched (`segstation track`; run as a program with Sources/Pipeline/Registration/Parameters).

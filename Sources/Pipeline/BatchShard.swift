@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Crypto
 
 /// One of N deterministic slices of a cohort (`batch --shard I/N`), 0-based as Slurm's
 /// `SLURM_ARRAY_TASK_ID` (with `--array=0-(N-1)`) and Kubernetes' `JOB_COMPLETION_INDEX`.
@@ -42,7 +42,7 @@ public struct BatchShard: Equatable, Sendable, CustomStringConvertible {
     public static func shard(of caseID: String, count: Int) -> Int {
         let n = UInt64(count)
         var remainder: UInt64 = 0
-        for byte in SHA256.hash(data: Data(caseID.utf8)) {
+        for byte in Digest.sha256(Data(caseID.utf8)) {
             // (r * 256 + byte) mod n; r < n <= 1e6, so nothing overflows.
             remainder = (remainder * 256 + UInt64(byte)) % n
         }

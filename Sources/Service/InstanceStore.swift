@@ -1,4 +1,4 @@
-import Crypto
+import Core
 import Foundation
 import StudyStore
 
@@ -31,7 +31,7 @@ public final class InstanceStore: Sendable {
 
     /// A 32-hex-digit SHA-256 prefix of `text`.
     static func hashed(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Digest.hex(Digest.sha256(Data(text.utf8)).prefix(16))
     }
 
     /// The folder of a series (relative names only, from hashes of its UIDs).

@@ -1,5 +1,4 @@
 import Core
-import Crypto
 import Foundation
 import Hummingbird
 import StudyStore
@@ -55,14 +54,10 @@ final class ResponseCache: Sendable {
             self.body = body
             self.total = total
             // Hashed in place (a miss of GET /lesions made a copy of its body for this before).
-            var hasher = SHA256()
-            body.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-            if let total { hasher.update(data: Array("\u{0}\(total)".utf8)) }
-            let hex = Array("0123456789abcdef".utf8)
-            var tag: [UInt8] = [UInt8(ascii: "\"")]
-            for byte in hasher.finalize().prefix(16) { tag += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] }
-            tag.append(UInt8(ascii: "\""))
-            etag = String(decoding: tag, as: UTF8.self)
+            let hasher = SHA256Hasher()
+            body.withUnsafeReadableBytes { hasher.update($0) }
+            if let total { hasher.update(Array("\u{0}\(total)".utf8)) }
+            etag = "\"" + Digest.hex(hasher.finalize().prefix(16)) + "\""
         }
     }
 

@@ -136,6 +136,30 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try store.integrityCheck(), ["ok"])
     }
 
+    /// Parameters go to libpq as text with their types, results come back as text: every kind of value
+    /// the store writes reads back unchanged (extreme integers, doubles that need 17 digits, infinities,
+    /// NaN, text with quotes, question marks and non-ASCII, booleans, NULL).
+    func testValuesRoundTripThroughTheServer() throws {
+        let postgres = try StudyStore(postgres: try TestStore.freshDatabase())
+        let values: [SQLValue] = [
+            .integer(.min), .integer(.max), .integer(0), .real(0.1), .real(1e-300), .real(-2.5e300), .real(1.0 / 3.0),
+            .real(.infinity), .real(-.infinity), .text("it's a \"?\" — Grüße, 日本"), .text(""), .bool(true), .bool(false), .null,
+        ]
+        let casts = ["BIGINT", "BIGINT", "BIGINT", "DOUBLE PRECISION", "DOUBLE PRECISION", "DOUBLE PRECISION", "DOUBLE PRECISION",
+                     "DOUBLE PRECISION", "DOUBLE PRECISION", "TEXT", "TEXT", "BOOLEAN", "BOOLEAN", "TEXT"]
+        let sql = "SELECT " + casts.enumerated().map { "CAST(? AS \($1)) AS v\($0)" }.joined(separator: ", ")
+        let row = try XCTUnwrap(try postgres.read("round trip") { try $0.fetch(sql, values) }.first)
+        XCTAssertEqual(row.values, values)
+        let nan = try XCTUnwrap(try postgres.read("nan") { try $0.fetch("SELECT CAST(? AS DOUBLE PRECISION) AS v", [.real(.nan)]) }.first)
+        guard case .real(let d) = nan["v"] else { return XCTFail("\(nan.values)") }
+        XCTAssertTrue(d.isNaN)
+        // A refused statement names its SQLSTATE and the server's message.
+        XCTAssertThrowsError(try postgres.read("bad") { try $0.fetch("SELECT * FROM no_such_table", []) }) { error in
+            XCTAssertTrue("\(error)".contains("42P01"), "\(error)")
+            XCTAssertTrue("\(error)".contains("no_such_table"), "\(error)")
+        }
+    }
+
     func testMissingDatabaseIsNotFound() throws {
         var location = try PostgresLocation(url: try TestStore.serverURL())
         location.database = "segstation_no_such_database"
@@ -178,6 +202,9 @@ final class PostgresSQLTests: XCTestCase {
         XCTAssertEqual(l.description, "postgresql://seg@x@db.example:6543/cohort")
         XCTAssertEqual(try PostgresLocation(url: "postgres://u@h/d", environment: ["PGPASSWORD": "pw"]).password, "pw")
         XCTAssertEqual(try PostgresLocation(url: "postgres://u@h/d", environment: [:]).tls, .prefer)
+        // libpq's certificate checks are kept, not weakened to `require` (they were before libpq).
+        XCTAssertEqual(try PostgresLocation(url: "postgres://u@h/d?sslmode=verify-full", environment: [:]).tls, .verifyFull)
+        XCTAssertEqual(try PostgresLocation(url: "postgres://u@h/d?sslmode=verify-ca", environment: [:]).tls.rawValue, "verify-ca")
         for bad in ["postgresql://h/d", "postgresql://u@h", "postgresql://u@h/d?sslmode=maybe", "mysql://u@h/d"] {
             XCTAssertThrowsError(try PostgresLocation(url: bad, environment: [:]), bad)
         }

@@ -1,10 +1,11 @@
 import Foundation
 
 /// A `postgresql://` (or `postgres://`) database URL, as given to `--db` or `SEGSTATION_DB`:
-/// `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
-/// The password may also come from `PGPASSWORD`. `sslmode` defaults to `prefer`, as libpq's.
+/// `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`, MODE one of libpq's (disable, allow,
+/// prefer, require, verify-ca, verify-full; default prefer). The password may also come from `PGPASSWORD`
+/// (or, as libpq does, from ~/.pgpass).
 public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
-    public enum TLSMode: String, Sendable { case disable, prefer, require }
+    public enum TLSMode: String, Sendable { case disable, allow, prefer, require, verifyCA = "verify-ca", verifyFull = "verify-full" }
     public var host: String
     public var port: Int
     public var user: String
@@ -34,8 +35,8 @@ public struct PostgresLocation: Equatable, Sendable, CustomStringConvertible {
         }
         database = path.removingPercentEncoding ?? path
         let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-        guard let tls = TLSMode(rawValue: mode == "verify-full" || mode == "verify-ca" ? "require" : mode) else {
-            throw StoreError.invalidArgument("\(Self.redacted(text)): sslmode '\(mode)' is not disable, prefer or require")
+        guard let tls = TLSMode(rawValue: mode) else {
+            throw StoreError.invalidArgument("\(Self.redacted(text)): sslmode '\(mode)' is not disable, allow, prefer, require, verify-ca or verify-full")
         }
         self.tls = tls
     }

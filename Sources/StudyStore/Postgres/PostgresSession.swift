@@ -1,49 +1,56 @@
+import CLibPQ
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
-import NIOSSL
-import PostgresNIO
 
-/// One connection to a PostgreSQL server, used synchronously by the store (the store's API is
-/// synchronous; its callers are command-line processes and batch worker threads, never an event loop).
-/// Transactions are serialised on the connection by a lock.
+/// One connection to a PostgreSQL server through libpq, used synchronously by the store (the store's API is
+/// synchronous; its callers are command-line processes and batch worker threads). Transactions are
+/// serialised on the connection by a lock.
 ///
 /// Write transactions first take a transaction-scoped advisory lock, so writers queue one after
 /// another as SQLite's IMMEDIATE transactions do: the store's upserts (find the patient, else insert
 /// it) then need no retry loop when array tasks record runs of one patient at the same time.
 final class PostgresConnectionBox: @unchecked Sendable {
+    // @unchecked: `connection` (a libpq PGconn, not thread-safe) is only used by `run`, whose callers hold `lock`.
+
     /// The advisory lock key of the store's write transactions.
     static let writeLockKey: Int64 = 0x5365_6753_7461_7431  // "SegStat1"
 
     let location: PostgresLocation
-    private let connection: PostgresConnection
+    private let connection: OpaquePointer
     private let lock = NSLock()
-    private let logger = Logger(label: "segstation.postgres")
 
     init(_ location: PostgresLocation) throws {
         self.location = location
-        var configuration = PostgresConnection.Configuration(
-            host: location.host, port: location.port, username: location.user, password: location.password,
-            database: location.database, tls: .disable)
-        do {
-            switch location.tls {
-            case .disable: break
-            case .prefer: configuration.tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: configuration.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            }
-            configuration.options.connectTimeout = .seconds(30)
-            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
-                                                        id: 1, logger: logger).wait()
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "3D000" {
-            // invalid_catalog_name: the database does not exist (the store never creates PostgreSQL databases).
-            throw StoreError.databaseMissing(path: location.description)
-        } catch {
-            throw StoreError.cannotOpen(path: location.description, reason: Self.message(error))
+        var parameters: [(String, String)] = [
+            ("host", location.host), ("port", String(location.port)), ("user", location.user),
+            ("dbname", location.database), ("sslmode", location.tls.rawValue), ("connect_timeout", "30"),
+            ("client_encoding", "UTF8"), ("application_name", "segstation"),
+        ]
+        if let password = location.password { parameters.append(("password", password)) }
+        let connection = Self.withCStrings(parameters.map(\.0), terminated: true) { keywords in
+            Self.withCStrings(parameters.map(\.1), terminated: true) { values in PQconnectdbParams(keywords, values, 0) }
         }
+        guard let connection else { throw StoreError.cannotOpen(path: location.description, reason: "libpq: out of memory") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let reason = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            // libpq reports a failed connection as text only: the server's FATAL for invalid_catalog_name (3D000).
+            // The store never creates PostgreSQL databases.
+            if reason.contains("database \"\(location.database)\" does not exist") {
+                throw StoreError.databaseMissing(path: location.description)
+            }
+            throw StoreError.cannotOpen(path: location.description, reason: reason)
+        }
+        // Notices (e.g. "relation already exists, skipping") go to the debug log, not to stderr.
+        PQsetNoticeProcessor(connection, { _, message in
+            if let message { PostgresConnectionBox.logger.debug("\(PostgresConnectionBox.trimmed(message))") }
+        }, nil)
+        self.connection = connection
     }
 
-    deinit { try? connection.close().wait() }
+    private static let logger = Logger(label: "segstation.postgres")
+
+    deinit { PQfinish(connection) }
 
     /// Runs `body` in one transaction (BEGIN ... COMMIT, ROLLBACK on error).
     func transaction<T>(write: Bool, _ body: (PostgresSQLSession) throws -> T) throws -> T {
@@ -69,47 +76,80 @@ final class PostgresConnectionBox: @unchecked Sendable {
         _ = try run(sql, [])
     }
 
-    /// Runs one statement (no transaction of its own); the caller holds `lock`.
+    /// The type OIDs of the parameters and results the store uses (pg_type.h).
+    enum TypeOID: UInt32 {
+        case bool = 16, int8 = 20, int2 = 21, int4 = 23, text = 25, oid = 26, float4 = 700, float8 = 701, numeric = 1700
+    }
+
+    /// Runs one statement (no transaction of its own); the caller holds `lock`. Parameters go as text
+    /// with their types named (NULL untyped, as the server infers it), results come back as text.
     fileprivate func run(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        var binds = PostgresBindings(capacity: arguments.count)
+        var types: [UInt32] = []
+        var texts: [String?] = []
         for value in arguments {
             switch value {
-            case .null: binds.appendNull()
-            case .integer(let i): binds.append(i)
-            case .real(let d): binds.append(d)
-            case .text(let s): binds.append(s)
-            case .bool(let b): binds.append(b)
+            case .null: types.append(0); texts.append(nil)
+            case .integer(let i): types.append(TypeOID.int8.rawValue); texts.append(String(i))
+            case .real(let d): types.append(TypeOID.float8.rawValue); texts.append(Self.text(of: d))
+            case .text(let s): types.append(TypeOID.text.rawValue); texts.append(s)
+            case .bool(let b): types.append(TypeOID.bool.rawValue); texts.append(b ? "t" : "f")
             }
         }
-        let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: binds)
-        let result: PostgresQueryResult
-        do {
-            result = try connection.query(query, logger: logger).wait()
-        } catch {
-            throw PostgresFailure(message: Self.message(error))
+        let result = Self.withCStrings(texts) { values in
+            PQexecParams(connection, Self.numberedPlaceholders(sql), Int32(arguments.count), types, values, nil, nil, 0)
         }
-        var columns: SQLColumns?
-        return try result.rows.map { row in
+        guard let result else { throw PostgresFailure(message: Self.trimmed(PQerrorMessage(connection))) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK: return []
+        case PGRES_TUPLES_OK: break
+        default: throw PostgresFailure(message: Self.message(result, connection: connection))
+        }
+        let columnCount = PQnfields(result)
+        let columns = SQLColumns((0..<columnCount).map { String(cString: PQfname(result, $0)) })
+        let columnTypes = (0..<columnCount).map { TypeOID(rawValue: PQftype(result, $0)) }
+        return try (0..<PQntuples(result)).map { row in
             var values: [SQLValue] = []
-            if columns == nil { columns = SQLColumns(row.map(\.columnName)) }
-            for cell in row { values.append(try Self.value(of: cell)) }
-            return SQLRow(columns: columns!, values: values)
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(.null)
+                } else {
+                    values.append(try Self.value(of: String(cString: PQgetvalue(result, row, column)), type: columnTypes[Int(column)],
+                                                 column: columns.names[Int(column)]))
+                }
+            }
+            return SQLRow(columns: columns, values: values)
         }
     }
 
-    static func value(of cell: PostgresCell) throws -> SQLValue {
-        guard cell.bytes != nil else { return .null }
-        do {
-            switch cell.dataType {
-            case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
-            case .float4, .float8: return .real(try cell.decode(Double.self))
-            case .numeric: return .real(Double(try cell.decode(String.self)) ?? .nan)
-            case .bool: return .bool(try cell.decode(Bool.self))
-            default: return .text(try cell.decode(String.self))
-            }
-        } catch {
-            throw PostgresFailure(message: "cannot read column \(cell.columnName) of type \(cell.dataType): \(error)")
+    /// A result cell's text as the store's value: integers, reals and booleans by their column type, else text.
+    static func value(of text: String, type: TypeOID?, column: String) throws -> SQLValue {
+        switch type {
+        case .int2, .int4, .int8, .oid:
+            guard let i = Int64(text) else { throw PostgresFailure(message: "column \(column): '\(text)' is not an integer") }
+            return .integer(i)
+        case .float4, .float8, .numeric:
+            guard let d = Double(text) else { throw PostgresFailure(message: "column \(column): '\(text)' is not a number") }
+            return .real(d)
+        case .bool: return .bool(text == "t")
+        case .text, nil: return .text(text)
         }
+    }
+
+    /// `d` as PostgreSQL's float8 input reads it back exactly (Swift's shortest round-trip digits).
+    static func text(of d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+        return "\(d)"
+    }
+
+    /// Calls `body` with C copies of `strings` (nil entries as NULL pointers), valid during the call; with
+    /// `terminated`, one NULL pointer follows them (libpq's keyword and value lists end so).
+    static func withCStrings<R>(_ strings: [String?], terminated: Bool = false, _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        let copies = strings.map { $0.flatMap { strdup($0) } }
+        defer { for copy in copies { free(copy) } }
+        return body(copies.map { $0.map { UnsafePointer($0) } } + (terminated ? [nil] : []))
     }
 
     /// `?` placeholders (outside quoted text) as PostgreSQL's `$1, $2, ...`: one SQL text serves both backends.
@@ -135,14 +175,17 @@ final class PostgresConnectionBox: @unchecked Sendable {
         return out
     }
 
-    static func message(_ error: Error) -> String {
-        if let psql = error as? PSQLError {
-            if let server = psql.serverInfo, let text = server[.message] {
-                return [server[.sqlState].map { "SQLSTATE \($0)" }, text, server[.detail]].compactMap { $0 }.joined(separator: ": ")
-            }
-            return "\(psql.code)" + (psql.underlying.map { ": \($0)" } ?? "")
-        }
-        return "\(error)"
+    /// A failed statement's SQLSTATE, message and detail.
+    static func message(_ result: OpaquePointer, connection: OpaquePointer) -> String {
+        func field(_ code: UInt8) -> String? { PQresultErrorField(result, Int32(code)).map { String(cString: $0) } }
+        guard let text = field(UInt8(ascii: "M")) else { return trimmed(PQerrorMessage(connection)) }  // PG_DIAG_MESSAGE_PRIMARY
+        // PG_DIAG_SQLSTATE and PG_DIAG_MESSAGE_DETAIL.
+        return [field(UInt8(ascii: "C")).map { "SQLSTATE \($0)" }, text, field(UInt8(ascii: "D"))].compactMap { $0 }.joined(separator: ": ")
+    }
+
+    /// A libpq message without its trailing newline.
+    static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown libpq error"
     }
 }
 
