@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh || exit 1
-swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
+# No index store: nothing in CI reads it, and indexing while building costs compile time.
+swift build --build-tests --disable-index-store 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
 # issue 14: Orthanc (loopback ports 11142/11143, temporary folder) is the PACS of the service tests.
 # Issue 15: a throwaway PostgreSQL cluster and a one-node Slurm cluster on loopback ports (their tests
@@ -20,8 +21,26 @@ if env_lines=$(bash Scripts/ci/orthanc.sh start "$orthanc_dir"); then eval "$env
 log=$(mktemp)
 if env_lines=$(bash Scripts/ci/postgres.sh start); then eval "$env_lines"; else echo "test.sh: PostgreSQL did not start: its tests will skip"; fi
 if env_lines=$(bash Scripts/ci/slurm.sh start); then eval "$env_lines"; else echo "test.sh: Slurm did not start: its test will skip"; fi
-swift test --disable-swift-testing 2>&1 | tee "$log" | grep -vE "^Test Case '.*' (started|passed)"
-status=${PIPESTATUS[0]}
+# XCTest in two processes side by side (the machines have 2 cores; most tests use one): whole test
+# targets, split so that each half takes about as long (measured: Pipeline, DICOM, Engine and the small
+# ones; EndToEnd, Service, Lesions, StudyStore). Both logs feed the one summary; output lines interleave.
+xctest="$(swift build --show-bin-path)/SegStationPackageTests.xctest"
+tests=$("$xctest" --list-tests | grep /) || { echo "test.sh: cannot list the tests"; exit 1; }
+shard() { printf '%s\n' "$tests" | awk -F'[./]' -v m="^($1)\$" '$1 ~ m { print $1 "." $2 }' | sort -u | paste -sd, -; }
+shards=("$(shard 'PipelineTests|DICOMTests|EngineTests|ReportsTests|VolumeIOTests|InferenceTests|CoreTests|ImagingTests')"
+        "$(shard 'EndToEndTests|ServiceTests|LesionsTests|StudyStoreTests')")
+[ "$(printf '%s\n' "$tests" | cut -d/ -f1 | sort -u | wc -l)" -eq "$(printf '%s,' "${shards[@]}" | tr ',' '\n' | grep -c .)" ] \
+  || { echo "test.sh: a test target is in no shard (add it to one above)"; exit 1; }
+pids=()
+for i in 0 1; do
+  ( "$xctest" "${shards[$i]}" 2>&1; echo $? > "$log.status$i" ) | tee "$log.$i" | grep --line-buffered -vE "^Test Case '.*' (started|passed)" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+cat "$log.0" "$log.1" > "$log"
+status=0
+for i in 0 1; do [ "$(cat "$log.status$i" 2>/dev/null)" = 0 ] || status=1; done
+rm -f "$log".*
 # The store suite a second time, on PostgreSQL (StudyStoreTests' TestStore reads SEGSTATION_TEST_STORE).
 if [ -n "${SEGSTATION_TEST_POSTGRES:-}" ]; then
   SEGSTATION_TEST_STORE=postgres swift test --skip-build --disable-swift-testing \
@@ -29,7 +48,7 @@ if [ -n "${SEGSTATION_TEST_POSTGRES:-}" ]; then
     | tee -a "$log" | grep -vE "^Test Case '.*' (started|passed)"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 fi
-# One plain summary line: counts from XCTest's own report.
+# One plain summary line: counts from XCTest's own reports.
 passed=$(grep -cE "^Test Case '.*' passed" "$log")
 failed=$(grep -cE "^Test Case '.*' failed" "$log")
 skipped=$(grep -cE "^Test Case '.*' skipped" "$log")

@@ -6,7 +6,7 @@ import GRDB
 /// PostgreSQL database shared by the tasks of an array job (`connect(_:)` with a `postgresql://` URL).
 ///
 /// Every operation is written once, as SQL common to both backends, against `SQLSession`
-/// (GRDB's `Database` for SQLite, a postgres-nio connection for PostgreSQL); the schema is the same
+/// (GRDB's `Database` for SQLite, a libpq connection for PostgreSQL); the schema is the same
 /// named migrations on both (`Schema`, translated for PostgreSQL by `PostgresSchema`).
 ///
 /// - Opening migrates the file to the current schema (`Schema`). A file written by a newer

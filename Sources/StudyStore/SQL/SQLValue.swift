@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value bound to or read from SQL, the same for both backends (SQLite through GRDB, PostgreSQL
-/// through postgres-nio). Dates are stored as text in GRDB's format (`SQLValue.date`), so a
+/// through libpq). Dates are stored as text in GRDB's format (`SQLValue.date`), so a
 /// database's JSON/CSV output does not depend on its backend.
 public enum SQLValue: Sendable, Equatable {
     case null
@@ -163,7 +163,7 @@ extension SQLColumnReader {
 extension SQLRow: SQLColumnReader {}
 
 extension SQLSession {
-    /// Through `fetch` (PostgreSQL: postgres-nio has decoded the whole result already).
+    /// Through `fetch` (PostgreSQL: libpq has received the whole result already).
     func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (any SQLColumnReader) throws -> Void) throws {
         for row in try fetch(sql, arguments) { try body(row) }
     }
