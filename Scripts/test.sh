@@ -4,8 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh || exit 1
-# No index store: nothing in CI reads it, and indexing while building costs compile time.
-swift build --build-tests --disable-index-store 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
+swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
 # issue 14: Orthanc (loopback ports 11142/11143, temporary folder) is the PACS of the service tests.
 # Issue 15: a throwaway PostgreSQL cluster and a one-node Slurm cluster on loopback ports (their tests
