@@ -9,8 +9,9 @@ let dcmtkLibraries = [
     "dcmnet", "oflog", "ofstd", "ijg8", "ijg12", "ijg16", "dcmtkcharls", "openjp2", "z",
 ].map { LinkerSetting.linkedLibrary($0) }
 
-/// The layers that hold the compute loops (resampling, inference, lesions, rendering) are optimised in debug
-/// builds too: the test suite runs them on real scans and models, and at -Onone it spends most of its time there.
+/// The layers that hold the compute loops (DICOM pixels and SEG frames, resampling, inference, lesions, rendering,
+/// the pipeline's volume work) are optimised in debug builds too: the test suite runs them on real scans and
+/// models, and at -Onone it spends most of its time there.
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
@@ -61,7 +62,8 @@ let package = Package(
         // Swift layers. Core, at the bottom, holds the rules every layer shares (docs/ARCHITECTURE.md).
         .target(name: "Core", dependencies: ["COpenSSL", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Imaging", dependencies: ["Core"], swiftSettings: optimisedInDebug),
-        .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "DICOM", dependencies: ["Core", "Imaging", "CDCMTKBridge", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: optimisedInDebug),
         .target(name: "VolumeIO", dependencies: ["Core", "Imaging", "CNIfTI"], swiftSettings: optimisedInDebug),
         .target(name: "Engine", dependencies: ["Core", "CDNNL", "CKernels", .product(name: "Logging", package: "swift-log")], swiftSettings: optimisedInDebug),
         .target(name: "Lesions", dependencies: ["Core", "Imaging", .product(name: "HeapModule", package: "swift-collections")], swiftSettings: optimisedInDebug),
@@ -74,7 +76,8 @@ let package = Package(
             dependencies: ["Core", "Imaging", "DICOM", "VolumeIO", "Engine", "Inference", "Lesions", "StudyStore", "Reports",
                            .product(name: "Logging", package: "swift-log"), .product(name: "CSV", package: "CSV.swift")],
             // issue 13: the elastix parameter files (Registration/Parameters, docs/REGISTRATION.md).
-            resources: [.copy("Registration/Parameters")]
+            resources: [.copy("Registration/Parameters")],
+            swiftSettings: optimisedInDebug
         ),
         // issue 14: `segstation serve` (DICOM node, job queue, HTTP API). Swift 6 language mode.
         .target(
