@@ -41,7 +41,7 @@ public struct TokenFile: Sendable {
     public static func addNewToken(path: String) throws -> String {
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let token = bytes.map { String(format: "%02x", $0) }.joined()
+        let token = Digest.hex(bytes)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ServiceError.output("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }

@@ -177,10 +177,9 @@ final class PostgresConnectionBox: @unchecked Sendable {
 
     /// A failed statement's SQLSTATE, message and detail.
     static func message(_ result: OpaquePointer, connection: OpaquePointer) -> String {
-        func field(_ code: UInt8) -> String? { PQresultErrorField(result, Int32(code)).map { String(cString: $0) } }
-        guard let text = field(UInt8(ascii: "M")) else { return trimmed(PQerrorMessage(connection)) }  // PG_DIAG_MESSAGE_PRIMARY
-        // PG_DIAG_SQLSTATE and PG_DIAG_MESSAGE_DETAIL.
-        return [field(UInt8(ascii: "C")).map { "SQLSTATE \($0)" }, text, field(UInt8(ascii: "D"))].compactMap { $0 }.joined(separator: ": ")
+        func field(_ code: Int32) -> String? { PQresultErrorField(result, code).map { String(cString: $0) } }
+        guard let text = field(ss_pg_diag_message_primary) else { return trimmed(PQerrorMessage(connection)) }
+        return [field(ss_pg_diag_sqlstate).map { "SQLSTATE \($0)" }, text, field(ss_pg_diag_message_detail)].compactMap { $0 }.joined(separator: ": ")
     }
 
     /// A libpq message without its trailing newline.
