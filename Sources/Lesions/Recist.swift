@@ -55,20 +55,23 @@ public struct RecistDiameters: Sendable, Codable, Equatable {
     /// - Complexity: O(n log n).
     static func convexHull(_ points: [Vector3], u: Vector3, v: Vector3) -> [Vector3] {
         guard points.count > 3 else { return points }
-        let sorted = points.map { (dot($0, u), dot($0, v), $0) }.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        func turn(_ o: (Double, Double, Vector3), _ a: (Double, Double, Vector3), _ b: (Double, Double, Vector3)) -> Double {
-            (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+        typealias Planar = (u: Double, v: Double, point: Vector3)
+        let projected: [Planar] = points.map { p -> Planar in (dot(p, u), dot(p, v), p) }
+        let sorted = projected.sorted { (a: Planar, b: Planar) -> Bool in a.u < b.u || (a.u == b.u && a.v < b.v) }
+        func turn(_ o: Planar, _ a: Planar, _ b: Planar) -> Double {
+            let ou: Double = a.u - o.u, ov: Double = a.v - o.v
+            return ou * (b.v - o.v) - ov * (b.u - o.u)
         }
-        var lower: [(Double, Double, Vector3)] = []
+        var lower: [Planar] = []
         for p in sorted {
             while lower.count >= 2 && turn(lower[lower.count - 2], lower[lower.count - 1], p) <= 0 { lower.removeLast() }
             lower.append(p)
         }
-        var upper: [(Double, Double, Vector3)] = []
+        var upper: [Planar] = []
         for p in sorted.reversed() {
             while upper.count >= 2 && turn(upper[upper.count - 2], upper[upper.count - 1], p) <= 0 { upper.removeLast() }
             upper.append(p)
         }
-        return (lower.dropLast() + upper.dropLast()).map { $0.2 }
+        return (lower.dropLast() + upper.dropLast()).map(\.point)
     }
 }

@@ -53,18 +53,23 @@ enum RunReport {
         provenance.modelLicence = c.licence
         provenance.intendedUse = c.intendedUse
         provenance.warnings = warnings(c, studyDate: header.studyDate)
-        let rows = c.measurements.flatMap { label in
-            label.lesions.enumerated().map { index, m in
-                LesionRow(labelValue: UInt8(label.label), labelName: names[label.label] ?? "Label \(label.label)", lesionIndex: index + 1,
-                          volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
-                          max3DDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean ?? 0,
-                          stdIntensity: m.intensity?.standardDeviation ?? 0,
-                          centroidLPS: m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero, touchesBorder: m.touchesBorder,
-                          longAxisLPS: m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
-                          shortAxisLPS: m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) },
-                          priorVolumeML: c.priorVolumes[LesionKey(labelValue: label.label, lesionIndex: index + 1)],
-                          isTarget: c.targets.map { $0.contains(LesionKey(labelValue: label.label, lesionIndex: index + 1)) },
-                          detectionScoreMean: m.detectionScore?.mean, detectionScoreMax: m.detectionScore?.max)
+        var rows: [Reports.LesionRow] = []
+        for label in c.measurements {
+            let labelName: String = names[label.label] ?? "Label \(label.label)"
+            for (index, m) in label.lesions.enumerated() {
+                let key = LesionKey(labelValue: label.label, lesionIndex: index + 1)
+                let centroid: Vector3 = m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero
+                let longAxis: [Vector3]? = m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) }
+                let shortAxis: [Vector3]? = m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) }
+                let isTarget: Bool? = c.targets.map { $0.contains(key) }
+                rows.append(Reports.LesionRow(labelValue: UInt8(label.label), labelName: labelName, lesionIndex: index + 1,
+                                      volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
+                                      max3DDiameterMM: m.shape.maximum3DDiameterMM, meanIntensity: m.intensity?.mean ?? 0,
+                                      stdIntensity: m.intensity?.standardDeviation ?? 0,
+                                      centroidLPS: centroid, touchesBorder: m.touchesBorder,
+                                      longAxisLPS: longAxis, shortAxisLPS: shortAxis,
+                                      priorVolumeML: c.priorVolumes[key], isTarget: isTarget,
+                                      detectionScoreMean: m.detectionScore?.mean, detectionScoreMax: m.detectionScore?.max))
             }
         }
         var history = c.history

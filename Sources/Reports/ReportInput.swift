@@ -287,8 +287,13 @@ public struct RGB: Codable, Sendable, Equatable, Hashable {
 
     /// `#rrggbb`.
     public var hex: String {
-        let digits = Array("0123456789abcdef")
-        return "#" + [red, green, blue].map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined()
+        let digits: [Character] = Array("0123456789abcdef")
+        var text = "#"
+        for channel in [red, green, blue] {
+            text.append(digits[Int(channel >> 4)])
+            text.append(digits[Int(channel & 15)])
+        }
+        return text
     }
 
     /// Saturated colours that stay distinct from a grey-scale image (index wraps around).

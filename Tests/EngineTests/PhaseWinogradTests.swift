@@ -1,5 +1,6 @@
 import XCTest
 @testable import Engine
+import TestSupport
 
 /// The engine's own Winograd F(m x m', 3 x 3) on phase sub-images (FastPhaseWinograd.swift,
 /// CKernels/winograd.c), run where oneDNN has no Winograd (AVX2): the Cook-Toom matrices against
@@ -9,16 +10,17 @@ import XCTest
 final class PhaseWinogradTests: XCTestCase {
     /// y[i] = sum_k d[i + k] g[k], i < m, from A^T [(G g) . (B^T d)], in Double on random values.
     func testCookToomMatricesComputeCorrelation() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix(seed: 11)
         for m in 2...4 {
             let w = WinogradAxis(m: m), a = w.alpha
             for _ in 0..<20 {
-                let d = (0..<a).map { _ in Double.random(in: -2...2, using: &rng) }, g = (0..<3).map { _ in Double.random(in: -2...2, using: &rng) }
-                let gg = (0..<a).map { j in (0..<3).reduce(0.0) { $0 + w.g[j * 3 + $1] * g[$1] } }
-                let bd = (0..<a).map { j in (0..<a).reduce(0.0) { $0 + Double(w.bt[j * a + $1]) * d[$1] } }
+                let d: [Double] = (0..<a).map { _ in Double.random(in: -2...2, using: &rng) }
+                let g: [Double] = (0..<3).map { _ in Double.random(in: -2...2, using: &rng) }
+                let gg: [Double] = (0..<a).map { j in (0..<3).reduce(0.0) { (s: Double, k: Int) in s + w.g[j * 3 + k] * g[k] } }
+                let bd: [Double] = (0..<a).map { j in (0..<a).reduce(0.0) { (s: Double, k: Int) in s + Double(w.bt[j * a + k]) * d[k] } }
                 for i in 0..<m {
-                    let y = (0..<a).reduce(0.0) { $0 + Double(w.at[i * a + $1]) * gg[$1] * bd[$1] }
-                    let expected = (0..<3).reduce(0.0) { $0 + d[i + $1] * g[$1] }
+                    let y = (0..<a).reduce(0.0) { (s: Double, k: Int) in s + Double(w.at[i * a + k]) * gg[k] * bd[k] }
+                    let expected = (0..<3).reduce(0.0) { (s: Double, k: Int) in s + d[i + k] * g[k] }
                     XCTAssertEqual(y, expected, accuracy: 1e-9, "F(\(m), 3) output \(i)")
                 }
             }
@@ -119,7 +121,7 @@ final class PhaseWinogradTests: XCTestCase {
     /// bias and LeakyRelu, a scratch budget that splits the lines into chunks, and one so small that
     /// every row of points is its own group.
     func testWinogradKernelEqualsTheTapsOnTwoThreadsAndInRowGroups() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix(seed: 12)
         // groups, chunks: the expected row groups and line chunks (batch 40, 9 x 7 in tiles of 4 x 3: 360 lines; a budget of
         // 30 points' weights plus 300 lines fits all rows and 300 lines, so chunks of 300 and 60).
         let cases: [(shape: PhaseTapGemm.Shape, c: Int, oc: Int, mr: Int, mc: Int, threads: Int, budget: Int, groups: Int, chunks: Int)] = [

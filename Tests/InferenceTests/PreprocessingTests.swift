@@ -4,8 +4,8 @@ import Imaging
 
 final class PreprocessingTests: XCTestCase {
     func testTensorLayoutRoundTrips() {
-        let size = SIMD3(3, 4, 5)
-        let values = Array(0..<60)
+        let size = SIMD3<Int>(3, 4, 5)
+        let values: [Int] = Array(0..<60)
         for axes in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
             let (t, shape) = TensorLayout.toTensorOrder(values, size: size, axes: axes)
             XCTAssertEqual(shape, axes.map { size[$0] })
@@ -13,7 +13,8 @@ final class PreprocessingTests: XCTestCase {
         }
         // [0, 1, 2]: tensor[i][j][k]; element (i=1, j=2, k=3) of the volume is 1 + 3*(2 + 4*3).
         let (t, _) = TensorLayout.toTensorOrder(values, size: size, axes: [0, 1, 2])
-        XCTAssertEqual(t[(1 * 4 + 2) * 5 + 3], 1 + 3 * (2 + 4 * 3))
+        let index: Int = (1 * 4 + 2) * 5 + 3, expected: Int = 1 + 3 * (2 + 4 * 3)
+        XCTAssertEqual(t[index], expected)
     }
 
     func testZScoreNonzeroKeepsBackground() throws {

@@ -74,7 +74,8 @@ final class ShapeFeatureTests: XCTestCase {
         XCTAssertEqual(f.maximum2DDiameterSliceMM, 2, accuracy: 1e-12)
         XCTAssertEqual(f.majorAxisLengthMM, 0)
         XCTAssertNil(f.elongation)
-        XCTAssertEqual(f.centroidLPS!, [-12.5 + 1, 30.25 + 2, 7 + 3])
+        let centroid: [Double] = [-12.5 + 1, 30.25 + 2, 7 + 3]
+        XCTAssertEqual(f.centroidLPS!, centroid)
     }
 
     /// A sheared grid: features are computed in true patient space, so shearing a mask's grid

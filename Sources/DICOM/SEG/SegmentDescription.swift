@@ -113,13 +113,21 @@ extension SegmentDescription {
             return nil
         }
         if label.trimmingCharacters(in: .whitespaces).isEmpty { return "segment label is empty" }
-        return check(label, "segment label (Segment Label, LO)", max: 64)
-            ?? check(description, "segment description (Segment Description, ST)", max: 1024, allowBackslash: true)
-            ?? check(trackingID, "tracking ID (LO)", max: 64)
-            ?? check(algorithmName, "algorithm name (Segment Algorithm Name, LO)", max: 64)
-            ?? [("category", category), ("type", type)].lazy.compactMap { name, c in
-                check(c.value, "\(name) code value (SH)", max: 16) ?? check(c.scheme, "\(name) coding scheme (SH)", max: 16)
-                    ?? check(c.meaning, "\(name) code meaning (LO)", max: 64)
-            }.first
+        // A table, not one `??` chain: such a chain of interpolated strings takes the type checker tens of seconds.
+        var checks: [(value: String?, field: String, max: Int, allowBackslash: Bool)] = [
+            (label, "segment label (Segment Label, LO)", 64, false),
+            (description, "segment description (Segment Description, ST)", 1024, true),
+            (trackingID, "tracking ID (LO)", 64, false),
+            (algorithmName, "algorithm name (Segment Algorithm Name, LO)", 64, false),
+        ]
+        for (name, code) in [("category", category), ("type", type)] {
+            checks.append((code.value, "\(name) code value (SH)", 16, false))
+            checks.append((code.scheme, "\(name) coding scheme (SH)", 16, false))
+            checks.append((code.meaning, "\(name) code meaning (LO)", 64, false))
+        }
+        for c in checks {
+            if let violation = check(c.value, c.field, max: c.max, allowBackslash: c.allowBackslash) { return violation }
+        }
+        return nil
     }
 }

@@ -9,8 +9,11 @@ final class SRMeasurementReportTests: XCTestCase {
     static let options = MeasurementReportOptions(modelName: "test-model", softwareVersion: "0.1.0")
 
     static func measurements(_ count: Int) -> [LesionReportItem] {
-        (1...count).map { LesionReportItem(lesionIndex: $0, segmentNumber: $0, volumeML: 1.5 * Double($0), maximum3DDiameterMM: 12 + Double($0),
-                                            recistLongAxisMM: 10 + Double($0), recistShortAxisMM: 6 + Double($0), meanIntensity: 40 + Double($0)) }
+        (1...count).map { (n: Int) -> LesionReportItem in
+            let x = Double(n)
+            return LesionReportItem(lesionIndex: n, segmentNumber: n, volumeML: 1.5 * x, maximum3DDiameterMM: 12 + x,
+                                    recistLongAxisMM: 10 + x, recistShortAxisMM: 6 + x, meanIntensity: 40 + x)
+        }
     }
 
     func testReportOverEachSourceValidates() throws {
