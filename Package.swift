@@ -118,6 +118,8 @@ let package = Package(
         .executableTarget(name: "segstation-abuse", dependencies: ["TestSupport", "Core"], path: "Tests/Abuse"),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Core", "Imaging", "TestSupport"]),
+        // DICOMTests and LesionsTests check real volumes voxel by voxel in the tests' own code (maps, checksums,
+        // masks of whole BraTS scans): optimised in debug too (measured: 127 s of test time at -Onone, 34 s at -O).
         .testTarget(name: "DICOMTests", dependencies: ["DICOM", "VolumeIO", "Imaging", "TestSupport"], exclude: ["Expected", "RT/Fixtures"],
                     swiftSettings: optimisedInDebug),
         .testTarget(name: "VolumeIOTests", dependencies: ["Core", "VolumeIO", "CNIfTI", "Imaging", "TestSupport"], exclude: ["Expected", "Fixtures"]),
