@@ -26,8 +26,10 @@ if [ ! -d "$SAMPLE/FLAIR" ]; then
   "$BIN" sample -o "$SAMPLE"
 fi
 rm -rf "$OUT"
+# Running the demo again replaces the previous demo run's artefacts: --overwrite (the database keeps that run and
+# marks its artefacts superseded; without it segment refuses a folder that another run's artefacts were recorded in).
 echo "== segmenting with $MODEL (components under $MIN_LESION_ML mL removed)"
-"$BIN" segment "$SAMPLE/FLAIR" "$SAMPLE/T1c" --model "$MODEL" --db "$DB" -o "$OUT" --min-lesion-ml "$MIN_LESION_ML"
+"$BIN" segment "$SAMPLE/FLAIR" "$SAMPLE/T1c" --model "$MODEL" --db "$DB" -o "$OUT" --min-lesion-ml "$MIN_LESION_ML" --overwrite
 echo "== checking against the phantom's reference mask"
 "$BIN" evaluate --prediction "$OUT/mask.nii.gz" --reference "$SAMPLE/reference-mask.nii.gz" || true
 echo
