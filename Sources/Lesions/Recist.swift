@@ -21,7 +21,7 @@ public struct RecistDiameters: Sendable, Codable, Equatable {
         guard !contours.isEmpty else { return nil }
         var best: (d2: Double, slice: Int, a: Vector3, b: Vector3)?
         var bySlice: [Int: [[Vector3]]] = [:]
-        for c in contours { bySlice[c.sliceIndex, default: []].append(c.pointsLPS.map { Vector3($0[0], $0[1], $0[2]) }) }
+        for c in contours { bySlice[c.sliceIndex, default: []].append(c.pointsLPS.map { Vector3($0) }) }
         let g0 = r.geometry.direction
         for slice in bySlice.keys.sorted() {
             // The farthest pair of a point set lies on its convex hull: search the hull's vertices only

@@ -58,9 +58,9 @@ enum RunReport {
             let labelName: String = names[label.label] ?? "Label \(label.label)"
             for (index, m) in label.lesions.enumerated() {
                 let key = LesionKey(labelValue: label.label, lesionIndex: index + 1)
-                let centroid: Vector3 = m.shape.centroidLPS.map { Vector3($0[0], $0[1], $0[2]) } ?? .zero
-                let longAxis: [Vector3]? = m.recist?.longAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) }
-                let shortAxis: [Vector3]? = m.recist?.shortAxisEndpointsLPS.map { Vector3($0[0], $0[1], $0[2]) }
+                let centroid: Vector3 = m.shape.centroidLPS.map { Vector3($0) } ?? .zero
+                let longAxis: [Vector3]? = m.recist?.longAxisEndpointsLPS.map { Vector3($0) }
+                let shortAxis: [Vector3]? = m.recist?.shortAxisEndpointsLPS.map { Vector3($0) }
                 let isTarget: Bool? = c.targets.map { $0.contains(key) }
                 rows.append(Reports.LesionRow(labelValue: UInt8(label.label), labelName: labelName, lesionIndex: index + 1,
                                       volumeML: m.volumeML, longestAxialDiameterMM: m.recist?.longAxisMM ?? 0, shortAxisMM: m.recist?.shortAxisMM ?? 0,
