@@ -4,7 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh || exit 1
-swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
+# No debug information (-gnone): XCTest reports failures by file and line without it, and generating it is
+# a tenth of the build's CPU (measured, BENCHMARKS.md "CI time"). Both swift build calls take the same flags.
+build_flags=(--build-tests -Xswiftc -gnone)
+swift build "${build_flags[@]}" 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
 # issue 14: Orthanc (loopback ports 11142/11143, temporary folder) is the PACS of the service tests.
 # Issue 15: a throwaway PostgreSQL cluster and a one-node Slurm cluster on loopback ports (their tests
@@ -25,7 +28,7 @@ if env_lines=$(bash Scripts/ci/slurm.sh start); then eval "$env_lines"; else ech
 # in one XCTest process, split so that the lanes take about as long (measured side by side: ~3 min each);
 # the third lane then runs the store suite again on PostgreSQL and the fuzz and abuse suite. Output lines
 # interleave; the summary counts from XCTest's own reports in the lanes' logs.
-bin="$(swift build --show-bin-path)"
+bin="$(swift build "${build_flags[@]}" --show-bin-path)"
 xctest="$bin/SegStationPackageTests.xctest"
 tests=$("$xctest" --list-tests | grep /) || { echo "test.sh: cannot list the tests"; exit 1; }
 shard() { printf '%s\n' "$tests" | awk -F'[./]' -v m="^($1)\$" '$1 ~ m { print $1 "." $2 }' | sort -u | paste -sd, -; }
@@ -62,6 +65,8 @@ passed=$(grep -cE "^Test Case '.*' passed" "$log")
 failed=$(grep -cE "^Test Case '.*' failed" "$log")
 skipped=$(grep -cE "^Test Case '.*' skipped" "$log")
 abuse=$(grep -E "^abuse: [0-9]+ passed" "$log.2" || echo "abuse: no result (exit $(cat "$log.abuse" 2>/dev/null))")
+# SEGSTATION_KEEP_LANE_LOGS=<folder> keeps the lanes' full XCTest logs (per-test times) for BENCHMARKS.md "CI time".
+[ -z "${SEGSTATION_KEEP_LANE_LOGS:-}" ] || cp "$log".[0-2] "$SEGSTATION_KEEP_LANE_LOGS"/ 2>/dev/null
 rm -f "$log" "$log".*
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 echo "$abuse"

@@ -13,34 +13,51 @@ enum RefConv {
         let inPlane = i3[0] * i3[1] * i3[2], outPlane = o3[0] * o3[1] * o3[2], kVol = k3[0] * k3[1] * k3[2]
         var out = [Float](repeating: 0, count: n * cout * outPlane)
         let b = bias?.floats
+        // One output row (od, oh) at a time, its sums in Double; the innermost loop runs along the row over
+        // the positions whose input column is inside the image. Each output's products are added in the
+        // same order as a direct loop over (ic, kd, kh, kw) would, so the result is that loop's, bit for bit.
+        let (iD, iH, iW, oD, oH, oW) = (i3[0], i3[1], i3[2], o3[0], o3[1], o3[2])
+        let (kD, kH, kW, sD, sH, sW) = (k3[0], k3[1], k3[2], s3[0], s3[1], s3[2])
+        let (dD, dH, dW, pD, pH, pW) = (d3[0], d3[1], d3[2], p3[0], p3[1], p3[2])
+        // The output columns ow whose input column ow * sW - pW + kw * dW lies in 0..<iW, for each kw.
+        let columns: [Range<Int>] = (0..<kW).map { kw in
+            let shift = kw * dW - pW
+            let first = max(0, Self.ceilDiv(-shift, sW)), last = min(oW - 1, Self.floorDiv(iW - 1 - shift, sW))
+            return first <= last ? first..<(last + 1) : 0..<0
+        }
+        var row = [Double](repeating: 0, count: oW)
         x.floats.withUnsafeBufferPointer { xp in
             w.floats.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
-                    for b0 in 0..<n {
-                        for oc in 0..<cout {
-                            let g = oc / coutG
-                            let obase = (b0 * cout + oc) * outPlane
-                            for od in 0..<o3[0] { for oh in 0..<o3[1] { for ow in 0..<o3[2] {
-                                var acc = Double(b?[oc] ?? 0)
-                                for ic in 0..<cinG {
-                                    let xbase = (b0 * cin + g * cinG + ic) * inPlane
-                                    let wbase = (oc * cinG + ic) * kVol
-                                    for kd in 0..<k3[0] {
-                                        let id = od * s3[0] - p3[0] + kd * d3[0]
-                                        if id < 0 || id >= i3[0] { continue }
-                                        for kh in 0..<k3[1] {
-                                            let ih = oh * s3[1] - p3[1] + kh * d3[1]
-                                            if ih < 0 || ih >= i3[1] { continue }
-                                            for kw in 0..<k3[2] {
-                                                let iw = ow * s3[2] - p3[2] + kw * d3[2]
-                                                if iw < 0 || iw >= i3[2] { continue }
-                                                acc += Double(xp[xbase + (id * i3[1] + ih) * i3[2] + iw]) * Double(wp[wbase + (kd * k3[1] + kh) * k3[2] + kw])
+                    row.withUnsafeMutableBufferPointer { acc in
+                        for b0 in 0..<n {
+                            for oc in 0..<cout {
+                                let g = oc / coutG
+                                let obase = (b0 * cout + oc) * outPlane
+                                for od in 0..<oD { for oh in 0..<oH {
+                                    for ow in 0..<oW { acc[ow] = Double(b?[oc] ?? 0) }
+                                    for ic in 0..<cinG {
+                                        let xbase = (b0 * cin + g * cinG + ic) * inPlane
+                                        let wbase = (oc * cinG + ic) * kVol
+                                        for kd in 0..<kD {
+                                            let id = od * sD - pD + kd * dD
+                                            if id < 0 || id >= iD { continue }
+                                            for kh in 0..<kH {
+                                                let ih = oh * sH - pH + kh * dH
+                                                if ih < 0 || ih >= iH { continue }
+                                                let xrow = xbase + (id * iH + ih) * iW
+                                                for kw in 0..<kW {
+                                                    let weight = Double(wp[wbase + (kd * kH + kh) * kW + kw])
+                                                    let shift = xrow + kw * dW - pW
+                                                    for ow in columns[kw] { acc[ow] += Double(xp[shift + ow * sW]) * weight }
+                                                }
                                             }
                                         }
                                     }
-                                }
-                                op[obase + (od * o3[1] + oh) * o3[2] + ow] = Float(acc)
-                            } } }
+                                    let orow = obase + (od * oH + oh) * oW
+                                    for ow in 0..<oW { op[orow + ow] = Float(acc[ow]) }
+                                } }
+                            }
                         }
                     }
                 }
@@ -141,4 +158,8 @@ enum RefConv {
         }
         return Tensor(shape: outShape, floats: out)
     }
+
+    /// Division rounding towards minus infinity and towards plus infinity (positive divisor).
+    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    static func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
 }

@@ -31,11 +31,7 @@ final class TrackCLITests: ProcessTestCase {
         var flair = phantom.flair.voxels.map { $0 / peak * 0.45 }, t1c = phantom.t1c.voxels.map { $0 / peak * 0.45 }
         for lesion in lesions {
             guard let r = followUp ? lesion.followUp : lesion.baseline else { continue }
-            for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x {
-                guard norm(g.indexToPatient(Vector3(Double(i), Double(j), Double(k))) - lesion.centre) <= r else { continue }
-                let n = i + g.size.x * (j + g.size.y * k)
-                flair[n] = 1; t1c[n] = 0.9
-            }}}
+            VoxelLoops.forEachVoxel(of: g, within: r, of: lesion.centre) { n in flair[n] = 1; t1c[n] = 0.9 }
         }
         let geometry = followUp ? motion.mapping(g) : g
         let study = followUp ? "1.2.826.0.1.3680043.10.13.2" : "1.2.826.0.1.3680043.10.13.1"

@@ -62,14 +62,14 @@ final class DemoInstanceModelTests: XCTestCase {
         // The class map against the reference inference's.
         let mask = try VolumeFile.readLabels(output.appendingPathComponent("mask.nii.gz").path)
         let expected = try VolumeFile.readLabels(TestData.repositoryRoot.appendingPathComponent(reference.heldOutClassMap.referenceMask).path)
-        XCTAssertEqual(expected.voxels.count(where: { $0 != 0 }), reference.heldOutClassMap.predictedVoxels, "the reference mask is not the recorded one")
-        let differing = zip(mask.voxels, expected.voxels).count(where: { $0 != $1 })
+        XCTAssertEqual(VoxelLoops.nonzero(expected.voxels), reference.heldOutClassMap.predictedVoxels, "the reference mask is not the recorded one")
+        let differing = VoxelLoops.differing(mask.voxels, expected.voxels)
         let bound = Int(Double(reference.heldOutClassMap.predictedVoxels) * Self.maxDifferingFraction)
 
         // Lesions against the reference instances.
         let truth = try VolumeFile.readLabels(root + "/OTMultiClass.nii.gz")
         var wholeTumour = truth
-        wholeTumour.voxels = truth.voxels.map { $0 > 0 ? 1 : 0 }
+        wholeTumour.voxels = VoxelLoops.indicator(truth.voxels) { $0 > 0 }
         let referenceInstances = ConnectedComponents.label(wholeTumour, connectivity: .twentySix).instances
         let instances = try VolumeFile.readInstances(output.appendingPathComponent("instances.nii.gz").path)
         let metrics = try InstanceEvaluation.compare(prediction: instances, reference: referenceInstances)

@@ -4,6 +4,7 @@ import Imaging
 import XCTest
 import Lesions
 import StudyStore
+import TestSupport
 import VolumeIO
 @testable import Pipeline
 
@@ -59,14 +60,11 @@ struct TrackingStudy {
             for (n, lesion) in lesions.enumerated() {
                 guard let r = radius(lesion) else { continue }
                 var count = 0
-                for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x {
-                    let p = g.indexToPatient(Vector3(Double(i), Double(j), Double(k)))
-                    guard norm(p - lesion.centre) <= r else { continue }
-                    let index = i + g.size.x * (j + g.size.y * k)
+                VoxelLoops.forEachVoxel(of: g, within: r, of: lesion.centre) { index in
                     mask[index] = 1
                     image[index] = Float((1.9 + 0.04 * random.normal()) * 300)
                     count += 1
-                }}}
+                }
                 counts[n] = count
             }
             return (image, mask, counts)

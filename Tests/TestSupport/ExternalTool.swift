@@ -32,15 +32,3 @@ public struct ExternalTool: Sendable {
         return (process.terminationStatus, output)
     }
 }
-
-/// Dice coefficient of two binary masks given as predicates over the same voxel range (1 when both are empty).
-public func diceCoefficient(count: Int, _ a: (Int) -> Bool, _ b: (Int) -> Bool) -> Double {
-    var both = 0, sum = 0
-    for p in 0..<count {
-        let x = a(p), y = b(p)
-        if x { sum += 1 }
-        if y { sum += 1 }
-        if x && y { both += 1 }
-    }
-    return sum == 0 ? 1 : 2 * Double(both) / Double(sum)
-}
