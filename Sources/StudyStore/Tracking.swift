@@ -91,6 +91,14 @@ extension StudyStore {
         }
     }
 
+    /// The latest accepted registration of `kind` between the two runs, or nil (`track` run again uses it).
+    public func acceptedRegistration(fixed: RunID, moving: RunID, kind: String) throws -> (id: Int64, info: RegistrationInfo)? {
+        try read("reading a registration") { s in
+            try Self.registration(s, "fixedRunID = ? AND movingRunID = ? AND kind = ? AND accepted = ?",
+                                  [fixed.sqlValue, moving.sqlValue, kind.sqlValue, true.sqlValue])
+        }
+    }
+
     /// The registration with this id (`TrackedLesion.registrationID`: the one a lesion was matched through), or nil.
     public func registration(id: Int64) throws -> (id: Int64, info: RegistrationInfo)? {
         try read("reading registration \(id)") { s in try Self.registration(s, "id = ?", [id.sqlValue]) }

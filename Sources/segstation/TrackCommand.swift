@@ -17,7 +17,8 @@ struct TrackCommand: ParsableCommand {
             the registration fails its quality threshold (--min-nmi; exit 65). Lesions are paired by overlap \
             (Dice >= --min-dice), then by centroid distance (<= --match-mm), same label, one to one. Each \
             lesion keeps its number and DICOM tracking UID across studies; they are stored in the database \
-            and re-used by later runs of `track` (--retrack assigns them again). See docs/TRACKING.md and \
+            and re-used by later runs of `track`, as is an accepted registration (--retrack registers and \
+            assigns them again). See docs/TRACKING.md and \
             docs/RECIST.md.
             """)
 
@@ -38,7 +39,7 @@ struct TrackCommand: ParsableCommand {
     @Option(name: .customLong("export-sr"), help: ArgumentHelp(
         "Also write the run's DICOM SR (TID 1500) with the tracked identities to this file (DICOM runs with a SEG).", valueName: "file"))
     var exportSR: String?
-    @Flag(help: "Assign identities again although this run was tracked before (new lesions get new tracking UIDs).")
+    @Flag(help: "Register again and assign identities again although this run was tracked before (new lesions get new tracking UIDs).")
     var retrack = false
     @OptionGroup var query: QueryOptions
 

@@ -134,6 +134,14 @@ final class TrackCLITests: ProcessTestCase {
         let after = try cli.run(["track", String(followUp), "--db", db, "--json"])
         XCTAssertEqual(try XCTUnwrap(try json(after)["lesions"] as? [[String: Any]]).compactMap { $0["trackingUID"] as? String },
                        rows.compactMap { $0["trackingUID"] as? String }, "a refused track changes no identity")
+        // Tracking again used the registration recorded by the first `track` (elastix is not run again), also
+        // after the refused --retrack recorded a newer, rejected one.
+        let registrationID = { (outcome: SegStationCLI.Outcome) throws -> Int64? in
+            ((try self.json(outcome)["registration"] as? [String: Any])?["id"] as? NSNumber)?.int64Value
+        }
+        XCTAssertNotNil(try registrationID(tracked))
+        XCTAssertEqual(try registrationID(after), try registrationID(tracked), "the accepted registration is used again")
+        XCTAssertTrue(table.stdout.contains("Registration: rigid, rotation"), table.stdout)
 
         // `report` of the tracked run: prior slices beside the matched lesions' key images (even after the refused
         // registration above: the one the lesions were matched through is shown), --small-lesion-ml, and a PDF

@@ -31,6 +31,15 @@ final class TrackingStudyTests: XCTestCase {
         XCTAssertLessThan(norm(transform.apply(Vector3(0, 5, 0)) - TrackingStudy.motion.apply(Vector3(0, 5, 0))), 1)
         XCTAssertTrue(try XCTUnwrap(registration.quality).accepted)
         XCTAssertNotNil(try store.registration(fixed: baseline, moving: followUp), "the registration is recorded")
+        // Tracking again uses the recorded registration when it is of the kind asked for and passes the
+        // threshold asked for now; otherwise elastix runs again.
+        var options = TrackOptions()
+        XCTAssertEqual(try TrackJob.recordedRegistration(store, prior: baseline, current: followUp, options: options), registration)
+        options.minimumNMI = try XCTUnwrap(registration.quality).nmiAfter + 0.01
+        XCTAssertNil(try TrackJob.recordedRegistration(store, prior: baseline, current: followUp, options: options), "fails today's --min-nmi")
+        options = TrackOptions()
+        options.registration = .affine
+        XCTAssertNil(try TrackJob.recordedRegistration(store, prior: baseline, current: followUp, options: options), "another kind")
 
         // Matches: every generated lesion is where the truth says (its centroid, moved), with the right fate.
         let lesions = TrackingStudy.acceptanceLesions

@@ -47,6 +47,18 @@ final class TrackingStoreTests: XCTestCase {
         XCTAssertEqual(try store.trackedPriorRun(of: current), prior)
         XCTAssertNil(try store.registration(fixed: current, moving: prior))
 
+        // The latest accepted registration of a kind (what `track` run again uses): a newer rejected one and
+        // an accepted one of another kind do not replace it.
+        XCTAssertNil(try store.acceptedRegistration(fixed: prior, moving: current, kind: "affine"))
+        _ = try store.recordRegistration(fixed: prior, moving: current, rejected)
+        var affine = accepted
+        affine.kind = "affine"
+        let third = try store.recordRegistration(fixed: prior, moving: current, affine)
+        XCTAssertEqual(try store.acceptedRegistration(fixed: prior, moving: current, kind: "rigid")?.id, second)
+        XCTAssertEqual(try store.acceptedRegistration(fixed: prior, moving: current, kind: "rigid")?.info, accepted)
+        XCTAssertEqual(try store.acceptedRegistration(fixed: prior, moving: current, kind: "affine")?.id, third)
+        XCTAssertNil(try store.acceptedRegistration(fixed: current, moving: prior, kind: "rigid"))
+
         XCTAssertThrowsError(try store.recordRegistration(fixed: prior, moving: 999, accepted)) { XCTAssertEqual($0 as? StoreError, .runNotFound(999)) }
         var bad = accepted
         bad.transform = [[1, 0, 0, .nan], [0, 1, 0, 0], [0, 0, 1, 0]]

@@ -157,6 +157,9 @@ public enum TrackJob {
             let id = try store.recordRegistration(fixed: prior.runID, moving: current.runID, info)
             return TrackingRegistration(id: id, kind: info.kind, transform: info.transform, rotationDegrees: 0, quality: nil, seconds: nil)
         }
+        if !options.replace, let reused = try recordedRegistration(store, prior: prior.runID, current: current.runID, options: options) {
+            return reused
+        }
         let result = try Registration.register(fixed: prior.image, moving: current.image, kind: options.registration,
                                                minimumNMI: options.minimumNMI)
         let info = RegistrationInfo(kind: result.kind.rawValue, transform: result.fixedToMoving.rows, nmiBefore: result.quality.nmiBefore,
@@ -166,6 +169,21 @@ public enum TrackJob {
         guard result.quality.accepted else { throw RegistrationError.rejected(result.quality) }
         return TrackingRegistration(id: id, kind: info.kind, transform: info.transform, rotationDegrees: result.fixedToMoving.rotationDegrees,
                                     quality: result.quality, seconds: result.seconds)
+    }
+
+    /// The registration recorded by an earlier `track` of the same two runs, when it is of the kind asked
+    /// for and passes today's thresholds: `track` run again (to print the table as CSV, to export the SR)
+    /// does not wait for elastix again (seconds on a phantom, minutes on whole scans). `--retrack`
+    /// (`options.replace`) registers anew.
+    static func recordedRegistration(_ store: StudyStore, prior: RunID, current: RunID, options: TrackOptions) throws -> TrackingRegistration? {
+        guard let (id, info) = try store.acceptedRegistration(fixed: prior, moving: current, kind: options.registration.rawValue),
+              let transform = AffineTransform3(rows: info.transform),
+              let nmiBefore = info.nmiBefore, let nmiAfter = info.nmiAfter, let overlap = info.overlapFraction else { return nil }
+        let quality = RegistrationQuality(nmiBefore: nmiBefore, nmiAfter: nmiAfter, overlapFraction: overlap,
+                                          minimumNMI: options.minimumNMI, minimumOverlap: RegistrationQuality.defaultMinimumOverlap)
+        guard quality.accepted else { return nil }
+        return TrackingRegistration(id: id, kind: info.kind, transform: info.transform, rotationDegrees: transform.rotationDegrees,
+                                    quality: quality, seconds: info.seconds)
     }
 
     /// The tracked runs back from `run` (each to the prior it was tracked against), oldest first, as RECIST time points.
