@@ -148,8 +148,11 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 /// Writes `n` bytes to a new file (gzip when the name ends in .gz) through znzlib; 0 or -1.
+/// gzip level 1, nibabel's default for .nii.gz (`Opener.default_compresslevel`): zlib's default, 6, took
+/// three times as long (a float BraTS volume 0.9 s against 0.29 s) for smaller files (2.07 MB against 2.25;
+/// its whole-tumour mask 28 kB against 75).
 static int write_file(const char *path, const void *a, size_t na, const void *b, size_t nb, const void *c, size_t nc) {
-    znzFile fp = znzopen(path, "wb", ends_with(path, ".gz"));
+    znzFile fp = znzopen(path, "wb1", ends_with(path, ".gz"));
     if (znz_isnull(fp)) return -1;
     int ok = znzwrite(a, 1, na, fp) == na;
     if (ok && nb) ok = znzwrite(b, 1, nb, fp) == nb;

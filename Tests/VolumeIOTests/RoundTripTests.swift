@@ -74,6 +74,10 @@ final class RoundTripTests: XCTestCase {
         let ints = Volume<Int32>(geometry: g, voxels: (0..<g.voxelCount).map { Int32($0 * 70001 - 1_000_000) })
         try NIfTIFile.write(ints, to: path("ints.nii.gz"), version: .nifti2)
         XCTAssertEqual(try NIfTIFile.read(path: path("ints.nii.gz")).volume.voxels, ints.voxels.map(Float.init))
+        // gzip level 1, as nibabel writes .nii.gz: zlib marks it in the gzip header's XFL byte (4: fastest; RFC 1952).
+        let header = try Data(contentsOf: URL(fileURLWithPath: path("labels.nii.gz"))).prefix(10)
+        XCTAssertEqual(Array(header.prefix(3)), [0x1f, 0x8b, 8], "a gzip stream of deflate")
+        XCTAssertEqual(header[header.startIndex + 8], 4, "XFL: written at the fastest level")
     }
 
     /// A sheared grid (e.g. a gantry-tilted CT) keeps its sform; the qform code is 0.
