@@ -116,7 +116,7 @@ let package = Package(
         // Optimised in debug too: its VoxelLoops are the whole-volume counts and sphere painting of the test
         // targets, which stay at -Onone (measured: ~20 s of CPU in a CI run when they ran in the tests' own code).
         .target(name: "TestSupport", dependencies: ["Imaging"], path: "Tests/TestSupport", swiftSettings: optimisedInDebug),
-        // The fuzz and abuse suite (issue 11): generators and runner, run by Scripts/test.sh after the XCTests.
+        // The fuzz and abuse suite (issue 11): generators and runner, run by Scripts/test.sh beside the XCTests.
         .executableTarget(name: "segstation-abuse", dependencies: ["TestSupport", "Core"], path: "Tests/Abuse"),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Core", "Imaging", "TestSupport"]),
