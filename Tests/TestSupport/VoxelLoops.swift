@@ -5,22 +5,26 @@ import Imaging
 /// `zip(a, b).count(where:)` over a 9-million-voxel BraTS volume took about 1.5 s, and painting a
 /// sphere by visiting every voxel of a phantom about 1 s.
 public enum VoxelLoops {
-    /// Voxels nonzero in `a`, in `b`, and in both (over the shorter of the two).
+    /// Voxels in mask A, in mask B, and in both.
     public struct Overlap: Sendable, Equatable {
         public var inA = 0, inB = 0, both = 0
         /// 2|A ∩ B| / (|A| + |B|), 1 when both are empty.
         public var dice: Double { inA + inB == 0 ? 1 : 2 * Double(both) / Double(inA + inB) }
+
+        /// The masks as predicates over the voxel indices 0..<count.
+        public init(count: Int, _ a: (Int) -> Bool, _ b: (Int) -> Bool) {
+            for p in 0..<count {
+                let x = a(p), y = b(p)
+                if x { inA += 1 }
+                if y { inB += 1 }
+                if x && y { both += 1 }
+            }
+        }
     }
 
+    /// The overlap of the nonzero voxels of `a` and `b` (over the shorter of the two).
     public static func overlap(_ a: [UInt8], _ b: [UInt8]) -> Overlap {
-        var o = Overlap()
-        for i in 0..<min(a.count, b.count) {
-            let x = a[i] != 0, y = b[i] != 0
-            if x { o.inA += 1 }
-            if y { o.inB += 1 }
-            if x && y { o.both += 1 }
-        }
-        return o
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in Overlap(count: min(a.count, b.count), { a[$0] != 0 }, { b[$0] != 0 }) } }
     }
 
     /// Positions where `a` and `b` differ; each voxel beyond the shorter one counts as differing.
@@ -82,12 +86,5 @@ public enum VoxelLoops {
 
 /// Dice coefficient of two binary masks given as predicates over the same voxel range (1 when both are empty).
 public func diceCoefficient(count: Int, _ a: (Int) -> Bool, _ b: (Int) -> Bool) -> Double {
-    var both = 0, sum = 0
-    for p in 0..<count {
-        let x = a(p), y = b(p)
-        if x { sum += 1 }
-        if y { sum += 1 }
-        if x && y { both += 1 }
-    }
-    return sum == 0 ? 1 : 2 * Double(both) / Double(sum)
+    VoxelLoops.Overlap(count: count, a, b).dice
 }
