@@ -33,9 +33,9 @@ enum RefConv {
                         for b0 in 0..<n {
                             for oc in 0..<cout {
                                 let g = oc / coutG
-                                let obase = (b0 * cout + oc) * outPlane
+                                let obase = (b0 * cout + oc) * outPlane, start = Double(b?[oc] ?? 0)
                                 for od in 0..<oD { for oh in 0..<oH {
-                                    for ow in 0..<oW { acc[ow] = Double(b?[oc] ?? 0) }
+                                    for ow in 0..<oW { acc[ow] = start }
                                     for ic in 0..<cinG {
                                         let xbase = (b0 * cin + g * cinG + ic) * inPlane
                                         let wbase = (oc * cinG + ic) * kVol
